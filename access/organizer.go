@@ -1,0 +1,122 @@
+package access
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/majlis/majlis/agenda"
+)
+
+// Sentinel errors.
+var (
+	// ErrNotFound: no such organizer.
+	ErrNotFound = errors.New("access: not found")
+	// ErrUnauthorized: missing, malformed, unknown or revoked token.
+	ErrUnauthorized = errors.New("access: unauthorized")
+	// ErrForbidden: authenticated but not allowed.
+	ErrForbidden = errors.New("access: forbidden")
+)
+
+// Organizer is a head-office or regional secretariat staff account.
+type Organizer struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Region is the organizer's network; global for head office.
+	Region agenda.Region `json:"region"`
+	// TokenHash is the hex SHA-256 of the API token; the token itself is never stored.
+	TokenHash string    `json:"-"`
+	Created   time.Time `json:"created"`
+	Revoked   bool      `json:"revoked"`
+}
+
+// Store is what access needs from storage.
+type Store interface {
+	// CreateOrganizer stores a new organizer; ErrConflict-like error if the ID exists.
+	CreateOrganizer(ctx context.Context, o Organizer) error
+	// OrganizerByTokenHash finds an organizer by the hash of its token, or ErrNotFound.
+	OrganizerByTokenHash(ctx context.Context, hash string) (Organizer, error)
+	// ListOrganizers returns every organizer ordered by creation time.
+	ListOrganizers(ctx context.Context) ([]Organizer, error)
+	// RevokeOrganizer marks an organizer revoked, or ErrNotFound.
+	RevokeOrganizer(ctx context.Context, id string) error
+}
+
+// tokenPrefix marks majlis organizer tokens so leaked ones are easy to grep for.
+const tokenPrefix = "mjo_"
+
+// NewToken returns a fresh random organizer token (256 bits) and its hash.
+func NewToken() (token, hash string) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("access: no randomness: " + err.Error())
+	}
+	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	return token, HashToken(token)
+}
+
+// HashToken is the stored form of a token.
+func HashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// NewID returns a random URL-safe identifier with the given prefix.
+func NewID(prefix string) string {
+	var b [9]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("access: no randomness: " + err.Error())
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// Authenticate resolves a bearer token to an active organizer.
+func Authenticate(ctx context.Context, s Store, token string) (Organizer, error) {
+	if len(token) < len(tokenPrefix)+10 || len(token) > 200 {
+		return Organizer{}, ErrUnauthorized
+	}
+	o, err := s.OrganizerByTokenHash(ctx, HashToken(token))
+	if errors.Is(err, ErrNotFound) || (err == nil && o.Revoked) {
+		return Organizer{}, ErrUnauthorized
+	}
+	if err != nil {
+		return Organizer{}, err
+	}
+	return o, nil
+}
+
+// Principal is whoever is asking; the zero value is an anonymous caller.
+type Principal struct {
+	// Organizer is set for an authenticated organizer.
+	Organizer *Organizer
+}
+
+// Anonymous reports whether p carries no credentials.
+func (p Principal) Anonymous() bool { return p.Organizer == nil }
+
+// CanSee reports whether p may learn that e exists.
+//
+// Anonymous callers see published public events only. Organizers see every
+// public and members-only event (drafts included) and the confidential events
+// they own or are named invitees of: confidential means named invitees only,
+// even inside the secretariat.
+func (p Principal) CanSee(e agenda.Event) bool {
+	if p.Organizer == nil {
+		return e.Visibility == agenda.VisibilityPublic && e.Status != agenda.StatusDraft
+	}
+	if e.Visibility != agenda.VisibilityConfidential {
+		return true
+	}
+	id := p.Organizer.ID
+	return e.Owner == id || slices.Contains(e.Invitees, id)
+}
+
+// CanEdit reports whether p may change e: any organizer who can see it.
+func (p Principal) CanEdit(e agenda.Event) bool {
+	return p.Organizer != nil && p.CanSee(e)
+}

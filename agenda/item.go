@@ -1,0 +1,68 @@
+package agenda
+
+import (
+	"slices"
+	"time"
+)
+
+// ItemKind is what happens during an agenda item.
+type ItemKind string
+
+// Item kinds. Standing items come from a series and appear on every event of it.
+const (
+	ItemOpening      ItemKind = "opening"
+	ItemPresentation ItemKind = "presentation"
+	ItemDiscussion   ItemKind = "discussion"
+	ItemBreak        ItemKind = "break"
+	ItemVote         ItemKind = "vote"
+	ItemClosing      ItemKind = "closing"
+	ItemStanding     ItemKind = "standing"
+)
+
+// ItemKinds lists every item kind.
+var ItemKinds = []ItemKind{ItemOpening, ItemPresentation, ItemDiscussion, ItemBreak, ItemVote, ItemClosing, ItemStanding}
+
+// Valid reports whether k is a known item kind.
+func (k ItemKind) Valid() bool { return slices.Contains(ItemKinds, k) }
+
+// Item is one entry of an agenda.
+type Item struct {
+	ID    string `json:"id"`
+	Title Text   `json:"title"`
+	// Start is in UTC.
+	Start time.Time `json:"start"`
+	// Minutes is the item's duration in whole minutes (JSON "duration").
+	Minutes  int      `json:"duration"`
+	Speakers []string `json:"speakers"`
+	// FloorLanguage is the language spoken on the floor (ISO 639-1), if known.
+	FloorLanguage string   `json:"floor_language,omitempty"`
+	Kind          ItemKind `json:"kind"`
+	// Parallel items may overlap other items (e.g. breakout groups).
+	Parallel bool `json:"parallel,omitempty"`
+}
+
+// End is when the item is scheduled to finish.
+func (it Item) End() time.Time { return it.Start.Add(time.Duration(it.Minutes) * time.Minute) }
+
+// Agenda is the ordered list of an event's items.
+type Agenda struct {
+	EventID string `json:"event"`
+	Items   []Item `json:"items"`
+	// Version is the store's optimistic-concurrency counter.
+	Version int64 `json:"-"`
+}
+
+// Series groups events that recur (e.g. every annual meeting) and carries
+// the standing items every new event of the series starts with.
+type Series struct {
+	ID            string         `json:"id"`
+	Title         Text           `json:"title"`
+	StandingItems []StandingItem `json:"standing_items"`
+	Version       int64          `json:"-"`
+}
+
+// StandingItem is an item template that every new event of a series gets.
+type StandingItem struct {
+	Title   Text `json:"title"`
+	Minutes int  `json:"duration"`
+}

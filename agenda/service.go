@@ -1,0 +1,399 @@
+package agenda
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Config tunes a Service.
+type Config struct {
+	// Languages are the language codes accepted for titles and descriptions.
+	// Default: Languages (ar, en, fr, es).
+	Languages []string
+	// Now returns the current time. Default: time.Now.
+	Now func() time.Time
+}
+
+// Service applies the rules of events and agendas on top of a Store.
+type Service struct {
+	cfg   Config
+	store Store
+}
+
+// New returns a Service over store.
+func New(cfg Config, store Store) *Service {
+	if len(cfg.Languages) == 0 {
+		cfg.Languages = slices.Clone(Languages)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg, store: store}
+}
+
+// Languages returns the accepted text languages.
+func (s *Service) Languages() []string { return slices.Clone(s.cfg.Languages) }
+
+// Store returns the underlying store (read access for feeds and pages).
+func (s *Service) Store() Store { return s.store }
+
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Second) }
+
+// NewID returns a random lowercase identifier with the given prefix.
+func NewID(prefix string) string {
+	var b [10]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("agenda: no randomness: " + err.Error())
+	}
+	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
+
+func normalize(e *Event) {
+	e.Start = e.Start.UTC()
+	e.End = e.End.UTC()
+	if e.Languages == nil {
+		e.Languages = []string{}
+	}
+	if e.Description == nil {
+		e.Description = Text{}
+	}
+	for k, v := range e.Title {
+		if strings.TrimSpace(v) == "" {
+			delete(e.Title, k)
+		}
+	}
+	for k, v := range e.Description {
+		if strings.TrimSpace(v) == "" {
+			delete(e.Description, k)
+		}
+	}
+}
+
+func normalizeItems(items []Item) []Item {
+	out := make([]Item, len(items))
+	for i, it := range items {
+		it.Start = it.Start.UTC()
+		if it.Speakers == nil {
+			it.Speakers = []string{}
+		}
+		if it.ID == "" {
+			it.ID = NewID("it-")
+		}
+		out[i] = it
+	}
+	return out
+}
+
+// sortItems orders items by start. It runs after validation so that error
+// field names (items[i]) refer to the order the caller sent.
+func sortItems(items []Item) {
+	sort.SliceStable(items, func(a, b int) bool { return items[a].Start.Before(items[b].Start) })
+}
+
+// checkParent verifies e against its parent annual meeting.
+func (s *Service) checkParent(ctx context.Context, e Event, p problems) error {
+	if e.Parent == "" || len(p) > 0 {
+		return nil
+	}
+	parent, err := s.store.GetEvent(ctx, e.Parent)
+	if errors.Is(err, ErrNotFound) {
+		p.add("parent", "no event %q", e.Parent)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if parent.Kind != KindAnnualMeeting {
+		p.add("parent", "%q is a %s, not an annual meeting", e.Parent, parent.Kind)
+	} else if e.Start.Before(parent.Start) || e.End.After(parent.End) {
+		p.add("start", "a %s must lie within its annual meeting %s–%s", e.Kind, fmtT(parent.Start), fmtT(parent.End))
+	}
+	return nil
+}
+
+// checkChildren verifies that an annual meeting still contains its children.
+func (s *Service) checkChildren(ctx context.Context, e Event, p problems) error {
+	if e.Kind != KindAnnualMeeting || len(p) > 0 {
+		return nil
+	}
+	kids, err := s.store.ListEvents(ctx, Filter{Parent: e.ID})
+	if err != nil {
+		return err
+	}
+	for _, k := range kids {
+		if k.Start.Before(e.Start) || k.End.After(e.End) {
+			p.add("start", "event %q (%s–%s) would fall outside the meeting", k.ID, fmtT(k.Start), fmtT(k.End))
+			break
+		}
+	}
+	return nil
+}
+
+// CreateEvent validates e and stores it with its initial agenda: the given
+// items plus, when e belongs to a series, that series' standing items
+// (placed after the given items, or from the start of the event).
+func (s *Service) CreateEvent(ctx context.Context, e Event, items []Item) (Event, Agenda, error) {
+	normalize(&e)
+	if e.Status == "" {
+		e.Status = StatusDraft
+	}
+	if e.Visibility == "" {
+		e.Visibility = VisibilityPublic
+	}
+	p := s.validateEvent(e)
+	if err := s.checkParent(ctx, e, p); err != nil {
+		return Event{}, Agenda{}, err
+	}
+	if e.Series != "" && len(p) == 0 {
+		ser, err := s.store.GetSeries(ctx, e.Series)
+		if errors.Is(err, ErrNotFound) {
+			p.add("series", "no series %q", e.Series)
+		} else if err != nil {
+			return Event{}, Agenda{}, err
+		} else {
+			items = append(slices.Clone(items), standingItems(e, items, ser)...)
+		}
+	}
+	if err := p.err(); err != nil {
+		return Event{}, Agenda{}, err
+	}
+	items = normalizeItems(items)
+	if err := s.ValidateAgenda(e, items); err != nil {
+		return Event{}, Agenda{}, err
+	}
+	sortItems(items)
+	if e.ID == "" {
+		e.ID = NewID("ev-")
+	}
+	now := s.now()
+	e.Created, e.Updated, e.Sequence = now, now, 0
+	ev, ag, err := s.store.CreateEvent(ctx, e, Agenda{EventID: e.ID, Items: items})
+	if err != nil {
+		return Event{}, Agenda{}, fmt.Errorf("agenda: create %q: %w", e.ID, err)
+	}
+	return ev, ag, nil
+}
+
+func standingItems(e Event, items []Item, ser Series) []Item {
+	at := e.Start
+	for _, it := range items {
+		if !it.Parallel && it.End().After(at) {
+			at = it.End()
+		}
+	}
+	out := make([]Item, 0, len(ser.StandingItems))
+	for _, st := range ser.StandingItems {
+		out = append(out, Item{Title: st.Title.Clone(), Start: at, Minutes: st.Minutes, Kind: ItemStanding, Speakers: []string{}})
+		at = at.Add(time.Duration(st.Minutes) * time.Minute)
+	}
+	return out
+}
+
+// calendarVisible reports whether a change from old to e must reach
+// subscribed calendars (RFC 5545 §3.8.7.4: SEQUENCE is bumped when the
+// organizer makes a significant revision).
+func calendarVisible(old, e Event) bool {
+	return !old.Start.Equal(e.Start) || !old.End.Equal(e.End) || old.TimeZone != e.TimeZone ||
+		old.Status != e.Status || !reflect.DeepEqual(old.Title, e.Title) ||
+		!reflect.DeepEqual(old.Description, e.Description) || old.Location != e.Location ||
+		old.Visibility != e.Visibility || !slices.Equal(old.Languages, e.Languages) || old.Parent != e.Parent
+}
+
+// UpdateEvent replaces the stored event with e if its version is ifVersion
+// (0: no precondition). ID, owner and creation time cannot change; kind can
+// change only when the rules still hold.
+func (s *Service) UpdateEvent(ctx context.Context, e Event, ifVersion int64) (Event, error) {
+	old, err := s.store.GetEvent(ctx, e.ID)
+	if err != nil {
+		return Event{}, err
+	}
+	if ifVersion != 0 && old.Version != ifVersion {
+		return Event{}, fmt.Errorf("agenda: event %q changed since version %d: %w", e.ID, ifVersion, ErrConflict)
+	}
+	normalize(&e)
+	e.Owner, e.Created, e.Sequence = old.Owner, old.Created, old.Sequence
+	p := s.validateEvent(e)
+	if err := s.checkParent(ctx, e, p); err != nil {
+		return Event{}, err
+	}
+	if err := s.checkChildren(ctx, e, p); err != nil {
+		return Event{}, err
+	}
+	if err := p.err(); err != nil {
+		return Event{}, err
+	}
+	ag, err := s.store.GetAgenda(ctx, e.ID)
+	if err != nil {
+		return Event{}, err
+	}
+	if err := s.ValidateAgenda(e, ag.Items); err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			return Event{}, &ValidationError{Fields: map[string]string{"start": "the agenda would no longer fit: " + ve.Error()}}
+		}
+		return Event{}, err
+	}
+	if calendarVisible(old, e) {
+		e.Sequence = old.Sequence + 1
+	}
+	e.Updated = s.now()
+	if !e.Updated.After(old.Updated) {
+		e.Updated = old.Updated.Add(time.Second)
+	}
+	return s.store.UpdateEvent(ctx, e, old.Version)
+}
+
+// DeleteEvent removes a draft event. A published event is cancelled
+// instead (status cancelled, SEQUENCE bumped) so that subscribed calendars
+// remove it; a cancelled event is then removed for good. An annual meeting
+// with child events is refused. The returned event is the cancelled one, or
+// the zero Event when it was removed.
+func (s *Service) DeleteEvent(ctx context.Context, id string, ifVersion int64) (Event, bool, error) {
+	old, err := s.store.GetEvent(ctx, id)
+	if err != nil {
+		return Event{}, false, err
+	}
+	if ifVersion != 0 && old.Version != ifVersion {
+		return Event{}, false, fmt.Errorf("agenda: event %q changed since version %d: %w", id, ifVersion, ErrConflict)
+	}
+	if old.Kind == KindAnnualMeeting {
+		kids, err := s.store.ListEvents(ctx, Filter{Parent: id})
+		if err != nil {
+			return Event{}, false, err
+		}
+		if len(kids) > 0 {
+			return Event{}, false, &ValidationError{Fields: map[string]string{"id": fmt.Sprintf("the meeting still has %d events (e.g. %q); delete or move them first", len(kids), kids[0].ID)}}
+		}
+	}
+	if old.Status == StatusPublished {
+		e := old
+		e.Status = StatusCancelled
+		ev, err := s.UpdateEvent(ctx, e, old.Version)
+		return ev, false, err
+	}
+	return Event{}, true, s.store.DeleteEvent(ctx, id, old.Version)
+}
+
+// PutAgenda replaces an event's items if the agenda's version is ifVersion.
+// Items are ordered by start; missing IDs are assigned. The event's
+// SEQUENCE is bumped because feeds carry the agenda.
+func (s *Service) PutAgenda(ctx context.Context, eventID string, items []Item, ifVersion int64) (Agenda, error) {
+	e, err := s.store.GetEvent(ctx, eventID)
+	if err != nil {
+		return Agenda{}, err
+	}
+	items = normalizeItems(items)
+	if err := s.ValidateAgenda(e, items); err != nil {
+		return Agenda{}, err
+	}
+	sortItems(items)
+	e.Sequence++
+	e.Updated = s.now()
+	return s.store.PutAgenda(ctx, Agenda{EventID: eventID, Items: items}, ifVersion, &e)
+}
+
+// AddItem appends an item to an agenda.
+func (s *Service) AddItem(ctx context.Context, eventID string, it Item, ifVersion int64) (Agenda, Item, error) {
+	ag, err := s.store.GetAgenda(ctx, eventID)
+	if err != nil {
+		return Agenda{}, Item{}, err
+	}
+	if ifVersion != 0 && ag.Version != ifVersion {
+		return Agenda{}, Item{}, fmt.Errorf("agenda: agenda of %q changed since version %d: %w", eventID, ifVersion, ErrConflict)
+	}
+	if it.ID == "" {
+		it.ID = NewID("it-")
+	}
+	for _, x := range ag.Items {
+		if x.ID == it.ID {
+			return Agenda{}, Item{}, &ValidationError{Fields: map[string]string{"id": fmt.Sprintf("item %q exists", it.ID)}}
+		}
+	}
+	out, err := s.PutAgenda(ctx, eventID, append(ag.Items, it), ag.Version)
+	if err != nil {
+		return Agenda{}, Item{}, err
+	}
+	got, _ := out.Item(it.ID)
+	return out, got, nil
+}
+
+// UpdateItem replaces one item (move, resize, retitle).
+func (s *Service) UpdateItem(ctx context.Context, eventID string, it Item, ifVersion int64) (Agenda, Item, error) {
+	ag, err := s.store.GetAgenda(ctx, eventID)
+	if err != nil {
+		return Agenda{}, Item{}, err
+	}
+	if ifVersion != 0 && ag.Version != ifVersion {
+		return Agenda{}, Item{}, fmt.Errorf("agenda: agenda of %q changed since version %d: %w", eventID, ifVersion, ErrConflict)
+	}
+	i := slices.IndexFunc(ag.Items, func(x Item) bool { return x.ID == it.ID })
+	if i < 0 {
+		return Agenda{}, Item{}, fmt.Errorf("agenda: item %q: %w", it.ID, ErrNotFound)
+	}
+	ag.Items[i] = it
+	out, err := s.PutAgenda(ctx, eventID, ag.Items, ag.Version)
+	if err != nil {
+		return Agenda{}, Item{}, err
+	}
+	got, _ := out.Item(it.ID)
+	return out, got, nil
+}
+
+// DeleteItem removes one item.
+func (s *Service) DeleteItem(ctx context.Context, eventID, itemID string, ifVersion int64) (Agenda, error) {
+	ag, err := s.store.GetAgenda(ctx, eventID)
+	if err != nil {
+		return Agenda{}, err
+	}
+	if ifVersion != 0 && ag.Version != ifVersion {
+		return Agenda{}, fmt.Errorf("agenda: agenda of %q changed since version %d: %w", eventID, ifVersion, ErrConflict)
+	}
+	i := slices.IndexFunc(ag.Items, func(x Item) bool { return x.ID == itemID })
+	if i < 0 {
+		return Agenda{}, fmt.Errorf("agenda: item %q: %w", itemID, ErrNotFound)
+	}
+	return s.PutAgenda(ctx, eventID, slices.Delete(ag.Items, i, i+1), ag.Version)
+}
+
+// Item returns the item with the given ID.
+func (a Agenda) Item(id string) (Item, bool) {
+	for _, it := range a.Items {
+		if it.ID == id {
+			return it, true
+		}
+	}
+	return Item{}, false
+}
+
+// PutSeries validates and stores a series.
+func (s *Service) PutSeries(ctx context.Context, ser Series, ifVersion int64) (Series, error) {
+	p := problems{}
+	if !ValidID(ser.ID) {
+		p.add("id", "must be 3-64 lowercase letters, digits or hyphens")
+	}
+	checkText(p, "title", ser.Title, s.cfg.Languages, true, MaxTitleRunes)
+	if len(ser.StandingItems) > 20 {
+		p.add("standing_items", "at most 20 standing items")
+	}
+	for i, st := range ser.StandingItems {
+		checkText(p, fmt.Sprintf("standing_items[%d].title", i), st.Title, s.cfg.Languages, true, MaxTitleRunes)
+		if st.Minutes <= 0 || st.Minutes > MaxItemMinutes {
+			p.add(fmt.Sprintf("standing_items[%d].duration", i), "must be between 1 and %d minutes", MaxItemMinutes)
+		}
+	}
+	if err := p.err(); err != nil {
+		return Series{}, err
+	}
+	if ser.StandingItems == nil {
+		ser.StandingItems = []StandingItem{}
+	}
+	return s.store.PutSeries(ctx, ser, ifVersion)
+}
