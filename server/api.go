@@ -1,0 +1,659 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/majlis/majlis/access"
+	"github.com/majlis/majlis/agenda"
+)
+
+// apiRoutes registers /api/v1. Every route here must also be in the
+// OpenAPI document (a test enforces it).
+func (s *Server) apiRoutes(g *echo.Group) {
+	g.Use(middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(20), Burst: 100, ExpiresIn: 3 * time.Minute,
+		}),
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many requests; slow down"}
+		},
+	}))
+	g.GET("/openapi.json", s.openAPI)
+	g.GET("/events", s.listEvents)
+	g.POST("/events", s.createEvent)
+	g.GET("/events/:id", s.getEvent)
+	g.PATCH("/events/:id", s.patchEvent)
+	g.DELETE("/events/:id", s.deleteEvent)
+	g.GET("/events/:id/agenda", s.getAgenda)
+	g.PUT("/events/:id/agenda", s.putAgenda)
+	g.POST("/events/:id/agenda/items", s.addItem)
+	g.PATCH("/events/:id/agenda/items/:item", s.patchItem)
+	g.DELETE("/events/:id/agenda/items/:item", s.deleteItem)
+	g.GET("/series", s.listSeries)
+	g.GET("/series/:id", s.getSeries)
+	g.PUT("/series/:id", s.putSeries)
+}
+
+// eventJSON is an event as the API shows it.
+type eventJSON struct {
+	ID          string      `json:"id"`
+	Kind        agenda.Kind `json:"kind"`
+	Parent      *string     `json:"parent"`
+	Series      string      `json:"series,omitempty"`
+	Title       agenda.Text `json:"title"`
+	Description agenda.Text `json:"description"`
+	Start       string      `json:"start"`
+	End         string      `json:"end"`
+	TimeZone    string      `json:"timezone"`
+	// LocalStart and LocalEnd are start and end in the event's own zone.
+	LocalStart string            `json:"local_start"`
+	LocalEnd   string            `json:"local_end"`
+	Region     agenda.Region     `json:"region"`
+	Visibility agenda.Visibility `json:"visibility"`
+	Status     agenda.Status     `json:"status"`
+	Languages  []string          `json:"languages"`
+	Location   string            `json:"location,omitempty"`
+	Sequence   int               `json:"sequence"`
+	Created    string            `json:"created"`
+	Updated    string            `json:"updated"`
+	URL        string            `json:"url"`
+	// Owner and Invitees are shown to organizers only.
+	Owner    string   `json:"owner,omitempty"`
+	Invitees []string `json:"invitees,omitempty"`
+}
+
+const rfc3339 = "2006-01-02T15:04:05Z07:00"
+
+func (s *Server) toJSON(e agenda.Event, p access.Principal) eventJSON {
+	loc := e.Zone()
+	out := eventJSON{
+		ID: e.ID, Kind: e.Kind, Series: e.Series, Title: e.Title, Description: e.Description,
+		Start: e.Start.UTC().Format(rfc3339), End: e.End.UTC().Format(rfc3339), TimeZone: e.TimeZone,
+		LocalStart: e.Start.In(loc).Format(rfc3339), LocalEnd: e.End.In(loc).Format(rfc3339),
+		Region: e.Region, Visibility: e.Visibility, Status: e.Status, Languages: e.Languages,
+		Location: e.Location, Sequence: e.Sequence, Created: e.Created.UTC().Format(rfc3339),
+		Updated: e.Updated.UTC().Format(rfc3339), URL: s.cfg.BaseURL + "/events/" + e.ID,
+	}
+	if e.Parent != "" {
+		parent := e.Parent
+		out.Parent = &parent
+	}
+	if out.Title == nil {
+		out.Title = agenda.Text{}
+	}
+	if out.Description == nil {
+		out.Description = agenda.Text{}
+	}
+	if out.Languages == nil {
+		out.Languages = []string{}
+	}
+	if !p.Anonymous() {
+		out.Owner, out.Invitees = e.Owner, e.Invitees
+	}
+	return out
+}
+
+func (s *Server) listEvents(c echo.Context) error {
+	var f agenda.Filter
+	q := c.QueryParams()
+	for name := range q {
+		if !slices.Contains([]string{"from", "to", "region", "kind", "parent", "status"}, name) {
+			return badRequest("unknown_parameter", name, fmt.Sprintf("unknown query parameter %q (known: from, to, region, kind, parent, status)", name))
+		}
+	}
+	var err error
+	if v := c.QueryParam("from"); v != "" {
+		if f.From, err = parseTime("from", v); err != nil {
+			return err
+		}
+	}
+	if v := c.QueryParam("to"); v != "" {
+		if f.To, err = parseTime("to", v); err != nil {
+			return err
+		}
+	}
+	if v := c.QueryParam("region"); v != "" {
+		if f.Region = agenda.Region(v); !f.Region.Valid() {
+			return badRequest("invalid", "region", "must be one of global, africa, americas, asia-pacific, europe")
+		}
+	}
+	if v := c.QueryParam("kind"); v != "" {
+		if f.Kind = agenda.Kind(v); !f.Kind.Valid() {
+			return badRequest("invalid", "kind", "must be one of annual-meeting, general-assembly, session, side-event, webinar")
+		}
+	}
+	status := agenda.Status(c.QueryParam("status"))
+	if status != "" && !status.Valid() {
+		return badRequest("invalid", "status", "must be one of draft, published, cancelled")
+	}
+	f.Parent = c.QueryParam("parent")
+	evs, err := s.store.ListEvents(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	p := principal(c)
+	out := make([]eventJSON, 0, len(evs))
+	for _, e := range evs {
+		if p.CanSee(e) && (status == "" || e.Status == status) {
+			out = append(out, s.toJSON(e, p))
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"events": out})
+}
+
+// visibleEvent loads an event the caller may see; hidden and missing
+// events give the same 404.
+func (s *Server) visibleEvent(c echo.Context) (agenda.Event, error) {
+	id := c.Param("id")
+	if len(id) > 64 {
+		return agenda.Event{}, errNotFound
+	}
+	e, err := s.store.GetEvent(c.Request().Context(), id)
+	if errors.Is(err, agenda.ErrNotFound) {
+		return agenda.Event{}, errNotFound
+	}
+	if err != nil {
+		return agenda.Event{}, err
+	}
+	if !principal(c).CanSee(e) {
+		return agenda.Event{}, errNotFound
+	}
+	return e, nil
+}
+
+// editableEvent loads an event the caller may change.
+func (s *Server) editableEvent(c echo.Context) (agenda.Event, error) {
+	if _, err := requireOrganizer(c); err != nil {
+		return agenda.Event{}, err
+	}
+	e, err := s.visibleEvent(c)
+	if err != nil {
+		return agenda.Event{}, err
+	}
+	if !principal(c).CanEdit(e) {
+		return agenda.Event{}, errNotFound
+	}
+	return e, nil
+}
+
+func (s *Server) getEvent(c echo.Context) error {
+	e, err := s.visibleEvent(c)
+	if err != nil {
+		return err
+	}
+	return s.sendEvent(c, http.StatusOK, e)
+}
+
+func (s *Server) sendEvent(c echo.Context, status int, e agenda.Event) error {
+	tag := etag("e", e.Version)
+	c.Response().Header().Set(headerETag, tag)
+	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-cache")
+	if status == http.StatusOK && c.Request().Method == http.MethodGet && c.Request().Header.Get("If-None-Match") == tag {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.JSON(status, s.toJSON(e, principal(c)))
+}
+
+// eventInput is the body of POST and PATCH /events. Absent fields are nil:
+// on PATCH they keep their value. Text objects merge per language; an empty
+// string removes that language.
+type eventInput struct {
+	ID          *string            `json:"id"`
+	Kind        *string            `json:"kind"`
+	Parent      *string            `json:"parent"`
+	Series      *string            `json:"series"`
+	Title       map[string]*string `json:"title"`
+	Description map[string]*string `json:"description"`
+	Start       *string            `json:"start"`
+	End         *string            `json:"end"`
+	TimeZone    *string            `json:"timezone"`
+	Region      *string            `json:"region"`
+	Visibility  *string            `json:"visibility"`
+	Languages   *[]string          `json:"languages"`
+	Status      *string            `json:"status"`
+	Location    *string            `json:"location"`
+	Invitees    *[]string          `json:"invitees"`
+}
+
+func mergeText(dst agenda.Text, patch map[string]*string) agenda.Text {
+	out := dst.Clone()
+	if out == nil {
+		out = agenda.Text{}
+	}
+	for k, v := range patch {
+		if v == nil || *v == "" {
+			delete(out, k)
+		} else {
+			out[k] = *v
+		}
+	}
+	return out
+}
+
+func (in eventInput) apply(e *agenda.Event, create bool) error {
+	if in.ID != nil {
+		if !create && *in.ID != e.ID {
+			return badRequest("invalid", "id", "the id of an event cannot change")
+		}
+		e.ID = *in.ID
+	}
+	if in.Series != nil {
+		if !create && *in.Series != e.Series {
+			return badRequest("invalid", "series", "the series of an event is set when it is created")
+		}
+		e.Series = *in.Series
+	}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	if in.Kind != nil {
+		e.Kind = agenda.Kind(*in.Kind)
+	}
+	set(&e.Parent, in.Parent)
+	if in.Title != nil {
+		e.Title = mergeText(e.Title, in.Title)
+	}
+	if in.Description != nil {
+		e.Description = mergeText(e.Description, in.Description)
+	}
+	var err error
+	if in.Start != nil {
+		if e.Start, err = parseTime("start", *in.Start); err != nil {
+			return err
+		}
+	}
+	if in.End != nil {
+		if e.End, err = parseTime("end", *in.End); err != nil {
+			return err
+		}
+	}
+	set(&e.TimeZone, in.TimeZone)
+	if in.Region != nil {
+		e.Region = agenda.Region(*in.Region)
+	}
+	if in.Visibility != nil {
+		e.Visibility = agenda.Visibility(*in.Visibility)
+	}
+	if in.Languages != nil {
+		e.Languages = slices.Clone(*in.Languages)
+	}
+	if in.Status != nil {
+		e.Status = agenda.Status(*in.Status)
+	}
+	set(&e.Location, in.Location)
+	if in.Invitees != nil {
+		e.Invitees = slices.Clone(*in.Invitees)
+	}
+	return nil
+}
+
+func (s *Server) createEvent(c echo.Context) error {
+	o, err := requireOrganizer(c)
+	if err != nil {
+		return err
+	}
+	var in eventInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	e := agenda.Event{Owner: o.ID}
+	if err := in.apply(&e, true); err != nil {
+		return err
+	}
+	if e.Parent != "" {
+		// A parent the caller cannot see does not exist for them.
+		pe, err := s.store.GetEvent(c.Request().Context(), e.Parent)
+		if err == nil && !principal(c).CanSee(pe) {
+			return &agenda.ValidationError{Fields: map[string]string{"parent": fmt.Sprintf("no event %q", e.Parent)}}
+		}
+	}
+	ev, _, err := s.agenda.CreateEvent(c.Request().Context(), e, nil)
+	if errors.Is(err, agenda.ErrConflict) {
+		return &apiError{Status: http.StatusConflict, Code: "exists", Message: "an event with this id exists", Fields: map[string]string{"id": "already taken"}}
+	}
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/events/"+ev.ID)
+	return s.sendEvent(c, http.StatusCreated, ev)
+}
+
+func (s *Server) patchEvent(c echo.Context) error {
+	e, err := s.editableEvent(c)
+	if err != nil {
+		return err
+	}
+	v, err := ifMatch(c, "e")
+	if err != nil {
+		return err
+	}
+	if v != 0 && v != e.Version {
+		return agenda.ErrConflict
+	}
+	var in eventInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := in.apply(&e, false); err != nil {
+		return err
+	}
+	if e.Visibility == agenda.VisibilityConfidential && !principal(c).CanSee(e) {
+		// Making an event confidential must not lock its editor out of it.
+		e.Invitees = append(e.Invitees, principal(c).Organizer.ID)
+	}
+	ev, err := s.agenda.UpdateEvent(c.Request().Context(), e, e.Version)
+	if err != nil {
+		return err
+	}
+	return s.sendEvent(c, http.StatusOK, ev)
+}
+
+func (s *Server) deleteEvent(c echo.Context) error {
+	e, err := s.editableEvent(c)
+	if err != nil {
+		return err
+	}
+	v, err := ifMatch(c, "e")
+	if err != nil {
+		return err
+	}
+	if v != 0 && v != e.Version {
+		return agenda.ErrConflict
+	}
+	ev, removed, err := s.agenda.DeleteEvent(c.Request().Context(), e.ID, e.Version)
+	if err != nil {
+		return err
+	}
+	if removed {
+		return c.NoContent(http.StatusNoContent)
+	}
+	return s.sendEvent(c, http.StatusOK, ev)
+}
+
+// itemJSON is an agenda item as the API shows and takes it.
+type itemJSON struct {
+	ID            string      `json:"id"`
+	Title         agenda.Text `json:"title"`
+	Start         string      `json:"start"`
+	End           string      `json:"end,omitempty"`
+	Duration      int         `json:"duration"`
+	Speakers      []string    `json:"speakers"`
+	FloorLanguage string      `json:"floor_language,omitempty"`
+	Kind          string      `json:"kind"`
+	Parallel      bool        `json:"parallel,omitempty"`
+}
+
+type agendaJSON struct {
+	Event string     `json:"event"`
+	Items []itemJSON `json:"items"`
+}
+
+func toItemJSON(it agenda.Item) itemJSON {
+	sp := it.Speakers
+	if sp == nil {
+		sp = []string{}
+	}
+	return itemJSON{ID: it.ID, Title: it.Title, Start: it.Start.UTC().Format(rfc3339), End: it.End().UTC().Format(rfc3339),
+		Duration: it.Minutes, Speakers: sp, FloorLanguage: it.FloorLanguage, Kind: string(it.Kind), Parallel: it.Parallel}
+}
+
+func fromItemJSON(field string, in itemJSON) (agenda.Item, error) {
+	it := agenda.Item{ID: in.ID, Title: in.Title, Minutes: in.Duration, Speakers: in.Speakers,
+		FloorLanguage: in.FloorLanguage, Kind: agenda.ItemKind(in.Kind), Parallel: in.Parallel}
+	if in.Start == "" {
+		return it, &agenda.ValidationError{Fields: map[string]string{field + ".start": "required (RFC 3339 with a zone offset)"}}
+	}
+	t, err := parseTime(field+".start", in.Start)
+	if err != nil {
+		return it, err
+	}
+	it.Start = t
+	if in.End != "" {
+		end, err := parseTime(field+".end", in.End)
+		if err != nil {
+			return it, err
+		}
+		if in.Duration == 0 {
+			it.Minutes = int(end.Sub(t) / time.Minute)
+		} else if !end.Equal(it.End()) {
+			return it, badRequest("invalid", field+".end", "end disagrees with start + duration; send one of them")
+		}
+	}
+	return it, nil
+}
+
+func (s *Server) sendAgenda(c echo.Context, status int, a agenda.Agenda) error {
+	tag := etag("a", a.Version)
+	c.Response().Header().Set(headerETag, tag)
+	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-cache")
+	if c.Request().Method == http.MethodGet && c.Request().Header.Get("If-None-Match") == tag {
+		return c.NoContent(http.StatusNotModified)
+	}
+	out := agendaJSON{Event: a.EventID, Items: make([]itemJSON, 0, len(a.Items))}
+	for _, it := range a.Items {
+		out.Items = append(out.Items, toItemJSON(it))
+	}
+	return c.JSON(status, out)
+}
+
+func (s *Server) getAgenda(c echo.Context) error {
+	e, err := s.visibleEvent(c)
+	if err != nil {
+		return err
+	}
+	a, err := s.store.GetAgenda(c.Request().Context(), e.ID)
+	if err != nil {
+		return err
+	}
+	return s.sendAgenda(c, http.StatusOK, a)
+}
+
+func (s *Server) putAgenda(c echo.Context) error {
+	e, err := s.editableEvent(c)
+	if err != nil {
+		return err
+	}
+	v, err := ifMatch(c, "a")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Items []itemJSON `json:"items"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Items == nil {
+		return badRequest("invalid", "items", "required (an array, possibly empty)")
+	}
+	if len(in.Items) > agenda.MaxItems {
+		return badRequest("invalid", "items", fmt.Sprintf("at most %d items", agenda.MaxItems))
+	}
+	items := make([]agenda.Item, 0, len(in.Items))
+	for i, x := range in.Items {
+		it, err := fromItemJSON(fmt.Sprintf("items[%d]", i), x)
+		if err != nil {
+			return err
+		}
+		items = append(items, it)
+	}
+	a, err := s.agenda.PutAgenda(c.Request().Context(), e.ID, items, versionOrStale(v))
+	if err != nil {
+		return err
+	}
+	return s.sendAgenda(c, http.StatusOK, a)
+}
+
+// versionOrStale maps ifMatch's "can never match" (-1) to a version no
+// store holds, so the write fails with a conflict.
+func versionOrStale(v int64) int64 {
+	if v < 0 {
+		return 1 << 62
+	}
+	return v
+}
+
+func (s *Server) addItem(c echo.Context) error {
+	e, err := s.editableEvent(c)
+	if err != nil {
+		return err
+	}
+	v, err := ifMatch(c, "a")
+	if err != nil {
+		return err
+	}
+	var in itemJSON
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	it, err := fromItemJSON("item", in)
+	if err != nil {
+		return err
+	}
+	a, got, err := s.agenda.AddItem(c.Request().Context(), e.ID, it, versionOrStale(v))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(headerETag, etag("a", a.Version))
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/events/"+e.ID+"/agenda/items/"+got.ID)
+	return c.JSON(http.StatusCreated, toItemJSON(got))
+}
+
+// itemPatch is the body of PATCH …/items/:item; absent fields keep their value.
+type itemPatch struct {
+	Title         map[string]*string `json:"title"`
+	Start         *string            `json:"start"`
+	Duration      *int               `json:"duration"`
+	Speakers      *[]string          `json:"speakers"`
+	FloorLanguage *string            `json:"floor_language"`
+	Kind          *string            `json:"kind"`
+	Parallel      *bool              `json:"parallel"`
+}
+
+func (s *Server) patchItem(c echo.Context) error {
+	e, err := s.editableEvent(c)
+	if err != nil {
+		return err
+	}
+	v, err := ifMatch(c, "a")
+	if err != nil {
+		return err
+	}
+	var in itemPatch
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	cur, err := s.store.GetAgenda(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	it, ok := cur.Item(c.Param("item"))
+	if !ok {
+		return errNotFound
+	}
+	if in.Title != nil {
+		it.Title = mergeText(it.Title, in.Title)
+	}
+	if in.Start != nil {
+		if it.Start, err = parseTime("start", *in.Start); err != nil {
+			return err
+		}
+	}
+	if in.Duration != nil {
+		it.Minutes = *in.Duration
+	}
+	if in.Speakers != nil {
+		it.Speakers = *in.Speakers
+	}
+	if in.FloorLanguage != nil {
+		it.FloorLanguage = *in.FloorLanguage
+	}
+	if in.Kind != nil {
+		it.Kind = agenda.ItemKind(*in.Kind)
+	}
+	if in.Parallel != nil {
+		it.Parallel = *in.Parallel
+	}
+	a, got, err := s.agenda.UpdateItem(ctx, e.ID, it, versionOrStale(v))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(headerETag, etag("a", a.Version))
+	return c.JSON(http.StatusOK, toItemJSON(got))
+}
+
+func (s *Server) deleteItem(c echo.Context) error {
+	e, err := s.editableEvent(c)
+	if err != nil {
+		return err
+	}
+	v, err := ifMatch(c, "a")
+	if err != nil {
+		return err
+	}
+	a, err := s.agenda.DeleteItem(c.Request().Context(), e.ID, c.Param("item"), versionOrStale(v))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(headerETag, etag("a", a.Version))
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) listSeries(c echo.Context) error {
+	all, err := s.store.ListSeries(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if all == nil {
+		all = []agenda.Series{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"series": all})
+}
+
+func (s *Server) getSeries(c echo.Context) error {
+	ser, err := s.store.GetSeries(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(headerETag, etag("s", ser.Version))
+	return c.JSON(http.StatusOK, ser)
+}
+
+func (s *Server) putSeries(c echo.Context) error {
+	if _, err := requireOrganizer(c); err != nil {
+		return err
+	}
+	v, err := ifMatch(c, "s")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Title         agenda.Text           `json:"title"`
+		StandingItems []agenda.StandingItem `json:"standing_items"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ser, err := s.agenda.PutSeries(c.Request().Context(), agenda.Series{ID: c.Param("id"), Title: in.Title, StandingItems: in.StandingItems}, versionOrStale(v))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(headerETag, etag("s", ser.Version))
+	return c.JSON(http.StatusOK, ser)
+}
+
+const headerETag = "ETag"
+
+var _ = strings.TrimSpace

@@ -1,0 +1,133 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// openAPIDoc describes /api/v1 in OpenAPI 3.0. It is built once; a test
+// checks that every registered /api/v1 route appears in it.
+var openAPIDoc = buildOpenAPI()
+
+func (s *Server) openAPI(c echo.Context) error {
+	doc := make(obj, len(openAPIDoc)+1)
+	for k, v := range openAPIDoc {
+		doc[k] = v
+	}
+	doc["servers"] = []any{map[string]any{"url": s.cfg.BaseURL + "/api/v1"}}
+	return c.JSON(http.StatusOK, doc)
+}
+
+type obj = map[string]any
+
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func jsonBody(schema obj) obj {
+	return obj{"required": true, "content": obj{"application/json": obj{"schema": schema}}}
+}
+
+func jsonResp(desc string, schema obj) obj {
+	return obj{"description": desc, "content": obj{"application/json": obj{"schema": schema}}}
+}
+
+func errResp(desc string) obj { return jsonResp(desc, ref("Error")) }
+
+func param(name, in, desc string, required bool) obj {
+	return obj{"name": name, "in": in, "description": desc, "required": required, "schema": obj{"type": "string"}}
+}
+
+func buildOpenAPI() obj {
+	id := param("id", "path", "event id", true)
+	item := param("item", "path", "agenda item id", true)
+	ifm := param("If-Match", "header", "ETag last read; * to overwrite. Missing: 428; stale: 412.", true)
+	sec := []any{obj{"bearer": []any{}}}
+	std := func(ok obj) obj {
+		r := obj{"400": errResp("malformed body or parameter"), "401": errResp("missing or bad token"),
+			"404": errResp("no such resource (or not visible to you)"), "412": errResp("stale If-Match"),
+			"413": errResp("body too large"), "422": errResp("the input breaks a rule; fields name it"),
+			"428": errResp("If-Match missing"), "429": errResp("rate limited")}
+		for k, v := range ok {
+			r[k] = v
+		}
+		return r
+	}
+	text := obj{"type": "object", "description": "text keyed by ISO 639-1 language (ar, en, fr, es); fallback en, fr, es, ar", "additionalProperties": obj{"type": "string"}}
+	return obj{
+		"openapi": "3.0.3",
+		"info": obj{"title": "majlis API", "version": "1",
+			"description": "Events, agendas and series of the alliance. Times are RFC 3339 in UTC; inputs must carry a zone. Writes need If-Match."},
+		"components": obj{
+			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer", "description": "organizer token from `majlis organizer add`"}},
+			"schemas": obj{
+				"Text": text,
+				"Error": obj{"type": "object", "required": []string{"error"}, "properties": obj{"error": obj{"type": "object",
+					"required": []string{"code", "message"}, "properties": obj{
+						"code": obj{"type": "string"}, "message": obj{"type": "string"},
+						"fields": obj{"type": "object", "additionalProperties": obj{"type": "string"}}}}}},
+				"Event": obj{"type": "object", "properties": obj{
+					"id": obj{"type": "string"}, "kind": obj{"type": "string", "enum": []string{"annual-meeting", "general-assembly", "session", "side-event", "webinar"}},
+					"parent": obj{"type": "string", "nullable": true}, "series": obj{"type": "string"},
+					"title": ref("Text"), "description": ref("Text"),
+					"start": obj{"type": "string", "format": "date-time"}, "end": obj{"type": "string", "format": "date-time"},
+					"local_start": obj{"type": "string", "format": "date-time", "readOnly": true}, "local_end": obj{"type": "string", "format": "date-time", "readOnly": true},
+					"timezone": obj{"type": "string", "example": "Europe/Zurich"},
+					"region":   obj{"type": "string", "enum": []string{"global", "africa", "americas", "asia-pacific", "europe"}},
+					"visibility": obj{"type": "string", "enum": []string{"public", "members", "confidential"}},
+					"status":     obj{"type": "string", "enum": []string{"draft", "published", "cancelled"}},
+					"languages":  obj{"type": "array", "items": obj{"type": "string"}},
+					"location":   obj{"type": "string"}, "invitees": obj{"type": "array", "items": obj{"type": "string"}},
+					"sequence": obj{"type": "integer", "readOnly": true}, "created": obj{"type": "string", "format": "date-time", "readOnly": true},
+					"updated": obj{"type": "string", "format": "date-time", "readOnly": true}, "url": obj{"type": "string", "readOnly": true},
+					"owner": obj{"type": "string", "readOnly": true}}},
+				"Item": obj{"type": "object", "required": []string{"title", "start", "duration", "kind"}, "properties": obj{
+					"id": obj{"type": "string"}, "title": ref("Text"), "start": obj{"type": "string", "format": "date-time"},
+					"end": obj{"type": "string", "format": "date-time"}, "duration": obj{"type": "integer", "description": "minutes"},
+					"speakers": obj{"type": "array", "items": obj{"type": "string"}}, "floor_language": obj{"type": "string"},
+					"kind":     obj{"type": "string", "enum": []string{"opening", "presentation", "discussion", "break", "vote", "closing", "standing"}},
+					"parallel": obj{"type": "boolean"}}},
+				"Agenda": obj{"type": "object", "properties": obj{"event": obj{"type": "string"}, "items": obj{"type": "array", "items": ref("Item")}}},
+				"Series": obj{"type": "object", "properties": obj{"id": obj{"type": "string"}, "title": ref("Text"),
+					"standing_items": obj{"type": "array", "items": obj{"type": "object", "properties": obj{"title": ref("Text"), "duration": obj{"type": "integer"}}}}}},
+			},
+		},
+		"paths": obj{
+			"/openapi.json": obj{"get": obj{"summary": "this document", "responses": obj{"200": obj{"description": "OpenAPI 3 document"}}}},
+			"/events": obj{
+				"get": obj{"summary": "list events visible to the caller", "parameters": []any{
+					param("from", "query", "events ending after (RFC 3339 with zone)", false), param("to", "query", "events starting before", false),
+					param("region", "query", "region", false), param("kind", "query", "kind", false), param("parent", "query", "parent event id", false),
+					param("status", "query", "status", false)},
+					"responses": std(obj{"200": jsonResp("events", obj{"type": "object", "properties": obj{"events": obj{"type": "array", "items": ref("Event")}}})})},
+				"post": obj{"summary": "create an event", "security": sec, "requestBody": jsonBody(ref("Event")),
+					"responses": std(obj{"201": jsonResp("created; ETag header", ref("Event")), "409": errResp("id taken")})},
+			},
+			"/events/{id}": obj{
+				"parameters": []any{id},
+				"get":        obj{"summary": "one event", "responses": std(obj{"200": jsonResp("the event; ETag header", ref("Event")), "304": obj{"description": "not modified"}})},
+				"patch":      obj{"summary": "change an event (merge)", "security": sec, "parameters": []any{ifm}, "requestBody": jsonBody(ref("Event")), "responses": std(obj{"200": jsonResp("changed", ref("Event"))})},
+				"delete":     obj{"summary": "remove a draft, or cancel a published event", "security": sec, "parameters": []any{ifm}, "responses": std(obj{"200": jsonResp("cancelled", ref("Event")), "204": obj{"description": "removed"}})},
+			},
+			"/events/{id}/agenda": obj{
+				"parameters": []any{id},
+				"get":        obj{"summary": "an event's agenda", "responses": std(obj{"200": jsonResp("agenda; ETag header", ref("Agenda"))})},
+				"put":        obj{"summary": "replace the agenda", "security": sec, "parameters": []any{ifm}, "requestBody": jsonBody(ref("Agenda")), "responses": std(obj{"200": jsonResp("agenda", ref("Agenda"))})},
+			},
+			"/events/{id}/agenda/items": obj{
+				"parameters": []any{id},
+				"post":       obj{"summary": "add an item", "security": sec, "parameters": []any{ifm}, "requestBody": jsonBody(ref("Item")), "responses": std(obj{"201": jsonResp("item; agenda ETag header", ref("Item"))})},
+			},
+			"/events/{id}/agenda/items/{item}": obj{
+				"parameters": []any{id, item},
+				"patch":      obj{"summary": "move, resize or edit an item", "security": sec, "parameters": []any{ifm}, "requestBody": jsonBody(ref("Item")), "responses": std(obj{"200": jsonResp("item", ref("Item"))})},
+				"delete":     obj{"summary": "delete an item", "security": sec, "parameters": []any{ifm}, "responses": std(obj{"204": obj{"description": "deleted"}})},
+			},
+			"/series": obj{"get": obj{"summary": "list series", "responses": std(obj{"200": jsonResp("series", obj{"type": "object"})})}},
+			"/series/{id}": obj{
+				"parameters": []any{param("id", "path", "series id", true)},
+				"get":        obj{"summary": "one series", "responses": std(obj{"200": jsonResp("series", ref("Series"))})},
+				"put":        obj{"summary": "create or replace a series and its standing items", "security": sec, "parameters": []any{ifm}, "requestBody": jsonBody(ref("Series")), "responses": std(obj{"200": jsonResp("series", ref("Series"))})},
+			},
+		},
+	}
+}

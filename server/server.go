@@ -1,0 +1,164 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/majlis/majlis/access"
+	"github.com/majlis/majlis/agenda"
+)
+
+// Store is what the server needs from storage.
+type Store interface {
+	agenda.Store
+	access.Store
+	// Ping reports whether the store is reachable.
+	Ping(ctx context.Context) error
+}
+
+// Config tunes a Server.
+type Config struct {
+	// BaseURL is the public URL of this service, used in links and feeds.
+	// Default: "http://localhost:8080".
+	BaseURL string
+	// BodyLimit caps request bodies. Default: "1M".
+	BodyLimit string
+	// Logger receives request and error logs. Default: slog.Default().
+	Logger *slog.Logger
+	// Version is reported by /healthz. Default: "dev".
+	Version string
+	// Now returns the current time. Default: time.Now.
+	Now func() time.Time
+}
+
+// Server is the majlis HTTP server.
+type Server struct {
+	cfg    Config
+	store  Store
+	agenda *agenda.Service
+	echo   *echo.Echo
+	log    *slog.Logger
+}
+
+// New builds a Server over store with every route registered.
+func New(cfg Config, store Store, svc *agenda.Service) *Server {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://localhost:8080"
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.BodyLimit == "" {
+		cfg.BodyLimit = "1M"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, store: store, agenda: svc, log: cfg.Logger}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.Recover())
+	e.Use(middleware.BodyLimit(cfg.BodyLimit))
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection:         "0",
+		ContentTypeNosniff:    "nosniff",
+		XFrameOptions:         "DENY",
+		ReferrerPolicy:        "no-referrer",
+		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+	}))
+	e.Use(s.logRequests)
+	e.Use(s.authenticate)
+	s.echo = e
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	s.apiRoutes(e.Group("/api/v1"))
+	s.pageRoutes(e)
+	return s
+}
+
+// Handler returns the http.Handler serving every route.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Echo exposes the router to tests that enumerate routes.
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Error("readyz: store unreachable", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, errorBody{Error: errorDetail{Code: "store_unavailable", Message: "the store is not reachable"}})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		// Paths may carry secret feed tokens: log the route pattern, not the URL.
+		s.log.Debug("request", "method", c.Request().Method, "route", c.Path(),
+			"status", c.Response().Status, "dur", time.Since(start))
+		return nil
+	}
+}
+
+// principalKey is the echo context key holding the caller's access.Principal.
+const principalKey = "majlis.principal"
+
+// authenticate resolves an optional bearer token. A malformed, unknown or
+// revoked token is an error (401), never silently anonymous: an organizer
+// whose token stopped working must be told.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		if h == "" {
+			c.Set(principalKey, access.Principal{})
+			return next(c)
+		}
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return access.ErrUnauthorized
+		}
+		o, err := access.Authenticate(c.Request().Context(), s.store, strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		c.Set(principalKey, access.Principal{Organizer: &o})
+		return next(c)
+	}
+}
+
+func principal(c echo.Context) access.Principal {
+	p, _ := c.Get(principalKey).(access.Principal)
+	return p
+}
+
+func requireOrganizer(c echo.Context) (access.Organizer, error) {
+	p := principal(c)
+	if p.Organizer == nil {
+		return access.Organizer{}, errMissingToken
+	}
+	return *p.Organizer, nil
+}
+
+var errMissingToken = errors.New("server: this action needs an organizer token (Authorization: Bearer …)")
