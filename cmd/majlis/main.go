@@ -1,0 +1,259 @@
+// Command majlis runs the majlis service and its administration commands.
+//
+//	majlis serve [--listen :8080] [--data ./data] [--base-url URL] [--demo]
+//	majlis organizer add --name NAME [--region R] [--data DIR]
+//	majlis organizer list [--data DIR]
+//	majlis organizer revoke ID [--data DIR]
+//	majlis version
+//
+// Every flag can also be set by an environment variable (MAJLIS_LISTEN,
+// MAJLIS_DATA, MAJLIS_BASE_URL, MAJLIS_REDIS, MAJLIS_DEMO); flags win.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/majlis/majlis/access"
+	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/demo"
+	"github.com/majlis/majlis/server"
+	"github.com/majlis/majlis/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `majlis — meetings, agendas, interpretation and calendars for the alliance
+
+Usage:
+  majlis serve [flags]              run the service
+  majlis organizer add --name NAME  create an organizer; prints its API token once
+  majlis organizer list             list organizers
+  majlis organizer revoke ID        revoke an organizer's token
+  majlis version                    print the version
+
+Run "majlis serve -h" for the flags of a command.
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(args[1:], stderr)
+	case "organizer":
+		err = organizer(args[1:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "majlis", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "majlis: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "majlis:", err)
+		return 1
+	}
+	return 0
+}
+
+// common are the flags every data-touching command shares.
+type common struct {
+	data  string
+	redis string
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.data, "data", envOr("MAJLIS_DATA", "./data"), "data directory for the embedded store (env MAJLIS_DATA)")
+	fs.StringVar(&c.redis, "redis", envOr("MAJLIS_REDIS", ""), "Redis URL for scale-out (env MAJLIS_REDIS); not available yet")
+}
+
+func (c *common) open() (*store.Bolt, error) {
+	if c.redis != "" {
+		return nil, errors.New("--redis / MAJLIS_REDIS: the Redis scale-out store is not available in this version; " +
+			"run without it to use the embedded store in --data")
+	}
+	return store.OpenBolt(filepath.Join(c.data, "majlis.db"))
+}
+
+func serve(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	listen := fs.String("listen", envOr("MAJLIS_LISTEN", ":8080"), "address to listen on (env MAJLIS_LISTEN)")
+	baseURL := fs.String("base-url", envOr("MAJLIS_BASE_URL", ""), "public URL of this service, for links and feeds (env MAJLIS_BASE_URL; default http://localhost<listen>)")
+	withDemo := fs.Bool("demo", envOr("MAJLIS_DEMO", "") == "1" || envOr("MAJLIS_DEMO", "") == "true", "load the demo data on first start (env MAJLIS_DEMO=1)")
+	logLevel := fs.String("log-level", envOr("MAJLIS_LOG_LEVEL", "info"), "debug, info, warn or error (env MAJLIS_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if *baseURL == "" {
+		host := *listen
+		if strings.HasPrefix(host, ":") {
+			host = "localhost" + host
+		}
+		*baseURL = "http://" + host
+	}
+	st, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := agenda.New(agenda.Config{}, st)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *withDemo {
+		loaded, err := demo.Load(ctx, svc)
+		if err != nil {
+			return err
+		}
+		log.Info("demo data", "loaded", loaded)
+	}
+	srv := server.New(server.Config{BaseURL: *baseURL, Logger: log, Version: version}, st, svc)
+	hs := &http.Server{
+		Addr:              *listen,
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	log.Info("majlis listening", "listen", *listen, "base_url", *baseURL, "data", c.data, "version", version)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	return nil
+}
+
+func organizer(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("organizer: want add, list or revoke")
+	}
+	fs := flag.NewFlagSet("organizer "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	ctx := context.Background()
+	switch args[0] {
+	case "add":
+		name := fs.String("name", "", "organizer's name (required)")
+		region := fs.String("region", "global", "organizer's network: global, africa, americas, asia-pacific, europe")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		n := strings.TrimSpace(*name)
+		if n == "" || utf8.RuneCountInString(n) > 100 || !utf8.ValidString(n) {
+			return errors.New("organizer add: --name is required (1-100 characters)")
+		}
+		if !agenda.Region(*region).Valid() {
+			return fmt.Errorf("organizer add: --region %q: want global, africa, americas, asia-pacific or europe", *region)
+		}
+		st, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		token, hash := access.NewToken()
+		o := access.Organizer{ID: access.NewID("org_"), Name: n, Region: agenda.Region(*region), TokenHash: hash, Created: time.Now().UTC()}
+		if err := st.CreateOrganizer(ctx, o); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "organizer %s (%s, %s) created.\nIts API token is shown once; store it safely:\n%s\n", o.ID, o.Name, o.Region, token)
+		return nil
+	case "list":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		st, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		all, err := st.ListOrganizers(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tREGION\tCREATED\tSTATE")
+		for _, o := range all {
+			state := "active"
+			if o.Revoked {
+				state = "revoked"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.ID, o.Name, o.Region, o.Created.Format(time.RFC3339), state)
+		}
+		return tw.Flush()
+	case "revoke":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return errors.New("organizer revoke: give exactly one organizer ID")
+		}
+		st, err := c.open()
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if err := st.RevokeOrganizer(ctx, fs.Arg(0)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "organizer %s revoked\n", fs.Arg(0))
+		return nil
+	default:
+		return fmt.Errorf("organizer: unknown subcommand %q (want add, list or revoke)", args[0])
+	}
+}
