@@ -237,10 +237,11 @@ func organizer(args []string, stdout, stderr io.Writer) error {
 		}
 		return tw.Flush()
 	case "revoke":
-		if err := fs.Parse(args[1:]); err != nil {
+		pos, err := parseInterspersed(fs, args[1:])
+		if err != nil {
 			return err
 		}
-		if fs.NArg() != 1 {
+		if len(pos) != 1 {
 			return errors.New("organizer revoke: give exactly one organizer ID")
 		}
 		st, err := c.open()
@@ -248,12 +249,28 @@ func organizer(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer st.Close()
-		if err := st.RevokeOrganizer(ctx, fs.Arg(0)); err != nil {
+		if err := st.RevokeOrganizer(ctx, pos[0]); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "organizer %s revoked\n", fs.Arg(0))
+		fmt.Fprintf(stdout, "organizer %s revoked\n", pos[0])
 		return nil
 	default:
 		return fmt.Errorf("organizer: unknown subcommand %q (want add, list or revoke)", args[0])
+	}
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments (`revoke ID --data DIR`), returning the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 }

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "majlis-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "majlis")
+	if out, err := exec.Command("go", "build", "-race", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func majlis(t *testing.T, env []string, args ...string) (string, string, error) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startServe runs `majlis serve` and waits until /readyz answers.
+func startServe(t *testing.T, data, addr string, extra ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--data", data, "--listen", addr}, extra...)...)
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return cmd
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("serve did not become ready; logs:\n%s", logs.String())
+	return nil
+}
+
+func stop(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve did not exit cleanly on SIGTERM: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+}
+
+func TestOrganizerCommands(t *testing.T) {
+	data := t.TempDir()
+	out, errOut, err := majlis(t, nil, "organizer", "add", "--name", "ENNHRI secretariat", "--region", "europe", "--data", data)
+	if err != nil {
+		t.Fatalf("add: %v %s", err, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	token := lines[len(lines)-1]
+	if !strings.HasPrefix(token, "mjo_") || len(token) < 40 {
+		t.Fatalf("last line of stdout is not a token: %q", token)
+	}
+	raw, err := os.ReadFile(filepath.Join(data, "majlis.db"))
+	if err != nil || bytes.Contains(raw, []byte(token)) {
+		t.Fatalf("the token itself must never be stored (err %v)", err)
+	}
+	out, _, err = majlis(t, []string{"MAJLIS_DATA=" + data}, "organizer", "list")
+	if err != nil || !strings.Contains(out, "ENNHRI secretariat") || !strings.Contains(out, "europe") || !strings.Contains(out, "active") {
+		t.Fatalf("list: %v %s", err, out)
+	}
+	id := strings.Fields(strings.Split(out, "\n")[1])[0]
+	if _, errOut, err := majlis(t, nil, "organizer", "revoke", id, "--data", data); err != nil {
+		t.Fatalf("revoke: %v %s", err, errOut)
+	}
+	out, _, _ = majlis(t, nil, "organizer", "list", "--data", data)
+	if !strings.Contains(out, "revoked") {
+		t.Fatalf("list after revoke: %s", out)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no name", []string{"organizer", "add", "--data", data}, "--name is required"},
+		{"bad region", []string{"organizer", "add", "--name", "x", "--region", "mars", "--data", data}, "--region"},
+		{"redis not yet", []string{"organizer", "add", "--name", "x", "--redis", "redis://127.0.0.1:1"}, "Redis scale-out store is not available"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"revoke unknown", []string{"organizer", "revoke", "org_nope", "--data", data}, "not found"},
+	}
+	for _, tc := range tests {
+		_, errOut, err := majlis(t, nil, tc.args...)
+		if err == nil || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: err %v, stderr %q; want failure mentioning %q", tc.name, err, errOut, tc.want)
+		}
+	}
+	out, _, err = majlis(t, nil, "version")
+	if err != nil || !strings.HasPrefix(out, "majlis ") {
+		t.Fatalf("version: %v %q", err, out)
+	}
+}
+
+// TestEventSurvivesRestart: an event created with an organizer token is
+// there after the server restarts; the demo data is loaded once.
+func TestEventSurvivesRestart(t *testing.T) {
+	data := t.TempDir()
+	out, _, err := majlis(t, nil, "organizer", "add", "--name", "Head office", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	addr := freePort(t)
+	srv := startServe(t, data, addr, "--demo")
+	body := `{"id":"reprisals-briefing","kind":"webinar","title":{"en":"Reprisals: regional briefing"},"start":"2027-03-01T09:00:00Z",
+	  "end":"2027-03-01T10:00:00Z","timezone":"Europe/Brussels","region":"europe","status":"published"}`
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/events", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("create: %v %v", err, res.Status)
+	}
+	res.Body.Close()
+	stop(t, srv)
+
+	startServe(t, data, addr, "--demo")
+	res, err = http.Get("http://" + addr + "/api/v1/events?region=europe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var list struct {
+		Events []struct{ ID, Start string } `json:"events"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range list.Events {
+		got[e.ID] = e.Start
+	}
+	if got["reprisals-briefing"] != "2027-03-01T09:00:00Z" || got["ennhri-webinar-rule-of-law"] != "2027-01-27T13:00:00Z" || len(list.Events) != 2 {
+		t.Fatalf("europe events after restart: %v", got)
+	}
+	res2, err := http.Get("http://" + addr + "/api/v1/events/am-2021-hrd-consultation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res2.Body.Close()
+	var ev struct{ Start, End, Timezone string }
+	_ = json.NewDecoder(res2.Body).Decode(&ev)
+	if ev.Start != "2021-07-01T14:30:00Z" || ev.End != "2021-07-01T16:00:00Z" || ev.Timezone != "Europe/Zurich" {
+		t.Fatalf("demo consultation: %+v", ev)
+	}
+}
