@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -29,8 +30,18 @@ var (
 )
 
 // Bolt is the embedded store: one bbolt file, one process at a time.
+//
+// The file is the source of truth; events are also kept decoded in memory
+// (sorted by start, then ID) so that listings do not decode every event on
+// every request. Writers hold wmu across the bbolt transaction and the
+// cache update, so the cache applies commits in commit order; readers
+// take mu for reading only.
 type Bolt struct {
-	db *bolt.DB
+	db  *bolt.DB
+	wmu sync.Mutex
+
+	mu     sync.RWMutex
+	events []agenda.Event // sorted by Start, then ID; Version set
 }
 
 var _ Store = (*Bolt)(nil)
@@ -61,7 +72,71 @@ func OpenBolt(path string) (*Bolt, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: initialise %s: %w", path, err)
 	}
-	return &Bolt{db: db}, nil
+	b := &Bolt{db: db}
+	err = db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
+			var se storedEvent
+			if err := json.Unmarshal(v, &se); err != nil {
+				return fmt.Errorf("store: decode event %s: %w", k, err)
+			}
+			b.events = append(b.events, se.event())
+			return nil
+		})
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	sort.Slice(b.events, func(i, j int) bool { return eventLess(b.events[i], b.events[j]) })
+	return b, nil
+}
+
+func eventLess(a, b agenda.Event) bool {
+	if !a.Start.Equal(b.Start) {
+		return a.Start.Before(b.Start)
+	}
+	return a.ID < b.ID
+}
+
+// cloneEvent deep-copies the maps and slices of an event.
+func cloneEvent(e agenda.Event) agenda.Event {
+	e.Title, e.Description = e.Title.Clone(), e.Description.Clone()
+	e.Languages, e.Invitees = slices.Clone(e.Languages), slices.Clone(e.Invitees)
+	return e
+}
+
+// update runs fn in a write transaction; on commit, the events fn
+// reports as written (put) or removed (del) are applied to the cache.
+func (b *Bolt) update(fn func(tx *bolt.Tx, put func(agenda.Event), del func(id string)) error) error {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	var puts []agenda.Event
+	var dels []string
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		return fn(tx, func(e agenda.Event) { puts = append(puts, cloneEvent(e)) }, func(id string) { dels = append(dels, id) })
+	})
+	if err != nil || (len(puts) == 0 && len(dels) == 0) {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, id := range dels {
+		b.events = slices.DeleteFunc(b.events, func(x agenda.Event) bool { return x.ID == id })
+	}
+	for _, e := range puts {
+		b.events = slices.DeleteFunc(b.events, func(x agenda.Event) bool { return x.ID == e.ID })
+		i, _ := slices.BinarySearchFunc(b.events, e, func(x, y agenda.Event) int {
+			if eventLess(x, y) {
+				return -1
+			}
+			if eventLess(y, x) {
+				return 1
+			}
+			return 0
+		})
+		b.events = slices.Insert(b.events, i, e)
+	}
+	return nil
 }
 
 // Close closes the database file.
@@ -130,7 +205,7 @@ func conflict(kind, id string, want, have int64) error {
 
 // CreateEvent implements agenda.Store.
 func (b *Bolt) CreateEvent(ctx context.Context, e agenda.Event, a agenda.Agenda) (agenda.Event, agenda.Agenda, error) {
-	err := b.db.Update(func(tx *bolt.Tx) error {
+	err := b.update(func(tx *bolt.Tx, cached func(agenda.Event), _ func(string)) error {
 		evs := tx.Bucket(bucketEvents)
 		if evs.Get([]byte(e.ID)) != nil {
 			return fmt.Errorf("store: event %q exists: %w", e.ID, agenda.ErrConflict)
@@ -139,6 +214,8 @@ func (b *Bolt) CreateEvent(ctx context.Context, e agenda.Event, a agenda.Agenda)
 		if err := put(evs, e.ID, storedEvent{Event: e, V: 1}); err != nil {
 			return err
 		}
+		e.Version = 1
+		cached(e)
 		return put(tx.Bucket(bucketAgendas), e.ID, storedAgenda{Agenda: a, V: 1})
 	})
 	if err != nil {
@@ -174,8 +251,8 @@ func (b *Bolt) GetEvent(ctx context.Context, id string) (agenda.Event, error) {
 
 // UpdateEvent implements agenda.Store.
 func (b *Bolt) UpdateEvent(ctx context.Context, e agenda.Event, ifVersion int64) (agenda.Event, error) {
-	err := b.db.Update(func(tx *bolt.Tx) error {
-		return updateEventTx(tx, e, ifVersion)
+	err := b.update(func(tx *bolt.Tx, cached func(agenda.Event), _ func(string)) error {
+		return updateEventTx(tx, e, ifVersion, cached)
 	})
 	if err != nil {
 		return agenda.Event{}, err
@@ -183,7 +260,7 @@ func (b *Bolt) UpdateEvent(ctx context.Context, e agenda.Event, ifVersion int64)
 	return b.GetEvent(ctx, e.ID)
 }
 
-func updateEventTx(tx *bolt.Tx, e agenda.Event, ifVersion int64) error {
+func updateEventTx(tx *bolt.Tx, e agenda.Event, ifVersion int64, cached func(agenda.Event)) error {
 	evs := tx.Bucket(bucketEvents)
 	var cur storedEvent
 	ok, err := get(evs, e.ID, &cur)
@@ -196,12 +273,17 @@ func updateEventTx(tx *bolt.Tx, e agenda.Event, ifVersion int64) error {
 	if ifVersion != 0 && cur.V != ifVersion {
 		return conflict("event", e.ID, ifVersion, cur.V)
 	}
-	return put(evs, e.ID, storedEvent{Event: e, V: cur.V + 1})
+	if err := put(evs, e.ID, storedEvent{Event: e, V: cur.V + 1}); err != nil {
+		return err
+	}
+	e.Version = cur.V + 1
+	cached(e)
+	return nil
 }
 
 // DeleteEvent implements agenda.Store.
 func (b *Bolt) DeleteEvent(ctx context.Context, id string, ifVersion int64) error {
-	return b.db.Update(func(tx *bolt.Tx) error {
+	return b.update(func(tx *bolt.Tx, _ func(agenda.Event), removed func(string)) error {
 		evs := tx.Bucket(bucketEvents)
 		var cur storedEvent
 		ok, err := get(evs, id, &cur)
@@ -217,34 +299,21 @@ func (b *Bolt) DeleteEvent(ctx context.Context, id string, ifVersion int64) erro
 		if err := evs.Delete([]byte(id)); err != nil {
 			return err
 		}
+		removed(id)
 		return tx.Bucket(bucketAgendas).Delete([]byte(id))
 	})
 }
 
-// ListEvents implements agenda.Store.
+// ListEvents implements agenda.Store. It reads the in-memory index.
 func (b *Bolt) ListEvents(ctx context.Context, f agenda.Filter) ([]agenda.Event, error) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	var out []agenda.Event
-	err := b.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
-			var se storedEvent
-			if err := json.Unmarshal(v, &se); err != nil {
-				return fmt.Errorf("store: decode event %s: %w", k, err)
-			}
-			if f.Match(se.Event) {
-				out = append(out, se.event())
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Start.Equal(out[j].Start) {
-			return out[i].Start.Before(out[j].Start)
+	for i := range b.events {
+		if f.Match(b.events[i]) {
+			out = append(out, cloneEvent(b.events[i]))
 		}
-		return out[i].ID < out[j].ID
-	})
+	}
 	return out, nil
 }
 
@@ -271,7 +340,7 @@ func (b *Bolt) GetAgenda(ctx context.Context, eventID string) (agenda.Agenda, er
 
 // PutAgenda implements agenda.Store.
 func (b *Bolt) PutAgenda(ctx context.Context, a agenda.Agenda, ifVersion int64, e *agenda.Event) (agenda.Agenda, error) {
-	err := b.db.Update(func(tx *bolt.Tx) error {
+	err := b.update(func(tx *bolt.Tx, cached func(agenda.Event), _ func(string)) error {
 		ags := tx.Bucket(bucketAgendas)
 		var cur storedAgenda
 		ok, err := get(ags, a.EventID, &cur)
@@ -288,7 +357,7 @@ func (b *Bolt) PutAgenda(ctx context.Context, a agenda.Agenda, ifVersion int64, 
 			if e.ID != a.EventID {
 				return fmt.Errorf("store: agenda of %q written with event %q", a.EventID, e.ID)
 			}
-			if err := updateEventTx(tx, *e, e.Version); err != nil {
+			if err := updateEventTx(tx, *e, e.Version, cached); err != nil {
 				return err
 			}
 		}
