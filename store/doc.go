@@ -1,9 +1,27 @@
-// Package store owns the storage implementations of the interfaces that
-// the domain packages declare (agenda.Store, access.Store): Bolt, an
-// embedded bbolt file for a single instance, and later Redis for
-// scale-out. Both must pass the conformance suite in store/storetest.
+// Package store owns the implementations of the storage interfaces that the
+// domain packages declare (agenda.Store, access.Store), joined in Store:
+// Bolt, an embedded bbolt file for a single instance, and later Redis for
+// scale-out. Every implementation must pass the conformance suite in
+// store/storetest.
 //
-// Concurrency: every method is goroutine-safe. Each write is one
-// transaction, fsynced before it returns; reads see a consistent snapshot.
-// Returned values are copies: callers may change them freely.
+// Contract shared by every implementation:
+//   - Each write is one transaction, durable before it returns: an
+//     acknowledged write survives the process being killed (kill -9).
+//   - Versions start at 1 and grow by one per write; ifVersion 0 means no
+//     precondition. A precondition that fails wraps agenda.ErrConflict, a
+//     missing record agenda.ErrNotFound (access.ErrNotFound for organizers).
+//   - Values are copied in and out: callers may change what they passed or
+//     got back without touching the store.
+//   - Error messages start with "store: ".
+//
+// Concurrency: every method is goroutine-safe and may be called while
+// others run. Concurrent writers are ordered by the store; optimistic
+// versions, not locks held by callers, resolve races. Reads see a
+// consistent snapshot. No method blocks on anything but storage I/O; a
+// cancelled context makes a call fail before it starts. Close waits for the
+// write in progress; later calls fail.
+//
+// Bolt holds an exclusive lock on its file: a second process opening it
+// fails after two seconds with "store: database ... is locked by another
+// process".
 package store

@@ -1,15 +1,15 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,49 +20,64 @@ import (
 	"github.com/majlis/majlis/agenda"
 )
 
+// Bucket names. Keys are IDs (or token hashes); values are JSON.
 var (
 	bucketEvents     = []byte("events")
 	bucketAgendas    = []byte("agendas")
 	bucketSeries     = []byte("series")
 	bucketOrganizers = []byte("organizers")
-	// bucketTokens maps a token hash to an organizer ID.
+	// bucketTokens maps an organizer's token hash to its ID.
 	bucketTokens = []byte("organizer_tokens")
 )
 
-// Bolt is the embedded store: one bbolt file, one process at a time.
+// lockTimeout is how long OpenBolt waits for another process to release the
+// file lock before giving up with a clear error.
+const lockTimeout = 2 * time.Second
+
+// Bolt is the embedded store: one bbolt file, used by one process at a time.
 //
-// The file is the source of truth; events are also kept decoded in memory
-// (sorted by start, then ID) so that listings do not decode every event on
+// The file is the source of truth. Events are also kept decoded in memory,
+// sorted by start then ID, so that listings do not decode every event on
 // every request. Writers hold wmu across the bbolt transaction and the
-// cache update, so the cache applies commits in commit order; readers
-// take mu for reading only.
+// cache update, so the cache applies commits in commit order; readers take
+// mu for reading only. Cached events are never modified in place: a write
+// swaps in a new pointer, and readers hand out deep copies.
 type Bolt struct {
 	db  *bolt.DB
-	wmu sync.Mutex
+	wmu sync.Mutex // serialises writers and Close
 
 	mu     sync.RWMutex
-	events []agenda.Event // sorted by Start, then ID; Version set
+	closed bool
+	events []*agenda.Event          // sorted by Start, then ID; Version set
+	byID   map[string]*agenda.Event // the same events by ID
 }
 
 var _ Store = (*Bolt)(nil)
 
-// OpenBolt opens (creating if needed) the database file at path. A second
-// process opening the same file fails after two seconds with a clear error
-// instead of waiting forever.
+// errClosed is returned by calls made after Close.
+var errClosed = errors.New("store: closed")
+
+// OpenBolt opens (creating if needed) the database file at path, creating
+// its folder with mode 0700 and the file with mode 0600. A second process
+// opening the same file fails after two seconds with a clear error instead
+// of waiting forever.
 func OpenBolt(path string) (*Bolt, error) {
+	if path == "" {
+		return nil, errors.New("store: no database path given")
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create data folder: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
 	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("store: database %s is locked by another process (is another majlis running on this --data?)", path)
+		return nil, fmt.Errorf("store: database %s is locked by another process (is another majlis running with the same data folder?)", path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketEvents, bucketAgendas, bucketSeries, bucketOrganizers, bucketTokens} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+		for _, name := range [][]byte{bucketEvents, bucketAgendas, bucketSeries, bucketOrganizers, bucketTokens} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}
@@ -72,14 +87,15 @@ func OpenBolt(path string) (*Bolt, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: initialise %s: %w", path, err)
 	}
-	b := &Bolt{db: db}
+	b := &Bolt{db: db, byID: make(map[string]*agenda.Event)}
 	err = db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
-			var se storedEvent
-			if err := json.Unmarshal(v, &se); err != nil {
-				return fmt.Errorf("store: decode event %s: %w", k, err)
+			e, err := decodeEvent(v)
+			if err != nil {
+				return fmt.Errorf("store: decode event %q: %w", k, err)
 			}
-			b.events = append(b.events, se.event())
+			b.events = append(b.events, &e)
+			b.byID[e.ID] = &e
 			return nil
 		})
 	})
@@ -87,64 +103,115 @@ func OpenBolt(path string) (*Bolt, error) {
 		db.Close()
 		return nil, err
 	}
-	sort.Slice(b.events, func(i, j int) bool { return eventLess(b.events[i], b.events[j]) })
+	slices.SortFunc(b.events, compareEvents)
 	return b, nil
 }
 
-func eventLess(a, b agenda.Event) bool {
-	if !a.Start.Equal(b.Start) {
-		return a.Start.Before(b.Start)
+// compareEvents orders events by start, then ID.
+func compareEvents(x, y *agenda.Event) int {
+	if c := x.Start.Compare(y.Start); c != 0 {
+		return c
 	}
-	return a.ID < b.ID
+	return strings.Compare(x.ID, y.ID)
 }
 
 // cloneEvent deep-copies the maps and slices of an event.
 func cloneEvent(e agenda.Event) agenda.Event {
-	e.Title, e.Description = e.Title.Clone(), e.Description.Clone()
+	// maps.Clone copies the table as is, without rehashing: cheaper than Text.Clone.
+	e.Title, e.Description = maps.Clone(e.Title), maps.Clone(e.Description)
 	e.Languages, e.Invitees = slices.Clone(e.Languages), slices.Clone(e.Invitees)
 	return e
 }
 
-// update runs fn in a write transaction; on commit, the events fn
-// reports as written (put) or removed (del) are applied to the cache.
-func (b *Bolt) update(fn func(tx *bolt.Tx, put func(agenda.Event), del func(id string)) error) error {
+// writes collects, during a transaction, the events to apply to the cache
+// once it has committed.
+type writes struct {
+	put []*agenda.Event
+	del []string
+}
+
+// update runs fn in one write transaction (fsynced on commit) and, once it
+// has committed, applies the event writes fn recorded to the cache.
+func (b *Bolt) update(ctx context.Context, fn func(tx *bolt.Tx, w *writes) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
 	b.wmu.Lock()
 	defer b.wmu.Unlock()
-	var puts []agenda.Event
-	var dels []string
+	var w writes
+	var fnErr error
 	err := b.db.Update(func(tx *bolt.Tx) error {
-		return fn(tx, func(e agenda.Event) { puts = append(puts, cloneEvent(e)) }, func(id string) { dels = append(dels, id) })
+		fnErr = fn(tx, &w)
+		return fnErr
 	})
-	if err != nil || (len(puts) == 0 && len(dels) == 0) {
+	if err != nil {
+		if err != fnErr {
+			return fmt.Errorf("store: write transaction: %w", err)
+		}
 		return err
+	}
+	if len(w.put) == 0 && len(w.del) == 0 {
+		return nil
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, id := range dels {
-		b.events = slices.DeleteFunc(b.events, func(x agenda.Event) bool { return x.ID == id })
+	for _, id := range w.del {
+		b.uncache(id)
 	}
-	for _, e := range puts {
-		b.events = slices.DeleteFunc(b.events, func(x agenda.Event) bool { return x.ID == e.ID })
-		i, _ := slices.BinarySearchFunc(b.events, e, func(x, y agenda.Event) int {
-			if eventLess(x, y) {
-				return -1
-			}
-			if eventLess(y, x) {
-				return 1
-			}
-			return 0
-		})
+	for _, e := range w.put {
+		b.uncache(e.ID)
+		i, _ := slices.BinarySearchFunc(b.events, e, compareEvents)
 		b.events = slices.Insert(b.events, i, e)
+		b.byID[e.ID] = e
 	}
 	return nil
 }
 
-// Close closes the database file.
-func (b *Bolt) Close() error { return b.db.Close() }
+// uncache drops an event from the cache; b.mu must be held for writing.
+func (b *Bolt) uncache(id string) {
+	old, ok := b.byID[id]
+	if !ok {
+		return
+	}
+	delete(b.byID, id)
+	if i, found := slices.BinarySearchFunc(b.events, old, compareEvents); found {
+		b.events = slices.Delete(b.events, i, i+1)
+	}
+}
+
+// view runs fn in a read transaction.
+func (b *Bolt) view(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	var fnErr error
+	err := b.db.View(func(tx *bolt.Tx) error {
+		fnErr = fn(tx)
+		return fnErr
+	})
+	if err != nil && err != fnErr {
+		return fmt.Errorf("store: read: %w", err)
+	}
+	return err
+}
+
+// Close waits for the write in progress, if any, and closes the file.
+// Later calls fail.
+func (b *Bolt) Close() error {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	b.mu.Lock()
+	b.closed, b.events, b.byID = true, nil, map[string]*agenda.Event{}
+	b.mu.Unlock()
+	if err := b.db.Close(); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
 
 // Ping checks that the database is open and readable.
 func (b *Bolt) Ping(ctx context.Context) error {
-	return b.db.View(func(tx *bolt.Tx) error {
+	return b.view(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketEvents) == nil {
 			return errors.New("store: events bucket missing")
 		}
@@ -152,47 +219,87 @@ func (b *Bolt) Ping(ctx context.Context) error {
 	})
 }
 
-func get[T any](bk *bolt.Bucket, key string, v *T) (bool, error) {
-	raw := bk.Get([]byte(key))
-	if raw == nil {
-		return false, nil
+// Stored forms: JSON of the domain types plus the fields they hide from
+// JSON (versions, token hashes).
+type (
+	storedEvent struct {
+		agenda.Event
+		V int64 `json:"_version"`
 	}
-	// raw is only valid inside the transaction; Unmarshal copies it.
-	if err := json.Unmarshal(raw, v); err != nil {
-		return false, fmt.Errorf("store: decode %s/%s: %w", bk, key, err)
+	storedAgenda struct {
+		agenda.Agenda
+		V int64 `json:"_version"`
 	}
-	return true, nil
+	storedSeries struct {
+		agenda.Series
+		V int64 `json:"_version"`
+	}
+	storedOrganizer struct {
+		access.Organizer
+		Hash string `json:"token_hash"`
+	}
+)
+
+func decodeEvent(raw []byte) (agenda.Event, error) {
+	var s storedEvent
+	err := json.Unmarshal(raw, &s)
+	s.Event.Version = s.V
+	return s.Event, err
 }
 
-func put(bk *bolt.Bucket, key string, v any) error {
+func decodeAgenda(raw []byte) (agenda.Agenda, error) {
+	var s storedAgenda
+	err := json.Unmarshal(raw, &s)
+	s.Agenda.Version = s.V
+	if s.Items == nil {
+		s.Items = []agenda.Item{}
+	}
+	return s.Agenda, err
+}
+
+func decodeSeries(raw []byte) (agenda.Series, error) {
+	var s storedSeries
+	err := json.Unmarshal(raw, &s)
+	s.Series.Version = s.V
+	return s.Series, err
+}
+
+func decodeOrganizer(raw []byte) (access.Organizer, error) {
+	var s storedOrganizer
+	err := json.Unmarshal(raw, &s)
+	s.Organizer.TokenHash = s.Hash
+	return s.Organizer, err
+}
+
+// write encodes v and stores it under key; it returns the encoding so the
+// caller can hand back exactly what a later read will return.
+func write(bk *bolt.Bucket, kind, key string, v any) ([]byte, error) {
+	if key == "" {
+		return nil, fmt.Errorf("store: %s without an ID: %w", kind, agenda.ErrInvalid)
+	}
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("store: encode %s: %w", key, err)
+		return nil, fmt.Errorf("store: encode %s %q: %w", kind, key, err)
 	}
-	return bk.Put([]byte(key), raw)
+	if err := bk.Put([]byte(key), raw); err != nil {
+		return nil, fmt.Errorf("store: write %s %q: %w", kind, key, err)
+	}
+	return raw, nil
 }
 
-// storedEvent adds the fields agenda.Event hides from JSON.
-type storedEvent struct {
-	agenda.Event
-	V int64 `json:"_version"`
-}
-
-func (s storedEvent) event() agenda.Event { e := s.Event; e.Version = s.V; return e }
-
-type storedAgenda struct {
-	agenda.Agenda
-	V int64 `json:"_version"`
-}
-
-type storedSeries struct {
-	agenda.Series
-	V int64 `json:"_version"`
-}
-
-type storedOrganizer struct {
-	access.Organizer
-	Hash string `json:"token_hash"`
+// read decodes the value under key, reporting whether there was one. The
+// bytes bbolt returns live only as long as the transaction; decoding copies.
+func read[T any](bk *bolt.Bucket, kind, key string, decode func([]byte) (T, error)) (T, bool, error) {
+	var zero T
+	raw := bk.Get([]byte(key))
+	if raw == nil {
+		return zero, false, nil
+	}
+	v, err := decode(raw)
+	if err != nil {
+		return zero, false, fmt.Errorf("store: decode %s %q: %w", kind, key, err)
+	}
+	return v, true, nil
 }
 
 func notFound(kind, id string) error {
@@ -203,41 +310,58 @@ func conflict(kind, id string, want, have int64) error {
 	return fmt.Errorf("store: %s %q is at version %d, not %d: %w", kind, id, have, want, agenda.ErrConflict)
 }
 
+// putEvent stores e with the given version and records it for the cache.
+// It returns the event as stored (decoded from what was written).
+func putEvent(tx *bolt.Tx, w *writes, e agenda.Event, version int64) (agenda.Event, error) {
+	raw, err := write(tx.Bucket(bucketEvents), "event", e.ID, storedEvent{Event: e, V: version})
+	if err != nil {
+		return agenda.Event{}, err
+	}
+	stored, err := decodeEvent(raw)
+	if err != nil {
+		return agenda.Event{}, fmt.Errorf("store: decode event %q: %w", e.ID, err)
+	}
+	w.put = append(w.put, &stored)
+	return cloneEvent(stored), nil
+}
+
+func putAgenda(tx *bolt.Tx, a agenda.Agenda, version int64) (agenda.Agenda, error) {
+	raw, err := write(tx.Bucket(bucketAgendas), "agenda", a.EventID, storedAgenda{Agenda: a, V: version})
+	if err != nil {
+		return agenda.Agenda{}, err
+	}
+	return decodeAgenda(raw)
+}
+
 // CreateEvent implements agenda.Store.
 func (b *Bolt) CreateEvent(ctx context.Context, e agenda.Event, a agenda.Agenda) (agenda.Event, agenda.Agenda, error) {
-	err := b.update(func(tx *bolt.Tx, cached func(agenda.Event), _ func(string)) error {
-		evs := tx.Bucket(bucketEvents)
-		if evs.Get([]byte(e.ID)) != nil {
+	var ev agenda.Event
+	var ag agenda.Agenda
+	err := b.update(ctx, func(tx *bolt.Tx, w *writes) error {
+		if tx.Bucket(bucketEvents).Get([]byte(e.ID)) != nil {
 			return fmt.Errorf("store: event %q exists: %w", e.ID, agenda.ErrConflict)
 		}
-		a.EventID = e.ID
-		if err := put(evs, e.ID, storedEvent{Event: e, V: 1}); err != nil {
+		var err error
+		if ev, err = putEvent(tx, w, e, 1); err != nil {
 			return err
 		}
-		e.Version = 1
-		cached(e)
-		return put(tx.Bucket(bucketAgendas), e.ID, storedAgenda{Agenda: a, V: 1})
+		a.EventID = e.ID
+		ag, err = putAgenda(tx, a, 1)
+		return err
 	})
 	if err != nil {
 		return agenda.Event{}, agenda.Agenda{}, err
 	}
-	return b.mustGet(ctx, e.ID)
-}
-
-func (b *Bolt) mustGet(ctx context.Context, id string) (agenda.Event, agenda.Agenda, error) {
-	e, err := b.GetEvent(ctx, id)
-	if err != nil {
-		return agenda.Event{}, agenda.Agenda{}, err
-	}
-	a, err := b.GetAgenda(ctx, id)
-	return e, a, err
+	return ev, ag, nil
 }
 
 // GetEvent implements agenda.Store.
 func (b *Bolt) GetEvent(ctx context.Context, id string) (agenda.Event, error) {
-	var se storedEvent
-	err := b.db.View(func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bucketEvents), id, &se)
+	var e agenda.Event
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		var ok bool
+		var err error
+		e, ok, err = read(tx.Bucket(bucketEvents), "event", id, decodeEvent)
 		if err == nil && !ok {
 			err = notFound("event", id)
 		}
@@ -246,72 +370,112 @@ func (b *Bolt) GetEvent(ctx context.Context, id string) (agenda.Event, error) {
 	if err != nil {
 		return agenda.Event{}, err
 	}
-	return se.event(), nil
+	return e, nil
 }
 
 // UpdateEvent implements agenda.Store.
 func (b *Bolt) UpdateEvent(ctx context.Context, e agenda.Event, ifVersion int64) (agenda.Event, error) {
-	err := b.update(func(tx *bolt.Tx, cached func(agenda.Event), _ func(string)) error {
-		return updateEventTx(tx, e, ifVersion, cached)
+	var ev agenda.Event
+	err := b.update(ctx, func(tx *bolt.Tx, w *writes) error {
+		var err error
+		ev, err = updateEventTx(tx, w, e, ifVersion)
+		return err
 	})
 	if err != nil {
 		return agenda.Event{}, err
 	}
-	return b.GetEvent(ctx, e.ID)
+	return ev, nil
 }
 
-func updateEventTx(tx *bolt.Tx, e agenda.Event, ifVersion int64, cached func(agenda.Event)) error {
-	evs := tx.Bucket(bucketEvents)
-	var cur storedEvent
-	ok, err := get(evs, e.ID, &cur)
+// updateEventTx replaces a stored event if its version is ifVersion (0: any).
+func updateEventTx(tx *bolt.Tx, w *writes, e agenda.Event, ifVersion int64) (agenda.Event, error) {
+	cur, ok, err := read(tx.Bucket(bucketEvents), "event", e.ID, decodeEvent)
 	if err != nil {
-		return err
+		return agenda.Event{}, err
 	}
 	if !ok {
-		return notFound("event", e.ID)
+		return agenda.Event{}, notFound("event", e.ID)
 	}
-	if ifVersion != 0 && cur.V != ifVersion {
-		return conflict("event", e.ID, ifVersion, cur.V)
+	if ifVersion != 0 && cur.Version != ifVersion {
+		return agenda.Event{}, conflict("event", e.ID, ifVersion, cur.Version)
 	}
-	if err := put(evs, e.ID, storedEvent{Event: e, V: cur.V + 1}); err != nil {
-		return err
-	}
-	e.Version = cur.V + 1
-	cached(e)
-	return nil
+	return putEvent(tx, w, e, cur.Version+1)
 }
 
 // DeleteEvent implements agenda.Store.
 func (b *Bolt) DeleteEvent(ctx context.Context, id string, ifVersion int64) error {
-	return b.update(func(tx *bolt.Tx, _ func(agenda.Event), removed func(string)) error {
+	return b.update(ctx, func(tx *bolt.Tx, w *writes) error {
 		evs := tx.Bucket(bucketEvents)
-		var cur storedEvent
-		ok, err := get(evs, id, &cur)
+		cur, ok, err := read(evs, "event", id, decodeEvent)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return notFound("event", id)
 		}
-		if ifVersion != 0 && cur.V != ifVersion {
-			return conflict("event", id, ifVersion, cur.V)
+		if ifVersion != 0 && cur.Version != ifVersion {
+			return conflict("event", id, ifVersion, cur.Version)
 		}
 		if err := evs.Delete([]byte(id)); err != nil {
-			return err
+			return fmt.Errorf("store: delete event %q: %w", id, err)
 		}
-		removed(id)
-		return tx.Bucket(bucketAgendas).Delete([]byte(id))
+		if err := tx.Bucket(bucketAgendas).Delete([]byte(id)); err != nil {
+			return fmt.Errorf("store: delete agenda %q: %w", id, err)
+		}
+		w.del = append(w.del, id)
+		return nil
 	})
 }
 
-// ListEvents implements agenda.Store. It reads the in-memory index.
+// ListEvents implements agenda.Store. It filters the in-memory index, which
+// is sorted by start: the scan stops at the first event starting at or
+// after f.To. Only the matches are copied.
 func (b *Bolt) ListEvents(ctx context.Context, f agenda.Filter) ([]agenda.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	var out []agenda.Event
-	for i := range b.events {
-		if f.Match(b.events[i]) {
-			out = append(out, cloneEvent(b.events[i]))
+	if b.closed {
+		return nil, errClosed
+	}
+	evs := b.events
+	if !f.To.IsZero() {
+		n, _ := slices.BinarySearchFunc(evs, f.To, func(e *agenda.Event, to time.Time) int {
+			if e.Start.Before(to) {
+				return -1
+			}
+			return 1
+		})
+		evs = evs[:n]
+	}
+	// Count first, so that the result and the string slices of all the
+	// copies take one allocation each.
+	n, nstr := 0, 0
+	for _, e := range evs {
+		if f.Match(*e) {
+			n++
+			nstr += len(e.Languages) + len(e.Invitees)
+		}
+	}
+	out := make([]agenda.Event, 0, n)
+	strs := make([]string, 0, nstr)
+	// cut copies s into strs and returns the copy, capped so that appending
+	// to it cannot reach the next event's strings.
+	cut := func(s []string) []string {
+		if s == nil {
+			return nil
+		}
+		k := len(strs)
+		strs = append(strs, s...)
+		return strs[k:len(strs):len(strs)]
+	}
+	for _, e := range evs {
+		if f.Match(*e) {
+			c := *e
+			c.Title, c.Description = maps.Clone(e.Title), maps.Clone(e.Description)
+			c.Languages, c.Invitees = cut(e.Languages), cut(e.Invitees)
+			out = append(out, c)
 		}
 	}
 	return out, nil
@@ -319,182 +483,204 @@ func (b *Bolt) ListEvents(ctx context.Context, f agenda.Filter) ([]agenda.Event,
 
 // GetAgenda implements agenda.Store.
 func (b *Bolt) GetAgenda(ctx context.Context, eventID string) (agenda.Agenda, error) {
-	var sa storedAgenda
-	err := b.db.View(func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bucketAgendas), eventID, &sa)
+	var a agenda.Agenda
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		var ok bool
+		var err error
+		a, ok, err = read(tx.Bucket(bucketAgendas), "agenda", eventID, decodeAgenda)
 		if err == nil && !ok {
-			err = notFound("agenda", eventID)
+			err = notFound("agenda of event", eventID)
 		}
 		return err
 	})
 	if err != nil {
 		return agenda.Agenda{}, err
 	}
-	a := sa.Agenda
-	a.Version = sa.V
-	if a.Items == nil {
-		a.Items = []agenda.Item{}
-	}
 	return a, nil
 }
 
-// PutAgenda implements agenda.Store.
+// PutAgenda implements agenda.Store. When e is given, its Version is the
+// precondition on the stored event (0: none), and both writes commit or
+// neither does. *e is not modified; GetEvent returns the new version.
 func (b *Bolt) PutAgenda(ctx context.Context, a agenda.Agenda, ifVersion int64, e *agenda.Event) (agenda.Agenda, error) {
-	err := b.update(func(tx *bolt.Tx, cached func(agenda.Event), _ func(string)) error {
-		ags := tx.Bucket(bucketAgendas)
-		var cur storedAgenda
-		ok, err := get(ags, a.EventID, &cur)
+	var ag agenda.Agenda
+	err := b.update(ctx, func(tx *bolt.Tx, w *writes) error {
+		cur, ok, err := read(tx.Bucket(bucketAgendas), "agenda", a.EventID, decodeAgenda)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return notFound("agenda", a.EventID)
+			return notFound("agenda of event", a.EventID)
 		}
-		if ifVersion != 0 && cur.V != ifVersion {
-			return conflict("agenda", a.EventID, ifVersion, cur.V)
+		if ifVersion != 0 && cur.Version != ifVersion {
+			return conflict("agenda of event", a.EventID, ifVersion, cur.Version)
 		}
 		if e != nil {
 			if e.ID != a.EventID {
-				return fmt.Errorf("store: agenda of %q written with event %q", a.EventID, e.ID)
+				return fmt.Errorf("store: agenda of %q written with event %q: %w", a.EventID, e.ID, agenda.ErrInvalid)
 			}
-			if err := updateEventTx(tx, *e, e.Version, cached); err != nil {
+			if _, err := updateEventTx(tx, w, *e, e.Version); err != nil {
 				return err
 			}
 		}
-		return put(ags, a.EventID, storedAgenda{Agenda: a, V: cur.V + 1})
+		ag, err = putAgenda(tx, a, cur.Version+1)
+		return err
 	})
 	if err != nil {
 		return agenda.Agenda{}, err
 	}
-	return b.GetAgenda(ctx, a.EventID)
+	return ag, nil
 }
 
-// PutSeries implements agenda.Store.
+// PutSeries implements agenda.Store. A precondition on a series that does
+// not exist fails with ErrConflict, as an HTTP If-Match would.
 func (b *Bolt) PutSeries(ctx context.Context, s agenda.Series, ifVersion int64) (agenda.Series, error) {
-	err := b.db.Update(func(tx *bolt.Tx) error {
+	var out agenda.Series
+	err := b.update(ctx, func(tx *bolt.Tx, _ *writes) error {
 		bk := tx.Bucket(bucketSeries)
-		var cur storedSeries
-		ok, err := get(bk, s.ID, &cur)
+		cur, ok, err := read(bk, "series", s.ID, decodeSeries)
 		if err != nil {
 			return err
 		}
-		if ifVersion != 0 && (!ok || cur.V != ifVersion) {
-			return conflict("series", s.ID, ifVersion, cur.V)
+		if ifVersion != 0 && (!ok || cur.Version != ifVersion) {
+			return conflict("series", s.ID, ifVersion, cur.Version)
 		}
-		return put(bk, s.ID, storedSeries{Series: s, V: cur.V + 1})
+		raw, err := write(bk, "series", s.ID, storedSeries{Series: s, V: cur.Version + 1})
+		if err != nil {
+			return err
+		}
+		out, err = decodeSeries(raw)
+		return err
 	})
 	if err != nil {
 		return agenda.Series{}, err
 	}
-	return b.GetSeries(ctx, s.ID)
+	return out, nil
 }
 
 // GetSeries implements agenda.Store.
 func (b *Bolt) GetSeries(ctx context.Context, id string) (agenda.Series, error) {
-	var ss storedSeries
-	err := b.db.View(func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bucketSeries), id, &ss)
+	var s agenda.Series
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		var ok bool
+		var err error
+		s, ok, err = read(tx.Bucket(bucketSeries), "series", id, decodeSeries)
 		if err == nil && !ok {
 			err = notFound("series", id)
 		}
 		return err
 	})
-	s := ss.Series
-	s.Version = ss.V
-	return s, err
+	if err != nil {
+		return agenda.Series{}, err
+	}
+	return s, nil
 }
 
-// ListSeries implements agenda.Store.
+// ListSeries implements agenda.Store. bbolt iterates in key order, which is
+// the order by ID.
 func (b *Bolt) ListSeries(ctx context.Context) ([]agenda.Series, error) {
 	var out []agenda.Series
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSeries).ForEach(func(k, v []byte) error {
-			var ss storedSeries
-			if err := json.Unmarshal(v, &ss); err != nil {
-				return fmt.Errorf("store: decode series %s: %w", k, err)
+			s, err := decodeSeries(v)
+			if err != nil {
+				return fmt.Errorf("store: decode series %q: %w", k, err)
 			}
-			s := ss.Series
-			s.Version = ss.V
 			out = append(out, s)
 			return nil
 		})
 	})
-	return out, err // bbolt iterates in key order: sorted by ID
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// CreateOrganizer implements access.Store.
+// CreateOrganizer implements access.Store. A duplicate ID or token hash
+// fails with agenda.ErrConflict.
 func (b *Bolt) CreateOrganizer(ctx context.Context, o access.Organizer) error {
-	return b.db.Update(func(tx *bolt.Tx) error {
+	return b.update(ctx, func(tx *bolt.Tx, _ *writes) error {
 		orgs, toks := tx.Bucket(bucketOrganizers), tx.Bucket(bucketTokens)
-		if orgs.Get([]byte(o.ID)) != nil {
+		if o.TokenHash == "" {
+			return fmt.Errorf("store: organizer %q has no token hash: %w", o.ID, agenda.ErrInvalid)
+		}
+		if o.ID != "" && orgs.Get([]byte(o.ID)) != nil {
 			return fmt.Errorf("store: organizer %q exists: %w", o.ID, agenda.ErrConflict)
 		}
-		if o.TokenHash == "" || toks.Get([]byte(o.TokenHash)) != nil {
-			return fmt.Errorf("store: organizer %q: token hash missing or in use: %w", o.ID, agenda.ErrConflict)
+		if toks.Get([]byte(o.TokenHash)) != nil {
+			return fmt.Errorf("store: organizer %q: token hash already in use: %w", o.ID, agenda.ErrConflict)
 		}
-		if err := toks.Put([]byte(o.TokenHash), []byte(o.ID)); err != nil {
+		if _, err := write(orgs, "organizer", o.ID, storedOrganizer{Organizer: o, Hash: o.TokenHash}); err != nil {
 			return err
 		}
-		return put(orgs, o.ID, storedOrganizer{Organizer: o, Hash: o.TokenHash})
+		if err := toks.Put([]byte(o.TokenHash), []byte(o.ID)); err != nil {
+			return fmt.Errorf("store: write token of organizer %q: %w", o.ID, err)
+		}
+		return nil
 	})
 }
 
-// OrganizerByTokenHash implements access.Store.
+// OrganizerByTokenHash implements access.Store. Revoked organizers are
+// returned too (with Revoked set): refusing them is access's decision.
 func (b *Bolt) OrganizerByTokenHash(ctx context.Context, hash string) (access.Organizer, error) {
-	var so storedOrganizer
-	err := b.db.View(func(tx *bolt.Tx) error {
+	var o access.Organizer
+	err := b.view(ctx, func(tx *bolt.Tx) error {
 		id := tx.Bucket(bucketTokens).Get([]byte(hash))
 		if id == nil {
-			return fmt.Errorf("store: organizer token: %w", access.ErrNotFound)
+			return fmt.Errorf("store: no organizer with that token: %w", access.ErrNotFound)
 		}
-		ok, err := get(tx.Bucket(bucketOrganizers), string(id), &so)
+		var ok bool
+		var err error
+		o, ok, err = read(tx.Bucket(bucketOrganizers), "organizer", string(id), decodeOrganizer)
 		if err == nil && !ok {
 			err = fmt.Errorf("store: organizer %q: %w", id, access.ErrNotFound)
 		}
 		return err
 	})
-	o := so.Organizer
-	o.TokenHash = so.Hash
-	return o, err
+	if err != nil {
+		return access.Organizer{}, err
+	}
+	return o, nil
 }
 
-// ListOrganizers implements access.Store.
+// ListOrganizers implements access.Store: ordered by creation, then ID.
 func (b *Bolt) ListOrganizers(ctx context.Context) ([]access.Organizer, error) {
 	var out []access.Organizer
-	err := b.db.View(func(tx *bolt.Tx) error {
+	err := b.view(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketOrganizers).ForEach(func(k, v []byte) error {
-			var so storedOrganizer
-			if err := json.Unmarshal(v, &so); err != nil {
-				return fmt.Errorf("store: decode organizer %s: %w", k, err)
+			o, err := decodeOrganizer(v)
+			if err != nil {
+				return fmt.Errorf("store: decode organizer %q: %w", k, err)
 			}
-			o := so.Organizer
-			o.TokenHash = so.Hash
 			out = append(out, o)
 			return nil
 		})
 	})
-	slices.SortStableFunc(out, func(a, b access.Organizer) int {
-		if c := a.Created.Compare(b.Created); c != 0 {
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(out, func(x, y access.Organizer) int {
+		if c := x.Created.Compare(y.Created); c != 0 {
 			return c
 		}
-		return bytes.Compare([]byte(a.ID), []byte(b.ID))
+		return strings.Compare(x.ID, y.ID)
 	})
-	return out, err
+	return out, nil
 }
 
-// RevokeOrganizer implements access.Store.
+// RevokeOrganizer implements access.Store. Revoking twice is not an error.
 func (b *Bolt) RevokeOrganizer(ctx context.Context, id string) error {
-	return b.db.Update(func(tx *bolt.Tx) error {
+	return b.update(ctx, func(tx *bolt.Tx, _ *writes) error {
 		orgs := tx.Bucket(bucketOrganizers)
-		var so storedOrganizer
-		ok, err := get(orgs, id, &so)
+		o, ok, err := read(orgs, "organizer", id, decodeOrganizer)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return fmt.Errorf("store: organizer %q: %w", id, access.ErrNotFound)
 		}
-		so.Revoked = true
-		return put(orgs, id, so)
+		o.Revoked = true
+		_, err = write(orgs, "organizer", id, storedOrganizer{Organizer: o, Hash: o.TokenHash})
+		return err
 	})
 }

@@ -41,13 +41,42 @@ func TestBoltReopen(t *testing.T) {
 func TestBoltSecondProcessGetsAClearError(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "majlis.db")
 	s := openBolt(t, path)
-	defer s.Close()
-	// bbolt's flock is per process; a child process sees the lock.
+	t.Cleanup(func() { s.Close() })
+	// The lock is an flock on the file, taken for the whole life of the
+	// store; what matters is a second majlis process, so use one.
 	cmd := exec.Command(os.Args[0], "-test.run=^TestBoltHelperProcess$")
 	cmd.Env = append(os.Environ(), "MAJLIS_HELPER=open", "MAJLIS_HELPER_DB="+path)
 	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "locked by another process") {
+	if err == nil || !strings.Contains(string(out), "store: database "+path+" is locked by another process") {
 		t.Fatalf("second process: err %v, output %s", err, out)
+	}
+	// Once the first is closed, the file opens again.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command(os.Args[0], "-test.run=^TestBoltHelperProcess$")
+	cmd.Env = append(os.Environ(), "MAJLIS_HELPER=open", "MAJLIS_HELPER_DB="+path)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("open after the first closed: %v %s", err, out)
+	}
+}
+
+func TestBoltCreatesPrivateFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data", "nested")
+	path := filepath.Join(dir, "majlis.db")
+	s := openBolt(t, path)
+	defer s.Close()
+	for _, c := range []struct {
+		path string
+		want os.FileMode
+	}{{dir, 0o700}, {path, 0o600}} {
+		fi, err := os.Stat(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fi.Mode().Perm(); got&^c.want != 0 {
+			t.Fatalf("%s has mode %v, want at most %v", c.path, got, c.want)
+		}
 	}
 }
 
@@ -66,6 +95,8 @@ func TestBoltAcknowledgedWritesSurviveKill9(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// If the test fails before the kill, do not leave the writer running.
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	var acked []string
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
@@ -85,9 +116,12 @@ func TestBoltAcknowledgedWritesSurviveKill9(t *testing.T) {
 			acked = append(acked, id)
 		}
 	}
-	_ = cmd.Wait()
+	err = cmd.Wait()
 	if len(acked) < 60 {
-		t.Fatalf("child acknowledged only %d writes", len(acked))
+		t.Fatalf("child acknowledged only %d writes (exit: %v)", len(acked), err)
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("child was not killed by SIGKILL: %v", cmd.ProcessState)
 	}
 	s := openBolt(t, path)
 	defer s.Close()
@@ -96,10 +130,27 @@ func TestBoltAcknowledgedWritesSurviveKill9(t *testing.T) {
 		if err != nil {
 			t.Fatalf("acknowledged event %s lost after kill -9: %v", id, err)
 		}
-		if e.Title["ar"] != storetest.Event(id, time.Time{}).Title["ar"] {
-			t.Fatalf("event %s damaged: %+v", id, e)
+		storetest.CheckEvent(t, e, helperEvent(id))
+		if e.Version != 1 {
+			t.Fatalf("event %s at version %d, want 1", id, e.Version)
+		}
+		if a, err := s.GetAgenda(context.Background(), id); err != nil || a.Version != 1 {
+			t.Fatalf("agenda of acknowledged event %s after kill -9: %v %+v", id, err, a)
 		}
 	}
+	// The file is still a working database.
+	evs, err := s.ListEvents(context.Background(), agenda.Filter{})
+	if err != nil || len(evs) < len(acked) {
+		t.Fatalf("list after kill -9: %v, %d events for %d acknowledged", err, len(evs), len(acked))
+	}
+	if _, _, err := s.CreateEvent(context.Background(), helperEvent("after-crash"), agenda.Agenda{}); err != nil {
+		t.Fatalf("write after kill -9: %v", err)
+	}
+}
+
+// helperEvent is the event the helper process writes under id.
+func helperEvent(id string) agenda.Event {
+	return storetest.Event(id, time.Date(2021, 7, 1, 14, 30, 0, 0, time.UTC))
 }
 
 // TestBoltHelperProcess is not a test: it is the child process of the tests above.
@@ -114,10 +165,9 @@ func TestBoltHelperProcess(t *testing.T) {
 		os.Exit(3)
 	}
 	if mode == "write" {
-		start := time.Date(2021, 7, 1, 14, 30, 0, 0, time.UTC)
 		for i := 0; ; i++ {
 			id := fmt.Sprintf("ev-%05d", i)
-			if _, _, err := s.CreateEvent(context.Background(), storetest.Event(id, start), agenda.Agenda{}); err != nil {
+			if _, _, err := s.CreateEvent(context.Background(), helperEvent(id), agenda.Agenda{}); err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(4)
 			}
@@ -127,26 +177,38 @@ func TestBoltHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
-// BenchmarkBoltListEvents10000 lists 10,000 stored events, all and filtered.
-func BenchmarkBoltListEvents10000(b *testing.B) {
+// seed opens a Bolt store holding n events an hour apart, in the five
+// regions in turn.
+func seed(b *testing.B, n int) (*store.Bolt, time.Time) {
+	b.Helper()
 	s, err := store.OpenBolt(filepath.Join(b.TempDir(), "majlis.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
-	regions := []agenda.Region{agenda.RegionGlobal, agenda.RegionAfrica, agenda.RegionAmericas, agenda.RegionAsiaPacific, agenda.RegionEurope}
+	b.Cleanup(func() { s.Close() })
 	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
-	for i := range 10000 {
+	for i := range n {
 		e := storetest.Event(fmt.Sprintf("ev-%05d", i), start.Add(time.Duration(i)*time.Hour))
-		e.Region = regions[i%len(regions)]
+		e.Region = agenda.Regions[i%len(agenda.Regions)]
 		if _, _, err := s.CreateEvent(context.Background(), e, agenda.Agenda{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	return s, start
+}
+
+// BenchmarkBoltListEvents10000 lists 10,000 stored events: all of them, one
+// region (2,000 match), and a 30-day window (720 match).
+func BenchmarkBoltListEvents10000(b *testing.B) {
+	s, start := seed(b, 10000)
 	for _, f := range []struct {
 		name string
 		f    agenda.Filter
-	}{{"all", agenda.Filter{}}, {"region", agenda.Filter{Region: agenda.RegionEurope}}} {
+	}{
+		{"all", agenda.Filter{}},
+		{"region", agenda.Filter{Region: agenda.RegionEurope}},
+		{"month", agenda.Filter{From: start.Add(5000 * time.Hour), To: start.Add(5720 * time.Hour)}},
+	} {
 		b.Run(f.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -155,5 +217,25 @@ func BenchmarkBoltListEvents10000(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkBoltUpdateEvent10000 moves one event among 10,000 back and
+// forth: one fsynced transaction and one index update per op.
+func BenchmarkBoltUpdateEvent10000(b *testing.B) {
+	s, start := seed(b, 10000)
+	e, err := s.GetEvent(context.Background(), "ev-05000")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		e.Start = start.Add(time.Duration(i%9000) * time.Hour)
+		e.End = e.Start.Add(time.Hour)
+		if e, err = s.UpdateEvent(context.Background(), e, e.Version); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
