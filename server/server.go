@@ -85,6 +85,7 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	e.GET("/readyz", s.readyz)
 	s.apiRoutes(e.Group("/api/v1"))
 	s.pageRoutes(e)
+	s.feedRoutes(e)
 	return s
 }
 
