@@ -22,13 +22,13 @@ import (
 )
 
 type fixture struct {
-	t     *testing.T
-	srv   *server.Server
-	ts    *httptest.Server
-	st    *store.Bolt
-	svc   *agenda.Service
-	alice string // organizer token
-	bob   string // another organizer's token
+	t              *testing.T
+	srv            *server.Server
+	ts             *httptest.Server
+	st             *store.Bolt
+	svc            *agenda.Service
+	alice          string // organizer token
+	bob            string // another organizer's token
 	aliceID, bobID string
 }
 
@@ -60,7 +60,7 @@ func (f *fixture) organizer(name string) (string, string) {
 
 type req struct {
 	method, path, body, token string
-	header                     map[string]string
+	header                    map[string]string
 }
 
 type resp struct {

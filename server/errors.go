@@ -54,6 +54,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if status >= 500 {
 		s.log.Error("internal error", "method", c.Request().Method, "route", c.Path(), "err", err)
 	}
+	var pe *pageError
+	if errors.As(err, &pe) || wantsHTML(c) {
+		if pe == nil {
+			pe = htmlError(status)
+		}
+		s.renderError(c, pe)
+		return
+	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
 		return
@@ -72,7 +80,10 @@ func (s *Server) describe(err error) (errorDetail, int) {
 		se *json.SyntaxError
 		te *json.UnmarshalTypeError
 	)
+	var pe *pageError
 	switch {
+	case errors.As(err, &pe):
+		return errorDetail{Code: map[int]string{400: "bad_request", 404: "not_found", 429: "rate_limited"}[pe.Status], Message: pe.Body}, pe.Status
 	case errors.As(err, &ae):
 		return errorDetail{Code: ae.Code, Message: ae.Message, Fields: ae.Fields}, ae.Status
 	case errors.As(err, &ve):
@@ -113,5 +124,20 @@ func (s *Server) describe(err error) (errorDetail, int) {
 		return errorDetail{Code: code, Message: msg}, he.Code
 	default:
 		return errorDetail{Code: "internal", Message: "internal error"}, http.StatusInternalServerError
+	}
+}
+
+// htmlError is the page shown to a browser for an error that is not a
+// pageError.
+func htmlError(status int) *pageError {
+	switch {
+	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
+		return &pageError{Status: status, Title: "error.not_found.title", Body: "error.not_found.body"}
+	case status == http.StatusTooManyRequests:
+		return &pageError{Status: status, Title: "error.too_many.title", Body: "error.too_many.body"}
+	case status < 500:
+		return &pageError{Status: status, Title: "error.bad_request.title", Body: "error.not_found.body"}
+	default:
+		return &pageError{Status: status, Title: "error.internal.title", Body: "error.internal.body"}
 	}
 }

@@ -45,6 +45,7 @@ type Server struct {
 	agenda *agenda.Service
 	echo   *echo.Echo
 	log    *slog.Logger
+	pages  *pages
 }
 
 // New builds a Server over store with every route registered.
