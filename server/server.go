@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -36,6 +37,13 @@ type Config struct {
 	Version string
 	// Now returns the current time. Default: time.Now.
 	Now func() time.Time
+	// Secret signs the tokens majlis hands out (private feed URLs, room
+	// join tokens); at least 32 bytes, kept across restarts so that issued
+	// tokens stay valid. Default: random per process, so tokens die with it.
+	Secret []byte
+	// AllowedOrigins are the origins (scheme://host[:port]) whose pages may
+	// open room websockets, besides BaseURL's own. Default: none.
+	AllowedOrigins []string
 }
 
 // Server is the majlis HTTP server.
@@ -65,6 +73,12 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if len(cfg.Secret) < 32 {
+		cfg.Secret = make([]byte, 32)
+		if _, err := rand.Read(cfg.Secret); err != nil {
+			panic("server: no randomness: " + err.Error())
+		}
 	}
 	s := &Server{cfg: cfg, store: store, agenda: svc, log: cfg.Logger}
 	e := echo.New()
