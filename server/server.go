@@ -74,7 +74,10 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if len(cfg.Secret) < 32 {
+	if n := len(cfg.Secret); n > 0 && n < 32 {
+		panic("server: Config.Secret must have at least 32 bytes")
+	}
+	if len(cfg.Secret) == 0 {
 		cfg.Secret = make([]byte, 32)
 		if _, err := rand.Read(cfg.Secret); err != nil {
 			panic("server: no randomness: " + err.Error())
