@@ -71,8 +71,8 @@ func buildOpenAPI() obj {
 					"title": ref("Text"), "description": ref("Text"),
 					"start": obj{"type": "string", "format": "date-time"}, "end": obj{"type": "string", "format": "date-time"},
 					"local_start": obj{"type": "string", "format": "date-time", "readOnly": true}, "local_end": obj{"type": "string", "format": "date-time", "readOnly": true},
-					"timezone": obj{"type": "string", "example": "Europe/Zurich"},
-					"region":   obj{"type": "string", "enum": []string{"global", "africa", "americas", "asia-pacific", "europe"}},
+					"timezone":   obj{"type": "string", "example": "Europe/Zurich"},
+					"region":     obj{"type": "string", "enum": []string{"global", "africa", "americas", "asia-pacific", "europe"}},
 					"visibility": obj{"type": "string", "enum": []string{"public", "members", "confidential"}},
 					"status":     obj{"type": "string", "enum": []string{"draft", "published", "cancelled"}},
 					"languages":  obj{"type": "array", "items": obj{"type": "string"}},
@@ -121,6 +121,21 @@ func buildOpenAPI() obj {
 				"parameters": []any{id, item},
 				"patch":      obj{"summary": "move, resize or edit an item", "security": sec, "parameters": []any{ifm}, "requestBody": jsonBody(ref("Item")), "responses": std(obj{"200": jsonResp("item", ref("Item"))})},
 				"delete":     obj{"summary": "delete an item", "security": sec, "parameters": []any{ifm}, "responses": std(obj{"204": obj{"description": "deleted"}})},
+			},
+			"/events/{id}/invites": obj{
+				"parameters": []any{id},
+				"post": obj{"summary": "issue a signed, expiring join token for the event's room (docs/protocol.md)", "security": sec,
+					"requestBody": jsonBody(obj{"type": "object", "required": []any{"role", "name"}, "additionalProperties": false, "properties": obj{
+						"role":        obj{"type": "string", "enum": []any{"host", "speaker", "interpreter", "participant", "observer"}},
+						"name":        obj{"type": "string", "maxLength": 80},
+						"institution": obj{"type": "string", "maxLength": 80},
+						"languages":   obj{"type": "array", "items": obj{"type": "string"}},
+						"expires_in":  obj{"type": "integer", "minimum": 60, "maximum": 2592000, "description": "seconds; default until a day after the event"},
+					}}),
+					"responses": std(obj{"201": jsonResp("the token and the room URL", obj{"type": "object", "properties": obj{
+						"id": obj{"type": "string"}, "token": obj{"type": "string"}, "url": obj{"type": "string"},
+						"role": obj{"type": "string"}, "name": obj{"type": "string"}, "expires": obj{"type": "string", "format": "date-time"}}})}),
+				},
 			},
 			"/series": obj{"get": obj{"summary": "list series", "responses": std(obj{"200": jsonResp("series", obj{"type": "object"})})}},
 			"/series/{id}": obj{

@@ -14,6 +14,7 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/realtime"
 )
 
 // Store is what the server needs from storage.
@@ -41,6 +42,9 @@ type Config struct {
 	// join tokens); at least 32 bytes, kept across restarts so that issued
 	// tokens stay valid. Default: random per process, so tokens die with it.
 	Secret []byte
+	// Rooms runs the websocket rooms. Default: a realtime.Node over an
+	// in-process realtime.MemoryBackend (one instance).
+	Rooms *realtime.Node
 	// AllowedOrigins are the origins (scheme://host[:port]) whose pages may
 	// open room websockets, besides BaseURL's own. Default: none.
 	AllowedOrigins []string
@@ -54,6 +58,7 @@ type Server struct {
 	echo   *echo.Echo
 	log    *slog.Logger
 	pages  *pages
+	rooms  *realtime.Node
 }
 
 // New builds a Server over store with every route registered.
@@ -83,7 +88,11 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 			panic("server: no randomness: " + err.Error())
 		}
 	}
-	s := &Server{cfg: cfg, store: store, agenda: svc, log: cfg.Logger}
+	if cfg.Rooms == nil {
+		cfg.Rooms = realtime.New(realtime.Config{Now: cfg.Now, Logger: cfg.Logger},
+			realtime.NewMemoryBackend(realtime.MemoryConfig{Now: cfg.Now}), store)
+	}
+	s := &Server{cfg: cfg, store: store, agenda: svc, log: cfg.Logger, rooms: cfg.Rooms}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -104,6 +113,7 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	s.apiRoutes(e.Group("/api/v1"))
 	s.pageRoutes(e)
 	s.feedRoutes(e)
+	s.roomRoutes(e)
 	return s
 }
 

@@ -1,0 +1,108 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+)
+
+// Backend sentinel errors.
+var (
+	// ErrStale: a conditional publish found the room at another seq.
+	ErrStale = errors.New("realtime: room changed meanwhile")
+	// ErrGap: the log no longer holds every message after the seq asked.
+	ErrGap = errors.New("realtime: messages no longer in the room log")
+)
+
+// Backend carries a room's messages between the instances serving it and
+// keeps what outlives a connection: the room's capped message log, its
+// roster and its state. The in-process MemoryBackend serves a single
+// instance; the Redis one lets a room span instances. Both run the same
+// room code.
+//
+// Implementations are goroutine-safe. Subscriber callbacks must not block;
+// a room that cannot keep up drops deliveries and refills them from
+// History, so delivery may be at-most-once as long as the log is exact.
+type Backend interface {
+	// Publish gives env the room's next seq and the current time (TS),
+	// appends it to the room's log and announces it to the room's
+	// subscribers, in one atomic step, so that log order, seq order and
+	// announcement order agree. A non-nil change is applied in the same
+	// step; when change.Check is set and the room's last seq is not
+	// change.IfSeq, nothing happens and the error wraps ErrStale.
+	Publish(ctx context.Context, room string, env *Envelope, change *Change) error
+	// Announce delivers an ephemeral env (no seq, not logged) to the
+	// room's subscribers.
+	Announce(ctx context.Context, room string, env *Envelope) error
+	// Snapshot returns the room's last seq, state and roster as of that seq.
+	Snapshot(ctx context.Context, room string) (Snapshot, error)
+	// History returns the logged messages with a seq above since, in
+	// order; ErrGap when some of them have left the capped log.
+	History(ctx context.Context, room string, since uint64) ([]Envelope, error)
+	// Subscribe calls fn with every message published or announced in the
+	// room from now on, until cancel is called. fn must not block.
+	Subscribe(ctx context.Context, room string, fn func(Envelope)) (cancel func(), err error)
+}
+
+// Change is what a published message changes besides the log.
+type Change struct {
+	// Check makes the publish conditional on the room's last seq being
+	// IfSeq.
+	Check bool
+	IfSeq uint64
+	// State, when set, replaces the room's state.
+	State *State
+	// Join adds a member to the roster, Leave removes one by ID, Update
+	// replaces one.
+	Join   *Member
+	Leave  string
+	Update *Member
+}
+
+// Snapshot is a room as stored by its backend.
+type Snapshot struct {
+	Seq    uint64
+	State  State
+	Roster []Member
+}
+
+// State is the part of a room's state that is not the roster.
+type State struct {
+	Floor  Floor    `json:"floor"`
+	Agenda Progress `json:"agenda"`
+	// Banned holds hashes of the subjects a host removed; they cannot
+	// rejoin the room.
+	Banned []string `json:"banned,omitempty"`
+}
+
+// Floor is who speaks and who waits.
+type Floor struct {
+	// Speaker is the member ID holding the floor, or "".
+	Speaker string `json:"speaker"`
+	// Queue lists the member IDs with a raised hand, first come first.
+	Queue []string `json:"queue"`
+}
+
+// Progress is how the live agenda runs.
+type Progress struct {
+	// Current is the agenda item running now, or "".
+	Current string `json:"current"`
+	// StartedAt is when Current started (RFC 3339, UTC).
+	StartedAt *time.Time `json:"started_at,omitempty"`
+	// Done lists the items already ended, in the order they ended.
+	Done []string `json:"done"`
+	// Drift is how late the session runs, in seconds (negative: early):
+	// the actual start of the current item, or end of the last ended one,
+	// against its schedule.
+	Drift int64 `json:"drift"`
+	// ProjectedEnd is the scheduled end of the session moved by Drift.
+	ProjectedEnd *time.Time `json:"projected_end,omitempty"`
+}
+
+func (s State) clone() State {
+	s.Floor.Queue = slices.Clone(s.Floor.Queue)
+	s.Agenda.Done = slices.Clone(s.Agenda.Done)
+	s.Banned = slices.Clone(s.Banned)
+	return s
+}

@@ -1,0 +1,160 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+)
+
+// Connection timing.
+const (
+	// writeWait bounds one write; a peer that takes longer is gone.
+	writeWait = 10 * time.Second
+	// pongWait is how long the server waits for any frame (pongs included).
+	pongWait = 60 * time.Second
+	// pingPeriod is how often the server pings; under pongWait.
+	pingPeriod = pongWait * 9 / 10
+	// maxStrikes is how many rate-limited or malformed frames a client may
+	// send before it is closed.
+	maxStrikes = 20
+)
+
+// Client is one websocket connection in a room.
+type Client struct {
+	node   *Node
+	conn   *websocket.Conn
+	room   *room
+	member Member
+
+	// send is the bounded queue of encoded messages. Only the room
+	// goroutine sends on it, and whoever owns the client (the room once it
+	// joined, Serve before) closes it, once, through closeSend.
+	send      chan []byte
+	closeOnce sync.Once
+	closeCode int
+	closeText string
+
+	commands *rate.Limiter
+	chats    *rate.Limiter
+}
+
+func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
+	return &Client{
+		node: n, conn: conn, room: r, member: m,
+		send:     make(chan []byte, n.cfg.QueueSize),
+		commands: rate.NewLimiter(rate.Limit(n.cfg.CommandRate), n.cfg.CommandBurst),
+		chats:    rate.NewLimiter(rate.Limit(n.cfg.ChatRate), n.cfg.ChatBurst),
+	}
+}
+
+// enqueue queues msg without ever blocking; false means the queue is full.
+// Room goroutine only.
+func (c *Client) enqueue(msg []byte) bool {
+	select {
+	case c.send <- msg:
+		return true
+	default:
+		return false
+	}
+}
+
+// closeSend ends the send queue; the writer then sends a close frame with
+// code and text and closes the connection.
+func (c *Client) closeSend(code int, text string) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.closeText = code, text
+		close(c.send)
+	})
+}
+
+// writePump is the connection's only writer. It runs until the send queue
+// is closed or a write fails, and then closes the connection, which also
+// ends readPump.
+func (c *Client) writePump() {
+	ticker := time.NewTicker(pingPeriod)
+	defer func() {
+		ticker.Stop()
+		c.conn.Close()
+	}()
+	for {
+		select {
+		case msg, ok := <-c.send:
+			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if !ok {
+				_ = c.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText))
+				return
+			}
+			if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+				return
+			}
+		case <-ticker.C:
+			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.conn.WriteMessage(websocket.PingMessage, nil); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// readPump is the connection's only reader: it decodes commands and hands
+// them to the room, in order, until the connection fails or closes.
+func (c *Client) readPump(ctx context.Context) {
+	c.conn.SetReadLimit(MaxFrame)
+	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
+	strikes := 0
+	strike := func(e *Error, id string) bool {
+		strikes++
+		c.room.post(replyReq{c: c, err: e, id: id})
+		if strikes > maxStrikes {
+			code := CloseProtocol
+			if e.Code == ErrRateLimited {
+				code = CloseRateLimited
+			}
+			c.room.post(dropReq{c: c, code: code, text: string(e.Code)})
+			return false
+		}
+		return true
+	}
+	for ctx.Err() == nil {
+		typ, frame, err := c.conn.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				// gorilla has answered with close 1009 (message too big).
+				return
+			}
+			return
+		}
+		_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
+		if typ != websocket.TextMessage {
+			if !strike(errorf(ErrBadMessage, "binary frames are not accepted here"), "") {
+				return
+			}
+			continue
+		}
+		if !c.commands.Allow() {
+			if !strike(errorf(ErrRateLimited, "too many messages; at most %g per second", c.node.cfg.CommandRate), "") {
+				return
+			}
+			continue
+		}
+		env, e := decodeCommand(frame)
+		if e != nil {
+			if !strike(e, env.ID) {
+				return
+			}
+			continue
+		}
+		if env.Type == CmdChat && !c.chats.Allow() {
+			if !strike(errorf(ErrRateLimited, "too many chat messages; at most %g per second", c.node.cfg.ChatRate), env.ID) {
+				return
+			}
+			continue
+		}
+		c.room.post(cmdReq{c: c, env: env})
+	}
+}

@@ -1,0 +1,41 @@
+// Package realtime owns majlis's rooms: one room per session (event), the
+// members connected to it over websockets, and what they share live —
+// presence, chat, raised hands and the floor, the live agenda, reactions,
+// and the host's moderation (mute, remove). The wire protocol is
+// docs/protocol.md; its vocabulary is in protocol.go.
+//
+// # Shape
+//
+// A Node runs this instance's rooms. A room is one goroutine that owns its
+// state, its roster and its local connections; each connection has one
+// reader (the goroutine that called Node.Serve, i.e. the HTTP handler) and
+// one writer goroutine, with a bounded send queue between the room and the
+// writer. The room never blocks on a connection: a connection whose queue
+// is full is closed with CloseSlowConsumer.
+//
+// A Backend carries messages between the instances that serve a room and
+// keeps what outlives a connection: the room's seq counter, its capped log,
+// its roster and its state. Every change is published through the backend,
+// which gives it the next seq and logs it atomically; each instance applies
+// messages in seq order, refilling gaps from the log, so all instances hold
+// the same state and every client sees the same messages in the same
+// order. Changes that depend on the state (the floor, the agenda, the
+// roster) are published conditionally on the seq the room last saw, and
+// retried after catching up when another instance got there first. The
+// MemoryBackend serves one process; a Redis backend shares rooms across
+// instances with the same room code.
+//
+// # Recovery
+//
+// A client that reconnects with ?since=N gets a resume message and then
+// exactly the logged messages after N addressed to it, once, in order,
+// followed by live ones; when the log no longer reaches back to N it gets a
+// fresh welcome instead.
+//
+// # Concurrency
+//
+// Node methods are goroutine-safe. Backend implementations are
+// goroutine-safe and their subscriber callbacks must not block. Nothing in
+// a room blocks on a client; a room blocks only on its backend, each call
+// bounded by a timeout.
+package realtime

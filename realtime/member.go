@@ -1,0 +1,59 @@
+package realtime
+
+import "slices"
+
+// Role is what a member may do in a room.
+type Role string
+
+// Roles, from most to least powerful.
+const (
+	RoleHost        Role = "host"        // runs the session: floor, agenda, mute, remove
+	RoleSpeaker     Role = "speaker"     // an invited speaker: chat, hand, floor release
+	RoleInterpreter Role = "interpreter" // works in a booth: chat (booth work is the interpretation protocol)
+	RoleParticipant Role = "participant" // takes part: chat, hand, reactions
+	RoleObserver    Role = "observer"    // watches only
+)
+
+// Roles lists every role.
+var Roles = []Role{RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant, RoleObserver}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// permissions is the authorization matrix: which role may send which
+// command. Commands that act on oneself (hand.lower of one's own hand,
+// floor.release by the speaker) are further checked by the room.
+var permissions = map[MsgType][]Role{
+	CmdChat:         {RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant},
+	CmdReaction:     {RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant},
+	CmdHandRaise:    {RoleSpeaker, RoleParticipant},
+	CmdHandLower:    {RoleHost, RoleSpeaker, RoleParticipant},
+	CmdFloorRelease: {RoleHost, RoleSpeaker, RoleParticipant},
+	CmdFloorGrant:   {RoleHost},
+	CmdFloorReorder: {RoleHost},
+	CmdFloorClear:   {RoleHost},
+	CmdAgendaStart:  {RoleHost},
+	CmdAgendaEnd:    {RoleHost},
+	CmdMute:         {RoleHost},
+	CmdRemove:       {RoleHost},
+}
+
+// Can reports whether role r may send cmd at all.
+func (r Role) Can(cmd MsgType) bool { return slices.Contains(permissions[cmd], r) }
+
+// Member is one connection in a room's roster.
+type Member struct {
+	// ID identifies the connection; a reconnect gets a new one.
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Role        Role     `json:"role"`
+	Institution string   `json:"institution,omitempty"`
+	Languages   []string `json:"languages,omitempty"`
+	Muted       bool     `json:"muted,omitempty"`
+	// Subject is who the member is behind the connection (an organizer,
+	// an invitation, or an anonymous visitor): removal bans it. Only a
+	// one-way hash of it leaves the server.
+	Subject string `json:"-"`
+	// Instance is the majlis instance holding the connection.
+	Instance string `json:"-"`
+}

@@ -1,0 +1,247 @@
+package realtime
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/majlis/majlis/agenda"
+)
+
+// Info is where a room reads its event and agenda.
+type Info interface {
+	GetEvent(ctx context.Context, id string) (agenda.Event, error)
+	GetAgenda(ctx context.Context, eventID string) (agenda.Agenda, error)
+}
+
+// Config tunes a Node.
+type Config struct {
+	// Instance names this process among the instances sharing a backend.
+	// Default: random.
+	Instance string
+	// QueueSize is each connection's send queue, in messages; a client
+	// whose queue overflows is closed with CloseSlowConsumer. Default 256.
+	QueueSize int
+	// SocketBuffer is the kernel send buffer of each connection, in
+	// bytes. Small buffers bound the memory a stalled client pins and let
+	// the send queue notice it early; room messages are small. Default
+	// 64 KiB.
+	SocketBuffer int
+	// Linger is how long a room with no local member stays subscribed, so
+	// that a reconnecting client finds it warm. Default 30s.
+	Linger time.Duration
+	// PresenceLimit is the roster size above which participants' and
+	// observers' arrivals and departures go to hosts only, and welcomes
+	// carry only the members who are not participants or observers.
+	// Default 300.
+	PresenceLimit int
+	// CommandRate and CommandBurst limit each connection's commands per
+	// second. Default 10 and 30.
+	CommandRate  float64
+	CommandBurst int
+	// ChatRate and ChatBurst limit each connection's chat messages (which
+	// everyone reads) per second. Default 1 and 5.
+	ChatRate  float64
+	ChatBurst int
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger receives connection and room problems. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Node runs the rooms of this instance and the connections in them.
+//
+// Concurrency: each room is one goroutine that owns its state, its local
+// clients and their send queues; each connection has one reader (the
+// goroutine that called Serve) and one writer goroutine. Rooms never block
+// on a client. Serve, Shutdown and Stats are goroutine-safe.
+type Node struct {
+	cfg     Config
+	backend Backend
+	info    Info
+	log     *slog.Logger
+
+	mu       sync.Mutex
+	rooms    map[string]*room
+	closing  bool
+	conns    sync.WaitGroup // one per Serve in progress
+	roomsRun sync.WaitGroup // one per room goroutine
+}
+
+// ErrShuttingDown is returned by Serve once Shutdown has begun.
+var ErrShuttingDown = errors.New("realtime: shutting down")
+
+// New returns a Node over backend.
+func New(cfg Config, backend Backend, info Info) *Node {
+	if cfg.Instance == "" {
+		cfg.Instance = randomID("i-")
+	}
+	if cfg.QueueSize <= 0 {
+		cfg.QueueSize = 256
+	}
+	if cfg.SocketBuffer <= 0 {
+		cfg.SocketBuffer = 64 << 10
+	}
+	if cfg.Linger <= 0 {
+		cfg.Linger = 30 * time.Second
+	}
+	if cfg.PresenceLimit <= 0 {
+		cfg.PresenceLimit = 300
+	}
+	if cfg.CommandRate <= 0 {
+		cfg.CommandRate, cfg.CommandBurst = 10, 30
+	}
+	if cfg.ChatRate <= 0 {
+		cfg.ChatRate, cfg.ChatBurst = 1, 5
+	}
+	cfg.CommandBurst, cfg.ChatBurst = max(cfg.CommandBurst, 1), max(cfg.ChatBurst, 1)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Node{cfg: cfg, backend: backend, info: info, log: cfg.Logger, rooms: map[string]*room{}}
+}
+
+// Stats are a Node's live figures.
+type Stats struct {
+	Rooms   int `json:"rooms"`
+	Clients int `json:"clients"`
+}
+
+// Stats counts the rooms and connections of this instance.
+func (n *Node) Stats() Stats {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	s := Stats{Rooms: len(n.rooms)}
+	for _, r := range n.rooms {
+		s.Clients += r.refs
+	}
+	return s
+}
+
+// Serve runs one member's connection to a room until it ends; the caller
+// (an HTTP handler) stays in the read loop. since, when not nil, asks to
+// resume after that seq. The member's ID and Instance are set here.
+func (n *Node) Serve(ctx context.Context, conn *websocket.Conn, roomID string, m Member, since *uint64) error {
+	r, err := n.acquire(roomID)
+	if err != nil {
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
+		conn.Close()
+		return err
+	}
+	defer n.conns.Done()
+	if tc, ok := conn.NetConn().(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(n.cfg.SocketBuffer)
+	}
+	m.ID, m.Instance = randomID("m-"), n.cfg.Instance
+	c := newClient(n, conn, r, m)
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		c.writePump()
+	}()
+	joined := make(chan error, 1)
+	r.post(joinReq{c: c, since: since, done: joined})
+	if err := <-joined; err != nil {
+		// The room did not take the client: it still owns its queue.
+		code, text := CloseRoomUnavailable, "the room is unavailable; try again"
+		if errors.Is(err, errBanned) {
+			code, text = CloseRemoved, "you were removed from this room"
+		}
+		c.closeSend(code, text)
+		<-writerDone
+		n.release(r)
+		return err
+	}
+	c.readPump(ctx)
+	r.post(leaveReq{c: c})
+	<-writerDone
+	return nil
+}
+
+// acquire finds or starts the room and counts one more connection in it,
+// so that the room cannot stop while the connection joins.
+func (n *Node) acquire(id string) (*room, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closing {
+		return nil, ErrShuttingDown
+	}
+	r, ok := n.rooms[id]
+	if !ok {
+		r = newRoom(n, id)
+		n.rooms[id] = r
+		n.roomsRun.Add(1)
+		go func() {
+			defer n.roomsRun.Done()
+			r.run()
+		}()
+	}
+	r.refs++
+	n.conns.Add(1)
+	return r, nil
+}
+
+// release counts one connection less in r.
+func (n *Node) release(r *room) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	r.refs--
+}
+
+// tryStop removes an idle room from the node; it reports false when a
+// connection arrived meanwhile.
+func (n *Node) tryStop(r *room) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if r.refs > 0 {
+		return false
+	}
+	delete(n.rooms, r.id)
+	return true
+}
+
+// Shutdown closes every connection with "going away" (clients reconnect,
+// to another instance if there is one, with ?since=) and waits for the
+// connections and rooms to end, or for ctx.
+func (n *Node) Shutdown(ctx context.Context) error {
+	n.mu.Lock()
+	n.closing = true
+	rooms := make([]*room, 0, len(n.rooms))
+	for _, r := range n.rooms {
+		rooms = append(rooms, r)
+	}
+	n.mu.Unlock()
+	for _, r := range rooms {
+		r.post(shutdownReq{})
+	}
+	done := make(chan struct{})
+	go func() {
+		n.conns.Wait()
+		n.roomsRun.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func randomID(prefix string) string {
+	var b [9]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("realtime: no randomness: " + err.Error())
+	}
+	return prefix + hex.EncodeToString(b[:])
+}

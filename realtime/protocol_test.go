@@ -1,0 +1,83 @@
+package realtime
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzDecodeCommand feeds arbitrary frames to the decoder: it must never
+// panic, must accept only known commands with server fields unset, and
+// what it accepts must survive re-encoding.
+func FuzzDecodeCommand(f *testing.F) {
+	for _, seed := range []string{
+		`{"type":"chat","data":{"text":"مرحبا"}}`,
+		`{"type":"chat","to":"hosts","id":"c1","data":{"text":"hi"}}`,
+		`{"type":"hand.raise"}`,
+		`{"type":"floor.reorder","data":{"queue":["m-1","m-2"]}}`,
+		`{"type":"agenda.start","data":{"item":"it-1"}}`,
+		`{"type":"chat","seq":1}`,
+		`{"type":"chat"}{"type":"chat"}`,
+		`{"type":"\u0000"}`,
+		`[]`, `null`, `"chat"`, ``, `{`, "\xff\xfe",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		env, e := decodeCommand(frame)
+		if e != nil {
+			if e.Code == "" || e.Message == "" || !utf8.ValidString(e.Message) {
+				t.Fatalf("error without code or message: %+v", e)
+			}
+			return
+		}
+		if !slices.Contains(Commands, env.Type) || env.Seq != 0 || env.TS != 0 || env.From != "" || len(env.ID) > 64 {
+			t.Fatalf("accepted %q as %+v", frame, env)
+		}
+		if env.To != ToEveryone && env.To != ToHosts {
+			t.Fatalf("accepted audience %q", env.To)
+		}
+		b, err := json.Marshal(env)
+		if err != nil {
+			t.Fatalf("re-encode: %v", err)
+		}
+		again, e := decodeCommand(b)
+		if e != nil || again.Type != env.Type || again.ID != env.ID || again.To != env.To {
+			t.Fatalf("round trip changed %+v into %+v (%v)", env, again, e)
+		}
+	})
+}
+
+func TestCleanText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"  hello\r\n", "hello"},
+		{"a\x00b\x1bc", "abc"},
+		{"line one\nline two", "line one\nline two"},
+		{"ok\u2028injected", "okinjected"},
+		{"\xffbad", "\uFFFDbad"},
+		{"مرحبا", "مرحبا"},
+		{"gnp.\u202eexe", "gnp.exe"},
+		{"\u200fمرحبا", "\u200fمرحبا"},
+	}
+	for _, tt := range tests {
+		if got := cleanText(tt.in); got != tt.want {
+			t.Errorf("cleanText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPermissionsCoverEveryCommand(t *testing.T) {
+	for _, c := range Commands {
+		if len(permissions[c]) == 0 {
+			t.Errorf("no role may send %s", c)
+		}
+		if RoleObserver.Can(c) {
+			t.Errorf("an observer may send %s", c)
+		}
+	}
+	if strings.Contains(string(CmdChat), " ") {
+		t.Fatal("command names are single tokens")
+	}
+}

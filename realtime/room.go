@@ -1,0 +1,574 @@
+package realtime
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/majlis/majlis/agenda"
+)
+
+// inboxSize bounds a room's queue of requests and backend deliveries.
+const inboxSize = 4096
+
+// backendTimeout bounds one call to the backend.
+const backendTimeout = 5 * time.Second
+
+var errBanned = errors.New("realtime: removed from this room")
+
+// room is one session as seen by this instance. Its goroutine (run) owns
+// every field below inbox: nothing else reads or writes them.
+type room struct {
+	id    string
+	node  *Node
+	inbox chan any
+	// resync is set by the backend callback when it had to drop a
+	// delivery; the room then refills from the log.
+	resync atomic.Bool
+	// refs counts connections joined or joining; guarded by node.mu.
+	refs int
+
+	loaded  bool
+	seq     uint64
+	state   State
+	members map[string]Member
+	order   []string           // member IDs in join order
+	clients map[string]*Client // local connections by member ID
+	event   agenda.Event
+	items   []agenda.Item
+	cancel  func()
+	idle    time.Time // when the last local client left
+	closing bool
+}
+
+type (
+	joinReq struct {
+		c     *Client
+		since *uint64
+		done  chan error
+	}
+	leaveReq struct{ c *Client }
+	cmdReq   struct {
+		c   *Client
+		env Envelope
+	}
+	replyReq struct {
+		c   *Client
+		err *Error
+		id  string
+	}
+	dropReq struct {
+		c    *Client
+		code int
+		text string
+	}
+	deliveryReq struct{ env Envelope }
+	shutdownReq struct{}
+)
+
+func newRoom(n *Node, id string) *room {
+	return &room{id: id, node: n, inbox: make(chan any, inboxSize),
+		members: map[string]Member{}, clients: map[string]*Client{}}
+}
+
+// post queues a request for the room goroutine. Callers hold a reference
+// (refs), so the room is running.
+func (r *room) post(req any) { r.inbox <- req }
+
+func (r *room) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), backendTimeout)
+}
+
+// run is the room goroutine: it handles requests and deliveries one at a
+// time, and stops once the room has had no local client for Linger.
+func (r *room) run() {
+	tick := time.NewTicker(time.Second)
+	defer func() {
+		tick.Stop()
+		if r.cancel != nil {
+			r.cancel()
+		}
+	}()
+	for {
+		select {
+		case req := <-r.inbox:
+			r.handle(req)
+		case <-tick.C:
+			if r.resync.Swap(false) {
+				r.catchUp()
+			}
+			if len(r.clients) == 0 && (r.closing || r.node.cfg.Now().Sub(r.idle) >= r.node.cfg.Linger) && r.node.tryStop(r) {
+				r.drain()
+				return
+			}
+		}
+	}
+}
+
+// drain answers requests that raced with the room's stop. None can be a
+// join (refs was 0), so there are only stale deliveries to drop.
+func (r *room) drain() {
+	for {
+		select {
+		case <-r.inbox:
+		default:
+			return
+		}
+	}
+}
+
+func (r *room) handle(req any) {
+	switch q := req.(type) {
+	case joinReq:
+		err := r.join(q.c, q.since)
+		q.done <- err
+	case leaveReq:
+		if _, ok := r.clients[q.c.member.ID]; ok {
+			r.drop(q.c, 1000, "")
+		}
+		r.node.release(r)
+		if len(r.clients) == 0 {
+			r.idle = r.node.cfg.Now()
+		}
+	case cmdReq:
+		if _, ok := r.clients[q.c.member.ID]; !ok {
+			return
+		}
+		if e := r.command(q.c, q.env); e != nil {
+			r.reply(q.c, e, q.env.ID)
+		}
+	case replyReq:
+		if _, ok := r.clients[q.c.member.ID]; ok {
+			r.reply(q.c, q.err, q.id)
+		}
+	case dropReq:
+		if _, ok := r.clients[q.c.member.ID]; ok {
+			r.drop(q.c, q.code, q.text)
+		}
+	case deliveryReq:
+		r.deliver(q.env)
+	case shutdownReq:
+		r.closing = true
+		for _, c := range r.clients {
+			r.drop(c, 1001, "server shutting down; reconnect with since")
+		}
+	}
+}
+
+// load reads the room's state from the backend and the event from the
+// store, and subscribes. It runs on the first join.
+func (r *room) load() error {
+	ctx, cancel := r.ctx()
+	defer cancel()
+	ev, err := r.node.info.GetEvent(ctx, r.id)
+	if err != nil {
+		return err
+	}
+	r.event = ev
+	r.refreshItems()
+	unsub, err := r.node.backend.Subscribe(ctx, r.id, func(env Envelope) {
+		select {
+		case r.inbox <- deliveryReq{env: env}:
+		default:
+			r.resync.Store(true)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	r.cancel = unsub
+	snap, err := r.node.backend.Snapshot(ctx, r.id)
+	if err != nil {
+		return err
+	}
+	r.reset(snap)
+	r.loaded = true
+	return nil
+}
+
+func (r *room) refreshItems() {
+	ctx, cancel := r.ctx()
+	defer cancel()
+	if a, err := r.node.info.GetAgenda(ctx, r.id); err == nil {
+		r.items = a.Items
+	}
+}
+
+func (r *room) reset(s Snapshot) {
+	r.seq, r.state = s.Seq, s.State.clone()
+	r.members, r.order = map[string]Member{}, nil
+	for _, m := range s.Roster {
+		r.members[m.ID] = m
+		r.order = append(r.order, m.ID)
+	}
+}
+
+// banKey is a one-way, per-room pseudonym of a subject.
+func banKey(room, subject string) string {
+	sum := sha256.Sum256([]byte("majlis-ban\x00" + room + "\x00" + subject))
+	return hex.EncodeToString(sum[:12])
+}
+
+// join adds c to the room: it announces the member, then brings the client
+// up to date with a welcome, or with the messages it missed.
+func (r *room) join(c *Client, since *uint64) error {
+	if !r.loaded {
+		if err := r.load(); err != nil {
+			r.node.log.Warn("room: load", "room", r.id, "err", err)
+			return err
+		}
+	}
+	if slices.Contains(r.state.Banned, banKey(r.id, c.member.Subject)) {
+		return errBanned
+	}
+	m := c.member
+	join := Envelope{Type: MsgJoin, From: m.ID, To: r.presenceAudience(m), Data: mustJSON(m)}
+	ctx, cancel := r.ctx()
+	defer cancel()
+	if err := r.node.backend.Publish(ctx, r.id, &join, &Change{Join: &m}); err != nil {
+		r.node.log.Warn("room: publish join", "room", r.id, "err", err)
+		return err
+	}
+	r.deliver(join)
+	if since != nil && *since > 0 && *since <= r.seq {
+		hist, err := r.node.backend.History(ctx, r.id, *since)
+		if err == nil {
+			r.send(c, Envelope{Type: MsgResume, Room: r.id, Data: mustJSON(resumeData{You: m, From: *since, To: r.seq})})
+			for _, env := range hist {
+				if env.Seq <= r.seq && r.visible(c, env) {
+					r.send(c, env)
+				}
+			}
+			r.clients[m.ID] = c
+			return nil
+		}
+		if !errors.Is(err, ErrGap) {
+			return err
+		}
+	}
+	r.send(c, r.welcome(c))
+	r.clients[m.ID] = c
+	return nil
+}
+
+type resumeData struct {
+	You  Member `json:"you"`
+	From uint64 `json:"from"` // replay starts after this seq
+	To   uint64 `json:"to"`   // and ends with this one; live messages follow
+}
+
+// presenceAudience is who hears a member arrive or leave: everyone, but in
+// large rooms only hosts hear about participants and observers.
+func (r *room) presenceAudience(m Member) string {
+	if len(r.members) >= r.node.cfg.PresenceLimit && (m.Role == RoleParticipant || m.Role == RoleObserver) {
+		return ToHosts
+	}
+	return ToEveryone
+}
+
+// welcomeData is the room as a new connection first sees it.
+type welcomeData struct {
+	Protocol int       `json:"protocol"`
+	You      Member    `json:"you"`
+	Event    eventInfo `json:"event"`
+	Roster   []Member  `json:"roster"`
+	// Members counts everyone in the room; Roster may list fewer in large
+	// rooms (RosterPartial).
+	Members       int         `json:"members"`
+	RosterPartial bool        `json:"roster_partial,omitempty"`
+	Floor         Floor       `json:"floor"`
+	Agenda        agendaState `json:"agenda"`
+	Seq           uint64      `json:"seq"`
+}
+
+type eventInfo struct {
+	ID        string      `json:"id"`
+	Title     agenda.Text `json:"title"`
+	Start     time.Time   `json:"start"`
+	End       time.Time   `json:"end"`
+	TimeZone  string      `json:"timezone"`
+	Languages []string    `json:"languages"`
+}
+
+type agendaState struct {
+	Items []agenda.Item `json:"items"`
+	Progress
+}
+
+func (r *room) welcome(c *Client) Envelope {
+	w := welcomeData{
+		Protocol: ProtocolVersion, You: c.member, Members: len(r.order),
+		Event: eventInfo{ID: r.event.ID, Title: r.event.Title, Start: r.event.Start, End: r.event.End,
+			TimeZone: r.event.TimeZone, Languages: r.event.Languages},
+		Floor:  r.state.Floor,
+		Agenda: agendaState{Items: r.items, Progress: r.state.Agenda},
+		Seq:    r.seq,
+	}
+	if w.Agenda.Items == nil {
+		w.Agenda.Items = []agenda.Item{}
+	}
+	partial := len(r.order) > r.node.cfg.PresenceLimit && c.member.Role != RoleHost
+	w.Roster = make([]Member, 0, min(len(r.order), r.node.cfg.PresenceLimit))
+	for _, id := range r.order {
+		m := r.members[id]
+		if partial && (m.Role == RoleParticipant || m.Role == RoleObserver) && id != c.member.ID {
+			continue
+		}
+		w.Roster = append(w.Roster, m)
+	}
+	w.RosterPartial = partial
+	return Envelope{Type: MsgWelcome, Room: r.id, Seq: r.seq, Data: mustJSON(w)}
+}
+
+// visible reports whether env is addressed to c.
+func (r *room) visible(c *Client, env Envelope) bool {
+	return env.To == ToEveryone || c.member.Role == RoleHost || env.From == c.member.ID
+}
+
+// send queues env for c; a full queue drops the client.
+func (r *room) send(c *Client, env Envelope) {
+	b, err := json.Marshal(env)
+	if err != nil {
+		r.node.log.Error("room: encode", "room", r.id, "err", err)
+		return
+	}
+	if !c.enqueue(b) {
+		r.drop(c, CloseSlowConsumer, "too slow: reconnect with since")
+	}
+}
+
+func (r *room) reply(c *Client, e *Error, id string) {
+	r.send(c, Envelope{Type: MsgError, Room: r.id, ID: id, Data: mustJSON(e)})
+}
+
+// drop closes a local client and tells the room it left.
+func (r *room) drop(c *Client, code int, text string) {
+	if _, ok := r.clients[c.member.ID]; !ok {
+		return
+	}
+	delete(r.clients, c.member.ID)
+	c.closeSend(code, text)
+	reason := map[int]string{CloseSlowConsumer: "slow", CloseRemoved: "removed", 1001: "shutdown"}[code]
+	if reason == "" {
+		reason = "left"
+	}
+	m := c.member
+	err := r.publishState(func(st *State) (Envelope, *Error) {
+		removeFromFloor(st, m.ID)
+		return Envelope{Type: MsgLeave, From: m.ID, To: r.presenceAudience(m),
+			Data: mustJSON(leaveData{ID: m.ID, Reason: reason})}, nil
+	}, &Change{Leave: m.ID})
+	if err != nil {
+		r.node.log.Warn("room: publish leave", "room", r.id, "member", m.ID, "err", err)
+	}
+}
+
+type leaveData struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"` // left, slow, removed, shutdown, timeout
+}
+
+func removeFromFloor(st *State, id string) {
+	st.Floor.Queue = slices.DeleteFunc(st.Floor.Queue, func(x string) bool { return x == id })
+	if st.Floor.Speaker == id {
+		st.Floor.Speaker = ""
+	}
+}
+
+// fanout queues env for every local client it is addressed to.
+func (r *room) fanout(env Envelope) {
+	if len(r.clients) == 0 {
+		return
+	}
+	b, err := json.Marshal(env)
+	if err != nil {
+		r.node.log.Error("room: encode", "room", r.id, "err", err)
+		return
+	}
+	var slow []*Client
+	for _, c := range r.clients {
+		if r.visible(c, env) && !c.enqueue(b) {
+			slow = append(slow, c)
+		}
+	}
+	for _, c := range slow {
+		r.drop(c, CloseSlowConsumer, "too slow: reconnect with since")
+	}
+}
+
+// deliver applies a message from the backend (or published here) in seq
+// order, refilling any gap from the log, and fans it out.
+func (r *room) deliver(env Envelope) {
+	if env.Seq == 0 {
+		r.fanout(env)
+		return
+	}
+	if env.Seq <= r.seq {
+		return // already applied
+	}
+	if env.Seq > r.seq+1 {
+		r.catchUp()
+		if env.Seq <= r.seq {
+			return
+		}
+	}
+	r.apply(env)
+	r.seq = env.Seq
+	r.fanout(env)
+	if env.Type == MsgRemove {
+		var d removeData
+		if json.Unmarshal(env.Data, &d) == nil {
+			if c, ok := r.clients[d.ID]; ok {
+				ban := banKey(r.id, c.member.Subject)
+				r.drop(c, CloseRemoved, "removed by a host")
+				if d.Ban == "" {
+					// Removed from another instance, which could not
+					// know whom to ban: ban here, for every instance.
+					_ = r.publishState(func(st *State) (Envelope, *Error) {
+						if !slices.Contains(st.Banned, ban) {
+							st.Banned = append(st.Banned, ban)
+						}
+						return Envelope{Type: MsgRemove, From: env.From, Data: mustJSON(removeData{ID: d.ID, Ban: ban})}, nil
+					}, nil)
+				}
+			}
+		}
+	}
+}
+
+// catchUp applies what the log holds beyond r.seq; when the log has lost
+// some of it, the room reloads its snapshot and welcomes every local
+// client again.
+func (r *room) catchUp() {
+	ctx, cancel := r.ctx()
+	defer cancel()
+	hist, err := r.node.backend.History(ctx, r.id, r.seq)
+	if errors.Is(err, ErrGap) {
+		snap, err := r.node.backend.Snapshot(ctx, r.id)
+		if err != nil {
+			r.node.log.Warn("room: snapshot", "room", r.id, "err", err)
+			r.resync.Store(true)
+			return
+		}
+		r.reset(snap)
+		for _, c := range r.clients {
+			r.send(c, r.welcome(c))
+		}
+		return
+	}
+	if err != nil {
+		r.node.log.Warn("room: history", "room", r.id, "err", err)
+		r.resync.Store(true)
+		return
+	}
+	for _, env := range hist {
+		if env.Seq == r.seq+1 {
+			r.apply(env)
+			r.seq = env.Seq
+			r.fanout(env)
+		}
+	}
+}
+
+// apply changes the room's state for one message, the same way on every
+// instance.
+func (r *room) apply(env Envelope) {
+	switch env.Type {
+	case MsgJoin, MsgMember:
+		var m Member
+		if json.Unmarshal(env.Data, &m) != nil {
+			return
+		}
+		if old, ok := r.members[m.ID]; ok {
+			m.Subject, m.Instance = old.Subject, old.Instance
+		} else if env.Type == MsgJoin {
+			r.order = append(r.order, m.ID)
+		} else {
+			return
+		}
+		if c, ok := r.clients[m.ID]; ok {
+			m.Subject, m.Instance = c.member.Subject, c.member.Instance
+			c.member.Muted = m.Muted
+		}
+		r.members[m.ID] = m
+	case MsgLeave:
+		var d leaveData
+		if json.Unmarshal(env.Data, &d) != nil {
+			return
+		}
+		delete(r.members, d.ID)
+		r.order = slices.DeleteFunc(r.order, func(id string) bool { return id == d.ID })
+		removeFromFloor(&r.state, d.ID)
+	case MsgFloor:
+		var f Floor
+		if json.Unmarshal(env.Data, &f) == nil {
+			r.state.Floor = f
+		}
+	case MsgAgenda:
+		var p Progress
+		if json.Unmarshal(env.Data, &p) == nil {
+			r.state.Agenda = p
+		}
+	case MsgRemove:
+		var d removeData
+		if json.Unmarshal(env.Data, &d) == nil && d.Ban != "" && !slices.Contains(r.state.Banned, d.Ban) {
+			r.state.Banned = append(r.state.Banned, d.Ban)
+		}
+	}
+}
+
+type removeData struct {
+	ID string `json:"id"`
+	// Ban is a one-way hash of who was removed, so that every instance
+	// refuses them; it reveals nothing about them.
+	Ban string `json:"ban"`
+}
+
+// publishState publishes the message build makes from a copy of the state,
+// conditionally on the room not having moved meanwhile, with the new state
+// stored alongside; on a race with another instance it catches up and
+// rebuilds, a few times.
+func (r *room) publishState(build func(st *State) (Envelope, *Error), extra *Change) *Error {
+	for range 5 {
+		st := r.state.clone()
+		env, e := build(&st)
+		if e != nil {
+			return e
+		}
+		ch := &Change{Check: true, IfSeq: r.seq, State: &st}
+		if extra != nil {
+			ch.Join, ch.Leave, ch.Update = extra.Join, extra.Leave, extra.Update
+		}
+		ctx, cancel := r.ctx()
+		err := r.node.backend.Publish(ctx, r.id, &env, ch)
+		cancel()
+		if errors.Is(err, ErrStale) {
+			r.catchUp()
+			continue
+		}
+		if err != nil {
+			r.node.log.Warn("room: publish", "room", r.id, "err", err)
+			return errorf(ErrUnavailable, "the room could not be updated; try again")
+		}
+		r.deliver(env)
+		return nil
+	}
+	return errorf(ErrUnavailable, "the room is too busy; try again")
+}
+
+// publish publishes a message that changes no state (chat).
+func (r *room) publish(env Envelope) *Error {
+	ctx, cancel := r.ctx()
+	defer cancel()
+	if err := r.node.backend.Publish(ctx, r.id, &env, nil); err != nil {
+		r.node.log.Warn("room: publish", "room", r.id, "err", err)
+		return errorf(ErrUnavailable, "the message could not be sent; try again")
+	}
+	r.deliver(env)
+	return nil
+}

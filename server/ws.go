@@ -1,0 +1,233 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/majlis/majlis/access"
+	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/realtime"
+)
+
+// roomRoutes registers the room websocket. See docs/protocol.md.
+func (s *Server) roomRoutes(e *echo.Echo) {
+	// Joins are limited per client address: anonymous joins to public
+	// events must not let one address flood a room.
+	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(2), Burst: 20, ExpiresIn: 3 * time.Minute,
+		}),
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many joins from this address; wait a moment"}
+		},
+	})
+	e.GET("/ws/rooms/:id", s.joinRoom, limiter)
+}
+
+// upgrader checks origins itself (originAllowed), before upgrading.
+var upgrader = websocket.Upgrader{
+	ReadBufferSize:  4096,
+	WriteBufferSize: 4096,
+	CheckOrigin:     func(*http.Request) bool { return true },
+}
+
+// originAllowed accepts requests without an Origin (not from a browser)
+// and browser requests from majlis's own pages or a configured origin.
+func (s *Server) originAllowed(origin string) bool {
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	o := strings.ToLower(u.Scheme + "://" + u.Host)
+	if base, err := url.Parse(s.cfg.BaseURL); err == nil && strings.ToLower(base.Scheme+"://"+base.Host) == o {
+		return true
+	}
+	for _, a := range s.cfg.AllowedOrigins {
+		if strings.ToLower(strings.TrimRight(a, "/")) == o {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) joinRoom(c echo.Context) error {
+	req := c.Request()
+	for name := range c.QueryParams() {
+		if !slices.Contains([]string{"token", "name", "since"}, name) {
+			return badRequest("unknown_parameter", name, fmt.Sprintf("unknown query parameter %q (known: token, name, since)", name))
+		}
+	}
+	if !s.originAllowed(req.Header.Get("Origin")) {
+		return &apiError{Status: http.StatusForbidden, Code: "forbidden_origin", Message: "pages from this origin may not open rooms"}
+	}
+	e, err := s.visibleEvent(c) // organizers by header; invitations checked below
+	if errors.Is(err, errNotFound) && c.QueryParam("token") != "" {
+		e, err = s.store.GetEvent(req.Context(), c.Param("id"))
+		if errors.Is(err, agenda.ErrNotFound) {
+			err = errNotFound
+		}
+	}
+	if err != nil {
+		return err
+	}
+	m, err := s.roomMember(c, e)
+	if err != nil {
+		return err
+	}
+	if e.Status == agenda.StatusCancelled {
+		return &apiError{Status: http.StatusGone, Code: "cancelled", Message: "this event was cancelled"}
+	}
+	var since *uint64
+	if v := c.QueryParam("since"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return badRequest("invalid", "since", "must be the seq of the last message received (a whole number)")
+		}
+		since = &n
+	}
+	conn, err := upgrader.Upgrade(c.Response(), req, nil)
+	if err != nil {
+		return nil // the upgrader has answered
+	}
+	// The handler stays in the read loop, so the request context lives as
+	// long as the connection.
+	err = s.rooms.Serve(req.Context(), conn, e.ID, m, since)
+	if err != nil && !errors.Is(err, realtime.ErrShuttingDown) {
+		s.log.Warn("room: join failed", "room", e.ID, "err", err)
+	}
+	return nil
+}
+
+// roomMember decides who the caller is in the room of e: an organizer
+// (header or ?token=), an invitee (?token=mjj_…), or, for public events,
+// an anonymous participant named by ?name=.
+func (s *Server) roomMember(c echo.Context, e agenda.Event) (realtime.Member, error) {
+	ctx := c.Request().Context()
+	p := principal(c)
+	token := c.QueryParam("token")
+	switch {
+	case token != "" && access.IsInvite(token):
+		inv, err := access.ParseInvite(s.cfg.Secret, token, s.cfg.Now())
+		if err != nil || inv.Event != e.ID {
+			return realtime.Member{}, &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "the join token is invalid, expired or for another event"}
+		}
+		return realtime.Member{Name: inv.Name, Role: realtime.Role(inv.Role), Institution: inv.Institution,
+			Languages: inv.Languages, Subject: "invite:" + inv.ID}, nil
+	case token != "":
+		if len(token) > 256 {
+			return realtime.Member{}, access.ErrUnauthorized
+		}
+		o, err := access.Authenticate(ctx, s.store, token)
+		if err != nil {
+			return realtime.Member{}, err
+		}
+		p = access.Principal{Organizer: &o}
+	}
+	if p.Organizer != nil {
+		if !p.CanSee(e) {
+			return realtime.Member{}, errNotFound
+		}
+		role := realtime.RoleParticipant
+		if p.CanEdit(e) {
+			role = realtime.RoleHost
+		}
+		return realtime.Member{Name: p.Organizer.Name, Role: role, Subject: "organizer:" + p.Organizer.ID}, nil
+	}
+	if !(access.Principal{}).CanSee(e) {
+		return realtime.Member{}, errNotFound
+	}
+	name := strings.TrimSpace(c.QueryParam("name"))
+	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > realtime.MaxName || strings.ContainsFunc(name, isControl) {
+		return realtime.Member{}, badRequest("invalid", "name", fmt.Sprintf("a display name of 1 to %d characters is required to join without a token", realtime.MaxName))
+	}
+	return realtime.Member{Name: name, Role: realtime.RoleParticipant, Subject: "anonymous:" + agenda.NewID("a")}, nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// inviteInput is the body of POST /api/v1/events/{id}/invites.
+type inviteInput struct {
+	Role        string   `json:"role"`
+	Name        string   `json:"name"`
+	Institution string   `json:"institution"`
+	Languages   []string `json:"languages"`
+	// ExpiresIn is the token's lifetime in seconds. Default: until a day
+	// after the event ends, at least an hour, at most 30 days.
+	ExpiresIn *int64 `json:"expires_in"`
+}
+
+// maxInviteLife bounds a join token's lifetime: tokens cannot be revoked
+// one by one.
+const maxInviteLife = 30 * 24 * time.Hour
+
+func (s *Server) createInvite(c echo.Context) error {
+	o, err := requireOrganizer(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.editableEvent(c)
+	if err != nil {
+		return err
+	}
+	var in inviteInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	if !realtime.Role(in.Role).Valid() {
+		fields["role"] = "must be one of host, speaker, interpreter, participant, observer"
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || utf8.RuneCountInString(in.Name) > realtime.MaxName || strings.ContainsFunc(in.Name, isControl) {
+		fields["name"] = fmt.Sprintf("1 to %d characters, no control characters", realtime.MaxName)
+	}
+	if utf8.RuneCountInString(in.Institution) > realtime.MaxName || strings.ContainsFunc(in.Institution, isControl) {
+		fields["institution"] = fmt.Sprintf("at most %d characters, no control characters", realtime.MaxName)
+	}
+	for i, l := range in.Languages {
+		if !slices.Contains(s.agenda.Languages(), l) {
+			fields[fmt.Sprintf("languages[%d]", i)] = "must be one of " + strings.Join(s.agenda.Languages(), ", ")
+		}
+	}
+	now := s.cfg.Now().UTC().Truncate(time.Second)
+	life := e.End.Add(24 * time.Hour).Sub(now)
+	if in.ExpiresIn != nil {
+		life = time.Duration(*in.ExpiresIn) * time.Second
+		if *in.ExpiresIn < 60 || life > maxInviteLife {
+			fields["expires_in"] = fmt.Sprintf("seconds, from 60 to %d", int64(maxInviteLife/time.Second))
+		}
+	}
+	if len(fields) > 0 {
+		return &agenda.ValidationError{Fields: fields}
+	}
+	life = min(max(life, time.Hour), maxInviteLife)
+	inv := access.Invite{ID: agenda.NewID("inv"), Event: e.ID, Role: in.Role, Name: in.Name,
+		Institution: in.Institution, Languages: in.Languages, Expires: now.Add(life), By: o.ID}
+	token := access.SignInvite(s.cfg.Secret, inv)
+	ws := strings.Replace(strings.Replace(s.cfg.BaseURL, "https://", "wss://", 1), "http://", "ws://", 1)
+	return c.JSON(http.StatusCreated, map[string]any{
+		"id": inv.ID, "token": token, "role": inv.Role, "name": inv.Name, "expires": inv.Expires.Format(rfc3339),
+		"url": ws + "/ws/rooms/" + url.PathEscape(e.ID) + "?token=" + url.QueryEscape(token),
+	})
+}
+
+// Shutdown closes every room connection ("going away", so clients resume
+// elsewhere) and waits for them, or for ctx. http.Server.Shutdown does not
+// see hijacked websocket connections; call both.
+func (s *Server) Shutdown(ctx context.Context) error { return s.rooms.Shutdown(ctx) }

@@ -1,0 +1,714 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/majlis/majlis/access"
+	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/realtime"
+	"github.com/majlis/majlis/server"
+	"github.com/majlis/majlis/store"
+)
+
+const roomEvent = "room-webinar"
+
+// roomFixture serves one public webinar, running now, with a three-item
+// agenda, owned by the organizer alice.
+type roomFixture struct {
+	*fixture
+	items []agenda.Item
+}
+
+func newRoomFixture(t *testing.T, rooms func(st *store.Bolt) *realtime.Node) *roomFixture {
+	t.Helper()
+	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := agenda.New(agenda.Config{}, st)
+	f := &fixture{t: t, st: st, svc: svc}
+	cfg := server.Config{BaseURL: "https://majlis.example.org", AllowedOrigins: []string{"https://calendar.nanhri.example"}}
+	if rooms != nil {
+		cfg.Rooms = rooms(st)
+	}
+	f.srv = server.New(cfg, st, svc)
+	f.ts = httptest.NewServer(f.srv.Handler())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = f.srv.Shutdown(ctx)
+		f.ts.Close()
+	})
+	f.aliceID, f.alice = f.organizer("Alice")
+	f.bobID, f.bob = f.organizer("Bob")
+	start := time.Now().UTC().Truncate(time.Minute).Add(-10 * time.Minute)
+	item := func(id string, at time.Duration, title string) agenda.Item {
+		return agenda.Item{ID: id, Title: agenda.Text{"en": title}, Start: start.Add(at), Minutes: 20, Kind: agenda.ItemPresentation, Speakers: []string{}}
+	}
+	e := agenda.Event{ID: roomEvent, Kind: agenda.KindWebinar, Title: agenda.Text{"en": "Webinar on civic space", "fr": "Webinaire sur l'espace civique"},
+		Start: start, End: start.Add(time.Hour), TimeZone: "Africa/Nairobi", Region: agenda.RegionAfrica,
+		Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished, Languages: []string{"ar", "en", "fr", "es"}, Owner: f.aliceID}
+	items := []agenda.Item{item("it-open", 0, "Opening"), item("it-talk", 20*time.Minute, "Talk"), item("it-qa", 40*time.Minute, "Questions")}
+	if _, _, err := svc.CreateEvent(context.Background(), e, items); err != nil {
+		t.Fatal(err)
+	}
+	return &roomFixture{fixture: f, items: items}
+}
+
+// member is one websocket client in a test.
+type member struct {
+	t    *testing.T
+	name string
+	conn *websocket.Conn
+	id   string
+	last uint64 // the last seq received
+}
+
+func (f *roomFixture) dialRaw(query string, header http.Header) (*websocket.Conn, *http.Response, error) {
+	return f.dialWith(websocket.DefaultDialer, query, header)
+}
+
+func (f *roomFixture) dialWith(d *websocket.Dialer, query string, header http.Header) (*websocket.Conn, *http.Response, error) {
+	u := "ws" + strings.TrimPrefix(f.ts.URL, "http") + "/ws/rooms/" + roomEvent
+	if query != "" {
+		u += "?" + query
+	}
+	return d.Dial(u, header)
+}
+
+// slowDialer makes connections with a fixed, modest receive buffer (no
+// autotuning to megabytes), so that a client that does not read holds back
+// the server soon. Not smaller than a loopback segment (64 KiB), or TCP
+// stalls on zero-window probes instead.
+var slowDialer = &websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
+	c, err := net.Dial(network, addr)
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(128 << 10)
+	}
+	return c, err
+}}
+
+// join connects and reads the first message (welcome or resume).
+func (f *roomFixture) join(name, query string) (*member, realtime.Envelope) {
+	f.t.Helper()
+	conn, res, err := f.dialRaw(query, http.Header{"Origin": {"https://majlis.example.org"}})
+	if err != nil {
+		body := ""
+		if res != nil {
+			b := make([]byte, 512)
+			n, _ := res.Body.Read(b)
+			body = string(b[:n])
+		}
+		f.t.Fatalf("%s: dial: %v %s", name, err, body)
+	}
+	m := &member{t: f.t, name: name, conn: conn}
+	f.t.Cleanup(func() { conn.Close() })
+	first := m.next()
+	switch first.Type {
+	case realtime.MsgWelcome:
+		var w struct {
+			You realtime.Member `json:"you"`
+		}
+		mustUnmarshal(f.t, first.Data, &w)
+		m.id = w.You.ID
+		m.last = first.Seq
+	case realtime.MsgResume:
+		var r struct {
+			You realtime.Member `json:"you"`
+		}
+		mustUnmarshal(f.t, first.Data, &r)
+		m.id = r.You.ID
+	default:
+		f.t.Fatalf("%s: first message %s", name, first.Type)
+	}
+	return m, first
+}
+
+func (f *roomFixture) anon(name string) *member {
+	m, _ := f.join(name, "name="+url.QueryEscape(name))
+	return m
+}
+
+func (f *roomFixture) invite(role, name string) string {
+	f.t.Helper()
+	r := f.do(req{method: "POST", path: "/api/v1/events/" + roomEvent + "/invites", token: f.alice,
+		body: fmt.Sprintf(`{"role":%q,"name":%q,"institution":"Commission nationale","languages":["fr"]}`, role, name)})
+	if r.status != http.StatusCreated {
+		f.t.Fatalf("invite: %d %s", r.status, r.body)
+	}
+	var out struct {
+		Token, URL string
+	}
+	mustUnmarshal(f.t, r.body, &out)
+	if !strings.HasPrefix(out.URL, "wss://majlis.example.org/ws/rooms/"+roomEvent+"?token=mjj_") {
+		f.t.Fatalf("invite URL %q", out.URL)
+	}
+	return out.Token
+}
+
+func mustUnmarshal(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+}
+
+// next reads one message, failing after a few seconds.
+func (m *member) next() realtime.Envelope {
+	m.t.Helper()
+	_ = m.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, b, err := m.conn.ReadMessage()
+	if err != nil {
+		m.t.Fatalf("%s: read: %v", m.name, err)
+	}
+	var env realtime.Envelope
+	mustUnmarshal(m.t, b, &env)
+	if env.Seq != 0 {
+		if env.Seq <= m.last {
+			m.t.Fatalf("%s: seq %d after %d: duplicate or out of order", m.name, env.Seq, m.last)
+		}
+		m.last = env.Seq
+	}
+	return env
+}
+
+// expect reads until a message of type typ, skipping presence and
+// reactions; anything else in between fails.
+func (m *member) expect(typ realtime.MsgType) realtime.Envelope {
+	m.t.Helper()
+	for {
+		env := m.next()
+		if env.Type == typ {
+			return env
+		}
+		if env.Type != realtime.MsgJoin && env.Type != realtime.MsgLeave && env.Type != realtime.MsgReaction {
+			m.t.Fatalf("%s: want %s, got %s %s", m.name, typ, env.Type, env.Data)
+		}
+	}
+}
+
+func (m *member) send(typ realtime.MsgType, id string, data any) {
+	m.t.Helper()
+	env := map[string]any{"type": typ}
+	if id != "" {
+		env["id"] = id
+	}
+	if data != nil {
+		env["data"] = data
+	}
+	if err := m.conn.WriteJSON(env); err != nil {
+		m.t.Fatalf("%s: write: %v", m.name, err)
+	}
+}
+
+func (m *member) sendRaw(frame string) {
+	m.t.Helper()
+	if err := m.conn.WriteMessage(websocket.TextMessage, []byte(frame)); err != nil {
+		m.t.Fatalf("%s: write: %v", m.name, err)
+	}
+}
+
+func errorCode(t *testing.T, env realtime.Envelope) realtime.ErrorCode {
+	t.Helper()
+	if env.Type != realtime.MsgError {
+		t.Fatalf("want an error, got %s %s", env.Type, env.Data)
+	}
+	var e realtime.Error
+	mustUnmarshal(t, env.Data, &e)
+	if e.Message == "" {
+		t.Fatalf("error without a message: %s", env.Data)
+	}
+	return e.Code
+}
+
+// closeCode reads until the connection closes and returns its close code.
+func (m *member) closeCode() int {
+	m.t.Helper()
+	_ = m.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, _, err := m.conn.ReadMessage(); err != nil {
+			if ce, ok := err.(*websocket.CloseError); ok {
+				return ce.Code
+			}
+			m.t.Fatalf("%s: connection ended without a close frame: %v", m.name, err)
+		}
+	}
+}
+
+func TestRoomWelcomeChatAndPresence(t *testing.T) {
+	f := newRoomFixture(t, nil)
+	host, welcome := f.join("alice", "token="+url.QueryEscape(f.alice))
+	var w struct {
+		Protocol int             `json:"protocol"`
+		You      realtime.Member `json:"you"`
+		Roster   []realtime.Member
+		Event    struct{ ID, Timezone string }
+		Agenda   struct {
+			Items   []agenda.Item
+			Current string
+		}
+		Seq uint64
+	}
+	mustUnmarshal(t, welcome.Data, &w)
+	if w.Protocol != realtime.ProtocolVersion || w.You.Role != realtime.RoleHost || w.You.Name != "Alice" ||
+		w.Event.ID != roomEvent || w.Event.Timezone != "Africa/Nairobi" || len(w.Agenda.Items) != 3 || w.Seq != welcome.Seq || len(w.Roster) != 1 {
+		t.Fatalf("host welcome: %s", welcome.Data)
+	}
+
+	amina := f.anon("Amina")
+	joined := host.expect(realtime.MsgJoin)
+	if joined.From != amina.id {
+		t.Fatalf("presence.join from %q, want %q", joined.From, amina.id)
+	}
+	bob := f.anon("Bob (observer)")
+	host.expect(realtime.MsgJoin)
+	amina.expect(realtime.MsgJoin)
+
+	// A chat reaches everyone, with one seq, in Arabic too.
+	amina.send(realtime.CmdChat, "c1", map[string]string{"text": "  مرحبا بالجميع \x07"})
+	var seqs []uint64
+	for _, m := range []*member{host, amina, bob} {
+		env := m.expect(realtime.MsgChat)
+		var d struct{ Text, Name string }
+		mustUnmarshal(t, env.Data, &d)
+		if d.Text != "مرحبا بالجميع" || d.Name != "Amina" || env.From != amina.id || env.Room != roomEvent || env.TS == 0 {
+			t.Errorf("%s got chat %+v %s", m.name, env, env.Data)
+		}
+		seqs = append(seqs, env.Seq)
+	}
+	if seqs[0] != seqs[1] || seqs[1] != seqs[2] {
+		t.Errorf("one chat, several seqs: %v", seqs)
+	}
+
+	// A chat to the hosts reaches the hosts and its author only.
+	amina.sendRaw(`{"type":"chat","to":"hosts","data":{"text":"a private word for the hosts"}}`)
+	if env := host.expect(realtime.MsgChat); env.To != realtime.ToHosts {
+		t.Errorf("host got %+v", env)
+	}
+	amina.expect(realtime.MsgChat)
+	host.send(realtime.CmdChat, "", map[string]string{"text": "welcome, everyone"})
+	env := bob.expect(realtime.MsgChat)
+	if strings.Contains(string(env.Data), "private") {
+		t.Fatal("a participant received a chat addressed to the hosts")
+	}
+	amina.expect(realtime.MsgChat)
+	host.expect(realtime.MsgChat)
+
+	// Leaving is announced.
+	bob.conn.Close()
+	left := host.expect(realtime.MsgLeave)
+	if left.From != bob.id {
+		t.Errorf("presence.leave from %q, want %q", left.From, bob.id)
+	}
+}
+
+func TestRoomFloorAndLiveAgenda(t *testing.T) {
+	f := newRoomFixture(t, nil)
+	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
+	p := f.anon("Pablo")
+	host.expect(realtime.MsgJoin)
+
+	p.send(realtime.CmdHandRaise, "h1", nil)
+	var floor realtime.Floor
+	mustUnmarshal(t, host.expect(realtime.MsgFloor).Data, &floor)
+	if len(floor.Queue) != 1 || floor.Queue[0] != p.id || floor.Speaker != "" {
+		t.Fatalf("after raise: %+v", floor)
+	}
+	p.expect(realtime.MsgFloor)
+	p.send(realtime.CmdHandRaise, "h2", nil)
+	if env := p.expect(realtime.MsgError); errorCode(t, env) != realtime.ErrInvalidState || env.ID != "h2" {
+		t.Errorf("second raise: %+v", env)
+	}
+	p.send(realtime.CmdFloorGrant, "g1", map[string]string{"id": p.id})
+	if env := p.expect(realtime.MsgError); errorCode(t, env) != realtime.ErrForbidden || env.ID != "g1" {
+		t.Errorf("participant grant: %+v", env)
+	}
+	host.send(realtime.CmdFloorGrant, "", map[string]string{"id": p.id})
+	mustUnmarshal(t, p.expect(realtime.MsgFloor).Data, &floor)
+	if floor.Speaker != p.id || len(floor.Queue) != 0 {
+		t.Fatalf("after grant: %+v", floor)
+	}
+	host.expect(realtime.MsgFloor)
+	p.send(realtime.CmdFloorRelease, "", nil)
+	mustUnmarshal(t, host.expect(realtime.MsgFloor).Data, &floor)
+	if floor.Speaker != "" {
+		t.Fatalf("after release: %+v", floor)
+	}
+	p.expect(realtime.MsgFloor)
+
+	// The host runs the agenda: the first item started ten minutes late.
+	host.send(realtime.CmdAgendaStart, "", map[string]string{"item": "it-open"})
+	var prog realtime.Progress
+	mustUnmarshal(t, p.expect(realtime.MsgAgenda).Data, &prog)
+	if prog.Current != "it-open" || prog.StartedAt == nil || prog.ProjectedEnd == nil {
+		t.Fatalf("after start: %+v", prog)
+	}
+	if prog.Drift < 9*60 || prog.Drift > 11*60 {
+		t.Errorf("drift %ds, want about 600", prog.Drift)
+	}
+	if got, want := prog.ProjectedEnd.Sub(f.items[2].End()), time.Duration(prog.Drift)*time.Second; got != want {
+		t.Errorf("projected end moved by %v, want the drift %v", got, want)
+	}
+	host.expect(realtime.MsgAgenda)
+	host.send(realtime.CmdAgendaEnd, "e1", map[string]string{"item": "it-talk"})
+	if env := host.expect(realtime.MsgError); errorCode(t, env) != realtime.ErrInvalidState {
+		t.Errorf("ending an item that is not running: %+v", env)
+	}
+	host.send(realtime.CmdAgendaStart, "e2", map[string]string{"item": "nope"})
+	if env := host.expect(realtime.MsgError); errorCode(t, env) != realtime.ErrUnknown {
+		t.Errorf("starting an unknown item: %+v", env)
+	}
+
+	// A late joiner sees the floor and the agenda in its welcome.
+	late, welcome := f.join("late", "name=Late")
+	_ = late
+	var w struct {
+		Agenda realtime.Progress
+	}
+	mustUnmarshal(t, welcome.Data, &w)
+	if w.Agenda.Current != "it-open" {
+		t.Errorf("late joiner's agenda: %s", welcome.Data)
+	}
+}
+
+// TestRoomAuthorization checks every role against every command: allowed
+// commands must not be refused as forbidden, the others must be.
+func TestRoomAuthorization(t *testing.T) {
+	f := newRoomFixture(t, nil)
+	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
+	target := f.anon("Target")
+	host.expect(realtime.MsgJoin)
+	allowed := map[realtime.Role][]realtime.MsgType{
+		realtime.RoleHost: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandLower, realtime.CmdFloorGrant, realtime.CmdFloorRelease,
+			realtime.CmdFloorReorder, realtime.CmdFloorClear, realtime.CmdAgendaStart, realtime.CmdAgendaEnd, realtime.CmdMute, realtime.CmdRemove},
+		realtime.RoleSpeaker:     {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandRaise, realtime.CmdHandLower, realtime.CmdFloorRelease},
+		realtime.RoleInterpreter: {realtime.CmdChat, realtime.CmdReaction},
+		realtime.RoleParticipant: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandRaise, realtime.CmdHandLower, realtime.CmdFloorRelease},
+		realtime.RoleObserver:    {},
+	}
+	data := map[realtime.MsgType]any{
+		realtime.CmdChat: map[string]string{"text": "hello"}, realtime.CmdReaction: map[string]string{"reaction": "clap"},
+		realtime.CmdFloorGrant: map[string]string{"id": target.id}, realtime.CmdFloorReorder: map[string][]string{"queue": {}},
+		realtime.CmdAgendaStart: map[string]string{"item": "it-qa"}, realtime.CmdAgendaEnd: map[string]string{"item": "it-qa"},
+		realtime.CmdMute: map[string]any{"id": target.id, "muted": false}, realtime.CmdRemove: map[string]string{"id": "m-nobody"},
+	}
+	for _, role := range realtime.Roles {
+		t.Run(string(role), func(t *testing.T) {
+			var m *member
+			if role == realtime.RoleHost {
+				m = host
+			} else {
+				m, _ = f.join(string(role), "token="+url.QueryEscape(f.invite(string(role), "A "+string(role))))
+			}
+			for _, cmd := range realtime.Commands {
+				id := "auth-" + string(cmd)
+				m.send(cmd, id, data[cmd])
+				// Read until the answer to this command: our error, or
+				// (for a success) simply the next probe's answer. A
+				// sentinel chat-less command marks the end.
+				m.send(realtime.CmdHandLower, "end-"+string(cmd), map[string]string{"id": "m-sentinel"})
+				forbidden := false
+				for {
+					env := m.next()
+					if env.Type != realtime.MsgError {
+						continue
+					}
+					if env.ID == id {
+						forbidden = errorCode(t, env) == realtime.ErrForbidden
+						continue
+					}
+					if env.ID == "end-"+string(cmd) {
+						break
+					}
+				}
+				want := !contains(allowed[role], cmd)
+				if forbidden != want {
+					t.Errorf("%s %s: forbidden=%v, want %v", role, cmd, forbidden, want)
+				}
+			}
+		})
+	}
+}
+
+func contains(list []realtime.MsgType, x realtime.MsgType) bool {
+	for _, v := range list {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRoomResumeAfterDisconnect(t *testing.T) {
+	f := newRoomFixture(t, func(st *store.Bolt) *realtime.Node {
+		return realtime.New(realtime.Config{ChatRate: 1000, ChatBurst: 100},
+			realtime.NewMemoryBackend(realtime.MemoryConfig{LogSize: 12}), st)
+	})
+	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
+	p := f.anon("Paola")
+	host.expect(realtime.MsgJoin)
+	p.send(realtime.CmdChat, "", map[string]string{"text": "before"})
+	p.expect(realtime.MsgChat)
+	host.expect(realtime.MsgChat)
+	last := p.last
+	p.conn.Close()
+	host.expect(realtime.MsgLeave)
+	for i := range 3 {
+		host.send(realtime.CmdChat, "", map[string]string{"text": fmt.Sprintf("missed %d", i)})
+		host.expect(realtime.MsgChat)
+	}
+
+	back, first := f.join("Paola again", fmt.Sprintf("name=Paola&since=%d", last))
+	if first.Type != realtime.MsgResume {
+		t.Fatalf("first message %s, want resume", first.Type)
+	}
+	back.last = last
+	// Exactly what was missed, in order, once: her own leave, the three
+	// chats, her new arrival; then live messages.
+	want := []realtime.MsgType{realtime.MsgLeave, realtime.MsgChat, realtime.MsgChat, realtime.MsgChat, realtime.MsgJoin}
+	for i, typ := range want {
+		env := back.next()
+		if env.Type != typ || env.Seq != last+uint64(i)+1 {
+			t.Fatalf("replay %d: %s seq %d, want %s seq %d", i, env.Type, env.Seq, typ, last+uint64(i)+1)
+		}
+	}
+	host.expect(realtime.MsgJoin)
+	host.send(realtime.CmdChat, "", map[string]string{"text": "live again"})
+	if env := back.next(); env.Type != realtime.MsgChat || !strings.Contains(string(env.Data), "live again") {
+		t.Fatalf("after the replay: %s %s", env.Type, env.Data)
+	}
+
+	// Too far behind for the log (12 messages): a fresh welcome instead.
+	for i := range 14 {
+		host.send(realtime.CmdChat, "", map[string]string{"text": fmt.Sprintf("flood %d", i)})
+	}
+	for range 14 {
+		host.expect(realtime.MsgChat)
+	}
+	_, first = f.join("Paola, much later", fmt.Sprintf("name=Paola&since=%d", last))
+	if first.Type != realtime.MsgWelcome {
+		t.Fatalf("a gap older than the log: %s, want welcome", first.Type)
+	}
+}
+
+func TestRoomSlowConsumerIsClosed(t *testing.T) {
+	f := newRoomFixture(t, func(st *store.Bolt) *realtime.Node {
+		return realtime.New(realtime.Config{QueueSize: 128, CommandRate: 100000, CommandBurst: 100000, ChatRate: 100000, ChatBurst: 100000},
+			realtime.NewMemoryBackend(realtime.MemoryConfig{}), st)
+	})
+	fast := f.anon("Fast")
+	conn, _, err := f.dialWith(slowDialer, "name=Slow", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := &member{t: t, name: "slow", conn: conn} // never reads until the end
+	t.Cleanup(func() { conn.Close() })
+	fast.expect(realtime.MsgJoin)
+	sender := f.anon("Sender")
+	fast.expect(realtime.MsgJoin)
+	go func() { // the sender reads (and drops) everything, as a live client does
+		for {
+			if _, _, err := sender.conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+
+	const n = 3000
+	text := strings.Repeat("x", realtime.MaxChat-10)
+	done := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if err := sender.conn.WriteJSON(map[string]any{"type": "chat", "data": map[string]string{"text": fmt.Sprintf("%d %s", i, text)}}); err != nil {
+				done <- err
+				return
+			}
+			if i%10 == 9 {
+				time.Sleep(2 * time.Millisecond) // brisk (about 5 MB/s), but no flood a reading client could not match
+			}
+		}
+		done <- nil
+	}()
+	// The fast reader gets every message, in order, and sees the slow one
+	// leave for being slow.
+	slowLeft := false
+	for i := 0; i < n; {
+		env := fast.next()
+		switch env.Type {
+		case realtime.MsgChat:
+			if !strings.HasPrefix(string(env.Data), fmt.Sprintf(`{"text":"%d `, i)) {
+				t.Fatalf("fast reader: message %d is %.30s", i, env.Data)
+			}
+			i++
+		case realtime.MsgLeave:
+			slowLeft = slowLeft || (env.From == slow.id || strings.Contains(string(env.Data), `"reason":"slow"`))
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !slowLeft {
+		t.Fatal("the room was not told that the slow reader left")
+	}
+	if code := slow.closeCode(); code != realtime.CloseSlowConsumer {
+		t.Fatalf("slow reader closed with %d, want %d", code, realtime.CloseSlowConsumer)
+	}
+}
+
+func TestRoomRefusesBadJoins(t *testing.T) {
+	f := newRoomFixture(t, nil)
+	other := f.do(req{method: "POST", path: "/api/v1/events", token: f.bob, body: `{"id":"other-room","kind":"webinar","title":{"en":"Other"},
+		"start":"2030-01-01T10:00:00Z","end":"2030-01-01T11:00:00Z","timezone":"UTC","region":"global","visibility":"confidential","status":"published"}`})
+	if other.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", other.status, other.body)
+	}
+	otherInvite := f.do(req{method: "POST", path: "/api/v1/events/other-room/invites", token: f.bob, body: `{"role":"host","name":"Mallory"}`})
+	var inv struct{ Token string }
+	mustUnmarshal(t, otherInvite.body, &inv)
+	expired := access.SignInvite([]byte("not the server's secret, 32 bytes long"), access.Invite{ID: "x", Event: roomEvent, Role: "host", Name: "x", Expires: time.Now().Add(time.Hour)})
+
+	tests := []struct {
+		name   string
+		path   string
+		origin string
+		status int
+		code   string
+	}{
+		{"foreign origin", "/ws/rooms/" + roomEvent + "?name=Eve", "https://evil.example", 403, "forbidden_origin"},
+		{"no name", "/ws/rooms/" + roomEvent, "", 400, "invalid"},
+		{"name too long", "/ws/rooms/" + roomEvent + "?name=" + strings.Repeat("n", 81), "", 400, "invalid"},
+		{"unknown parameter", "/ws/rooms/" + roomEvent + "?name=Eve&room=x", "", 400, "unknown_parameter"},
+		{"bad since", "/ws/rooms/" + roomEvent + "?name=Eve&since=-1", "", 400, "invalid"},
+		{"confidential event, anonymous", "/ws/rooms/other-room?name=Eve", "", 404, "not_found"},
+		{"missing event", "/ws/rooms/no-such-room?name=Eve", "", 404, "not_found"},
+		{"confidential event, organizer not invited", "/ws/rooms/other-room?token=" + url.QueryEscape(f.alice), "", 404, "not_found"},
+		{"invite for another event", "/ws/rooms/" + roomEvent + "?token=" + url.QueryEscape(inv.Token), "", 401, "unauthorized"},
+		{"forged invite", "/ws/rooms/" + roomEvent + "?token=" + url.QueryEscape(expired), "", 401, "unauthorized"},
+		{"revoked or unknown organizer token", "/ws/rooms/" + roomEvent + "?token=mjo_nope", "", 401, "unauthorized"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := map[string]string{"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+			if tt.origin != "" {
+				h["Origin"] = tt.origin
+			}
+			r := f.do(req{method: "GET", path: tt.path, header: h})
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.body)
+			}
+			if code, _ := errorOf(t, r); code != tt.code {
+				t.Errorf("code %q, want %q", code, tt.code)
+			}
+		})
+	}
+	// An allowed third-party origin (a network's own site) may connect.
+	conn, _, err := f.dialRaw("name=Ngozi", http.Header{"Origin": {"https://calendar.nanhri.example"}})
+	if err != nil {
+		t.Fatalf("allowed origin: %v", err)
+	}
+	conn.Close()
+}
+
+func TestRoomBadFrames(t *testing.T) {
+	f := newRoomFixture(t, nil)
+	m := f.anon("Fuzzy")
+	tests := []struct {
+		frame string
+		code  realtime.ErrorCode
+	}{
+		{`{"type":"chat","data":{"text":"hi"}`, realtime.ErrBadMessage},
+		{`not json`, realtime.ErrBadMessage},
+		{`{"type":"launch.missiles"}`, realtime.ErrBadMessage},
+		{`{"type":"chat","data":{"text":"hi","html":"<b>"}}`, realtime.ErrBadMessage},
+		{`{"type":"chat","seq":5,"data":{"text":"hi"}}`, realtime.ErrBadMessage},
+		{`{"type":"chat","data":{"text":"` + strings.Repeat("é", realtime.MaxChat+1) + `"}}`, realtime.ErrTooLong},
+		{`{"type":"chat","data":{"text":"   "}}`, realtime.ErrBadMessage},
+		{`{"type":"reaction","data":{"reaction":"💣"}}`, realtime.ErrBadMessage},
+		{`{"type":"hand.raise","to":"hosts"}`, realtime.ErrBadMessage},
+		{`{"type":"chat","data":"text"}`, realtime.ErrBadMessage},
+	}
+	for _, tt := range tests {
+		m.sendRaw(tt.frame)
+		if got := errorCode(t, m.expect(realtime.MsgError)); got != tt.code {
+			t.Errorf("%.40s: %s, want %s", tt.frame, got, tt.code)
+		}
+	}
+	// Still connected and working.
+	m.send(realtime.CmdChat, "", map[string]string{"text": "still here"})
+	m.expect(realtime.MsgChat)
+
+	// A frame over the limit closes the connection with 1009.
+	big := f.anon("Big")
+	big.sendRaw(`{"type":"chat","data":{"text":"` + strings.Repeat("a", realtime.MaxFrame) + `"}}`)
+	if code := big.closeCode(); code != websocket.CloseMessageTooBig {
+		t.Errorf("oversized frame: close %d", code)
+	}
+	// A client that keeps sending garbage is closed.
+	noisy := f.anon("Noisy")
+	for range 25 {
+		noisy.sendRaw(`{]`)
+	}
+	if code := noisy.closeCode(); code != realtime.CloseProtocol {
+		t.Errorf("garbage: close %d", code)
+	}
+}
+
+func TestRoomRemoveBans(t *testing.T) {
+	f := newRoomFixture(t, nil)
+	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
+	token := f.invite("participant", "Trouble")
+	p, _ := f.join("trouble", "token="+url.QueryEscape(token))
+	host.expect(realtime.MsgJoin)
+	host.send(realtime.CmdMute, "", map[string]string{"id": p.id})
+	var muted realtime.Member
+	mustUnmarshal(t, p.expect(realtime.MsgMember).Data, &muted)
+	if !muted.Muted || muted.ID != p.id {
+		t.Fatalf("mute: %+v", muted)
+	}
+	p.send(realtime.CmdChat, "m1", map[string]string{"text": "can you hear me"})
+	if code := errorCode(t, p.expect(realtime.MsgError)); code != realtime.ErrForbidden {
+		t.Errorf("muted chat: %s", code)
+	}
+	host.send(realtime.CmdRemove, "", map[string]string{"id": p.id})
+	p.expect(realtime.MsgRemove)
+	if code := p.closeCode(); code != realtime.CloseRemoved {
+		t.Fatalf("removed: close %d", code)
+	}
+	// The same invitation cannot come back.
+	again, _, err := f.dialRaw("token="+url.QueryEscape(token), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &member{t: t, name: "again", conn: again}
+	if code := m.closeCode(); code != realtime.CloseRemoved {
+		t.Errorf("rejoin after removal: close %d", code)
+	}
+}
+
+func TestRoomShutdownSaysGoingAway(t *testing.T) {
+	f := newRoomFixture(t, nil)
+	m := f.anon("Last")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- f.srv.Shutdown(ctx) }()
+	if code := m.closeCode(); code != websocket.CloseGoingAway {
+		t.Errorf("close %d, want %d", code, websocket.CloseGoingAway)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
