@@ -17,9 +17,9 @@ var (
 
 // Backend carries a room's messages between the instances serving it and
 // keeps what outlives a connection: the room's capped message log, its
-// roster and its state. The in-process MemoryBackend serves a single
-// instance; the Redis one lets a room span instances. Both run the same
-// room code.
+// roster and its state. The broker package implements it: in-process for a
+// single instance, and on Redis so that a room spans instances. Both run
+// the same room code.
 //
 // Implementations are goroutine-safe. Subscriber callbacks must not block;
 // a room that cannot keep up drops deliveries and refills them from
@@ -40,9 +40,15 @@ type Backend interface {
 	// History returns the logged messages with a seq above since, in
 	// order; ErrGap when some of them have left the capped log.
 	History(ctx context.Context, room string, since uint64) ([]Envelope, error)
-	// Subscribe calls fn with every message published or announced in the
-	// room from now on, until cancel is called. fn must not block.
-	Subscribe(ctx context.Context, room string, fn func(Envelope)) (cancel func(), err error)
+	// Subscribe calls deliver with every message published or announced in
+	// the room from now on, until cancel is called, and resync when some
+	// deliveries may have been missed (e.g. after a reconnection), so that
+	// the room refills from History. Neither may block.
+	Subscribe(ctx context.Context, room string, deliver func(Envelope), resync func()) (cancel func(), err error)
+	// Heartbeat records that instance is alive for the next ttl.
+	Heartbeat(ctx context.Context, instance string, ttl time.Duration) error
+	// Dead returns those of instances whose heartbeat has expired.
+	Dead(ctx context.Context, instances []string) ([]string, error)
 }
 
 // Change is what a published message changes besides the log.
@@ -100,7 +106,8 @@ type Progress struct {
 	ProjectedEnd *time.Time `json:"projected_end,omitempty"`
 }
 
-func (s State) clone() State {
+// Clone returns a deep copy of s.
+func (s State) Clone() State {
 	s.Floor.Queue = slices.Clone(s.Floor.Queue)
 	s.Agenda.Done = slices.Clone(s.Agenda.Done)
 	s.Banned = slices.Clone(s.Banned)

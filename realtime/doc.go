@@ -22,7 +22,7 @@
 // order. Changes that depend on the state (the floor, the agenda, the
 // roster) are published conditionally on the seq the room last saw, and
 // retried after catching up when another instance got there first. The
-// MemoryBackend serves one process; a Redis backend shares rooms across
+// in-process broker serves one process; the Redis one shares rooms across
 // instances with the same room code.
 //
 // # Recovery

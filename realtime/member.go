@@ -54,6 +54,7 @@ type Member struct {
 	// an invitation, or an anonymous visitor): removal bans it. Only a
 	// one-way hash of it leaves the server.
 	Subject string `json:"-"`
-	// Instance is the majlis instance holding the connection.
-	Instance string `json:"-"`
+	// Instance is the majlis instance holding the connection (a random
+	// name), so that the others can tell when it died.
+	Instance string `json:"instance,omitempty"`
 }

@@ -50,6 +50,11 @@ type Config struct {
 	// everyone reads) per second. Default 1 and 5.
 	ChatRate  float64
 	ChatBurst int
+	// HeartbeatTTL is how long an instance counts as alive after its last
+	// heartbeat (sent every third of it); the members of an instance that
+	// stops beating leave its rooms, with reason "timeout", within about
+	// this long. Default 10s.
+	HeartbeatTTL time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger receives connection and room problems. Default slog.Default().
@@ -71,6 +76,7 @@ type Node struct {
 	mu       sync.Mutex
 	rooms    map[string]*room
 	closing  bool
+	stop     chan struct{}  // closed by Shutdown: ends the heartbeat
 	conns    sync.WaitGroup // one per Serve in progress
 	roomsRun sync.WaitGroup // one per room goroutine
 }
@@ -102,13 +108,44 @@ func New(cfg Config, backend Backend, info Info) *Node {
 		cfg.ChatRate, cfg.ChatBurst = 1, 5
 	}
 	cfg.CommandBurst, cfg.ChatBurst = max(cfg.CommandBurst, 1), max(cfg.ChatBurst, 1)
+	if cfg.HeartbeatTTL <= 0 {
+		cfg.HeartbeatTTL = 10 * time.Second
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Node{cfg: cfg, backend: backend, info: info, log: cfg.Logger, rooms: map[string]*room{}}
+	n := &Node{cfg: cfg, backend: backend, info: info, log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{})}
+	n.roomsRun.Add(1)
+	go func() {
+		defer n.roomsRun.Done()
+		n.heartbeat()
+	}()
+	return n
+}
+
+// heartbeat tells the backend that this instance lives, until Shutdown.
+func (n *Node) heartbeat() {
+	beat := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), backendTimeout)
+		defer cancel()
+		if err := n.backend.Heartbeat(ctx, n.cfg.Instance, n.cfg.HeartbeatTTL); err != nil {
+			n.log.Warn("realtime: heartbeat", "err", err)
+		}
+	}
+	beat()
+	t := time.NewTicker(n.cfg.HeartbeatTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			beat()
+		case <-n.stop:
+			return
+		}
+	}
 }
 
 // Stats are a Node's live figures.
@@ -215,6 +252,9 @@ func (n *Node) tryStop(r *room) bool {
 // connections and rooms to end, or for ctx.
 func (n *Node) Shutdown(ctx context.Context) error {
 	n.mu.Lock()
+	if !n.closing {
+		close(n.stop)
+	}
 	n.closing = true
 	rooms := make([]*room, 0, len(n.rooms))
 	for _, r := range n.rooms {

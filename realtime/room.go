@@ -44,6 +44,7 @@ type room struct {
 	cancel  func()
 	idle    time.Time // when the last local client left
 	closing bool
+	reaped  time.Time // when members of dead instances were last looked for
 }
 
 type (
@@ -101,6 +102,10 @@ func (r *room) run() {
 		case <-tick.C:
 			if r.resync.Swap(false) {
 				r.catchUp()
+			}
+			if now := r.node.cfg.Now(); r.loaded && now.Sub(r.reaped) >= r.node.cfg.HeartbeatTTL/2 {
+				r.reaped = now
+				r.reap()
 			}
 			if len(r.clients) == 0 && (r.closing || r.node.cfg.Now().Sub(r.idle) >= r.node.cfg.Linger) && r.node.tryStop(r) {
 				r.drain()
@@ -177,7 +182,7 @@ func (r *room) load() error {
 		default:
 			r.resync.Store(true)
 		}
-	})
+	}, func() { r.resync.Store(true) })
 	if err != nil {
 		return err
 	}
@@ -200,7 +205,7 @@ func (r *room) refreshItems() {
 }
 
 func (r *room) reset(s Snapshot) {
-	r.seq, r.state = s.Seq, s.State.clone()
+	r.seq, r.state = s.Seq, s.State.Clone()
 	r.members, r.order = map[string]Member{}, nil
 	for _, m := range s.Roster {
 		r.members[m.ID] = m
@@ -368,9 +373,46 @@ func (r *room) drop(c *Client, code int, text string) {
 	}
 }
 
+// reap removes the members of instances that stopped beating: their
+// connections are gone, and nobody else would announce it.
+func (r *room) reap() {
+	var others []string
+	for _, m := range r.members {
+		if m.Instance != "" && m.Instance != r.node.cfg.Instance && !slices.Contains(others, m.Instance) {
+			others = append(others, m.Instance)
+		}
+	}
+	if len(others) == 0 {
+		return
+	}
+	ctx, cancel := r.ctx()
+	dead, err := r.node.backend.Dead(ctx, others)
+	cancel()
+	if err != nil || len(dead) == 0 {
+		return
+	}
+	for _, id := range slices.Clone(r.order) {
+		m, ok := r.members[id]
+		if !ok || !slices.Contains(dead, m.Instance) {
+			continue
+		}
+		err := r.publishState(func(st *State) (Envelope, *Error) {
+			if _, still := r.members[id]; !still {
+				return Envelope{}, errorf(ErrInvalidState, "already gone") // another instance reaped it
+			}
+			removeFromFloor(st, id)
+			return Envelope{Type: MsgLeave, From: id, To: r.presenceAudience(m),
+				Data: mustJSON(leaveData{ID: id, Reason: "timeout"})}, nil
+		}, &Change{Leave: id})
+		if err != nil && err.Code != ErrInvalidState {
+			r.node.log.Warn("room: reap", "room", r.id, "member", id, "err", err)
+		}
+	}
+}
+
 type leaveData struct {
 	ID     string `json:"id"`
-	Reason string `json:"reason"` // left, slow, removed, shutdown, timeout
+	Reason string `json:"reason"` // left, slow, removed, shutdown, timeout (its instance died)
 }
 
 func removeFromFloor(st *State, id string) {
@@ -535,7 +577,7 @@ type removeData struct {
 // rebuilds, a few times.
 func (r *room) publishState(build func(st *State) (Envelope, *Error), extra *Change) *Error {
 	for range 5 {
-		st := r.state.clone()
+		st := r.state.Clone()
 		env, e := build(&st)
 		if e != nil {
 			return e

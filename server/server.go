@@ -14,6 +14,7 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/realtime"
 )
 
@@ -43,7 +44,7 @@ type Config struct {
 	// tokens stay valid. Default: random per process, so tokens die with it.
 	Secret []byte
 	// Rooms runs the websocket rooms. Default: a realtime.Node over an
-	// in-process realtime.MemoryBackend (one instance).
+	// in-process broker.Memory (one instance).
 	Rooms *realtime.Node
 	// AllowedOrigins are the origins (scheme://host[:port]) whose pages may
 	// open room websockets, besides BaseURL's own. Default: none.
@@ -90,7 +91,7 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	}
 	if cfg.Rooms == nil {
 		cfg.Rooms = realtime.New(realtime.Config{Now: cfg.Now, Logger: cfg.Logger},
-			realtime.NewMemoryBackend(realtime.MemoryConfig{Now: cfg.Now}), store)
+			broker.NewMemory(broker.MemoryConfig{Now: cfg.Now}), store)
 	}
 	s := &Server{cfg: cfg, store: store, agenda: svc, log: cfg.Logger, rooms: cfg.Rooms}
 	e := echo.New()

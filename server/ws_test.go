@@ -17,6 +17,7 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/realtime"
 	"github.com/majlis/majlis/server"
 	"github.com/majlis/majlis/store"
@@ -455,7 +456,7 @@ func contains(list []realtime.MsgType, x realtime.MsgType) bool {
 func TestRoomResumeAfterDisconnect(t *testing.T) {
 	f := newRoomFixture(t, func(st *store.Bolt) *realtime.Node {
 		return realtime.New(realtime.Config{ChatRate: 1000, ChatBurst: 100},
-			realtime.NewMemoryBackend(realtime.MemoryConfig{LogSize: 12}), st)
+			broker.NewMemory(broker.MemoryConfig{LogSize: 12}), st)
 	})
 	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
 	p := f.anon("Paola")
@@ -507,7 +508,7 @@ func TestRoomResumeAfterDisconnect(t *testing.T) {
 func TestRoomSlowConsumerIsClosed(t *testing.T) {
 	f := newRoomFixture(t, func(st *store.Bolt) *realtime.Node {
 		return realtime.New(realtime.Config{QueueSize: 128, CommandRate: 100000, CommandBurst: 100000, ChatRate: 100000, ChatBurst: 100000},
-			realtime.NewMemoryBackend(realtime.MemoryConfig{}), st)
+			broker.NewMemory(broker.MemoryConfig{}), st)
 	})
 	fast := f.anon("Fast")
 	conn, _, err := f.dialWith(slowDialer, "name=Slow", nil)

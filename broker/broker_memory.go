@@ -1,4 +1,4 @@
-package realtime
+package broker
 
 import (
 	"context"
@@ -6,9 +6,11 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/majlis/majlis/realtime"
 )
 
-// MemoryConfig tunes a MemoryBackend.
+// MemoryConfig tunes a Memory.
 type MemoryConfig struct {
 	// LogSize is how many messages each room's log keeps. Default 1000.
 	LogSize int
@@ -16,10 +18,10 @@ type MemoryConfig struct {
 	Now func() time.Time
 }
 
-// MemoryBackend is the Backend of a single majlis instance: rooms live in
+// Memory is the realtime.Backend of a single majlis instance: rooms live in
 // this process's memory. Subscribers are called in seq order, under the
 // backend's lock, so they must not block.
-type MemoryBackend struct {
+type Memory struct {
 	cfg   MemoryConfig
 	mu    sync.Mutex
 	rooms map[string]*memRoom
@@ -27,46 +29,46 @@ type MemoryBackend struct {
 
 type memRoom struct {
 	seq    uint64
-	log    []Envelope // the last cfg.LogSize messages, in seq order
-	state  State
-	roster map[string]Member
+	log    []realtime.Envelope // the last cfg.LogSize messages, in seq order
+	state  realtime.State
+	roster map[string]realtime.Member
 	order  []string // roster IDs in join order
-	subs   map[int]func(Envelope)
+	subs   map[int]func(realtime.Envelope)
 	nextID int
 }
 
-var _ Backend = (*MemoryBackend)(nil)
+var _ realtime.Backend = (*Memory)(nil)
 
-// NewMemoryBackend returns an empty in-process backend.
-func NewMemoryBackend(cfg MemoryConfig) *MemoryBackend {
+// NewMemory returns an empty in-process backend.
+func NewMemory(cfg MemoryConfig) *Memory {
 	if cfg.LogSize <= 0 {
 		cfg.LogSize = 1000
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &MemoryBackend{cfg: cfg, rooms: map[string]*memRoom{}}
+	return &Memory{cfg: cfg, rooms: map[string]*memRoom{}}
 }
 
-func (b *MemoryBackend) room(id string) *memRoom {
+func (b *Memory) room(id string) *memRoom {
 	r, ok := b.rooms[id]
 	if !ok {
-		r = &memRoom{roster: map[string]Member{}, subs: map[int]func(Envelope){}}
+		r = &memRoom{roster: map[string]realtime.Member{}, subs: map[int]func(realtime.Envelope){}}
 		b.rooms[id] = r
 	}
 	return r
 }
 
-// Publish implements Backend.
-func (b *MemoryBackend) Publish(ctx context.Context, room string, env *Envelope, ch *Change) error {
+// Publish implements realtime.Backend.
+func (b *Memory) Publish(ctx context.Context, room string, env *realtime.Envelope, ch *realtime.Change) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("realtime: publish: %w", err)
+		return fmt.Errorf("broker: publish: %w", err)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	r := b.room(room)
 	if ch != nil && ch.Check && ch.IfSeq != r.seq {
-		return fmt.Errorf("%w (at %d, expected %d)", ErrStale, r.seq, ch.IfSeq)
+		return fmt.Errorf("%w (at %d, expected %d)", realtime.ErrStale, r.seq, ch.IfSeq)
 	}
 	r.seq++
 	env.Seq, env.TS, env.Room = r.seq, b.cfg.Now().UnixMilli(), room
@@ -76,7 +78,7 @@ func (b *MemoryBackend) Publish(ctx context.Context, room string, env *Envelope,
 	}
 	if ch != nil {
 		if ch.State != nil {
-			r.state = ch.State.clone()
+			r.state = ch.State.Clone()
 		}
 		if ch.Join != nil {
 			if _, ok := r.roster[ch.Join.ID]; !ok {
@@ -102,10 +104,10 @@ func (b *MemoryBackend) Publish(ctx context.Context, room string, env *Envelope,
 	return nil
 }
 
-// Announce implements Backend.
-func (b *MemoryBackend) Announce(ctx context.Context, room string, env *Envelope) error {
+// Announce implements realtime.Backend.
+func (b *Memory) Announce(ctx context.Context, room string, env *realtime.Envelope) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("realtime: announce: %w", err)
+		return fmt.Errorf("broker: announce: %w", err)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -116,25 +118,25 @@ func (b *MemoryBackend) Announce(ctx context.Context, room string, env *Envelope
 	return nil
 }
 
-// Snapshot implements Backend.
-func (b *MemoryBackend) Snapshot(ctx context.Context, room string) (Snapshot, error) {
+// Snapshot implements realtime.Backend.
+func (b *Memory) Snapshot(ctx context.Context, room string) (realtime.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
-		return Snapshot{}, fmt.Errorf("realtime: snapshot: %w", err)
+		return realtime.Snapshot{}, fmt.Errorf("broker: snapshot: %w", err)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	r := b.room(room)
-	s := Snapshot{Seq: r.seq, State: r.state.clone(), Roster: make([]Member, 0, len(r.order))}
+	s := realtime.Snapshot{Seq: r.seq, State: r.state.Clone(), Roster: make([]realtime.Member, 0, len(r.order))}
 	for _, id := range r.order {
 		s.Roster = append(s.Roster, r.roster[id])
 	}
 	return s, nil
 }
 
-// History implements Backend.
-func (b *MemoryBackend) History(ctx context.Context, room string, since uint64) ([]Envelope, error) {
+// History implements realtime.Backend.
+func (b *Memory) History(ctx context.Context, room string, since uint64) ([]realtime.Envelope, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("realtime: history: %w", err)
+		return nil, fmt.Errorf("broker: history: %w", err)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -143,16 +145,17 @@ func (b *MemoryBackend) History(ctx context.Context, room string, since uint64) 
 		return nil, nil
 	}
 	if len(r.log) == 0 || r.log[0].Seq > since+1 {
-		return nil, ErrGap
+		return nil, realtime.ErrGap
 	}
 	i := int(since + 1 - r.log[0].Seq)
 	return slices.Clone(r.log[i:]), nil
 }
 
-// Subscribe implements Backend.
-func (b *MemoryBackend) Subscribe(ctx context.Context, room string, fn func(Envelope)) (func(), error) {
+// Subscribe implements realtime.Backend. An in-process backend never misses
+// a delivery, so resync is never called.
+func (b *Memory) Subscribe(ctx context.Context, room string, fn func(realtime.Envelope), resync func()) (func(), error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("realtime: subscribe: %w", err)
+		return nil, fmt.Errorf("broker: subscribe: %w", err)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -166,3 +169,10 @@ func (b *MemoryBackend) Subscribe(ctx context.Context, room string, fn func(Enve
 		delete(r.subs, id)
 	}, nil
 }
+
+// Heartbeat implements realtime.Backend: one process has no other
+// instances to outlive.
+func (b *Memory) Heartbeat(context.Context, string, time.Duration) error { return nil }
+
+// Dead implements realtime.Backend: in one process, no instance is dead.
+func (b *Memory) Dead(context.Context, []string) ([]string, error) { return nil, nil }
