@@ -1,0 +1,430 @@
+package broker
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/majlis/majlis/realtime"
+)
+
+// RedisConfig tunes a Redis broker.
+type RedisConfig struct {
+	// Prefix namespaces every key and channel, so that several
+	// deployments (or tests) can share one Redis. Default "majlis:".
+	Prefix string
+	// LogSize is how many messages each room's log keeps (trimmed
+	// exactly, as the in-process broker does). Default 1000.
+	LogSize int
+	// RoomTTL is how long a room's keys outlive its last message. Default
+	// 30 days.
+	RoomTTL time.Duration
+	// Logger receives connection problems. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Redis is the realtime.Backend shared by every majlis instance of a
+// scale-out deployment. Per room R, under the prefix P:
+//
+//	P:room:{R}:seq     the last seq (string)
+//	P:room:{R}:log     the capped log, a stream whose entry IDs are "<seq>-0"
+//	P:room:{R}:state   the room state (JSON)
+//	P:room:{R}:roster  member ID → "<join seq>|<member JSON>"
+//	P:room:{R}         the pub/sub channel: "<seq>|<ts>|<envelope JSON>"
+//	P:instance:<id>    present while the instance's heartbeat lasts
+//
+// Every publish is one Lua script: check, count, log, store, announce, in
+// one atomic step, so that seq order, log order and announcement order
+// agree across instances. Pub/sub is at-most-once: a room that misses
+// announcements (a reconnection, a full queue) refills from the log.
+//
+// One receiver goroutine per process reads the pub/sub connection and
+// never blocks on a room; it reconnects with back-off and then asks every
+// room to resync. Close stops it.
+type Redis struct {
+	cfg    RedisConfig
+	client *redis.Client
+	log    *slog.Logger
+	ps     *redis.PubSub
+
+	mu     sync.RWMutex
+	subs   map[string]map[int]*subscriber // by channel
+	nextID int
+
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+type subscriber struct {
+	deliver func(realtime.Envelope)
+	resync  func()
+}
+
+var _ realtime.Backend = (*Redis)(nil)
+
+// NewRedis connects to the Redis at url (redis://[user:pass@]host:port/db)
+// and starts the pub/sub receiver.
+func NewRedis(ctx context.Context, url string, cfg RedisConfig) (*Redis, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("broker: redis URL: %w", err)
+	}
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
+	if cfg.Prefix == "" {
+		cfg.Prefix = "majlis:"
+	}
+	if cfg.LogSize <= 0 {
+		cfg.LogSize = 1000
+	}
+	if cfg.RoomTTL <= 0 {
+		cfg.RoomTTL = 30 * 24 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	client := redis.NewClient(opts)
+	if err := client.Ping(ctx).Err(); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("broker: redis %s: %w", opts.Addr, err)
+	}
+	b := &Redis{cfg: cfg, client: client, log: cfg.Logger, subs: map[string]map[int]*subscriber{},
+		stop: make(chan struct{}), done: make(chan struct{})}
+	b.ps = client.Subscribe(context.Background())
+	go b.receive()
+	return b, nil
+}
+
+// Close stops the receiver and closes the connections.
+func (b *Redis) Close() error {
+	b.once.Do(func() {
+		close(b.stop)
+		b.ps.Close()
+		<-b.done
+	})
+	return b.client.Close()
+}
+
+func (b *Redis) key(room, part string) string { return b.cfg.Prefix + "room:{" + room + "}:" + part }
+func (b *Redis) channel(room string) string   { return b.cfg.Prefix + "room:{" + room + "}" }
+
+func (b *Redis) keys(room string) []string {
+	return []string{b.key(room, "seq"), b.key(room, "log"), b.key(room, "state"), b.key(room, "roster")}
+}
+
+// publishScript runs a publish atomically; see Redis.
+var publishScript = redis.NewScript(`
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ARGV[1] == '1' and cur ~= tonumber(ARGV[2]) then
+  return {-1, cur}
+end
+local seq = cur + 1
+local t = redis.call('TIME')
+local ts = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('SET', KEYS[1], seq)
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[10], seq .. '-0', 'e', ARGV[3], 't', ts)
+if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[4], ARGV[5], seq .. '|' .. ARGV[6]) end
+if ARGV[8] ~= '' then
+  local old = redis.call('HGET', KEYS[4], ARGV[8])
+  if old then
+    local bar = string.find(old, '|', 1, true)
+    redis.call('HSET', KEYS[4], ARGV[8], string.sub(old, 1, bar) .. ARGV[9])
+  end
+end
+if ARGV[7] ~= '' then redis.call('HDEL', KEYS[4], ARGV[7]) end
+for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[12]) end
+redis.call('PUBLISH', ARGV[11], seq .. '|' .. ts .. '|' .. ARGV[3])
+return {seq, ts}
+`)
+
+// Publish implements realtime.Backend.
+func (b *Redis) Publish(ctx context.Context, room string, env *realtime.Envelope, ch *realtime.Change) error {
+	env.Seq, env.TS, env.Room = 0, 0, room
+	body, err := json.Marshal(env)
+	if err != nil {
+		return fmt.Errorf("broker: encode: %w", err)
+	}
+	args := []any{"0", "0", string(body), "", "", "", "", "", "", b.cfg.LogSize, b.channel(room), b.cfg.RoomTTL.Milliseconds()}
+	if ch != nil {
+		if ch.Check {
+			args[0], args[1] = "1", strconv.FormatUint(ch.IfSeq, 10)
+		}
+		if ch.State != nil {
+			s, err := json.Marshal(ch.State)
+			if err != nil {
+				return fmt.Errorf("broker: encode state: %w", err)
+			}
+			args[3] = string(s)
+		}
+		if ch.Join != nil {
+			m, _ := json.Marshal(ch.Join)
+			args[4], args[5] = ch.Join.ID, string(m)
+		}
+		args[6] = ch.Leave
+		if ch.Update != nil {
+			m, _ := json.Marshal(ch.Update)
+			args[7], args[8] = ch.Update.ID, string(m)
+		}
+	}
+	res, err := publishScript.Run(ctx, b.client, b.keys(room), args...).Int64Slice()
+	if err != nil {
+		return fmt.Errorf("broker: redis publish: %w", err)
+	}
+	if len(res) != 2 {
+		return fmt.Errorf("broker: redis publish: unexpected reply %v", res)
+	}
+	if res[0] < 0 {
+		return fmt.Errorf("%w (at %d, expected %d)", realtime.ErrStale, res[1], ch.IfSeq)
+	}
+	env.Seq, env.TS = uint64(res[0]), res[1]
+	return nil
+}
+
+// Announce implements realtime.Backend.
+func (b *Redis) Announce(ctx context.Context, room string, env *realtime.Envelope) error {
+	env.Seq, env.Room = 0, room
+	env.TS = time.Now().UnixMilli()
+	body, err := json.Marshal(env)
+	if err != nil {
+		return fmt.Errorf("broker: encode: %w", err)
+	}
+	if err := b.client.Publish(ctx, b.channel(room), "0|"+strconv.FormatInt(env.TS, 10)+"|"+string(body)).Err(); err != nil {
+		return fmt.Errorf("broker: redis announce: %w", err)
+	}
+	return nil
+}
+
+var snapshotScript = redis.NewScript(`
+return {redis.call('GET', KEYS[1]) or '0', redis.call('GET', KEYS[3]) or '', redis.call('HGETALL', KEYS[4])}
+`)
+
+// Snapshot implements realtime.Backend.
+func (b *Redis) Snapshot(ctx context.Context, room string) (realtime.Snapshot, error) {
+	res, err := snapshotScript.Run(ctx, b.client, b.keys(room)).Slice()
+	if err != nil {
+		return realtime.Snapshot{}, fmt.Errorf("broker: redis snapshot: %w", err)
+	}
+	var s realtime.Snapshot
+	seqText, _ := res[0].(string)
+	if s.Seq, err = strconv.ParseUint(seqText, 10, 64); err != nil {
+		return realtime.Snapshot{}, fmt.Errorf("broker: redis snapshot: bad seq %q", seqText)
+	}
+	if st, _ := res[1].(string); st != "" {
+		if err := json.Unmarshal([]byte(st), &s.State); err != nil {
+			return realtime.Snapshot{}, fmt.Errorf("broker: redis snapshot: state: %w", err)
+		}
+	}
+	flat, _ := res[2].([]any)
+	type joined struct {
+		seq uint64
+		m   realtime.Member
+	}
+	var roster []joined
+	for i := 0; i+1 < len(flat); i += 2 {
+		v, _ := flat[i+1].(string)
+		seqText, body, ok := strings.Cut(v, "|")
+		if !ok {
+			continue
+		}
+		var j joined
+		j.seq, _ = strconv.ParseUint(seqText, 10, 64)
+		if json.Unmarshal([]byte(body), &j.m) != nil {
+			continue
+		}
+		roster = append(roster, j)
+	}
+	slices.SortFunc(roster, func(x, y joined) int { return cmp.Compare(x.seq, y.seq) })
+	for _, j := range roster {
+		s.Roster = append(s.Roster, j.m)
+	}
+	return s, nil
+}
+
+// History implements realtime.Backend.
+func (b *Redis) History(ctx context.Context, room string, since uint64) ([]realtime.Envelope, error) {
+	msgs, err := b.client.XRange(ctx, b.key(room, "log"), "("+strconv.FormatUint(since, 10)+"-0", "+").Result()
+	if err != nil {
+		return nil, fmt.Errorf("broker: redis history: %w", err)
+	}
+	if len(msgs) == 0 {
+		last, err := b.client.Get(ctx, b.key(room, "seq")).Uint64()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("broker: redis history: %w", err)
+		}
+		if last > since {
+			return nil, realtime.ErrGap
+		}
+		return nil, nil
+	}
+	out := make([]realtime.Envelope, 0, len(msgs))
+	for i, m := range msgs {
+		seqText, _, _ := strings.Cut(m.ID, "-")
+		seq, _ := strconv.ParseUint(seqText, 10, 64)
+		if i == 0 && seq != since+1 {
+			return nil, realtime.ErrGap
+		}
+		body, _ := m.Values["e"].(string)
+		tsText, _ := m.Values["t"].(string)
+		var env realtime.Envelope
+		if err := json.Unmarshal([]byte(body), &env); err != nil {
+			return nil, fmt.Errorf("broker: redis history: entry %s: %w", m.ID, err)
+		}
+		env.Seq = seq
+		env.TS, _ = strconv.ParseInt(tsText, 10, 64)
+		out = append(out, env)
+	}
+	return out, nil
+}
+
+// Subscribe implements realtime.Backend. The first subscriber of a room
+// subscribes this process to its channel; the last one's cancel
+// unsubscribes. Each confirmation of the subscription (the first, and
+// every one after a reconnection) calls resync.
+func (b *Redis) Subscribe(ctx context.Context, room string, deliver func(realtime.Envelope), resync func()) (func(), error) {
+	ch := b.channel(room)
+	b.mu.Lock()
+	first := len(b.subs[ch]) == 0
+	if first {
+		b.subs[ch] = map[int]*subscriber{}
+	}
+	id := b.nextID
+	b.nextID++
+	b.subs[ch][id] = &subscriber{deliver: deliver, resync: resync}
+	b.mu.Unlock()
+	if first {
+		if err := b.ps.Subscribe(ctx, ch); err != nil {
+			b.unsubscribe(ch, id)
+			return nil, fmt.Errorf("broker: redis subscribe: %w", err)
+		}
+	}
+	return func() { b.unsubscribe(ch, id) }, nil
+}
+
+func (b *Redis) unsubscribe(ch string, id int) {
+	b.mu.Lock()
+	delete(b.subs[ch], id)
+	last := len(b.subs[ch]) == 0
+	if last {
+		delete(b.subs, ch)
+	}
+	b.mu.Unlock()
+	if last {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = b.ps.Unsubscribe(ctx, ch)
+	}
+}
+
+// receive is the process's one pub/sub reader. It hands each message to
+// the subscribers of its channel (which never block), and after a
+// connection problem waits (doubling up to 2 s) and reads again: go-redis
+// then reconnects and resubscribes, and the confirmations make every room
+// resync from its log.
+func (b *Redis) receive() {
+	defer close(b.done)
+	backoff := 50 * time.Millisecond
+	for {
+		select {
+		case <-b.stop:
+			return
+		default:
+		}
+		msg, err := b.ps.Receive(context.Background())
+		if err != nil {
+			select {
+			case <-b.stop:
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 2*time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind == "subscribe" {
+				b.each(m.Channel, func(s *subscriber) {
+					if s.resync != nil {
+						s.resync()
+					}
+				})
+			}
+		case *redis.Message:
+			env, ok := decodeAnnouncement(m.Payload)
+			if !ok {
+				b.log.Warn("broker: redis: unreadable announcement", "channel", m.Channel)
+				continue
+			}
+			b.each(m.Channel, func(s *subscriber) { s.deliver(env) })
+		}
+	}
+}
+
+func (b *Redis) each(ch string, fn func(*subscriber)) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, s := range b.subs[ch] {
+		fn(s)
+	}
+}
+
+// decodeAnnouncement reads "<seq>|<ts>|<envelope JSON>".
+func decodeAnnouncement(payload string) (realtime.Envelope, bool) {
+	seqText, rest, ok := strings.Cut(payload, "|")
+	if !ok {
+		return realtime.Envelope{}, false
+	}
+	tsText, body, ok := strings.Cut(rest, "|")
+	if !ok {
+		return realtime.Envelope{}, false
+	}
+	var env realtime.Envelope
+	if json.Unmarshal([]byte(body), &env) != nil {
+		return realtime.Envelope{}, false
+	}
+	var err1, err2 error
+	env.Seq, err1 = strconv.ParseUint(seqText, 10, 64)
+	env.TS, err2 = strconv.ParseInt(tsText, 10, 64)
+	return env, err1 == nil && err2 == nil
+}
+
+// Heartbeat implements realtime.Backend.
+func (b *Redis) Heartbeat(ctx context.Context, instance string, ttl time.Duration) error {
+	if err := b.client.Set(ctx, b.cfg.Prefix+"instance:"+instance, "1", ttl).Err(); err != nil {
+		return fmt.Errorf("broker: redis heartbeat: %w", err)
+	}
+	return nil
+}
+
+// Dead implements realtime.Backend.
+func (b *Redis) Dead(ctx context.Context, instances []string) ([]string, error) {
+	if len(instances) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, len(instances))
+	for i, id := range instances {
+		keys[i] = b.cfg.Prefix + "instance:" + id
+	}
+	vals, err := b.client.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("broker: redis heartbeats: %w", err)
+	}
+	var dead []string
+	for i, v := range vals {
+		if v == nil {
+			dead = append(dead, instances[i])
+		}
+	}
+	return dead, nil
+}

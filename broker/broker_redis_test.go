@@ -1,0 +1,262 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/majlis/majlis/realtime"
+)
+
+// redisServer is a real redis-server on a free port, for one test.
+type redisServer struct {
+	t    *testing.T
+	port int
+	dir  string
+	cmd  *exec.Cmd
+}
+
+func startRedis(t *testing.T) *redisServer {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatal("redis-server not found: install it (sudo apt-get install redis-server); scripts/test does this")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	s := &redisServer{t: t, port: port, dir: t.TempDir()}
+	s.start()
+	t.Cleanup(func() { s.kill() })
+	return s
+}
+
+func (s *redisServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
+
+func (s *redisServer) start() {
+	s.t.Helper()
+	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
+		"--save", "", "--appendonly", "yes", "--appendfsync", "always")
+	// redis-server logs to its own stdout; a failure to start shows below.
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.port)); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.t.Fatal("redis-server did not start")
+}
+
+func (s *redisServer) kill() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+		s.cmd = nil
+	}
+}
+
+func newRedis(t *testing.T, s *redisServer, prefix string) *Redis {
+	t.Helper()
+	b, err := NewRedis(context.Background(), s.url(), RedisConfig{Prefix: prefix, LogSize: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// collector gathers what a subscription delivers.
+type collector struct {
+	mu      sync.Mutex
+	got     []realtime.Envelope
+	resyncs int
+}
+
+func (c *collector) deliver(e realtime.Envelope) {
+	c.mu.Lock()
+	c.got = append(c.got, e)
+	c.mu.Unlock()
+}
+func (c *collector) resync() { c.mu.Lock(); c.resyncs++; c.mu.Unlock() }
+
+func (c *collector) wait(t *testing.T, n int) []realtime.Envelope {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		c.mu.Lock()
+		if len(c.got) >= n {
+			out := append([]realtime.Envelope(nil), c.got...)
+			c.mu.Unlock()
+			return out
+		}
+		c.mu.Unlock()
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("got %d deliveries, want %d", len(c.got), n)
+	return nil
+}
+
+// TestRedisTwoInstances runs two brokers (two instances) on one Redis:
+// both see the same messages with the same seqs, conditional publishes
+// race safely, history and snapshots agree.
+func TestRedisTwoInstances(t *testing.T) {
+	srv := startRedis(t)
+	a, b := newRedis(t, srv, "t1:"), newRedis(t, srv, "t1:")
+	ctx := context.Background()
+	var ca, cb collector
+	cancelA, err := a.Subscribe(ctx, "r", ca.deliver, ca.resync)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancelA()
+	if _, err := b.Subscribe(ctx, "r", cb.deliver, cb.resync); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // let both subscriptions be confirmed
+
+	m := realtime.Member{ID: "m-1", Name: "Amina", Role: realtime.RoleParticipant, Instance: "i-a"}
+	join := realtime.Envelope{Type: realtime.MsgJoin, From: m.ID}
+	if err := a.Publish(ctx, "r", &join, &realtime.Change{Join: &m}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		from := a
+		if i%2 == 1 {
+			from = b
+		}
+		env := realtime.Envelope{Type: realtime.MsgChat, Data: []byte(fmt.Sprintf(`{"text":"%d مرحبا"}`, i))}
+		if err := from.Publish(ctx, "r", &env, nil); err != nil {
+			t.Fatal(err)
+		}
+		if env.Seq != uint64(i+2) || env.TS == 0 {
+			t.Fatalf("publish %d: seq %d ts %d", i, env.Seq, env.TS)
+		}
+	}
+	ga, gb := ca.wait(t, 7), cb.wait(t, 7)
+	for i := range 7 {
+		if ga[i].Seq != uint64(i+1) || gb[i].Seq != ga[i].Seq || string(ga[i].Data) != string(gb[i].Data) || ga[i].Room != "r" {
+			t.Fatalf("delivery %d: %+v vs %+v", i, ga[i], gb[i])
+		}
+	}
+
+	// Conditional publishes: of two instances that both read seq 7, one wins.
+	st := realtime.State{Floor: realtime.Floor{Speaker: "m-1", Queue: []string{}}}
+	errA := a.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgFloor}, &realtime.Change{Check: true, IfSeq: 7, State: &st})
+	errB := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgFloor}, &realtime.Change{Check: true, IfSeq: 7, State: &realtime.State{}})
+	if errA != nil || !errors.Is(errB, realtime.ErrStale) {
+		t.Fatalf("conditional publishes: %v, %v", errA, errB)
+	}
+	snap, err := b.Snapshot(ctx, "r")
+	if err != nil || snap.Seq != 8 || snap.State.Floor.Speaker != "m-1" || len(snap.Roster) != 1 || snap.Roster[0].Name != "Amina" {
+		t.Fatalf("snapshot: %+v %v", snap, err)
+	}
+
+	// History: the log keeps about 5 messages; older asks are gaps.
+	h, err := b.History(ctx, "r", 6)
+	if err != nil || len(h) != 2 || h[0].Seq != 7 || h[1].Type != realtime.MsgFloor {
+		t.Fatalf("history since 6: %+v %v", h, err)
+	}
+	if _, err := b.History(ctx, "r", 0); !errors.Is(err, realtime.ErrGap) {
+		t.Fatalf("history since 0: %v, want ErrGap", err)
+	}
+	if h, err := b.History(ctx, "r", 8); err != nil || len(h) != 0 {
+		t.Fatalf("history since the last: %v %v", h, err)
+	}
+
+	// Leaving empties the roster; reactions are ephemeral.
+	if err := a.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgLeave}, &realtime.Change{Leave: "m-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Announce(ctx, "r", &realtime.Envelope{Type: realtime.MsgReaction}); err != nil {
+		t.Fatal(err)
+	}
+	ga = ca.wait(t, 10)
+	if ga[9].Type != realtime.MsgReaction || ga[9].Seq != 0 {
+		t.Fatalf("reaction: %+v", ga[9])
+	}
+	if snap, _ := a.Snapshot(ctx, "r"); len(snap.Roster) != 0 || snap.Seq != 9 {
+		t.Fatalf("after leave: %+v", snap)
+	}
+
+	// Heartbeats.
+	if err := a.Heartbeat(ctx, "i-a", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Heartbeat(ctx, "i-b", 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	if dead, err := a.Dead(ctx, []string{"i-a", "i-b", "i-never"}); err != nil || fmt.Sprint(dead) != "[i-b i-never]" {
+		t.Fatalf("dead: %v %v", dead, err)
+	}
+}
+
+// TestRedisOutage stops Redis under a broker: calls fail with an error
+// (never hang, never succeed silently); once Redis is back, the broker
+// reconnects on its own, resubscribes and asks rooms to resync.
+func TestRedisOutage(t *testing.T) {
+	srv := startRedis(t)
+	b := newRedis(t, srv, "t2:")
+	ctx := context.Background()
+	var c collector
+	if _, err := b.Subscribe(ctx, "r", c.deliver, c.resync); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgChat}, nil); err != nil {
+		t.Fatal(err)
+	}
+	c.wait(t, 1)
+
+	srv.kill()
+	callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err := b.Publish(callCtx, "r", &realtime.Envelope{Type: realtime.MsgChat}, nil)
+	cancel()
+	if err == nil {
+		t.Fatal("a publish during the outage succeeded")
+	}
+
+	srv.start() // same port and data folder: the AOF brings the room back
+	c.mu.Lock()
+	before := c.resyncs
+	c.mu.Unlock()
+	var env realtime.Envelope
+	for i := 0; ; i++ {
+		env = realtime.Envelope{Type: realtime.MsgChat}
+		if err = b.Publish(ctx, "r", &env, nil); err == nil {
+			break
+		}
+		if i > 100 {
+			t.Fatalf("no reconnection: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if env.Seq != 2 {
+		t.Fatalf("after the restart: seq %d, want 2 (the acknowledged message survived)", env.Seq)
+	}
+	for i := 0; ; i++ {
+		// The publish above may precede the resubscription: the resync
+		// is what tells the room to refill from the log.
+		c.mu.Lock()
+		n := c.resyncs
+		c.mu.Unlock()
+		if n > before {
+			break
+		}
+		if i > 300 {
+			t.Fatalf("after the restart: %d resyncs, had %d", n, before)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
