@@ -1,11 +1,22 @@
 package broker
 
 import (
+	"cmp"
 	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/majlis/majlis/realtime"
 )
@@ -19,12 +30,16 @@ type MemoryConfig struct {
 }
 
 // Memory is the realtime.Backend of a single majlis instance: rooms live in
-// this process's memory. Subscribers are called in seq order, under the
-// backend's lock, so they must not block.
+// this process's memory and, when opened with OpenLocal, in a bbolt file
+// written through on every publish, so that room logs (chat history),
+// state and rosters survive a restart. Subscribers are called in seq
+// order, under the backend's lock, so they must not block.
 type Memory struct {
 	cfg   MemoryConfig
+	db    *bolt.DB // nil: memory only
 	mu    sync.Mutex
 	rooms map[string]*memRoom
+	alive map[string]time.Time // instance → heartbeat expiry
 }
 
 type memRoom struct {
@@ -47,7 +62,180 @@ func NewMemory(cfg MemoryConfig) *Memory {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Memory{cfg: cfg, rooms: map[string]*memRoom{}}
+	return &Memory{cfg: cfg, rooms: map[string]*memRoom{}, alive: map[string]time.Time{}}
+}
+
+// bucketRooms holds one sub-bucket per room: "seq" (8 bytes), "state"
+// (JSON), and sub-buckets "log" (8-byte seq → envelope JSON) and "roster"
+// (member ID → "<join seq>|<member JSON>").
+var bucketRooms = []byte("rooms")
+
+// OpenLocal opens (creating if needed) the room file at path and loads
+// its rooms. Every publish is fsynced before it is acknowledged.
+func OpenLocal(path string, cfg MemoryConfig) (*Memory, error) {
+	b := NewMemory(cfg)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("broker: create data folder: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("broker: %s is locked by another process (is another majlis running with the same data folder?)", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("broker: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		rooms, err := tx.CreateBucketIfNotExists(bucketRooms)
+		if err != nil {
+			return err
+		}
+		return rooms.ForEachBucket(func(name []byte) error {
+			r, err := loadRoom(rooms.Bucket(name))
+			if err != nil {
+				return fmt.Errorf("room %q: %w", name, err)
+			}
+			b.rooms[string(name)] = r
+			return nil
+		})
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("broker: load %s: %w", path, err)
+	}
+	b.db = db
+	return b, nil
+}
+
+// Close closes the room file, if any.
+func (b *Memory) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.db == nil {
+		return nil
+	}
+	err := b.db.Close()
+	b.db = nil
+	return err
+}
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+func loadRoom(bk *bolt.Bucket) (*memRoom, error) {
+	r := &memRoom{roster: map[string]realtime.Member{}, subs: map[int]func(realtime.Envelope){}}
+	if v := bk.Get([]byte("seq")); len(v) == 8 {
+		r.seq = binary.BigEndian.Uint64(v)
+	}
+	if v := bk.Get([]byte("state")); v != nil {
+		if err := json.Unmarshal(v, &r.state); err != nil {
+			return nil, err
+		}
+	}
+	if lb := bk.Bucket([]byte("log")); lb != nil {
+		err := lb.ForEach(func(_, v []byte) error {
+			var env realtime.Envelope
+			if err := json.Unmarshal(v, &env); err != nil {
+				return err
+			}
+			r.log = append(r.log, env)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if rb := bk.Bucket([]byte("roster")); rb != nil {
+		type joined struct {
+			seq uint64
+			m   realtime.Member
+		}
+		var js []joined
+		err := rb.ForEach(func(_, v []byte) error {
+			seqText, body, _ := strings.Cut(string(v), "|")
+			var j joined
+			j.seq, _ = strconv.ParseUint(seqText, 10, 64)
+			if err := json.Unmarshal([]byte(body), &j.m); err != nil {
+				return err
+			}
+			js = append(js, j)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		slices.SortFunc(js, func(x, y joined) int { return cmp.Compare(x.seq, y.seq) })
+		for _, j := range js {
+			r.roster[j.m.ID] = j.m
+			r.order = append(r.order, j.m.ID)
+		}
+	}
+	return r, nil
+}
+
+// persist writes one publish to the room file.
+func (b *Memory) persist(room string, env realtime.Envelope, ch *realtime.Change) error {
+	if b.db == nil {
+		return nil
+	}
+	return b.db.Update(func(tx *bolt.Tx) error {
+		bk, err := tx.Bucket(bucketRooms).CreateBucketIfNotExists([]byte(room))
+		if err != nil {
+			return err
+		}
+		lb, err := bk.CreateBucketIfNotExists([]byte("log"))
+		if err != nil {
+			return err
+		}
+		rb, err := bk.CreateBucketIfNotExists([]byte("roster"))
+		if err != nil {
+			return err
+		}
+		if err := bk.Put([]byte("seq"), seqKey(env.Seq)); err != nil {
+			return err
+		}
+		body, err := json.Marshal(env)
+		if err != nil {
+			return err
+		}
+		if err := lb.Put(seqKey(env.Seq), body); err != nil {
+			return err
+		}
+		if env.Seq > uint64(b.cfg.LogSize) {
+			if err := lb.Delete(seqKey(env.Seq - uint64(b.cfg.LogSize))); err != nil {
+				return err
+			}
+		}
+		if ch == nil {
+			return nil
+		}
+		if ch.State != nil {
+			st, err := json.Marshal(ch.State)
+			if err != nil {
+				return err
+			}
+			if err := bk.Put([]byte("state"), st); err != nil {
+				return err
+			}
+		}
+		if ch.Join != nil {
+			m, _ := json.Marshal(ch.Join)
+			if err := rb.Put([]byte(ch.Join.ID), []byte(strconv.FormatUint(env.Seq, 10)+"|"+string(m))); err != nil {
+				return err
+			}
+		}
+		if ch.Update != nil {
+			if old := rb.Get([]byte(ch.Update.ID)); old != nil {
+				prefix, _, _ := strings.Cut(string(old), "|")
+				m, _ := json.Marshal(ch.Update)
+				if err := rb.Put([]byte(ch.Update.ID), []byte(prefix+"|"+string(m))); err != nil {
+					return err
+				}
+			}
+		}
+		if ch.Leave != "" {
+			return rb.Delete([]byte(ch.Leave))
+		}
+		return nil
+	})
 }
 
 func (b *Memory) room(id string) *memRoom {
@@ -70,8 +258,12 @@ func (b *Memory) Publish(ctx context.Context, room string, env *realtime.Envelop
 	if ch != nil && ch.Check && ch.IfSeq != r.seq {
 		return fmt.Errorf("%w (at %d, expected %d)", realtime.ErrStale, r.seq, ch.IfSeq)
 	}
+	env.Seq, env.TS, env.Room = r.seq+1, b.cfg.Now().UnixMilli(), room
+	if err := b.persist(room, *env, ch); err != nil {
+		env.Seq, env.TS = 0, 0
+		return fmt.Errorf("broker: store room %s: %w", room, err)
+	}
 	r.seq++
-	env.Seq, env.TS, env.Room = r.seq, b.cfg.Now().UnixMilli(), room
 	r.log = append(r.log, *env)
 	if over := len(r.log) - b.cfg.LogSize; over > 0 {
 		r.log = slices.Delete(r.log, 0, over)
@@ -170,9 +362,26 @@ func (b *Memory) Subscribe(ctx context.Context, room string, fn func(realtime.En
 	}, nil
 }
 
-// Heartbeat implements realtime.Backend: one process has no other
-// instances to outlive.
-func (b *Memory) Heartbeat(context.Context, string, time.Duration) error { return nil }
+// Heartbeat implements realtime.Backend.
+func (b *Memory) Heartbeat(_ context.Context, instance string, ttl time.Duration) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.alive[instance] = b.cfg.Now().Add(ttl)
+	return nil
+}
 
-// Dead implements realtime.Backend: in one process, no instance is dead.
-func (b *Memory) Dead(context.Context, []string) ([]string, error) { return nil, nil }
+// Dead implements realtime.Backend. After a restart, the instance that ran
+// before has no heartbeat here: its members, read back from the room file,
+// are dead and leave.
+func (b *Memory) Dead(_ context.Context, instances []string) ([]string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.cfg.Now()
+	var dead []string
+	for _, id := range instances {
+		if exp, ok := b.alive[id]; !ok || !now.Before(exp) {
+			dead = append(dead, id)
+		}
+	}
+	return dead, nil
+}

@@ -3,7 +3,10 @@ package broker
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/majlis/majlis/realtime"
 )
@@ -54,5 +57,53 @@ func TestMemoryLog(t *testing.T) {
 	_ = b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgChat}, nil)
 	if len(got) != 6 {
 		t.Fatalf("delivered after cancel: %v", got)
+	}
+}
+
+// TestLocalSurvivesRestart: a room's log, state and roster come back from
+// the room file; an instance that does not beat any more is dead.
+func TestLocalSurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "rooms.db")
+	b, err := OpenLocal(path, MemoryConfig{LogSize: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := realtime.Member{ID: "m-1", Name: "Amina", Instance: "i-old"}
+	st := realtime.State{Floor: realtime.Floor{Speaker: "m-1", Queue: []string{}}}
+	if err := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgJoin}, &realtime.Change{Join: &m, State: &st}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if err := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgChat, Data: []byte(`{"text":"` + strconv.Itoa(i) + `"}`)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = b.Heartbeat(ctx, "i-old", time.Hour)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err = OpenLocal(path, MemoryConfig{LogSize: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	s, err := b.Snapshot(ctx, "r")
+	if err != nil || s.Seq != 5 || s.State.Floor.Speaker != "m-1" || len(s.Roster) != 1 || s.Roster[0].Name != "Amina" {
+		t.Fatalf("after restart: %+v %v", s, err)
+	}
+	h, err := b.History(ctx, "r", 2)
+	if err != nil || len(h) != 3 || h[2].Seq != 5 || string(h[2].Data) != `{"text":"3"}` {
+		t.Fatalf("history after restart: %+v %v", h, err)
+	}
+	if _, err := b.History(ctx, "r", 1); !errors.Is(err, realtime.ErrGap) {
+		t.Fatalf("trimmed log after restart: %v", err)
+	}
+	if dead, _ := b.Dead(ctx, []string{"i-old"}); len(dead) != 1 {
+		t.Fatal("the instance of the previous process is not dead")
+	}
+	env := realtime.Envelope{Type: realtime.MsgChat}
+	if err := b.Publish(ctx, "r", &env, nil); err != nil || env.Seq != 6 {
+		t.Fatalf("publish after restart: seq %d %v", env.Seq, err)
 	}
 }
