@@ -28,6 +28,8 @@ type Invite struct {
 	Name        string    `json:"name"`
 	Institution string    `json:"inst,omitempty"`
 	Languages   []string  `json:"langs,omitempty"`
+	// Booth is an interpreter's target language.
+	Booth string `json:"booth,omitempty"`
 	Expires     time.Time `json:"exp"`
 	// By is the organizer who issued it.
 	By string `json:"by"`

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"time"
+
+	"github.com/majlis/majlis/interpretation"
 )
 
 // Backend sentinel errors.
@@ -40,15 +42,26 @@ type Backend interface {
 	// History returns the logged messages with a seq above since, in
 	// order; ErrGap when some of them have left the capped log.
 	History(ctx context.Context, room string, since uint64) ([]Envelope, error)
-	// Subscribe calls deliver with every message published or announced in
-	// the room from now on, until cancel is called, and resync when some
-	// deliveries may have been missed (e.g. after a reconnection), so that
-	// the room refills from History. Neither may block.
-	Subscribe(ctx context.Context, room string, deliver func(Envelope), resync func()) (cancel func(), err error)
+	// Subscribe calls s.Deliver with every message published or announced
+	// in the room from now on, s.Frame with every audio frame, until
+	// cancel is called, and s.Resync when some deliveries may have been
+	// missed (e.g. after a reconnection), so that the room refills from
+	// History. None of them may block.
+	Subscribe(ctx context.Context, room string, s Subscriber) (cancel func(), err error)
+	// Frame delivers an audio frame to the room's subscribers: not
+	// logged, at most once, in order per publishing instance.
+	Frame(ctx context.Context, room string, frame []byte) error
 	// Heartbeat records that instance is alive for the next ttl.
 	Heartbeat(ctx context.Context, instance string, ttl time.Duration) error
 	// Dead returns those of instances whose heartbeat has expired.
 	Dead(ctx context.Context, instances []string) ([]string, error)
+}
+
+// Subscriber receives a room's traffic from a Backend.
+type Subscriber struct {
+	Deliver func(Envelope)
+	Frame   func([]byte)
+	Resync  func()
 }
 
 // Change is what a published message changes besides the log.
@@ -80,6 +93,16 @@ type State struct {
 	// Banned holds hashes of the subjects a host removed; they cannot
 	// rejoin the room.
 	Banned []string `json:"banned,omitempty"`
+	// Interp is the interpretation set-up: floor language and booths.
+	Interp Interp `json:"interpretation"`
+}
+
+// Interp is a room's interpretation state.
+type Interp struct {
+	// FloorLanguage is the language spoken on the floor now, or "".
+	FloorLanguage string `json:"floor_language"`
+	// Booths by target language.
+	Booths map[string]*interpretation.Booth `json:"booths"`
 }
 
 // Floor is who speaks and who waits.
@@ -111,5 +134,13 @@ func (s State) Clone() State {
 	s.Floor.Queue = slices.Clone(s.Floor.Queue)
 	s.Agenda.Done = slices.Clone(s.Agenda.Done)
 	s.Banned = slices.Clone(s.Banned)
+	if s.Interp.Booths != nil {
+		booths := make(map[string]*interpretation.Booth, len(s.Interp.Booths))
+		for lang, b := range s.Interp.Booths {
+			c := b.Clone()
+			booths[lang] = &c
+		}
+		s.Interp.Booths = booths
+	}
 	return s
 }

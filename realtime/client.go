@@ -33,19 +33,30 @@ type Client struct {
 	// send is the bounded queue of encoded messages. Only the room
 	// goroutine sends on it, and whoever owns the client (the room once it
 	// joined, Serve before) closes it, once, through closeSend.
-	send      chan []byte
+	send      chan outMsg
 	closeOnce sync.Once
 	closeCode int
 	closeText string
 
 	commands *rate.Limiter
 	chats    *rate.Limiter
+	frames   *rate.Limiter
+	// audioRefused is when the client was last told a frame was refused
+	// (room goroutine only).
+	audioRefused time.Time
+}
+
+// outMsg is one queued message: a JSON text frame or an audio frame.
+type outMsg struct {
+	data   []byte
+	binary bool
 }
 
 func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
 	return &Client{
 		node: n, conn: conn, room: r, member: m,
-		send:     make(chan []byte, n.cfg.QueueSize),
+		send:     make(chan outMsg, n.cfg.QueueSize),
+		frames:   rate.NewLimiter(audioRate, audioBurst),
 		commands: rate.NewLimiter(rate.Limit(n.cfg.CommandRate), n.cfg.CommandBurst),
 		chats:    rate.NewLimiter(rate.Limit(n.cfg.ChatRate), n.cfg.ChatBurst),
 	}
@@ -53,7 +64,7 @@ func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
 
 // enqueue queues msg without ever blocking; false means the queue is full.
 // Room goroutine only.
-func (c *Client) enqueue(msg []byte) bool {
+func (c *Client) enqueue(msg outMsg) bool {
 	select {
 	case c.send <- msg:
 		return true
@@ -88,7 +99,11 @@ func (c *Client) writePump() {
 				_ = c.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText))
 				return
 			}
-			if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+			typ := websocket.TextMessage
+			if msg.binary {
+				typ = websocket.BinaryMessage
+			}
+			if err := c.conn.WriteMessage(typ, msg.data); err != nil {
 				return
 			}
 		case <-ticker.C:
@@ -103,7 +118,7 @@ func (c *Client) writePump() {
 // readPump is the connection's only reader: it decodes commands and hands
 // them to the room, in order, until the connection fails or closes.
 func (c *Client) readPump(ctx context.Context) {
-	c.conn.SetReadLimit(MaxFrame)
+	c.conn.SetReadLimit(max(MaxFrame, MaxAudio+18))
 	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
 	strikes := 0
@@ -130,9 +145,10 @@ func (c *Client) readPump(ctx context.Context) {
 			return
 		}
 		_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
-		if typ != websocket.TextMessage {
-			if !strike(errorf(ErrBadMessage, "binary frames are not accepted here"), "") {
-				return
+		if typ == websocket.BinaryMessage {
+			// Audio: over the limit, frames are dropped, not answered.
+			if c.frames.Allow() {
+				c.room.post(audioReq{c: c, frame: frame})
 			}
 			continue
 		}

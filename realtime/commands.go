@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/majlis/majlis/agenda"
 	"time"
@@ -20,8 +21,17 @@ func (r *room) command(c *Client, env Envelope) *Error {
 	if c.member.Muted && (env.Type == CmdChat || env.Type == CmdHandRaise || env.Type == CmdReaction) {
 		return errorf(ErrForbidden, "a host muted you")
 	}
-	if env.To == ToHosts && env.Type != CmdChat {
-		return errorf(ErrBadMessage, `only chat may be sent "to": "hosts"`)
+	if env.To != ToEveryone && env.Type != CmdChat {
+		return errorf(ErrBadMessage, `only chat may be sent "to" an audience`)
+	}
+	if env.To == ToInterpreters && c.member.Role != RoleInterpreter && c.member.Role != RoleHost {
+		return errorf(ErrForbidden, "only interpreters and hosts use the interpreters' chat")
+	}
+	if booth, ok := strings.CutPrefix(env.To, ToBooth); ok && c.member.Role != RoleHost && c.member.Booth != booth {
+		return errorf(ErrForbidden, "only that booth's interpreters and hosts use its chat")
+	}
+	if slices.Contains(interpCommands, env.Type) {
+		return r.interpCommand(c, env)
 	}
 	me := c.member.ID
 	switch env.Type {
@@ -169,6 +179,17 @@ func (r *room) command(c *Client, env Envelope) *Error {
 		}
 		now := r.node.cfg.Now().UTC().Truncate(time.Second)
 		it := r.items[i]
+		defer func() {
+			// The floor language follows the item that starts.
+			if env.Type == CmdAgendaStart && it.FloorLanguage != "" && it.FloorLanguage != r.state.Interp.FloorLanguage && r.state.Agenda.Current == it.ID {
+				if e := r.publishInterp(me, func(st *State) error {
+					st.Interp.FloorLanguage = it.FloorLanguage
+					return nil
+				}); e != nil {
+					r.node.log.Warn("room: floor language", "room", r.id, "err", e)
+				}
+			}
+		}()
 		return r.publishState(func(st *State) (Envelope, *Error) {
 			p := &st.Agenda
 			if env.Type == CmdAgendaStart {

@@ -36,6 +36,17 @@ var permissions = map[MsgType][]Role{
 	CmdAgendaEnd:    {RoleHost},
 	CmdMute:         {RoleHost},
 	CmdRemove:       {RoleHost},
+	// Anyone may pick what to listen to; interpreters run their booth;
+	// captions come from whoever publishes on a channel (checked then).
+	CmdChannel:       {RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant, RoleObserver},
+	CmdFloorLanguage: {RoleHost},
+	CmdBoothTake:     {RoleInterpreter},
+	CmdBoothRequest:  {RoleInterpreter},
+	CmdBoothAccept:   {RoleInterpreter},
+	CmdBoothDecline:  {RoleInterpreter},
+	CmdBoothMute:     {RoleInterpreter},
+	CmdBoothForce:    {RoleHost},
+	CmdCaption:       {RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant},
 }
 
 // Can reports whether role r may send cmd at all.
@@ -44,12 +55,18 @@ func (r Role) Can(cmd MsgType) bool { return slices.Contains(permissions[cmd], r
 // Member is one connection in a room's roster.
 type Member struct {
 	// ID identifies the connection; a reconnect gets a new one.
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	Role        Role     `json:"role"`
-	Institution string   `json:"institution,omitempty"`
-	Languages   []string `json:"languages,omitempty"`
-	Muted       bool     `json:"muted,omitempty"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Role        Role   `json:"role"`
+	Institution string `json:"institution,omitempty"`
+	// Languages are the member's languages, preferred first; for an
+	// interpreter, the languages they can take as input.
+	Languages []string `json:"languages,omitempty"`
+	Muted     bool     `json:"muted,omitempty"`
+	// Booth is an interpreter's target language.
+	Booth string `json:"booth,omitempty"`
+	// Channel is what the member listens to: "floor" or a language.
+	Channel string `json:"channel"`
 	// Subject is who the member is behind the connection (an organizer,
 	// an invitation, or an anonymous visitor): removal bans it. Only a
 	// one-way hash of it leaves the server.

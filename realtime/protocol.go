@@ -31,6 +31,11 @@ const (
 	MsgReaction MsgType = "reaction"       // an ephemeral reaction (no seq, not replayed)
 	MsgRemove   MsgType = "remove"         // a host removed a member
 	MsgError    MsgType = "error"          // a command failed; only to its sender
+	MsgInterp   MsgType = "interpretation" // floor language, booths, routing table
+	MsgCaption  MsgType = "caption"        // a caption on a channel
+	// MsgListeners counts listeners per channel; ephemeral, to hosts and
+	// interpreters, when the counts change.
+	MsgListeners MsgType = "listeners"
 )
 
 // Commands from clients.
@@ -47,11 +52,27 @@ const (
 	CmdAgendaEnd    MsgType = "agenda.end"
 	CmdMute         MsgType = "mute"
 	CmdRemove       MsgType = "remove"
+	// Interpretation.
+	CmdChannel       MsgType = "channel"        // pick the channel you listen to
+	CmdFloorLanguage MsgType = "floor.language" // a host sets the floor language
+	CmdBoothTake     MsgType = "booth.take"     // go live in an empty booth
+	CmdBoothRequest  MsgType = "booth.request"  // offer or ask for a handover
+	CmdBoothAccept   MsgType = "booth.accept"   // accept the partner's handover
+	CmdBoothDecline  MsgType = "booth.decline"  // decline or withdraw it
+	CmdBoothMute     MsgType = "booth.mute"     // the cough button
+	CmdBoothForce    MsgType = "booth.force"    // a host puts someone live
+	CmdCaption       MsgType = "caption"        // a caption on your channel
 )
 
 // Commands lists every client command.
 var Commands = []MsgType{CmdChat, CmdReaction, CmdHandRaise, CmdHandLower, CmdFloorGrant, CmdFloorRelease,
-	CmdFloorReorder, CmdFloorClear, CmdAgendaStart, CmdAgendaEnd, CmdMute, CmdRemove}
+	CmdFloorReorder, CmdFloorClear, CmdAgendaStart, CmdAgendaEnd, CmdMute, CmdRemove,
+	CmdChannel, CmdFloorLanguage, CmdBoothTake, CmdBoothRequest, CmdBoothAccept, CmdBoothDecline,
+	CmdBoothMute, CmdBoothForce, CmdCaption}
+
+// interpCommands are handled by interp.go.
+var interpCommands = []MsgType{CmdChannel, CmdFloorLanguage, CmdBoothTake, CmdBoothRequest, CmdBoothAccept,
+	CmdBoothDecline, CmdBoothMute, CmdBoothForce, CmdCaption}
 
 // ErrorCode is the stable code of an error message.
 type ErrorCode string
@@ -110,15 +131,21 @@ type Envelope struct {
 	// From is the member ID of the message's author, if any.
 	From string `json:"from,omitempty"`
 	// To restricts delivery: "" is everyone, "hosts" the hosts and the
-	// author.
+	// author, "interpreters" the interpreters and hosts, "booth:<lang>"
+	// that booth's interpreters and the hosts; the server also uses
+	// "staff" (hosts and interpreters).
 	To   string          `json:"to,omitempty"`
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
 // Audience values of Envelope.To.
 const (
-	ToEveryone = ""
-	ToHosts    = "hosts"
+	ToEveryone     = ""
+	ToHosts        = "hosts"
+	ToInterpreters = "interpreters"
+	ToStaff        = "staff"
+	// ToBooth prefixes a booth's language: "booth:fr".
+	ToBooth = "booth:"
 )
 
 // decodeCommand reads one client frame strictly: known fields only, a
@@ -149,8 +176,12 @@ func decodeCommand(frame []byte) (Envelope, *Error) {
 	if !slices.Contains(Commands, env.Type) {
 		return env, errorf(ErrBadMessage, "unknown message type %q", clip(string(env.Type), 40))
 	}
-	if env.To != ToEveryone && env.To != ToHosts {
-		return env, errorf(ErrBadMessage, `to must be "" or "hosts"`)
+	if booth, ok := strings.CutPrefix(env.To, ToBooth); ok {
+		if !langCode.MatchString(booth) {
+			return env, errorf(ErrBadMessage, `to: "booth:" must be followed by a language code`)
+		}
+	} else if env.To != ToEveryone && env.To != ToHosts && env.To != ToInterpreters {
+		return env, errorf(ErrBadMessage, `to must be "", "hosts", "interpreters" or "booth:<language>"`)
 	}
 	return env, nil
 }

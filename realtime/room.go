@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/interpretation"
 )
 
 // inboxSize bounds a room's queue of requests and backend deliveries.
@@ -45,6 +47,11 @@ type room struct {
 	idle    time.Time // when the last local client left
 	closing bool
 	reaped  time.Time // when members of dead instances were last looked for
+	// hearing lists the local clients by the channel whose audio they
+	// receive; nil when it must be recomputed.
+	hearing    map[string][]*Client
+	lastCounts map[string]int
+	counted    time.Time
 }
 
 type (
@@ -69,6 +76,11 @@ type (
 		text string
 	}
 	deliveryReq struct{ env Envelope }
+	frameReq    struct{ frame []byte }
+	audioReq    struct {
+		c     *Client
+		frame []byte
+	}
 	shutdownReq struct{}
 )
 
@@ -106,6 +118,10 @@ func (r *room) run() {
 			if now := r.node.cfg.Now(); r.loaded && now.Sub(r.reaped) >= r.node.cfg.HeartbeatTTL/2 {
 				r.reaped = now
 				r.reap()
+			}
+			if now := r.node.cfg.Now(); r.loaded && now.Sub(r.counted) >= 2*time.Second {
+				r.counted = now
+				r.announceListeners()
 			}
 			if len(r.clients) == 0 && (r.closing || r.node.cfg.Now().Sub(r.idle) >= r.node.cfg.Linger) && r.node.tryStop(r) {
 				r.drain()
@@ -157,6 +173,12 @@ func (r *room) handle(req any) {
 		}
 	case deliveryReq:
 		r.deliver(q.env)
+	case frameReq:
+		r.forward(q.frame)
+	case audioReq:
+		if _, ok := r.clients[q.c.member.ID]; ok {
+			r.audio(q.c, q.frame)
+		}
 	case shutdownReq:
 		r.closing = true
 		for _, c := range r.clients {
@@ -176,13 +198,22 @@ func (r *room) load() error {
 	}
 	r.event = ev
 	r.refreshItems()
-	unsub, err := r.node.backend.Subscribe(ctx, r.id, func(env Envelope) {
-		select {
-		case r.inbox <- deliveryReq{env: env}:
-		default:
-			r.resync.Store(true)
-		}
-	}, func() { r.resync.Store(true) })
+	unsub, err := r.node.backend.Subscribe(ctx, r.id, Subscriber{
+		Deliver: func(env Envelope) {
+			select {
+			case r.inbox <- deliveryReq{env: env}:
+			default:
+				r.resync.Store(true)
+			}
+		},
+		Frame: func(frame []byte) {
+			select {
+			case r.inbox <- frameReq{frame: frame}:
+			default: // audio is at most once: a late frame is worth nothing
+			}
+		},
+		Resync: func() { r.resync.Store(true) },
+	})
 	if err != nil {
 		return err
 	}
@@ -206,6 +237,8 @@ func (r *room) refreshItems() {
 
 func (r *room) reset(s Snapshot) {
 	r.seq, r.state = s.Seq, s.State.Clone()
+	r.ensureBooths(&r.state)
+	r.hearing = nil
 	r.members, r.order = map[string]Member{}, nil
 	for _, m := range s.Roster {
 		r.members[m.ID] = m
@@ -231,6 +264,10 @@ func (r *room) join(c *Client, since *uint64) error {
 	if slices.Contains(r.state.Banned, banKey(r.id, c.member.Subject)) {
 		return errBanned
 	}
+	c.member.Channel = r.defaultChannel(c.member)
+	if c.member.Role == RoleInterpreter {
+		c.member.Channel = interpretation.Floor
+	}
 	m := c.member
 	join := Envelope{Type: MsgJoin, From: m.ID, To: r.presenceAudience(m), Data: mustJSON(m)}
 	ctx, cancel := r.ctx()
@@ -249,7 +286,7 @@ func (r *room) join(c *Client, since *uint64) error {
 					r.send(c, env)
 				}
 			}
-			r.clients[m.ID] = c
+			r.admit(c)
 			return nil
 		}
 		if !errors.Is(err, ErrGap) {
@@ -257,8 +294,26 @@ func (r *room) join(c *Client, since *uint64) error {
 		}
 	}
 	r.send(c, r.welcome(c))
-	r.clients[m.ID] = c
+	r.admit(c)
 	return nil
+}
+
+// admit makes c a local client of the room; an interpreter with a booth
+// enters it.
+func (r *room) admit(c *Client) {
+	r.clients[c.member.ID] = c
+	r.hearing = nil
+	m := c.member
+	if m.Role == RoleInterpreter && m.Booth != "" {
+		if _, ok := r.state.Interp.Booths[m.Booth]; ok {
+			e := r.publishInterp(m.ID, func(st *State) error {
+				return st.Interp.Booths[m.Booth].Join(interpretation.Interpreter{ID: m.ID, Inputs: m.Languages})
+			})
+			if e != nil {
+				r.reply(c, e, "")
+			}
+		}
+	}
 }
 
 type resumeData struct {
@@ -284,11 +339,12 @@ type welcomeData struct {
 	Roster   []Member  `json:"roster"`
 	// Members counts everyone in the room; Roster may list fewer in large
 	// rooms (RosterPartial).
-	Members       int         `json:"members"`
-	RosterPartial bool        `json:"roster_partial,omitempty"`
-	Floor         Floor       `json:"floor"`
-	Agenda        agendaState `json:"agenda"`
-	Seq           uint64      `json:"seq"`
+	Members        int         `json:"members"`
+	RosterPartial  bool        `json:"roster_partial,omitempty"`
+	Floor          Floor       `json:"floor"`
+	Agenda         agendaState `json:"agenda"`
+	Interpretation interpView  `json:"interpretation"`
+	Seq            uint64      `json:"seq"`
 }
 
 type eventInfo struct {
@@ -310,9 +366,10 @@ func (r *room) welcome(c *Client) Envelope {
 		Protocol: ProtocolVersion, You: c.member, Members: len(r.order),
 		Event: eventInfo{ID: r.event.ID, Title: r.event.Title, Start: r.event.Start, End: r.event.End,
 			TimeZone: r.event.TimeZone, Languages: r.event.Languages},
-		Floor:  r.state.Floor,
-		Agenda: agendaState{Items: r.items, Progress: r.state.Agenda},
-		Seq:    r.seq,
+		Floor:          r.state.Floor,
+		Agenda:         agendaState{Items: r.items, Progress: r.state.Agenda},
+		Interpretation: r.interpView(r.state),
+		Seq:            r.seq,
 	}
 	if w.Agenda.Items == nil {
 		w.Agenda.Items = []agenda.Item{}
@@ -332,7 +389,16 @@ func (r *room) welcome(c *Client) Envelope {
 
 // visible reports whether env is addressed to c.
 func (r *room) visible(c *Client, env Envelope) bool {
-	return env.To == ToEveryone || c.member.Role == RoleHost || env.From == c.member.ID
+	if env.To == ToEveryone || c.member.Role == RoleHost || env.From == c.member.ID {
+		return true
+	}
+	switch {
+	case env.To == ToStaff || env.To == ToInterpreters:
+		return c.member.Role == RoleInterpreter
+	case strings.HasPrefix(env.To, ToBooth):
+		return c.member.Role == RoleInterpreter && env.To == ToBooth+c.member.Booth
+	}
+	return false
 }
 
 // send queues env for c; a full queue drops the client.
@@ -342,7 +408,7 @@ func (r *room) send(c *Client, env Envelope) {
 		r.node.log.Error("room: encode", "room", r.id, "err", err)
 		return
 	}
-	if !c.enqueue(b) {
+	if !c.enqueue(outMsg{data: b}) {
 		r.drop(c, CloseSlowConsumer, "too slow: reconnect with since")
 	}
 }
@@ -357,6 +423,7 @@ func (r *room) drop(c *Client, code int, text string) {
 		return
 	}
 	delete(r.clients, c.member.ID)
+	r.hearing = nil
 	c.closeSend(code, text)
 	reason := map[int]string{CloseSlowConsumer: "slow", CloseRemoved: "removed", 1001: "shutdown"}[code]
 	if reason == "" {
@@ -370,6 +437,14 @@ func (r *room) drop(c *Client, code int, text string) {
 	}, &Change{Leave: m.ID})
 	if err != nil {
 		r.node.log.Warn("room: publish leave", "room", r.id, "member", m.ID, "err", err)
+	}
+	if b, ok := r.state.Interp.Booths[m.Booth]; ok && b.Has(m.ID) {
+		if e := r.publishInterp(m.ID, func(st *State) error {
+			st.Interp.Booths[m.Booth].Leave(m.ID)
+			return nil
+		}); e != nil {
+			r.node.log.Warn("room: publish booth leave", "room", r.id, "member", m.ID, "err", e)
+		}
 	}
 }
 
@@ -434,7 +509,7 @@ func (r *room) fanout(env Envelope) {
 	}
 	var slow []*Client
 	for _, c := range r.clients {
-		if r.visible(c, env) && !c.enqueue(b) {
+		if r.visible(c, env) && !c.enqueue(outMsg{data: b}) {
 			slow = append(slow, c)
 		}
 	}
@@ -520,7 +595,19 @@ func (r *room) catchUp() {
 // apply changes the room's state for one message, the same way on every
 // instance.
 func (r *room) apply(env Envelope) {
+	r.hearing = nil
 	switch env.Type {
+	case MsgInterp:
+		var v interpView
+		if json.Unmarshal(env.Data, &v) != nil {
+			return
+		}
+		r.state.Interp.FloorLanguage = v.FloorLanguage
+		r.ensureBooths(&r.state)
+		for _, b := range v.Booths {
+			b := b.Clone()
+			r.state.Interp.Booths[b.Language] = &b
+		}
 	case MsgJoin, MsgMember:
 		var m Member
 		if json.Unmarshal(env.Data, &m) != nil {
@@ -535,7 +622,7 @@ func (r *room) apply(env Envelope) {
 		}
 		if c, ok := r.clients[m.ID]; ok {
 			m.Subject, m.Instance = c.member.Subject, c.member.Instance
-			c.member.Muted = m.Muted
+			c.member.Muted, c.member.Channel = m.Muted, m.Channel
 		}
 		r.members[m.ID] = m
 	case MsgLeave:

@@ -129,7 +129,8 @@ func buildOpenAPI() obj {
 						"role":        obj{"type": "string", "enum": []any{"host", "speaker", "interpreter", "participant", "observer"}},
 						"name":        obj{"type": "string", "maxLength": 80},
 						"institution": obj{"type": "string", "maxLength": 80},
-						"languages":   obj{"type": "array", "items": obj{"type": "string"}},
+						"languages":   obj{"type": "array", "items": obj{"type": "string"}, "description": "preferred first; an interpreter's input languages"},
+						"booth":       obj{"type": "string", "description": "an interpreter's target language, one of the event's"},
 						"expires_in":  obj{"type": "integer", "minimum": 60, "maximum": 2592000, "description": "seconds; default until a day after the event"},
 					}}),
 					"responses": std(obj{"201": jsonResp("the token and the room URL", obj{"type": "object", "properties": obj{

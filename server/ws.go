@@ -128,7 +128,7 @@ func (s *Server) roomMember(c echo.Context, e agenda.Event) (realtime.Member, er
 			return realtime.Member{}, &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "the join token is invalid, expired or for another event"}
 		}
 		return realtime.Member{Name: inv.Name, Role: realtime.Role(inv.Role), Institution: inv.Institution,
-			Languages: inv.Languages, Subject: "invite:" + inv.ID}, nil
+			Languages: inv.Languages, Booth: inv.Booth, Subject: "invite:" + inv.ID}, nil
 	case token != "":
 		if len(token) > 256 {
 			return realtime.Member{}, access.ErrUnauthorized
@@ -163,10 +163,14 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 
 // inviteInput is the body of POST /api/v1/events/{id}/invites.
 type inviteInput struct {
-	Role        string   `json:"role"`
-	Name        string   `json:"name"`
-	Institution string   `json:"institution"`
-	Languages   []string `json:"languages"`
+	Role        string `json:"role"`
+	Name        string `json:"name"`
+	Institution string `json:"institution"`
+	// Languages are the invitee's languages, preferred first; for an
+	// interpreter, those they can take as input.
+	Languages []string `json:"languages"`
+	// Booth is an interpreter's target language: one the event offers.
+	Booth string `json:"booth"`
 	// ExpiresIn is the token's lifetime in seconds. Default: until a day
 	// after the event ends, at least an hour, at most 30 days.
 	ExpiresIn *int64 `json:"expires_in"`
@@ -205,6 +209,9 @@ func (s *Server) createInvite(c echo.Context) error {
 			fields[fmt.Sprintf("languages[%d]", i)] = "must be one of " + strings.Join(s.agenda.Languages(), ", ")
 		}
 	}
+	if in.Booth != "" && (in.Role != string(realtime.RoleInterpreter) || !slices.Contains(e.Languages, in.Booth)) {
+		fields["booth"] = "only for interpreters, and one of the event's languages: " + strings.Join(e.Languages, ", ")
+	}
 	now := s.cfg.Now().UTC().Truncate(time.Second)
 	life := e.End.Add(24 * time.Hour).Sub(now)
 	if in.ExpiresIn != nil {
@@ -218,7 +225,7 @@ func (s *Server) createInvite(c echo.Context) error {
 	}
 	life = min(max(life, time.Hour), maxInviteLife)
 	inv := access.Invite{ID: agenda.NewID("inv"), Event: e.ID, Role: in.Role, Name: in.Name,
-		Institution: in.Institution, Languages: in.Languages, Expires: now.Add(life), By: o.ID}
+		Institution: in.Institution, Languages: in.Languages, Booth: in.Booth, Expires: now.Add(life), By: o.ID}
 	token := access.SignInvite(s.cfg.Secret, inv)
 	ws := strings.Replace(strings.Replace(s.cfg.BaseURL, "https://", "wss://", 1), "http://", "ws://", 1)
 	return c.JSON(http.StatusCreated, map[string]any{

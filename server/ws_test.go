@@ -146,8 +146,16 @@ func (f *roomFixture) anon(name string) *member {
 
 func (f *roomFixture) invite(role, name string) string {
 	f.t.Helper()
-	r := f.do(req{method: "POST", path: "/api/v1/events/" + roomEvent + "/invites", token: f.alice,
-		body: fmt.Sprintf(`{"role":%q,"name":%q,"institution":"Commission nationale","languages":["fr"]}`, role, name)})
+	body := fmt.Sprintf(`{"role":%q,"name":%q,"institution":"Commission nationale","languages":["fr"]}`, role, name)
+	if role == string(realtime.RoleInterpreter) {
+		body = fmt.Sprintf(`{"role":"interpreter","name":%q,"languages":["en","es"],"booth":"fr"}`, name)
+	}
+	return f.inviteWith(body)
+}
+
+func (f *roomFixture) inviteWith(body string) string {
+	f.t.Helper()
+	r := f.do(req{method: "POST", path: "/api/v1/events/" + roomEvent + "/invites", token: f.alice, body: body})
 	if r.status != http.StatusCreated {
 		f.t.Fatalf("invite: %d %s", r.status, r.body)
 	}
@@ -171,10 +179,17 @@ func mustUnmarshal(t *testing.T, b []byte, v any) {
 // next reads one message, failing after a few seconds.
 func (m *member) next() realtime.Envelope {
 	m.t.Helper()
-	_ = m.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, b, err := m.conn.ReadMessage()
-	if err != nil {
-		m.t.Fatalf("%s: read: %v", m.name, err)
+	var b []byte
+	for { // text messages only: audio frames are read by nextFrame
+		_ = m.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		typ, data, err := m.conn.ReadMessage()
+		if err != nil {
+			m.t.Fatalf("%s: read: %v", m.name, err)
+		}
+		if typ == websocket.TextMessage {
+			b = data
+			break
+		}
 	}
 	var env realtime.Envelope
 	mustUnmarshal(m.t, b, &env)
@@ -389,23 +404,32 @@ func TestRoomFloorAndLiveAgenda(t *testing.T) {
 // TestRoomAuthorization checks every role against every command: allowed
 // commands must not be refused as forbidden, the others must be.
 func TestRoomAuthorization(t *testing.T) {
-	f := newRoomFixture(t, nil)
+	f := newRoomFixture(t, func(st *store.Bolt) *realtime.Node {
+		return realtime.New(realtime.Config{CommandRate: 1000, CommandBurst: 1000}, broker.NewMemory(broker.MemoryConfig{}), st)
+	})
 	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
 	target := f.anon("Target")
 	host.expect(realtime.MsgJoin)
 	allowed := map[realtime.Role][]realtime.MsgType{
 		realtime.RoleHost: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandLower, realtime.CmdFloorGrant, realtime.CmdFloorRelease,
-			realtime.CmdFloorReorder, realtime.CmdFloorClear, realtime.CmdAgendaStart, realtime.CmdAgendaEnd, realtime.CmdMute, realtime.CmdRemove},
-		realtime.RoleSpeaker:     {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandRaise, realtime.CmdHandLower, realtime.CmdFloorRelease},
-		realtime.RoleInterpreter: {realtime.CmdChat, realtime.CmdReaction},
-		realtime.RoleParticipant: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandRaise, realtime.CmdHandLower, realtime.CmdFloorRelease},
-		realtime.RoleObserver:    {},
+			realtime.CmdFloorReorder, realtime.CmdFloorClear, realtime.CmdAgendaStart, realtime.CmdAgendaEnd, realtime.CmdMute, realtime.CmdRemove,
+			realtime.CmdChannel, realtime.CmdFloorLanguage, realtime.CmdBoothForce, realtime.CmdCaption},
+		realtime.RoleSpeaker: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandRaise, realtime.CmdHandLower, realtime.CmdFloorRelease,
+			realtime.CmdChannel, realtime.CmdCaption},
+		realtime.RoleInterpreter: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdChannel, realtime.CmdBoothTake, realtime.CmdBoothRequest,
+			realtime.CmdBoothAccept, realtime.CmdBoothDecline, realtime.CmdBoothMute, realtime.CmdCaption},
+		realtime.RoleParticipant: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandRaise, realtime.CmdHandLower, realtime.CmdFloorRelease,
+			realtime.CmdChannel, realtime.CmdCaption},
+		realtime.RoleObserver: {realtime.CmdChannel},
 	}
 	data := map[realtime.MsgType]any{
 		realtime.CmdChat: map[string]string{"text": "hello"}, realtime.CmdReaction: map[string]string{"reaction": "clap"},
 		realtime.CmdFloorGrant: map[string]string{"id": target.id}, realtime.CmdFloorReorder: map[string][]string{"queue": {}},
 		realtime.CmdAgendaStart: map[string]string{"item": "it-qa"}, realtime.CmdAgendaEnd: map[string]string{"item": "it-qa"},
 		realtime.CmdMute: map[string]any{"id": target.id, "muted": false}, realtime.CmdRemove: map[string]string{"id": "m-nobody"},
+		realtime.CmdChannel: map[string]string{"channel": "fr"}, realtime.CmdFloorLanguage: map[string]string{"language": "en"},
+		realtime.CmdBoothForce: map[string]string{"booth": "fr", "id": ""}, realtime.CmdCaption: map[string]string{"text": "hello"},
+		realtime.CmdBoothMute: map[string]bool{"muted": false},
 	}
 	for _, role := range realtime.Roles {
 		t.Run(string(role), func(t *testing.T) {
@@ -415,6 +439,7 @@ func TestRoomAuthorization(t *testing.T) {
 			} else {
 				m, _ = f.join(string(role), "token="+url.QueryEscape(f.invite(string(role), "A "+string(role))))
 			}
+			m.t = t
 			for _, cmd := range realtime.Commands {
 				id := "auth-" + string(cmd)
 				m.send(cmd, id, data[cmd])

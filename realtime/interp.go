@@ -1,0 +1,387 @@
+package realtime
+
+import (
+	"encoding/json"
+	"errors"
+	"maps"
+	"regexp"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/majlis/majlis/interpretation"
+)
+
+// Audio frames (binary websocket frames), both ways:
+//
+//	byte 0       format version, 1
+//	byte 1       n, the length of the channel tag (1 to 16)
+//	bytes 2…2+n  the channel: "floor" or a language code
+//	the rest     one opaque codec frame (Opus from WebCodecs), 1 to MaxAudio bytes
+//
+// The server forwards frames unchanged, without decoding them.
+const (
+	AudioVersion = 1
+	// MaxAudio is the largest codec frame accepted.
+	MaxAudio = 4000
+	// audioRate and audioBurst limit each connection's frames per second
+	// (Opus at 20 ms is 50 per second).
+	audioRate  = 120
+	audioBurst = 240
+)
+
+// MaxCaption is the longest caption, in characters.
+const MaxCaption = 500
+
+// ParseFrame reads an audio frame's channel and payload.
+func ParseFrame(frame []byte) (channel string, payload []byte, ok bool) {
+	if len(frame) < 3 || frame[0] != AudioVersion {
+		return "", nil, false
+	}
+	n := int(frame[1])
+	if n < 1 || n > 16 || len(frame) < 2+n+1 || len(frame)-2-n > MaxAudio {
+		return "", nil, false
+	}
+	return string(frame[2 : 2+n]), frame[2+n:], true
+}
+
+// AudioFrame builds an audio frame for channel.
+func AudioFrame(channel string, payload []byte) []byte {
+	out := make([]byte, 0, 2+len(channel)+len(payload))
+	out = append(out, AudioVersion, byte(len(channel)))
+	out = append(out, channel...)
+	return append(out, payload...)
+}
+
+var langCode = regexp.MustCompile(`^[a-z]{2,3}$`)
+
+// interpView is the data of an interpretation message and the welcome's
+// interpretation part: the floor language, the booths in the event's
+// language order, and the routing table.
+type interpView struct {
+	FloorLanguage string                 `json:"floor_language"`
+	Channels      []string               `json:"channels"`
+	Booths        []interpretation.Booth `json:"booths"`
+	Routes        []interpretation.Route `json:"routes"`
+	// Warnings lists the channels without interpretation, for hosts.
+	Warnings []interpretation.Route `json:"warnings"`
+}
+
+// languages are the room's target languages, in the event's order.
+func (r *room) languages() []string { return r.event.Languages }
+
+func (r *room) routes(st State) interpretation.Table {
+	return interpretation.Routes(st.Interp.FloorLanguage, r.languages(), st.Interp.Booths)
+}
+
+func (r *room) interpView(st State) interpView {
+	t := r.routes(st)
+	v := interpView{FloorLanguage: st.Interp.FloorLanguage, Channels: append([]string{interpretation.Floor}, r.languages()...),
+		Routes: t.Routes, Warnings: t.Warnings(), Booths: []interpretation.Booth{}}
+	if v.Warnings == nil {
+		v.Warnings = []interpretation.Route{}
+	}
+	for _, l := range r.languages() {
+		if b, ok := st.Interp.Booths[l]; ok {
+			v.Booths = append(v.Booths, b.Clone())
+		}
+	}
+	return v
+}
+
+// ensureBooths gives every target language a booth.
+func (r *room) ensureBooths(st *State) {
+	if st.Interp.Booths == nil {
+		st.Interp.Booths = map[string]*interpretation.Booth{}
+	}
+	for _, l := range r.languages() {
+		if _, ok := st.Interp.Booths[l]; !ok {
+			st.Interp.Booths[l] = &interpretation.Booth{Language: l, Interpreters: []interpretation.Interpreter{}}
+		}
+	}
+}
+
+// publishInterp publishes a change of the interpretation state.
+func (r *room) publishInterp(from string, change func(st *State) error) *Error {
+	return r.publishState(func(st *State) (Envelope, *Error) {
+		r.ensureBooths(st)
+		if err := change(st); err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				return Envelope{}, e
+			}
+			if errors.Is(err, interpretation.ErrRefused) {
+				return Envelope{}, errorf(ErrInvalidState, "%s", err.Error())
+			}
+			return Envelope{}, errorf(ErrBadMessage, "%s", err.Error())
+		}
+		return Envelope{Type: MsgInterp, From: from, Data: mustJSON(r.interpView(*st))}, nil
+	}, nil)
+}
+
+// defaultChannel is what a member listens to on arrival: their first
+// language that the session is interpreted into, or the floor.
+func (r *room) defaultChannel(m Member) string {
+	for _, l := range m.Languages {
+		if slices.Contains(r.languages(), l) {
+			return l
+		}
+	}
+	return interpretation.Floor
+}
+
+// interpCommand runs the interpretation commands.
+func (r *room) interpCommand(c *Client, env Envelope) *Error {
+	me := c.member
+	booth := func(st *State) (*interpretation.Booth, error) {
+		b, ok := st.Interp.Booths[me.Booth]
+		if me.Booth == "" || !ok || !b.Has(me.ID) {
+			return nil, errorf(ErrForbidden, "you are not in a booth")
+		}
+		return b, nil
+	}
+	switch env.Type {
+	case CmdChannel:
+		var d struct {
+			Channel string `json:"channel"`
+		}
+		if e := decodeData(env.Data, &d); e != nil {
+			return e
+		}
+		if d.Channel != interpretation.Floor && !slices.Contains(r.languages(), d.Channel) {
+			return errorf(ErrUnknown, "data.channel must be floor or one of %v", r.languages())
+		}
+		if d.Channel == me.Channel {
+			return nil
+		}
+		m := r.members[me.ID]
+		m.Channel = d.Channel
+		return r.publishState(func(*State) (Envelope, *Error) {
+			return Envelope{Type: MsgMember, From: me.ID, To: ToStaff, Data: mustJSON(m)}, nil
+		}, &Change{Update: &m})
+
+	case CmdFloorLanguage:
+		var d struct {
+			Language string `json:"language"`
+		}
+		if e := decodeData(env.Data, &d); e != nil {
+			return e
+		}
+		if d.Language != "" && !langCode.MatchString(d.Language) {
+			return errorf(ErrBadMessage, "data.language must be an ISO 639-1 code, or empty when unknown")
+		}
+		return r.publishInterp(me.ID, func(st *State) error {
+			st.Interp.FloorLanguage = d.Language
+			return nil
+		})
+
+	case CmdBoothTake, CmdBoothAccept, CmdBoothDecline:
+		if e := decodeData(env.Data, &struct{}{}); e != nil {
+			return e
+		}
+		return r.publishInterp(me.ID, func(st *State) error {
+			b, err := booth(st)
+			if err != nil {
+				return err
+			}
+			switch env.Type {
+			case CmdBoothTake:
+				return b.Take(me.ID)
+			case CmdBoothAccept:
+				return b.Accept(me.ID)
+			default:
+				return b.Decline(me.ID)
+			}
+		})
+
+	case CmdBoothRequest:
+		var d struct {
+			To string `json:"to"`
+		}
+		if e := decodeData(env.Data, &d); e != nil {
+			return e
+		}
+		return r.publishInterp(me.ID, func(st *State) error {
+			b, err := booth(st)
+			if err != nil {
+				return err
+			}
+			return b.Request(me.ID, d.To)
+		})
+
+	case CmdBoothMute:
+		var d struct {
+			Muted bool `json:"muted"`
+		}
+		if e := decodeData(env.Data, &d); e != nil {
+			return e
+		}
+		return r.publishInterp(me.ID, func(st *State) error {
+			b, err := booth(st)
+			if err != nil {
+				return err
+			}
+			return b.Mute(me.ID, d.Muted)
+		})
+
+	case CmdBoothForce:
+		var d struct {
+			Booth string `json:"booth"`
+			ID    string `json:"id"`
+		}
+		if e := decodeData(env.Data, &d); e != nil {
+			return e
+		}
+		return r.publishInterp(me.ID, func(st *State) error {
+			b, ok := st.Interp.Booths[d.Booth]
+			if !ok {
+				return errorf(ErrUnknown, "data.booth: no %q booth", clip(d.Booth, 16))
+			}
+			return b.Force(d.ID)
+		})
+
+	case CmdCaption:
+		var d struct {
+			Text string `json:"text"`
+		}
+		if e := decodeData(env.Data, &d); e != nil {
+			return e
+		}
+		text := cleanText(d.Text)
+		if text == "" || utf8.RuneCountInString(text) > MaxCaption {
+			return errorf(ErrTooLong, "data.text must have 1 to %d characters", MaxCaption)
+		}
+		channel, ok := r.publishesOn(me)
+		if !ok {
+			return errorf(ErrInvalidState, "you are not on air: captions come from the live interpreter of a booth, or whoever has the floor")
+		}
+		return r.publish(Envelope{Type: MsgCaption, From: me.ID,
+			Data: mustJSON(captionData{Channel: channel, Text: text})})
+	}
+	return errorf(ErrBadMessage, "unknown message type %q", env.Type)
+}
+
+type captionData struct {
+	Channel string `json:"channel"`
+	Text    string `json:"text"`
+}
+
+// publishesOn is the channel m may publish audio and captions on: the
+// booth they are live in, or the floor when they have it (or host).
+func (r *room) publishesOn(m Member) (string, bool) {
+	if m.Booth != "" {
+		if b, ok := r.state.Interp.Booths[m.Booth]; ok && b.Live == m.ID && !b.Muted {
+			return m.Booth, true
+		}
+	}
+	if !m.Muted && (r.state.Floor.Speaker == m.ID || m.Role == RoleHost) {
+		return interpretation.Floor, true
+	}
+	return "", false
+}
+
+// audio checks and forwards one frame from a client.
+func (r *room) audio(c *Client, frame []byte) {
+	channel, _, ok := ParseFrame(frame)
+	allowed := false
+	if ok {
+		if channel == interpretation.Floor {
+			allowed = !c.member.Muted && (r.state.Floor.Speaker == c.member.ID || c.member.Role == RoleHost)
+		} else if b, found := r.state.Interp.Booths[channel]; found {
+			allowed = b.Live == c.member.ID && !b.Muted
+		}
+	}
+	if !allowed {
+		// One error a second at most: a client streaming 50 frames a
+		// second must not fill its own queue with refusals.
+		if now := r.node.cfg.Now(); now.Sub(c.audioRefused) >= time.Second {
+			c.audioRefused = now
+			msg := "you may not publish on that channel"
+			if !ok {
+				msg = "malformed audio frame"
+			}
+			r.reply(c, &Error{Code: ErrForbidden, Message: msg}, "")
+		}
+		return
+	}
+	ctx, cancel := r.ctx()
+	defer cancel()
+	if err := r.node.backend.Frame(ctx, r.id, frame); err != nil {
+		r.node.log.Warn("room: frame", "room", r.id, "err", err)
+	}
+}
+
+// hears is the channel whose audio c receives: an interpreter hears their
+// booth's input (the floor, or the pivot booth), everyone else the source
+// of the channel they picked.
+func hears(c *Client, t interpretation.Table) string {
+	if c.member.Role == RoleInterpreter && c.member.Booth != "" {
+		if rt, ok := t.Route(c.member.Booth); ok && rt.Input != "" {
+			return rt.Input
+		}
+		return interpretation.Floor
+	}
+	if rt, ok := t.Route(c.member.Channel); ok {
+		return rt.Source
+	}
+	return interpretation.Floor
+}
+
+// forward sends a frame to the local clients who hear its channel.
+func (r *room) forward(frame []byte) {
+	channel, _, ok := ParseFrame(frame)
+	if !ok {
+		return
+	}
+	if r.hearing == nil {
+		t := r.routes(r.state)
+		r.hearing = map[string][]*Client{}
+		for _, c := range r.clients {
+			h := hears(c, t)
+			r.hearing[h] = append(r.hearing[h], c)
+		}
+	}
+	var slow []*Client
+	for _, c := range r.hearing[channel] {
+		if !c.enqueue(outMsg{data: frame, binary: true}) {
+			slow = append(slow, c)
+		}
+	}
+	for _, c := range slow {
+		r.drop(c, CloseSlowConsumer, "too slow: reconnect with since")
+	}
+}
+
+// listenerCounts counts the members on each channel (interpreters aside).
+func (r *room) listenerCounts() map[string]int {
+	counts := map[string]int{interpretation.Floor: 0}
+	for _, l := range r.languages() {
+		counts[l] = 0
+	}
+	for _, m := range r.members {
+		if m.Role != RoleInterpreter {
+			counts[m.Channel]++
+		}
+	}
+	return counts
+}
+
+// announceListeners tells local hosts and interpreters the listener counts
+// when they changed. It is local and ephemeral: every instance computes
+// the same counts from the same roster.
+func (r *room) announceListeners() {
+	counts := r.listenerCounts()
+	if maps.Equal(counts, r.lastCounts) {
+		return
+	}
+	r.lastCounts = counts
+	b, err := json.Marshal(Envelope{Type: MsgListeners, Room: r.id, TS: r.node.cfg.Now().UnixMilli(), Data: mustJSON(counts)})
+	if err != nil {
+		return
+	}
+	for _, c := range r.clients {
+		if c.member.Role == RoleHost || c.member.Role == RoleInterpreter {
+			c.enqueue(outMsg{data: b})
+		}
+	}
+}
