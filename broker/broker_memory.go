@@ -48,7 +48,7 @@ type memRoom struct {
 	state  realtime.State
 	roster map[string]realtime.Member
 	order  []string // roster IDs in join order
-	subs   map[int]func(realtime.Envelope)
+	subs   map[int]realtime.Subscriber
 	nextID int
 }
 
@@ -121,7 +121,7 @@ func (b *Memory) Close() error {
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
 
 func loadRoom(bk *bolt.Bucket) (*memRoom, error) {
-	r := &memRoom{roster: map[string]realtime.Member{}, subs: map[int]func(realtime.Envelope){}}
+	r := &memRoom{roster: map[string]realtime.Member{}, subs: map[int]realtime.Subscriber{}}
 	if v := bk.Get([]byte("seq")); len(v) == 8 {
 		r.seq = binary.BigEndian.Uint64(v)
 	}
@@ -241,7 +241,7 @@ func (b *Memory) persist(room string, env realtime.Envelope, ch *realtime.Change
 func (b *Memory) room(id string) *memRoom {
 	r, ok := b.rooms[id]
 	if !ok {
-		r = &memRoom{roster: map[string]realtime.Member{}, subs: map[int]func(realtime.Envelope){}}
+		r = &memRoom{roster: map[string]realtime.Member{}, subs: map[int]realtime.Subscriber{}}
 		b.rooms[id] = r
 	}
 	return r
@@ -290,8 +290,8 @@ func (b *Memory) Publish(ctx context.Context, room string, env *realtime.Envelop
 			}
 		}
 	}
-	for _, fn := range r.subs {
-		fn(*env)
+	for _, sub := range r.subs {
+		sub.Deliver(*env)
 	}
 	return nil
 }
@@ -304,8 +304,8 @@ func (b *Memory) Announce(ctx context.Context, room string, env *realtime.Envelo
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	env.Seq, env.TS, env.Room = 0, b.cfg.Now().UnixMilli(), room
-	for _, fn := range b.room(room).subs {
-		fn(*env)
+	for _, sub := range b.room(room).subs {
+		sub.Deliver(*env)
 	}
 	return nil
 }
@@ -344,8 +344,8 @@ func (b *Memory) History(ctx context.Context, room string, since uint64) ([]real
 }
 
 // Subscribe implements realtime.Backend. An in-process backend never misses
-// a delivery, so resync is never called.
-func (b *Memory) Subscribe(ctx context.Context, room string, fn func(realtime.Envelope), resync func()) (func(), error) {
+// a delivery, so Resync is never called.
+func (b *Memory) Subscribe(ctx context.Context, room string, fn realtime.Subscriber) (func(), error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("broker: subscribe: %w", err)
 	}
@@ -360,6 +360,21 @@ func (b *Memory) Subscribe(ctx context.Context, room string, fn func(realtime.En
 		defer b.mu.Unlock()
 		delete(r.subs, id)
 	}, nil
+}
+
+// Frame implements realtime.Backend.
+func (b *Memory) Frame(ctx context.Context, room string, frame []byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("broker: frame: %w", err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, sub := range b.room(room).subs {
+		if sub.Frame != nil {
+			sub.Frame(frame)
+		}
+	}
+	return nil
 }
 
 // Heartbeat implements realtime.Backend.

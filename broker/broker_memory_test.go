@@ -15,7 +15,7 @@ func TestMemoryLog(t *testing.T) {
 	ctx := context.Background()
 	b := NewMemory(MemoryConfig{LogSize: 3})
 	var got []uint64
-	cancel, err := b.Subscribe(ctx, "r", func(e realtime.Envelope) { got = append(got, e.Seq) }, nil)
+	cancel, err := b.Subscribe(ctx, "r", realtime.Subscriber{Deliver: func(e realtime.Envelope) { got = append(got, e.Seq) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,10 +66,7 @@ type Redis struct {
 	once sync.Once
 }
 
-type subscriber struct {
-	deliver func(realtime.Envelope)
-	resync  func()
-}
+type subscriber = realtime.Subscriber
 
 var _ realtime.Backend = (*Redis)(nil)
 
@@ -117,6 +114,7 @@ func (b *Redis) Close() error {
 
 func (b *Redis) key(room, part string) string { return b.cfg.Prefix + "room:{" + room + "}:" + part }
 func (b *Redis) channel(room string) string   { return b.cfg.Prefix + "room:{" + room + "}" }
+func (b *Redis) audio(room string) string     { return b.cfg.Prefix + "room:{" + room + "}:audio" }
 
 func (b *Redis) keys(room string) []string {
 	return []string{b.key(room, "seq"), b.key(room, "log"), b.key(room, "state"), b.key(room, "roster")}
@@ -288,10 +286,10 @@ func (b *Redis) History(ctx context.Context, room string, since uint64) ([]realt
 }
 
 // Subscribe implements realtime.Backend. The first subscriber of a room
-// subscribes this process to its channel; the last one's cancel
-// unsubscribes. Each confirmation of the subscription (the first, and
-// every one after a reconnection) calls resync.
-func (b *Redis) Subscribe(ctx context.Context, room string, deliver func(realtime.Envelope), resync func()) (func(), error) {
+// subscribes this process to its channels (messages and audio); the last
+// one's cancel unsubscribes. Each confirmation of the subscription (the
+// first, and every one after a reconnection) calls Resync.
+func (b *Redis) Subscribe(ctx context.Context, room string, s realtime.Subscriber) (func(), error) {
 	ch := b.channel(room)
 	b.mu.Lock()
 	first := len(b.subs[ch]) == 0
@@ -300,18 +298,19 @@ func (b *Redis) Subscribe(ctx context.Context, room string, deliver func(realtim
 	}
 	id := b.nextID
 	b.nextID++
-	b.subs[ch][id] = &subscriber{deliver: deliver, resync: resync}
+	b.subs[ch][id] = &s
 	b.mu.Unlock()
 	if first {
-		if err := b.ps.Subscribe(ctx, ch); err != nil {
-			b.unsubscribe(ch, id)
+		if err := b.ps.Subscribe(ctx, ch, b.audio(room)); err != nil {
+			b.unsubscribe(room, id)
 			return nil, fmt.Errorf("broker: redis subscribe: %w", err)
 		}
 	}
-	return func() { b.unsubscribe(ch, id) }, nil
+	return func() { b.unsubscribe(room, id) }, nil
 }
 
-func (b *Redis) unsubscribe(ch string, id int) {
+func (b *Redis) unsubscribe(room string, id int) {
+	ch := b.channel(room)
 	b.mu.Lock()
 	delete(b.subs[ch], id)
 	last := len(b.subs[ch]) == 0
@@ -322,8 +321,17 @@ func (b *Redis) unsubscribe(ch string, id int) {
 	if last {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		_ = b.ps.Unsubscribe(ctx, ch)
+		_ = b.ps.Unsubscribe(ctx, ch, b.audio(room))
 	}
+}
+
+// Frame implements realtime.Backend: audio goes over its own pub/sub
+// channel, never into the log.
+func (b *Redis) Frame(ctx context.Context, room string, frame []byte) error {
+	if err := b.client.Publish(ctx, b.audio(room), frame).Err(); err != nil {
+		return fmt.Errorf("broker: redis frame: %w", err)
+	}
+	return nil
 }
 
 // receive is the process's one pub/sub reader. It hands each message to
@@ -355,18 +363,27 @@ func (b *Redis) receive() {
 		case *redis.Subscription:
 			if m.Kind == "subscribe" {
 				b.each(m.Channel, func(s *subscriber) {
-					if s.resync != nil {
-						s.resync()
+					if s.Resync != nil {
+						s.Resync()
 					}
 				})
 			}
 		case *redis.Message:
+			if room, ok := strings.CutSuffix(m.Channel, "}:audio"); ok {
+				frame := []byte(m.Payload)
+				b.each(room+"}", func(s *subscriber) {
+					if s.Frame != nil {
+						s.Frame(frame)
+					}
+				})
+				continue
+			}
 			env, ok := decodeAnnouncement(m.Payload)
 			if !ok {
 				b.log.Warn("broker: redis: unreadable announcement", "channel", m.Channel)
 				continue
 			}
-			b.each(m.Channel, func(s *subscriber) { s.deliver(env) })
+			b.each(m.Channel, func(s *subscriber) { s.Deliver(env) })
 		}
 	}
 }

@@ -82,6 +82,7 @@ func newRedis(t *testing.T, s *redisServer, prefix string) *Redis {
 type collector struct {
 	mu      sync.Mutex
 	got     []realtime.Envelope
+	frames  []string
 	resyncs int
 }
 
@@ -91,6 +92,12 @@ func (c *collector) deliver(e realtime.Envelope) {
 	c.mu.Unlock()
 }
 func (c *collector) resync() { c.mu.Lock(); c.resyncs++; c.mu.Unlock() }
+
+func (c *collector) frame(f []byte) {
+	c.mu.Lock()
+	c.frames = append(c.frames, string(f))
+	c.mu.Unlock()
+}
 
 func (c *collector) wait(t *testing.T, n int) []realtime.Envelope {
 	t.Helper()
@@ -116,12 +123,12 @@ func TestRedisTwoInstances(t *testing.T) {
 	a, b := newRedis(t, srv, "t1:"), newRedis(t, srv, "t1:")
 	ctx := context.Background()
 	var ca, cb collector
-	cancelA, err := a.Subscribe(ctx, "r", ca.deliver, ca.resync)
+	cancelA, err := a.Subscribe(ctx, "r", realtime.Subscriber{Deliver: ca.deliver, Resync: ca.resync, Frame: ca.frame})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cancelA()
-	if _, err := b.Subscribe(ctx, "r", cb.deliver, cb.resync); err != nil {
+	if _, err := b.Subscribe(ctx, "r", realtime.Subscriber{Deliver: cb.deliver, Resync: cb.resync, Frame: cb.frame}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond) // let both subscriptions be confirmed
@@ -190,6 +197,30 @@ func TestRedisTwoInstances(t *testing.T) {
 		t.Fatalf("after leave: %+v", snap)
 	}
 
+	// Audio frames reach the other instance, bytes intact, in order.
+	for i := range 3 {
+		if err := a.Frame(ctx, "r", []byte{1, 2, 'f', 'r', byte(i), 0xff}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; ; i++ {
+		cb.mu.Lock()
+		n := len(cb.frames)
+		cb.mu.Unlock()
+		if n == 3 {
+			break
+		}
+		if i > 200 {
+			t.Fatalf("%d frames arrived", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for i, f := range cb.frames {
+		if f != string([]byte{1, 2, 'f', 'r', byte(i), 0xff}) {
+			t.Fatalf("frame %d: %q", i, f)
+		}
+	}
+
 	// Heartbeats.
 	if err := a.Heartbeat(ctx, "i-a", time.Minute); err != nil {
 		t.Fatal(err)
@@ -211,7 +242,7 @@ func TestRedisOutage(t *testing.T) {
 	b := newRedis(t, srv, "t2:")
 	ctx := context.Background()
 	var c collector
-	if _, err := b.Subscribe(ctx, "r", c.deliver, c.resync); err != nil {
+	if _, err := b.Subscribe(ctx, "r", realtime.Subscriber{Deliver: c.deliver, Resync: c.resync}); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgChat}, nil); err != nil {
