@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -190,8 +191,10 @@ func standingItems(e Event, items []Item, ser Series) []Item {
 		}
 	}
 	out := make([]Item, 0, len(ser.StandingItems))
-	for _, st := range ser.StandingItems {
-		out = append(out, Item{Title: st.Title.Clone(), Start: at, Minutes: st.Minutes, Kind: ItemStanding, Speakers: []string{}})
+	for i, st := range ser.StandingItems {
+		// A stable ID: calendars key agenda items by it (UIDs).
+		out = append(out, Item{ID: "standing-" + strconv.Itoa(i+1), Title: st.Title.Clone(), Start: at, Minutes: st.Minutes,
+			Kind: ItemStanding, Speakers: []string{}})
 		at = at.Add(time.Duration(st.Minutes) * time.Minute)
 	}
 	return out

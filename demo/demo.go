@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/majlis/majlis/agenda"
@@ -31,7 +32,9 @@ func at(zone string, y int, m time.Month, d, hh, mm int) time.Time {
 	return time.Date(y, m, d, hh, mm, 0, 0, loc).UTC()
 }
 
-func tx(en, fr, es, ar string) agenda.Text { return agenda.Text{"en": en, "fr": fr, "es": es, "ar": ar} }
+func tx(en, fr, es, ar string) agenda.Text {
+	return agenda.Text{"en": en, "fr": fr, "es": es, "ar": ar}
+}
 
 // Load stores the demo data unless it is already there. It reports
 // whether anything was loaded.
@@ -144,6 +147,9 @@ func Load(ctx context.Context, svc *agenda.Service) (bool, error) {
 				"Seminario web: informes de las INDH sobre el Estado de derecho", "ندوة عبر الإنترنت: تقارير المؤسسات الوطنية لحقوق الإنسان بشأن سيادة القانون")),
 	)
 	for _, x := range events {
+		for i := range x.items { // stable IDs: every demo install has the same feed UIDs
+			x.items[i].ID = "item-" + strconv.Itoa(i+1)
+		}
 		if _, _, err := svc.CreateEvent(ctx, x.e, x.items); err != nil {
 			return false, fmt.Errorf("demo: event %s: %w", x.e.ID, err)
 		}

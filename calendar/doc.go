@@ -1,0 +1,87 @@
+// Package calendar owns majlis's iCalendar feeds: it turns agenda events
+// into RFC 5545 calendars with the RFC 7986 extensions (NAME,
+// REFRESH-INTERVAL), generates the VTIMEZONE components they refer to, and
+// writes content lines folded and escaped so that Google Calendar, Outlook,
+// Apple Calendar and Thunderbird accept them.
+//
+// The data structures are github.com/emersion/go-ical's (so the same
+// *ical.Calendar can later be pushed to a CalDAV collection); the bytes
+// are written by this package's Encoder, because go-ical's encoder neither
+// folds lines nor orders properties, and we want exact control of both.
+//
+// # What a feed contains
+//
+// Feed.Encode emits one VCALENDAR (RFC 5545 §3.4, §3.6) with VERSION,
+// PRODID, CALSCALE:GREGORIAN, METHOD:PUBLISH (RFC 5546 §3.2.1), NAME
+// (RFC 7986 §5.1) and its de-facto twin X-WR-CALNAME in the feed language,
+// REFRESH-INTERVAL (RFC 7986 §5.7) and X-PUBLISHED-TTL (what Outlook reads).
+// Each published or cancelled event is a VEVENT (RFC 5545 §3.6.1) with a
+// stable UID "<event-id>@<host>" (§3.8.4.7), DTSTAMP = LAST-MODIFIED =
+// the event's Updated time (§3.8.7.2, §3.8.7.3) — never the clock, so equal
+// input gives byte-identical output and HTTP validators stay stable —,
+// SEQUENCE (§3.8.7.4), STATUS (§3.8.1.11), CLASS (§3.8.1.3), CATEGORIES
+// (§3.8.1.2), URL (§3.8.4.6), LOCATION (§3.8.1.7) and RELATED-TO;RELTYPE=
+// PARENT (§3.8.4.5) from a side event to its meeting. Drafts are never
+// emitted, and neither is any event more restricted than Feed.Audience, so
+// a feed built with defaults cannot leak a members-only or confidential
+// event. Speakers are left out of descriptions: feeds are copied into
+// third-party calendars beyond our control, and some speakers are human
+// rights defenders at risk.
+//
+// # Time zones
+//
+// Decision: an event with a zone is written as local time with a TZID
+// (RFC 5545 §3.3.5 form #3) naming its IANA zone, and the feed carries a
+// VTIMEZONE (§3.6.5) for every TZID it uses, generated from Go's zoneinfo
+// (time.LoadLocation) for the span from a year before the zone's earliest
+// event to a year after its latest. Events in UTC (or with no or an unknown
+// zone) use the UTC "Z" form and need no VTIMEZONE.
+//
+// Why, client by client:
+//   - Google Calendar, Apple Calendar and Thunderbird recognise IANA TZIDs
+//     and use their own time-zone database for them, falling back to the
+//     VTIMEZONE only for names they do not know. A TZID keeps the event's
+//     home zone visible ("16:30 Central European Summer Time") instead of
+//     degrading it to a bare UTC instant.
+//   - Outlook (desktop and Exchange) maps every VTIMEZONE onto a Windows
+//     zone with one annual DST rule, built from the STANDARD and DAYLIGHT
+//     sub-components with the latest DTSTART (MS-OXCICAL §2.1.3.1.1.19.2,
+//     MS-STANOICAL §2.2.47), and needs RRULEs of the form
+//     FREQ=YEARLY;BYMONTH=m;BYDAY=nDD to do so. A TZID with no VTIMEZONE is
+//     read as the viewer's local time, an hour or more off.
+//   - RFC 5545 §3.2.19 requires a VTIMEZONE for every TZID anyway.
+//
+// So each VTIMEZONE lists the zone's actual transitions in the span as
+// explicit observances — one STANDARD or DAYLIGHT per transition, with
+// DTSTART in the local time before it (§3.8.2.4) — which is simple and
+// always right, also for zones whose rules changed (America/Mexico_City has
+// had no DST since October 2022, so July 2021 is UTC-5 and July 2026 is
+// UTC-6). When the span's most recent transitions follow a regular annual
+// "n-th weekday of the month" rule that predicts every transition up to the
+// span's end, that tail is written instead as one STANDARD and one DAYLIGHT
+// with an RRULE: shorter, and it is exactly what Outlook's approximation
+// needs to be right for current rules. A zone with no transition in the
+// span gets a single STANDARD with its fixed offset. Outlook's single rule
+// cannot represent a zone whose rules changed inside the span; Outlook
+// users may see such events (Mexico City before 2023 next to later ones)
+// an hour off — a limitation of Outlook that no VTIMEZONE can avoid.
+//
+// # Text
+//
+// TEXT values are escaped per RFC 5545 §3.3.11 (backslash, semicolon,
+// comma, newline as \n). Before that, user text is cleaned: CR LF and lone
+// CR become newlines (as do NEL, U+2028 and U+2029), every other control
+// character except TAB is removed and invalid UTF-8 becomes U+FFFD, so user
+// text can never end a content line or inject a property. The Encoder also
+// refuses any value that still contains a control character. Lines are
+// folded (§3.1) at 75 octets with CRLF and one space, never inside a UTF-8
+// sequence; Unfold reverses it.
+//
+// # Concurrency
+//
+// Feed is a plain value; Feed.Encode and Feed.Calendar read it and do not
+// modify it, so any number of goroutines may encode the same Feed as long
+// as nobody mutates its slices and maps meanwhile. An Encoder is not
+// goroutine-safe. Nothing here blocks or does I/O other than writing to the
+// io.Writer given to NewEncoder and reading the system's zoneinfo.
+package calendar

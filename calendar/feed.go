@@ -1,0 +1,417 @@
+package calendar
+
+import (
+	"cmp"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-ical"
+
+	"github.com/majlis/majlis/agenda"
+)
+
+// ProdID is the feeds' PRODID (RFC 5545 §3.7.3).
+const ProdID = "-//majlis//majlis calendar feed//EN"
+
+// DefaultRefreshInterval is the refresh interval of a Feed that sets none.
+const DefaultRefreshInterval = time.Hour
+
+// Feed is one iCalendar feed: a selection of events written in one language.
+// The zero value of each field is usable and its default is stated.
+type Feed struct {
+	// Name is the calendar's name per language (NAME, X-WR-CALNAME).
+	// Default: no name.
+	Name agenda.Text
+	// Lang is the feed's language, an ISO 639-1 code ("ar", "en", "fr",
+	// "es"); every text is chosen with agenda.Text.In, so it falls back to
+	// another language when missing. Default "en".
+	Lang string
+	// BaseURL is majlis's public origin, e.g. "https://majlis.example.org".
+	// It gives each event's URL (<BaseURL>/events/<id>) and the domain of
+	// the UIDs. Default: no URL, and UIDs end in "@majlis".
+	BaseURL string
+	// Events are the candidate events, in any order. Drafts, and events
+	// more restricted than Audience, are left out.
+	Events []agenda.Event
+	// Agendas holds agendas by event ID; an event without one has no
+	// agenda in its description. Default: none.
+	Agendas map[string]agenda.Agenda
+	// Items adds every agenda item as its own VEVENT, RELATED-TO its
+	// event. Default false.
+	Items bool
+	// Audience is the most restricted visibility the feed may carry:
+	// public < members < confidential. Default public, so that a feed
+	// built without thinking never shows a members-only or confidential
+	// event.
+	Audience agenda.Visibility
+	// RefreshInterval is how often clients should poll
+	// (REFRESH-INTERVAL, X-PUBLISHED-TTL). Default one hour; it is
+	// rounded to whole seconds, and at least a minute.
+	RefreshInterval time.Duration
+}
+
+// Encode returns the feed as an iCalendar object (RFC 5545, RFC 7986),
+// ready to serve as text/calendar. Equal feeds give equal bytes.
+func (f Feed) Encode() ([]byte, error) {
+	cal, err := f.Calendar()
+	if err != nil {
+		return nil, err
+	}
+	return Marshal(cal)
+}
+
+// UID returns the UID (RFC 5545 §3.8.4.7) of the event with ID id:
+// "<id>@<host of BaseURL>", or "<id>@majlis" without a BaseURL. UIDs never
+// change, so clients update events in place instead of duplicating them.
+func (f Feed) UID(id string) string { return id + "@" + f.host() }
+
+func (f Feed) host() string {
+	if u, err := url.Parse(f.BaseURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "majlis"
+}
+
+func (f Feed) lang() string {
+	if f.Lang == "" {
+		return "en"
+	}
+	return f.Lang
+}
+
+var visibilityRank = map[agenda.Visibility]int{
+	agenda.VisibilityPublic: 0, agenda.VisibilityMembers: 1, agenda.VisibilityConfidential: 2,
+}
+
+// included reports whether e belongs in the feed.
+func (f Feed) included(e agenda.Event) bool {
+	if e.Status != agenda.StatusPublished && e.Status != agenda.StatusCancelled {
+		return false // drafts and unknown states never leave majlis
+	}
+	audience, ok := visibilityRank[f.Audience]
+	if !ok {
+		audience = 0
+	}
+	rank, ok := visibilityRank[e.Visibility]
+	if !ok {
+		rank = 2 // unknown visibility: treat as the most restricted
+	}
+	return rank <= audience
+}
+
+// Calendar returns the feed as a go-ical calendar, its components in
+// output order: the VTIMEZONEs sorted by TZID, then the events by start
+// and ID, each followed by its items when Feed.Items is set. The error
+// wraps ErrInvalid when an event has no ID, ends before it starts, or has
+// an unreadable time.
+func (f Feed) Calendar() (*ical.Calendar, error) {
+	lang := f.lang()
+	cal := ical.NewCalendar()
+	cal.Props.SetText(ical.PropVersion, "2.0")
+	cal.Props.SetText(ical.PropProductID, ProdID)
+	cal.Props.SetText(ical.PropCalendarScale, "GREGORIAN")
+	cal.Props.SetText(ical.PropMethod, "PUBLISH")
+	if name, nameLang := f.Name.In(lang); name != "" {
+		p := ical.NewProp(ical.PropName)
+		p.SetText(cleanText(name))
+		p.Params.Set(ical.ParamLanguage, nameLang) // RFC 7986 §5.1
+		cal.Props.Set(p)
+		setText(cal.Props, "X-WR-CALNAME", name)
+	}
+	refresh := formatDuration(f.RefreshInterval)
+	cal.Props.Set(&ical.Prop{Name: ical.PropRefreshInterval, Params: ical.Params{ical.ParamValue: {"DURATION"}}, Value: refresh})
+	cal.Props.Set(&ical.Prop{Name: "X-PUBLISHED-TTL", Params: ical.Params{}, Value: refresh})
+
+	events := make([]agenda.Event, 0, len(f.Events))
+	for _, e := range f.Events {
+		if !f.included(e) {
+			continue
+		}
+		if e.ID == "" {
+			return nil, fmt.Errorf("calendar: event without ID: %w", ErrInvalid)
+		}
+		if e.End.Before(e.Start) {
+			return nil, fmt.Errorf("calendar: event %q ends before it starts: %w", e.ID, ErrInvalid)
+		}
+		events = append(events, e)
+	}
+	slices.SortFunc(events, func(a, b agenda.Event) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+
+	zones := newZoneSet()
+	var vevents []*ical.Component
+	for _, e := range events {
+		loc := zones.use(e.TimeZone)
+		var items []agenda.Item
+		if ag, ok := f.Agendas[e.ID]; ok {
+			items = slices.Clone(ag.Items)
+			slices.SortStableFunc(items, func(a, b agenda.Item) int { return a.Start.Compare(b.Start) })
+		}
+		zones.span(e.TimeZone, e.Start, e.End)
+		vevents = append(vevents, f.event(e, loc, items, lang))
+		if f.Items {
+			for i, it := range items {
+				zones.span(e.TimeZone, it.Start, it.End())
+				vevents = append(vevents, f.item(e, loc, it, i, lang))
+			}
+		}
+	}
+	cal.Children = append(zones.components(), vevents...)
+	return cal, nil
+}
+
+// event builds the VEVENT of e (RFC 5545 §3.6.1).
+func (f Feed) event(e agenda.Event, loc *time.Location, items []agenda.Item, lang string) *ical.Component {
+	l := labelsFor(lang)
+	v := ical.NewComponent(ical.CompEvent)
+	f.common(v, e, loc, e.Start, e.End)
+	v.Props.SetText(ical.PropUID, f.UID(e.ID))
+	title, titleLang := e.Title.In(lang)
+	if e.Status == agenda.StatusCancelled {
+		title = l.cancelled + title // for clients that ignore STATUS
+	}
+	setLangText(v.Props, ical.PropSummary, title, titleLang)
+	setLangText(v.Props, ical.PropDescription, f.description(e, loc, items, l), lang)
+	cats := ical.NewProp(ical.PropCategories)
+	cats.SetTextList([]string{cleanText(string(e.Kind)), cleanText(string(e.Region))})
+	v.Props.Set(cats)
+	if e.Parent != "" {
+		rel := ical.NewProp(ical.PropRelatedTo)
+		rel.SetText(cleanText(f.UID(e.Parent)))
+		rel.Params.Set(ical.ParamRelationshipType, "PARENT") // RFC 5545 §3.2.15
+		v.Props.Set(rel)
+	}
+	if !e.Created.IsZero() {
+		setUTC(v.Props, ical.PropCreated, e.Created)
+	}
+	return v
+}
+
+// item builds the VEVENT of agenda item it of e: its own UID, the event's
+// stamp, sequence, status and class, RELATED-TO the event.
+func (f Feed) item(e agenda.Event, loc *time.Location, it agenda.Item, i int, lang string) *ical.Component {
+	l := labelsFor(lang)
+	v := ical.NewComponent(ical.CompEvent)
+	f.common(v, e, loc, it.Start, it.End())
+	id := it.ID
+	if id == "" {
+		id = "item-" + strconv.Itoa(i+1)
+	}
+	v.Props.SetText(ical.PropUID, cleanText(e.ID+"/"+id+"@"+f.host()))
+	title, titleLang := it.Title.In(lang)
+	eventTitle, _ := e.Title.In(lang)
+	summary := title + " (" + eventTitle + ")"
+	if e.Status == agenda.StatusCancelled {
+		summary = l.cancelled + summary
+	}
+	setLangText(v.Props, ical.PropSummary, summary, titleLang)
+	setLangText(v.Props, ical.PropDescription, eventTitle, lang)
+	rel := ical.NewProp(ical.PropRelatedTo)
+	rel.SetText(cleanText(f.UID(e.ID)))
+	rel.Params.Set(ical.ParamRelationshipType, "PARENT")
+	v.Props.Set(rel)
+	return v
+}
+
+// common sets what an event and its items share.
+func (f Feed) common(v *ical.Component, e agenda.Event, loc *time.Location, start, end time.Time) {
+	stamp := e.Updated
+	if stamp.IsZero() {
+		stamp = e.Created
+	}
+	if stamp.IsZero() {
+		stamp = e.Start // deterministic, never the clock
+	}
+	setUTC(v.Props, ical.PropDateTimeStamp, stamp)
+	setUTC(v.Props, ical.PropLastModified, stamp)
+	setTime(v.Props, ical.PropDateTimeStart, start, loc)
+	setTime(v.Props, ical.PropDateTimeEnd, end, loc)
+	v.Props.Set(&ical.Prop{Name: ical.PropSequence, Params: ical.Params{}, Value: strconv.Itoa(max(e.Sequence, 0))})
+	status := "CONFIRMED"
+	if e.Status == agenda.StatusCancelled {
+		status = "CANCELLED"
+	}
+	v.Props.Set(&ical.Prop{Name: ical.PropStatus, Params: ical.Params{}, Value: status})
+	class := "PUBLIC"
+	switch e.Visibility {
+	case agenda.VisibilityPublic:
+	case agenda.VisibilityMembers:
+		class = "PRIVATE"
+	default:
+		class = "CONFIDENTIAL"
+	}
+	v.Props.Set(&ical.Prop{Name: ical.PropClass, Params: ical.Params{}, Value: class})
+	loc8n := e.Location
+	if strings.TrimSpace(loc8n) == "" {
+		loc8n = labelsFor(f.lang()).online
+	}
+	setText(v.Props, ical.PropLocation, loc8n)
+	if f.BaseURL != "" {
+		v.Props.Set(&ical.Prop{Name: ical.PropURL, Params: ical.Params{}, Value: f.eventURL(e.ID)})
+	}
+}
+
+func (f Feed) eventURL(id string) string {
+	return strings.TrimRight(f.BaseURL, "/") + "/events/" + url.PathEscape(id)
+}
+
+// description is the event's description followed by its agenda, in the
+// event's own zone, and the interpretation languages offered.
+func (f Feed) description(e agenda.Event, loc *time.Location, items []agenda.Item, l labels) string {
+	var parts []string
+	if d, _ := e.Description.In(l.lang); strings.TrimSpace(d) != "" {
+		parts = append(parts, d)
+	}
+	if len(items) > 0 {
+		var b strings.Builder
+		start := e.Start.In(loc)
+		fmt.Fprintf(&b, "%s (%s, %s):", l.agenda, loc.String(), offsetLabel(start))
+		day := start.Format(time.DateOnly)
+		for _, it := range items {
+			s, en := it.Start.In(loc), it.End().In(loc)
+			title, _ := it.Title.In(l.lang)
+			b.WriteByte('\n')
+			if d := s.Format(time.DateOnly); d != day {
+				b.WriteString(d + " ")
+			}
+			b.WriteString(s.Format("15:04") + "–" + en.Format("15:04") + " " + title)
+		}
+		parts = append(parts, b.String())
+	}
+	if len(e.Languages) > 0 {
+		names := make([]string, len(e.Languages))
+		for i, code := range e.Languages {
+			names[i] = l.language(code)
+		}
+		parts = append(parts, l.interpretation+strings.Join(names, l.comma))
+	}
+	if f.BaseURL != "" {
+		parts = append(parts, f.eventURL(e.ID))
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// offsetLabel is "UTC+02:00" (or "UTC") for t's offset.
+func offsetLabel(t time.Time) string {
+	_, off := t.Zone()
+	if off == 0 {
+		return "UTC"
+	}
+	s := utcOffset(off)
+	return "UTC" + s[:3] + ":" + s[3:5]
+}
+
+// setTime sets a DATE-TIME (RFC 5545 §3.3.5): local time with a TZID, or
+// UTC ("Z") when loc is UTC.
+func setTime(props ical.Props, name string, t time.Time, loc *time.Location) {
+	if loc == time.UTC {
+		setUTC(props, name, t)
+		return
+	}
+	props.Set(&ical.Prop{Name: name, Params: ical.Params{ical.PropTimezoneID: {loc.String()}},
+		Value: t.In(loc).Format(localFormat)})
+}
+
+// setUTC sets a DATE-TIME in UTC form, as DTSTAMP, CREATED and
+// LAST-MODIFIED require (RFC 5545 §3.8.7).
+func setUTC(props ical.Props, name string, t time.Time) {
+	props.Set(&ical.Prop{Name: name, Params: ical.Params{}, Value: t.UTC().Format(localFormat + "Z")})
+}
+
+// setLangText sets a TEXT property with its LANGUAGE (RFC 5545 §3.2.10),
+// which lets clients pick a font and a writing direction for Arabic.
+func setLangText(props ical.Props, name, text, lang string) {
+	p := ical.NewProp(name)
+	p.SetText(cleanText(text))
+	if lang != "" && validLangTag(lang) {
+		p.Params.Set(ical.ParamLanguage, lang)
+	}
+	props.Set(p)
+}
+
+// validLangTag reports whether s looks like a language tag (RFC 5646):
+// letters, digits and hyphens.
+func validLangTag(s string) bool { return validName(s) }
+
+// formatDuration writes d as an RFC 5545 §3.3.6 duration, e.g. PT1H.
+func formatDuration(d time.Duration) string {
+	if d <= 0 {
+		d = DefaultRefreshInterval
+	}
+	d = max(d.Round(time.Second), time.Minute)
+	if d%(24*time.Hour) == 0 {
+		return "P" + strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "D"
+	}
+	s := "PT"
+	if h := d / time.Hour; h > 0 {
+		s += strconv.FormatInt(int64(h), 10) + "H"
+	}
+	if m := d % time.Hour / time.Minute; m > 0 {
+		s += strconv.FormatInt(int64(m), 10) + "M"
+	}
+	if sec := d % time.Minute / time.Second; sec > 0 {
+		s += strconv.FormatInt(int64(sec), 10) + "S"
+	}
+	return s
+}
+
+// zoneSet tracks the zones a feed uses and the span each must cover.
+type zoneSet struct {
+	locs     map[string]*time.Location
+	from, to map[string]time.Time
+}
+
+func newZoneSet() *zoneSet {
+	return &zoneSet{locs: map[string]*time.Location{}, from: map[string]time.Time{}, to: map[string]time.Time{}}
+}
+
+// use returns the location for name, time.UTC for UTC, an empty or an
+// unknown name (as agenda.Event.Zone does), loading each name once.
+func (z *zoneSet) use(name string) *time.Location {
+	if loc, ok := z.locs[name]; ok {
+		return loc
+	}
+	loc := time.UTC
+	if name != "" && name != "UTC" && name != "Etc/UTC" && validValue(name) && !strings.ContainsAny(name, `";:,`) {
+		if l, err := time.LoadLocation(name); err == nil {
+			loc = l
+		}
+	}
+	z.locs[name] = loc
+	return loc
+}
+
+func (z *zoneSet) span(name string, start, end time.Time) {
+	if z.locs[name] == time.UTC {
+		return
+	}
+	if f, ok := z.from[name]; !ok || start.Before(f) {
+		z.from[name] = start
+	}
+	if t, ok := z.to[name]; !ok || end.After(t) {
+		z.to[name] = end
+	}
+}
+
+// components returns one VTIMEZONE per zone used, sorted by TZID, each
+// covering a year either side of the zone's events.
+func (z *zoneSet) components() []*ical.Component {
+	names := make([]string, 0, len(z.from))
+	for name := range z.from {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	out := make([]*ical.Component, 0, len(names))
+	for _, name := range names {
+		out = append(out, vtimezone(name, z.locs[name], z.from[name].AddDate(-1, 0, 0), z.to[name].AddDate(1, 0, 0)))
+	}
+	return out
+}

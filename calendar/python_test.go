@@ -1,0 +1,272 @@
+package calendar
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-ical"
+
+	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/demo"
+	"github.com/majlis/majlis/store"
+)
+
+// demoNow is the clock the real demo data is loaded with, so that its
+// DTSTAMPs (from the events' Updated time) are fixed.
+var demoNow = time.Date(2026, time.November, 1, 9, 0, 0, 0, time.UTC)
+
+// realDemo loads the demo data (the same as `majlis serve --demo`) into a
+// fresh store and returns its events and agendas, plus a members-only and
+// a cancelled event to exercise audiences and STATUS.
+func realDemo(t *testing.T) ([]agenda.Event, map[string]agenda.Agenda) {
+	t.Helper()
+	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	svc := agenda.New(agenda.Config{Now: func() time.Time { return demoNow }}, st)
+	if _, err := demo.Load(ctx, svc); err != nil {
+		t.Fatal(err)
+	}
+	events, err := st.ListEvents(ctx, agenda.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agendas := map[string]agenda.Agenda{}
+	for _, e := range events {
+		if a, err := st.GetAgenda(ctx, e.ID); err == nil {
+			agendas[e.ID] = a
+		}
+	}
+	return events, agendas
+}
+
+func demoName() agenda.Text {
+	return agenda.Text{"en": "Alliance calendar", "fr": "Calendrier de l'Alliance", "es": "Calendario de la Alianza", "ar": "تقويم التحالف"}
+}
+
+// TestRealDemoGolden compares the English feed of the real demo data, with
+// agenda items, with testdata/demo.ics; `go test ./calendar/ -run
+// RealDemoGolden -update` rewrites it. The 2021 consultation must start at
+// 16:30 Zurich time, 14:30 UTC, on 1 July 2021.
+func TestRealDemoGolden(t *testing.T) {
+	events, agendas := realDemo(t)
+	f := Feed{Name: demoName(), Lang: "en", BaseURL: "https://majlis.example.org", Events: events, Agendas: agendas, Items: true}
+	data := encode(t, f)
+	path := filepath.Join("testdata", "demo.ics")
+	if *update {
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run with -update to create it): %v", err)
+	}
+	if !bytes.Equal(data, golden) {
+		t.Fatalf("feed differs from %s (run with -update if intended):\n%s", path, data)
+	}
+	_, byUID := decode(t, golden)
+	c := byUID[demo.ConsultationID+"@majlis.example.org"]
+	if c == nil {
+		t.Fatal("the golden feed has no consultation")
+	}
+	if got := instant(t, c, ical.PropDateTimeStart); !got.Equal(time.Date(2021, 7, 1, 14, 30, 0, 0, time.UTC)) {
+		t.Fatalf("consultation DTSTART %s", got)
+	}
+	if p := c.Props.Get(ical.PropDateTimeStart); p.Value != "20210701T163000" || p.Params.Get(ical.PropTimezoneID) != "Europe/Zurich" {
+		t.Fatalf("consultation DTSTART %+v", p)
+	}
+	n := 0
+	for uid := range byUID {
+		if strings.HasPrefix(uid, demo.ConsultationID+"/") {
+			n++
+		}
+	}
+	if n != 5 {
+		t.Fatalf("%d agenda item VEVENTs for the consultation, want 5", n)
+	}
+}
+
+// python finds an interpreter with the icalendar module: $MAJLIS_PYTHON,
+// or python3. Missing, the test fails with how to install it.
+func python(t *testing.T) string {
+	t.Helper()
+	py := os.Getenv("MAJLIS_PYTHON")
+	if py == "" {
+		py = "python3"
+	}
+	if out, err := exec.Command(py, "-c", "import icalendar").CombinedOutput(); err != nil {
+		t.Fatalf("%s cannot import icalendar (%v: %s): install Debian's python3-icalendar (sudo apt-get install python3-icalendar) and set MAJLIS_PYTHON=/usr/bin/python3 if another python3 comes first; scripts/test does this", py, err, out)
+	}
+	return py
+}
+
+type pyEvent struct {
+	UID, Summary, Description, Location, Start, End, TZID, Status, Related string
+	Sequence                                                               int
+	Categories                                                             []string
+}
+
+type pyFeed struct {
+	Name, Calname string
+	Events        []pyEvent
+}
+
+// TestIndependentParser writes every kind of feed in every language and
+// reads them back with Python's icalendar (an independent implementation,
+// which also resolves each TZID through our VTIMEZONE) and with go-ical:
+// both must see the same events, instants and texts as we put in.
+func TestIndependentParser(t *testing.T) {
+	py := python(t)
+	events, agendas := realDemo(t)
+	// A members-only event and a cancelled one, in zones with and without
+	// daylight saving time and with a changed rule (Mexico City).
+	extra := []agenda.Event{
+		{ID: "members-briefing", Kind: agenda.KindWebinar, Region: agenda.RegionAmericas, Visibility: agenda.VisibilityMembers,
+			Status: agenda.StatusPublished, TimeZone: "America/Mexico_City", Start: time.Date(2021, 7, 6, 15, 0, 0, 0, time.UTC),
+			End: time.Date(2021, 7, 6, 16, 0, 0, 0, time.UTC), Title: agenda.Text{"es": "Sesión informativa; sólo miembros, \\ con coma, y punto y coma"},
+			Updated: demoNow, Sequence: 2},
+		{ID: "cancelled-webinar", Kind: agenda.KindWebinar, Region: agenda.RegionAsiaPacific, Visibility: agenda.VisibilityPublic,
+			Status: agenda.StatusCancelled, TimeZone: "Australia/Sydney", Start: time.Date(2027, 3, 3, 22, 0, 0, 0, time.UTC),
+			End: time.Date(2027, 3, 3, 23, 30, 0, 0, time.UTC), Title: agenda.Text{"en": "Webinar\r\nwith a line break 🎤", "ar": "ندوة ملغاة"},
+			Updated: demoNow, Sequence: 4},
+	}
+	events = append(events, extra...)
+	type variant struct {
+		name string
+		feed Feed
+	}
+	var variants []variant
+	dir := t.TempDir()
+	var paths []string
+	for _, lang := range []string{"ar", "en", "fr", "es"} {
+		for _, v := range []variant{
+			{"public", Feed{Audience: agenda.VisibilityPublic}},
+			{"members", Feed{Audience: agenda.VisibilityMembers}},
+			{"items", Feed{Items: true}},
+		} {
+			v.name = lang + "-" + v.name
+			v.feed.Name, v.feed.Lang, v.feed.BaseURL = demoName(), lang, "https://majlis.example.org"
+			v.feed.Events, v.feed.Agendas = events, agendas
+			data := encode(t, v.feed)
+			p := filepath.Join(dir, v.name+".ics")
+			if err := os.WriteFile(p, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			variants = append(variants, v)
+			paths = append(paths, p)
+		}
+	}
+	cmd := exec.Command(py, append([]string{filepath.Join("testdata", "icalendar_dump.py")}, paths...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python icalendar: %v\n%s", err, stderr.String())
+	}
+	var feeds []pyFeed
+	if err := json.Unmarshal(out, &feeds); err != nil {
+		t.Fatalf("python output: %v\n%s", err, out)
+	}
+	if len(feeds) != len(variants) {
+		t.Fatalf("%d feeds parsed, want %d", len(feeds), len(variants))
+	}
+	for i, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			got := feeds[i]
+			if want, _ := v.feed.Name.In(v.feed.Lang); got.Name != want || got.Calname != want {
+				t.Errorf("NAME %q, X-WR-CALNAME %q, want %q", got.Name, got.Calname, want)
+			}
+			_, byUID := decode(t, encode(t, v.feed))
+			want := map[string]agenda.Event{}
+			for _, e := range v.feed.Events {
+				if v.feed.included(e) {
+					want[v.feed.UID(e.ID)] = e
+				}
+			}
+			nItems := 0
+			for _, pe := range got.Events {
+				ge := byUID[pe.UID]
+				if ge == nil {
+					t.Fatalf("go-ical does not see %s", pe.UID)
+				}
+				// Both parsers agree on every field.
+				if pe.Summary != text(t, ge, ical.PropSummary) || pe.Description != text(t, ge, ical.PropDescription) ||
+					pe.Location != text(t, ge, ical.PropLocation) {
+					t.Errorf("%s: python and go-ical read different texts", pe.UID)
+				}
+				if pe.Start != instant(t, ge, ical.PropDateTimeStart).Format(time.RFC3339) || pe.End != instant(t, ge, ical.PropDateTimeEnd).Format(time.RFC3339) {
+					t.Errorf("%s: python reads %s–%s, go-ical %s–%s", pe.UID, pe.Start, pe.End,
+						instant(t, ge, ical.PropDateTimeStart), instant(t, ge, ical.PropDateTimeEnd))
+				}
+				e, isEvent := want[pe.UID]
+				if !isEvent {
+					nItems++
+					if !v.feed.Items || !strings.Contains(pe.UID, "/") {
+						t.Errorf("unexpected VEVENT %s", pe.UID)
+					}
+					continue
+				}
+				// And they read what we wrote.
+				title, _ := e.Title.In(v.feed.Lang)
+				title = cleanText(title)
+				if e.Status == agenda.StatusCancelled {
+					title = labelsFor(v.feed.Lang).cancelled + title
+				}
+				if pe.Summary != title {
+					t.Errorf("%s SUMMARY %q, want %q", pe.UID, pe.Summary, title)
+				}
+				if pe.Start != e.Start.UTC().Format(time.RFC3339) || pe.End != e.End.UTC().Format(time.RFC3339) {
+					t.Errorf("%s: %s–%s, want %s–%s", pe.UID, pe.Start, pe.End, e.Start.UTC(), e.End.UTC())
+				}
+				if pe.TZID != e.TimeZone {
+					t.Errorf("%s TZID %q, want %q", pe.UID, pe.TZID, e.TimeZone)
+				}
+				wantStatus := map[agenda.Status]string{agenda.StatusPublished: "CONFIRMED", agenda.StatusCancelled: "CANCELLED"}[e.Status]
+				if pe.Status != wantStatus || pe.Sequence != e.Sequence {
+					t.Errorf("%s: %s/%d, want %s/%d", pe.UID, pe.Status, pe.Sequence, wantStatus, e.Sequence)
+				}
+				if !slices.Equal(pe.Categories, []string{string(e.Kind), string(e.Region)}) {
+					t.Errorf("%s CATEGORIES %v", pe.UID, pe.Categories)
+				}
+				if (e.Parent == "") != (pe.Related == "") || (e.Parent != "" && pe.Related != v.feed.UID(e.Parent)) {
+					t.Errorf("%s RELATED-TO %q, parent %q", pe.UID, pe.Related, e.Parent)
+				}
+				delete(want, pe.UID)
+			}
+			if len(want) > 0 {
+				t.Errorf("python did not find %v", keys(want))
+			}
+			if v.feed.Items && nItems == 0 {
+				t.Error("no agenda item VEVENTs")
+			}
+			if v.feed.Audience == agenda.VisibilityPublic {
+				for _, pe := range got.Events {
+					if pe.UID == v.feed.UID("members-briefing") {
+						t.Error("a members-only event is in a public feed")
+					}
+				}
+			}
+		})
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
