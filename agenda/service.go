@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,9 +25,12 @@ type Config struct {
 }
 
 // Service applies the rules of events and agendas on top of a Store.
+//
+// Its methods are goroutine-safe as far as the Store's are.
 type Service struct {
 	cfg   Config
 	store Store
+	gen   *atomic.Uint64
 }
 
 // New returns a Service over store.
@@ -37,13 +41,62 @@ func New(cfg Config, store Store) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg, store: store}
+	gen := new(atomic.Uint64)
+	return &Service{cfg: cfg, store: countingStore{Store: store, gen: gen}, gen: gen}
+}
+
+// Generation counts the writes made through this Service: it changes
+// after every successful write, so that caches built from what was read
+// (calendar feeds) know when they are stale.
+func (s *Service) Generation() uint64 { return s.gen.Load() }
+
+// countingStore bumps the generation after every successful write.
+type countingStore struct {
+	Store
+	gen *atomic.Uint64
+}
+
+func (c countingStore) CreateEvent(ctx context.Context, e Event, a Agenda) (Event, Agenda, error) {
+	ev, ag, err := c.Store.CreateEvent(ctx, e, a)
+	c.bump(err)
+	return ev, ag, err
+}
+
+func (c countingStore) UpdateEvent(ctx context.Context, e Event, ifVersion int64) (Event, error) {
+	ev, err := c.Store.UpdateEvent(ctx, e, ifVersion)
+	c.bump(err)
+	return ev, err
+}
+
+func (c countingStore) DeleteEvent(ctx context.Context, id string, ifVersion int64) error {
+	err := c.Store.DeleteEvent(ctx, id, ifVersion)
+	c.bump(err)
+	return err
+}
+
+func (c countingStore) PutAgenda(ctx context.Context, a Agenda, ifVersion int64, e *Event) (Agenda, error) {
+	ag, err := c.Store.PutAgenda(ctx, a, ifVersion, e)
+	c.bump(err)
+	return ag, err
+}
+
+func (c countingStore) PutSeries(ctx context.Context, ser Series, ifVersion int64) (Series, error) {
+	out, err := c.Store.PutSeries(ctx, ser, ifVersion)
+	c.bump(err)
+	return out, err
+}
+
+func (c countingStore) bump(err error) {
+	if err == nil {
+		c.gen.Add(1)
+	}
 }
 
 // Languages returns the accepted text languages.
 func (s *Service) Languages() []string { return slices.Clone(s.cfg.Languages) }
 
-// Store returns the underlying store (read access for feeds and pages).
+// Store returns the store the Service writes through (read access for
+// feeds and pages).
 func (s *Service) Store() Store { return s.store }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Second) }

@@ -379,3 +379,33 @@ func BenchmarkValidateAgenda200(b *testing.B) {
 		}
 	}
 }
+
+// TestGenerationCountsWrites: caches of what was read (feeds) rely on the
+// generation changing with every write, and only then.
+func TestGenerationCountsWrites(t *testing.T) {
+	svc, _ := newService(t)
+	g0 := svc.Generation()
+	e, _, err := svc.CreateEvent(ctx, meeting(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g1 := svc.Generation()
+	if g1 == g0 {
+		t.Fatal("a create did not change the generation")
+	}
+	if _, err := svc.UpdateEvent(ctx, e, e.Version+5); !errors.Is(err, agenda.ErrConflict) {
+		t.Fatalf("stale update: %v", err)
+	}
+	if _, _, err := svc.CreateEvent(ctx, meeting(), nil); err == nil {
+		t.Fatal("a duplicate ID was accepted")
+	}
+	if svc.Generation() != g1 {
+		t.Fatal("failed writes changed the generation")
+	}
+	if _, _, err := svc.AddItem(ctx, e.ID, item("it-1", hhmm(8, 0), 30), 0); err != nil {
+		t.Fatal(err)
+	}
+	if svc.Generation() == g1 {
+		t.Fatal("an agenda edit did not change the generation")
+	}
+}

@@ -138,6 +138,11 @@ func buildOpenAPI() obj {
 						"role": obj{"type": "string"}, "name": obj{"type": "string"}, "expires": obj{"type": "string", "format": "date-time"}}})}),
 				},
 			},
+			"/feeds/private": obj{
+				"get": obj{"summary": "your private iCalendar feed (public events plus the members-only and confidential ones you may see): a secret URL for calendar apps, not your API token", "security": sec,
+					"parameters": []any{param("lang", "query", "ar, en, fr or es (default en)", false)},
+					"responses":  std(obj{"200": jsonResp("the feed's https and webcal URLs", obj{"type": "object", "properties": obj{"url": obj{"type": "string"}, "webcal": obj{"type": "string"}}})})},
+			},
 			"/series": obj{"get": obj{"summary": "list series", "responses": std(obj{"200": jsonResp("series", obj{"type": "object"})})}},
 			"/series/{id}": obj{
 				"parameters": []any{param("id", "path", "series id", true)},

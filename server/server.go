@@ -60,6 +60,7 @@ type Server struct {
 	log    *slog.Logger
 	pages  *pages
 	rooms  *realtime.Node
+	feeds  *feedCache
 }
 
 // New builds a Server over store with every route registered.
