@@ -301,13 +301,14 @@ func notModified(r *http.Request, etag string, last time.Time) bool {
 	return false
 }
 
-// Private feed tokens: "mjf_<organizer ID>_<mac>", the MAC an HMAC-SHA256
+// Private feed tokens: "mjf_<organizer ID>.<mac>", the MAC an HMAC-SHA256
 // under the server secret of the organizer ID and their API token's hash.
 // A feed URL is pasted into calendar apps beyond our control, so it is not
 // the API token and grants nothing but reading the feed; rotating the API
 // token or revoking the organizer invalidates it.
 func (s *Server) feedToken(o access.Organizer) string {
-	return feedTokenPrefix + o.ID + "_" + base64.RawURLEncoding.EncodeToString(s.feedMAC(o))
+	// "." separates: organizer IDs hold "_", base64url "_" and "-", neither ".".
+	return feedTokenPrefix + o.ID + "." + base64.RawURLEncoding.EncodeToString(s.feedMAC(o))
 }
 
 func (s *Server) feedMAC(o access.Organizer) []byte {
@@ -322,15 +323,15 @@ func (s *Server) feedOrganizer(ctx context.Context, token string) (access.Organi
 	if !ok {
 		return access.Organizer{}, errNoFeed
 	}
-	i := strings.LastIndexByte(rest, '_')
-	if i <= 0 {
+	id, macText, ok := strings.Cut(rest, ".")
+	if !ok || id == "" {
 		return access.Organizer{}, errNoFeed
 	}
-	mac, err := base64.RawURLEncoding.DecodeString(rest[i+1:])
+	mac, err := base64.RawURLEncoding.DecodeString(macText)
 	if err != nil {
 		return access.Organizer{}, errNoFeed
 	}
-	o, err := s.organizerByID(ctx, rest[:i])
+	o, err := s.organizerByID(ctx, id)
 	if err != nil || !hmac.Equal(mac, s.feedMAC(o)) {
 		return access.Organizer{}, errNoFeed
 	}

@@ -143,7 +143,7 @@ func TestFeedsHideRestrictedEvents(t *testing.T) {
 		t.Errorf("bob's private feed: %v", keysOf(r.byUID))
 	}
 	// Tampered or revoked: the same 404 as any missing feed.
-	for _, p := range []string{strings.Replace(alice, "mjf_", "mjf_x", 1), "/feeds/private/mjf_nobody_AAAA.ics", alice[:strings.Index(alice, ".ics")-4] + ".ics"} {
+	for _, p := range []string{strings.Replace(alice, "mjf_", "mjf_x", 1), "/feeds/private/mjf_nobody.AAAA.ics", alice[:strings.Index(alice, ".ics")-4] + ".ics"} {
 		if r := f.feed(p); r.status != 404 {
 			t.Errorf("%s: %d", p, r.status)
 		}
