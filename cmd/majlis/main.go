@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,7 +30,9 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/demo"
+	"github.com/majlis/majlis/realtime"
 	"github.com/majlis/majlis/server"
 	"github.com/majlis/majlis/store"
 )
@@ -117,6 +120,7 @@ func serve(args []string, stderr io.Writer) error {
 	baseURL := fs.String("base-url", envOr("MAJLIS_BASE_URL", ""), "public URL of this service, for links and feeds (env MAJLIS_BASE_URL; default http://localhost<listen>)")
 	withDemo := fs.Bool("demo", envOr("MAJLIS_DEMO", "") == "1" || envOr("MAJLIS_DEMO", "") == "true", "load the demo data on first start (env MAJLIS_DEMO=1)")
 	logLevel := fs.String("log-level", envOr("MAJLIS_LOG_LEVEL", "info"), "debug, info, warn or error (env MAJLIS_LOG_LEVEL)")
+	origins := fs.String("allowed-origins", envOr("MAJLIS_ALLOWED_ORIGINS", ""), "comma-separated origins (https://host) whose pages may open rooms, besides the base URL's (env MAJLIS_ALLOWED_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -140,7 +144,17 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	secret, err := loadSecret(filepath.Join(c.data, "secret"))
+	if err != nil {
+		return err
+	}
+	rooms, err := broker.OpenLocal(filepath.Join(c.data, "rooms.db"), broker.MemoryConfig{})
+	if err != nil {
+		return err
+	}
+	defer rooms.Close()
 	svc := agenda.New(agenda.Config{}, st)
+	node := realtime.New(realtime.Config{Logger: log}, rooms, st)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *withDemo {
@@ -150,7 +164,14 @@ func serve(args []string, stderr io.Writer) error {
 		}
 		log.Info("demo data", "loaded", loaded)
 	}
-	srv := server.New(server.Config{BaseURL: *baseURL, Logger: log, Version: version}, st, svc)
+	var allowed []string
+	for _, o := range strings.Split(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			allowed = append(allowed, o)
+		}
+	}
+	srv := server.New(server.Config{BaseURL: *baseURL, Logger: log, Version: version, Secret: secret,
+		Rooms: node, AllowedOrigins: allowed}, st, svc)
 	hs := &http.Server{
 		Addr:              *listen,
 		Handler:           srv.Handler(),
@@ -172,10 +193,50 @@ func serve(args []string, stderr io.Writer) error {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	// http.Server.Shutdown does not see websockets (hijacked): the rooms
+	// close them, telling clients to resume elsewhere.
+	roomsDone := make(chan error, 1)
+	go func() { roomsDone <- srv.Shutdown(sctx) }()
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
+	if err := <-roomsDone; err != nil {
+		return fmt.Errorf("serve: closing rooms: %w", err)
+	}
 	return nil
+}
+
+// loadSecret reads the server secret that signs private feed URLs and join
+// tokens, creating it (32 random bytes, mode 0600) on first start, so that
+// issued URLs survive restarts. Deleting the file invalidates them all.
+func loadSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if len(b) < 32 {
+			return nil, fmt.Errorf("secret %s: %d bytes, want at least 32 (delete it to make a new one; issued feed URLs and join tokens then stop working)", path, len(b))
+		}
+		return b, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	b = make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("secret: %w", err)
+	}
+	return b, f.Close()
 }
 
 func organizer(args []string, stdout, stderr io.Writer) error {

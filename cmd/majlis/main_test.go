@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 var binary string
@@ -194,5 +197,86 @@ func TestEventSurvivesRestart(t *testing.T) {
 	_ = json.NewDecoder(res2.Body).Decode(&ev)
 	if ev.Start != "2021-07-01T14:30:00Z" || ev.End != "2021-07-01T16:00:00Z" || ev.Timezone != "Europe/Zurich" {
 		t.Fatalf("demo consultation: %+v", ev)
+	}
+}
+
+// TestSessionSurvivesRestart: a private feed URL keeps working across a
+// restart (the secret is kept in the data folder), and a room's chat is
+// still there for a client resuming after the restart.
+func TestSessionSurvivesRestart(t *testing.T) {
+	data := t.TempDir()
+	out, _, err := majlis(t, nil, "organizer", "add", "--name", "Head office", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	addr := freePort(t)
+	srv := startServe(t, data, addr, "--demo")
+
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/feeds/private", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("private feed URL: %v %v", err, res)
+	}
+	var feed struct{ URL string }
+	_ = json.NewDecoder(res.Body).Decode(&feed)
+	res.Body.Close()
+	u, _ := url.Parse(feed.URL)
+	feedPath := u.RequestURI()
+
+	room := "ws://" + addr + "/ws/rooms/apf-webinar-climate"
+	conn, _, err := websocket.DefaultDialer.Dial(room+"?name=Amina", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var welcome struct{ Seq uint64 }
+	if err := conn.ReadJSON(&welcome); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.WriteJSON(map[string]any{"type": "chat", "data": map[string]string{"text": "Kia ora, bonjour, مرحبا"}}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		var env struct {
+			Type string
+			Seq  uint64
+		}
+		if err := conn.ReadJSON(&env); err != nil {
+			t.Fatal(err)
+		}
+		if env.Type == "chat" {
+			break
+		}
+	}
+	conn.Close()
+	stop(t, srv)
+
+	startServe(t, data, addr)
+	res, err = http.Get("http://" + addr + feedPath)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("private feed after restart: %v %v", err, res)
+	}
+	res.Body.Close()
+	conn, _, err = websocket.DefaultDialer.Dial(fmt.Sprintf("%s?name=Amina&since=%d", room, welcome.Seq), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		var env struct {
+			Type string
+			Data json.RawMessage
+		}
+		if err := conn.ReadJSON(&env); err != nil {
+			t.Fatalf("the chat did not survive the restart: %v", err)
+		}
+		if env.Type == "chat" {
+			if !strings.Contains(string(env.Data), "مرحبا") {
+				t.Fatalf("chat after restart: %s", env.Data)
+			}
+			return
+		}
 	}
 }
