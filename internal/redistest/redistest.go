@@ -259,12 +259,35 @@ func (s *Server) signal(sig syscall.Signal, wait time.Duration) error {
 }
 
 // Stop shuts the server down cleanly (SIGTERM: it flushes its AOF and
-// exits) and waits for it to exit.
-func (s *Server) Stop() error { return s.signal(syscall.SIGTERM, stopTimeout) }
+// exits) and waits for it to exit. A paused server is resumed first.
+func (s *Server) Stop() error {
+	s.send(syscall.SIGCONT) // a stopped process does not handle SIGTERM
+	return s.signal(syscall.SIGTERM, stopTimeout)
+}
 
 // Kill kills the server with SIGKILL, as kill -9 would, and waits for it
-// to exit. Whatever it had not written to its AOF is lost.
+// to exit (a paused server too). Whatever it had not written to its AOF is
+// lost.
 func (s *Server) Kill() error { return s.signal(syscall.SIGKILL, stopTimeout) }
+
+// Pause freezes the server (SIGSTOP): it keeps its connections open but
+// answers nothing, like a host that hangs. Resume undoes it.
+func (s *Server) Pause() error { return s.send(syscall.SIGSTOP) }
+
+// Resume lets a paused server run again (SIGCONT).
+func (s *Server) Resume() error { return s.send(syscall.SIGCONT) }
+
+func (s *Server) send(sig syscall.Signal) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.running() {
+		return fmt.Errorf("redistest: redis-server on port %d is not running", s.port)
+	}
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("redistest: signal redis-server: %w", err)
+	}
+	return nil
+}
 
 // Restart starts a stopped or killed server again on the same port and
 // data folder, and waits until it has loaded its AOF and answers PING.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -127,5 +128,40 @@ func TestShared(t *testing.T) {
 	}
 	if err := client(t, a).Ping(context.Background()).Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPauseAndResume(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := redistest.Start(t, redistest.Config{})
+	opts, _ := redis.ParseURL(s.URL())
+	opts.MaxRetries, opts.ReadTimeout = -1, 200*time.Millisecond
+	c := redis.NewClient(opts)
+	defer c.Close()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Ping(ctx).Err(); err == nil {
+		t.Fatal("PING answered by a paused server")
+	}
+	if err := s.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatalf("after resume: %v", err)
+	}
+	// A paused server can still be stopped.
+	if err := s.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Pause(); err == nil {
+		t.Fatal("Pause of a stopped server succeeded")
 	}
 }
