@@ -136,6 +136,7 @@ func Run(t *testing.T, o Opener) {
 		{"update versions", testUpdate},
 		{"delete", testDelete},
 		{"list order and filters", testList},
+		{"list windows: long events, sub-second starts", testListWindows},
 		{"agenda", testAgenda},
 		{"agenda with event is atomic", testAgendaWithEvent},
 		{"concurrent writers", testConcurrent},
@@ -144,6 +145,7 @@ func Run(t *testing.T, o Opener) {
 		{"returned values are copies", testCopies},
 		{"cancelled context", testCancelled},
 		{"closed store", testClosed},
+		{"empty IDs are invalid", testEmptyIDs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -392,6 +394,63 @@ func testList(t *testing.T, o Opener) {
 		}
 		got, _ := mustGet(t, s, "d-next-day")
 		CheckEvent(t, evs[0], got)
+	})
+}
+
+// testListWindows checks time windows against events that a store indexed
+// by start might miss: one that began days before the window and is still
+// running, and starts that differ by less than a second (ordered by the
+// exact start, not by ID within the second).
+func testListWindows(t *testing.T, o Opener) {
+	s := open(t, o)
+	mk := func(id string, start, end time.Time) {
+		e := Event(id, start)
+		e.End = end
+		mustCreate(t, s, e, agenda.Agenda{})
+	}
+	ms := time.Millisecond
+	mk("long", base.Add(-72*time.Hour), base.Add(time.Hour))
+	mk("short-before", base.Add(-2*time.Hour), base.Add(-time.Hour))
+	mk("z-exact", base, base.Add(2*time.Hour))
+	mk("a-subsec", base.Add(500*ms), base.Add(1500*ms))
+	tests := []struct {
+		name string
+		f    agenda.Filter
+		want []string
+	}{
+		{"all: sub-second start orders before ID", agenda.Filter{}, []string{"long", "short-before", "z-exact", "a-subsec"}},
+		{"from: the long event is still running", agenda.Filter{From: base}, []string{"long", "z-exact", "a-subsec"}},
+		{"from: ends 0.5 s after From", agenda.Filter{From: base.Add(time.Second)}, []string{"long", "z-exact", "a-subsec"}},
+		{"from: ends exactly at From (sub-second)", agenda.Filter{From: base.Add(1500 * ms)}, []string{"long", "z-exact"}},
+		{"to: starts exactly at To (sub-second)", agenda.Filter{To: base.Add(500 * ms)}, []string{"long", "short-before", "z-exact"}},
+		{"to: starts 1 ms before To", agenda.Filter{To: base.Add(501 * ms)}, []string{"long", "short-before", "z-exact", "a-subsec"}},
+		{"window inside the long event", agenda.Filter{From: base.Add(-48 * time.Hour), To: base.Add(-47 * time.Hour)}, []string{"long"}},
+		{"window after everything", agenda.Filter{From: base.Add(3 * time.Hour)}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			evs, err := s.ListEvents(ctx, tc.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(evs); !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+	t.Run("shortened, the long event leaves the window", func(t *testing.T) {
+		e, _ := mustGet(t, s, "long")
+		e.End = e.Start.Add(time.Hour)
+		if _, err := s.UpdateEvent(ctx, e, e.Version); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := s.ListEvents(ctx, agenda.Filter{From: base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := ids(evs), []string{"z-exact", "a-subsec"}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
 	})
 }
 
@@ -840,6 +899,51 @@ func testClosed(t *testing.T, o Opener) {
 	if err := s.Ping(ctx); err == nil {
 		t.Fatal("Ping after Close succeeded")
 	}
+}
+
+func testEmptyIDs(t *testing.T, o Opener) {
+	s := open(t, o)
+	_, hash := access.NewToken()
+	tests := []struct {
+		name  string
+		write func() error
+	}{
+		{"event", func() error {
+			_, _, err := s.CreateEvent(ctx, Event("", base), agenda.Agenda{})
+			return err
+		}},
+		{"series", func() error {
+			_, err := s.PutSeries(ctx, agenda.Series{Title: agenda.Text{"en": "S"}}, 0)
+			return err
+		}},
+		{"organizer", func() error {
+			return s.CreateOrganizer(ctx, access.Organizer{Name: "N", TokenHash: hash, Created: base})
+		}},
+		{"organizer token hash", func() error {
+			return s.CreateOrganizer(ctx, access.Organizer{ID: "org_n", Name: "N", Created: base})
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			wantErr(t, "write with an empty "+tc.name, tc.write(), agenda.ErrInvalid)
+		})
+	}
+	t.Run("nothing stored", func(t *testing.T) {
+		evs, err := s.ListEvents(ctx, agenda.Filter{})
+		if err != nil || len(evs) != 0 {
+			t.Fatalf("events: %v %v", err, ids(evs))
+		}
+		ser, err := s.ListSeries(ctx)
+		if err != nil || len(ser) != 0 {
+			t.Fatalf("series: %v %+v", err, ser)
+		}
+		orgs, err := s.ListOrganizers(ctx)
+		if err != nil || len(orgs) != 0 {
+			t.Fatalf("organizers: %v %+v", err, orgs)
+		}
+		_, err = s.OrganizerByTokenHash(ctx, hash)
+		wantErr(t, "organizer by the refused hash", err, access.ErrNotFound)
+	})
 }
 
 // RunReopen checks that what was acknowledged is there, unchanged and with
