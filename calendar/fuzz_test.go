@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -96,4 +97,34 @@ func TestFoldUnfold(t *testing.T) {
 			t.Fatalf("n=%d: unfold gives %q, want %q", n, got, line)
 		}
 	}
+}
+
+// BenchmarkFeed5000 builds and encodes a feed of 5,000 events in four
+// zones, each with a two-item agenda.
+func BenchmarkFeed5000(b *testing.B) {
+	zones := []string{"Europe/Zurich", "Africa/Nairobi", "America/Mexico_City", "Australia/Sydney"}
+	start := time.Date(2027, 1, 4, 8, 0, 0, 0, time.UTC)
+	f := Feed{Lang: "fr", BaseURL: "https://majlis.example.org", Agendas: map[string]agenda.Agenda{}}
+	for i := range 5000 {
+		s := start.Add(time.Duration(i) * 3 * time.Hour)
+		e := agenda.Event{ID: "bench-" + strconv.Itoa(i), Kind: agenda.KindWebinar, Region: agenda.RegionAfrica,
+			Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished, TimeZone: zones[i%4],
+			Languages: []string{"ar", "en", "fr", "es"}, Start: s, End: s.Add(90 * time.Minute), Updated: start,
+			Title: agenda.Text{"en": "Webinar " + strconv.Itoa(i), "fr": "Webinaire " + strconv.Itoa(i) + " sur l'espace civique"}}
+		f.Events = append(f.Events, e)
+		f.Agendas[e.ID] = agenda.Agenda{EventID: e.ID, Items: []agenda.Item{
+			{ID: "a", Title: agenda.Text{"fr": "Ouverture"}, Start: s, Minutes: 30},
+			{ID: "b", Title: agenda.Text{"fr": "Débat"}, Start: s.Add(30 * time.Minute), Minutes: 60},
+		}}
+	}
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		data, err := f.Encode()
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(data)
+	}
+	b.ReportMetric(float64(size), "bytes/feed")
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -59,13 +60,17 @@ type feedKey struct {
 	organizer       string // private feeds only
 }
 
-// cachedFeed is a built feed and its validators.
+// cachedFeed is a built feed, its validators and its response headers,
+// computed once so that serving it (or a 304) allocates little.
 type cachedFeed struct {
 	key          feedKey
 	generation   uint64
 	body         []byte
 	etag         string
 	lastModified time.Time
+	// Header values, shared by every response of this feed: net/http only
+	// reads them, and nothing here appends to them.
+	etagH, lastModifiedH, cacheControlH, dispositionH, lengthH []string
 }
 
 // feedCache is a small LRU of built feeds, valid for one generation of
@@ -112,6 +117,13 @@ func (c *feedCache) put(f *cachedFeed) {
 	}
 }
 
+// feedLang reports whether lang is a feed language, without copying the
+// list (this is on every feed request).
+func (s *Server) feedLang(lang string) bool { return slices.Contains(s.langs, lang) }
+
+// feedContentType is shared by every feed response; it is never modified.
+var feedContentType = []string{"text/calendar; charset=utf-8"}
+
 var errNoFeed = &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no such feed"}
 
 // serveFeed answers every feed route.
@@ -125,7 +137,7 @@ func (s *Server) serveFeed(c echo.Context) error {
 	if lang == "" {
 		lang = "en"
 	}
-	if !slices.Contains(s.agenda.Languages(), lang) {
+	if !s.feedLang(lang) {
 		return badRequest("invalid", "lang", "must be one of "+strings.Join(s.agenda.Languages(), ", "))
 	}
 	items := false
@@ -138,7 +150,6 @@ func (s *Server) serveFeed(c echo.Context) error {
 	}
 	path := c.Request().URL.Path
 	key := feedKey{lang: lang, items: items}
-	private := false
 	switch {
 	case path == "/feeds/all.ics":
 		key.kind = "all"
@@ -160,7 +171,7 @@ func (s *Server) serveFeed(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			key.kind, key.organizer, private = "private", o.ID, true
+			key.kind, key.organizer = "private", o.ID
 		}
 	}
 	if items && key.kind != "event" {
@@ -175,7 +186,7 @@ func (s *Server) serveFeed(c echo.Context) error {
 		}
 		s.feeds.put(f)
 	}
-	return s.sendFeed(c, f, private)
+	return s.sendFeed(c, f)
 }
 
 // buildFeed reads the events of a feed and encodes it.
@@ -248,33 +259,40 @@ func (s *Server) buildFeed(ctx context.Context, key feedKey, gen uint64) (*cache
 		}
 	}
 	sum := sha256.Sum256(body)
-	return &cachedFeed{key: key, generation: gen, body: body, etag: `"` + hex.EncodeToString(sum[:16]) + `"`,
-		lastModified: last.UTC().Truncate(time.Second)}, nil
+	cf := &cachedFeed{key: key, generation: gen, body: body, etag: `"` + hex.EncodeToString(sum[:16]) + `"`,
+		lastModified: last.UTC().Truncate(time.Second), lengthH: []string{strconv.Itoa(len(body))}}
+	cf.etagH = []string{cf.etag}
+	if !cf.lastModified.IsZero() {
+		cf.lastModifiedH = []string{cf.lastModified.Format(http.TimeFormat)}
+	}
+	scope := "public"
+	if key.kind == "private" {
+		scope = "private" // a shared cache must not keep someone's private feed
+	}
+	cf.cacheControlH = []string{fmt.Sprintf("%s, max-age=%d", scope, int(feedMaxAge/time.Second))}
+	file := "majlis-" + key.kind
+	if key.arg != "" {
+		file += "-" + key.arg
+	}
+	cf.dispositionH = []string{fmt.Sprintf(`inline; filename="%s-%s.ics"`, file, key.lang)}
+	return cf, nil
 }
 
 // sendFeed writes a feed with its validators, or 304 when the client has
 // it already.
-func (s *Server) sendFeed(c echo.Context, f *cachedFeed, private bool) error {
+func (s *Server) sendFeed(c echo.Context, f *cachedFeed) error {
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/calendar; charset=utf-8")
-	h.Set("ETag", f.etag)
-	if !f.lastModified.IsZero() {
-		h.Set(echo.HeaderLastModified, f.lastModified.Format(http.TimeFormat))
+	h["Content-Type"] = feedContentType
+	h["Etag"] = f.etagH
+	if f.lastModifiedH != nil {
+		h["Last-Modified"] = f.lastModifiedH
 	}
-	scope := "public"
-	if private {
-		scope = "private" // a shared cache must not keep someone's private feed
-	}
-	h.Set(echo.HeaderCacheControl, fmt.Sprintf("%s, max-age=%d", scope, int(feedMaxAge/time.Second)))
-	name := "majlis-" + f.key.kind
-	if f.key.arg != "" {
-		name += "-" + f.key.arg
-	}
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`inline; filename="%s-%s.ics"`, name, f.key.lang))
+	h["Cache-Control"] = f.cacheControlH
+	h["Content-Disposition"] = f.dispositionH
 	if notModified(c.Request(), f.etag, f.lastModified) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	h.Set(echo.HeaderContentLength, fmt.Sprint(len(f.body)))
+	h["Content-Length"] = f.lengthH
 	if c.Request().Method == http.MethodHead {
 		return c.NoContent(http.StatusOK)
 	}
@@ -285,7 +303,7 @@ func (s *Server) sendFeed(c echo.Context, f *cachedFeed, private bool) error {
 // If-Modified-Since.
 func notModified(r *http.Request, etag string, last time.Time) bool {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		for _, t := range strings.Split(inm, ",") {
+		for t := range strings.SplitSeq(inm, ",") {
 			t = strings.TrimSpace(t)
 			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
 				return true
