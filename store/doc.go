@@ -1,8 +1,8 @@
 // Package store owns the implementations of the storage interfaces that the
 // domain packages declare (agenda.Store, access.Store), joined in Store:
-// Bolt, an embedded bbolt file for a single instance, and later Redis for
-// scale-out. Every implementation must pass the conformance suite in
-// store/storetest.
+// Bolt, an embedded bbolt file for a single instance, and Redis, shared by
+// the instances of a scale-out deployment. Every implementation must pass
+// the conformance suite in store/storetest.
 //
 // Contract shared by every implementation:
 //   - Each write is one transaction, durable before it returns: an
@@ -20,6 +20,19 @@
 // consistent snapshot. No method blocks on anything but storage I/O; a
 // cancelled context makes a call fail before it starts. Close waits for the
 // write in progress; later calls fail.
+//
+// Redis keeps the contract as far as the Redis server does: a write is one
+// Lua script (atomic), acknowledged once Redis has answered, and Redis
+// must be configured to keep what it answered: AOF on with appendfsync
+// always (fsynced before Redis replies). With everysec, acknowledged
+// writes of up to about two seconds can be lost on a crash of the machine,
+// and even on a kill of Redis while the disk is slow; see the README.
+// OpenRedis refuses a Redis with the AOF off or an allkeys-* eviction
+// policy. A call made while Redis is unreachable fails within the
+// configured timeouts with a "store: redis: " error, and the same store
+// recovers on its own when Redis is back. A write that failed after its
+// request was sent (a timeout) may still have been applied, whole; the
+// store never retries a write, so none is applied twice.
 //
 // Bolt holds an exclusive lock on its file: a second process opening it
 // fails after two seconds with "store: database ... is locked by another
