@@ -111,6 +111,7 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	s.pageRoutes(e)
 	s.feedRoutes(e)
 	s.roomRoutes(e)
+	s.metricsRoutes(e)
 	return s
 }
 
