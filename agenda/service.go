@@ -22,6 +22,10 @@ type Config struct {
 	Languages []string
 	// Now returns the current time. Default: time.Now.
 	Now func() time.Time
+	// Zones overrides regions' reference IANA time zones (working hours,
+	// floating times in imported calendars). Default: ReferenceZones for
+	// every region not given. New panics on an unknown region or zone.
+	Zones map[Region]string
 }
 
 // Service applies the rules of events and agendas on top of a Store.
@@ -31,6 +35,7 @@ type Service struct {
 	cfg   Config
 	store Store
 	gen   *atomic.Uint64
+	zones map[Region]*time.Location
 }
 
 // New returns a Service over store.
@@ -41,8 +46,12 @@ func New(cfg Config, store Store) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	zones, err := checkZones(cfg.Zones)
+	if err != nil {
+		panic(err) // broken static configuration
+	}
 	gen := new(atomic.Uint64)
-	return &Service{cfg: cfg, store: countingStore{Store: store, gen: gen}, gen: gen}
+	return &Service{cfg: cfg, store: countingStore{Store: store, gen: gen}, gen: gen, zones: zones}
 }
 
 // Generation counts the writes made through this Service: it changes

@@ -409,3 +409,34 @@ func TestGenerationCountsWrites(t *testing.T) {
 		t.Fatal("an agenda edit did not change the generation")
 	}
 }
+
+func TestReferenceZones(t *testing.T) {
+	t.Parallel()
+	svc := agenda.New(agenda.Config{Zones: map[agenda.Region]string{agenda.RegionAfrica: "Africa/Dakar"}}, nil)
+	tests := []struct {
+		region agenda.Region
+		expect string
+	}{
+		{agenda.RegionGlobal, "Europe/Zurich"},
+		{agenda.RegionAfrica, "Africa/Dakar"}, // configured
+		{agenda.RegionAmericas, "America/Mexico_City"},
+		{agenda.RegionAsiaPacific, "Australia/Sydney"},
+		{agenda.RegionEurope, "Europe/Brussels"},
+		{"atlantis", "UTC"},
+	}
+	for _, tt := range tests {
+		if got := svc.Zone(tt.region).String(); got != tt.expect {
+			t.Errorf("Zone(%s) = %s, want %s", tt.region, got, tt.expect)
+		}
+	}
+	for _, bad := range []map[agenda.Region]string{{"atlantis": "UTC"}, {agenda.RegionEurope: "Europe/Atlantis"}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("New with zones %v did not panic", bad)
+				}
+			}()
+			agenda.New(agenda.Config{Zones: bad}, nil)
+		}()
+	}
+}
