@@ -13,6 +13,10 @@ var (
 	ErrConflict = errors.New("agenda: version conflict")
 	// ErrInvalid: the input breaks a rule; wrapped in a *ValidationError.
 	ErrInvalid = errors.New("agenda: invalid")
+	// ErrUnavailable: the store could not be reached (a network store
+	// down, or not answering in time); nothing was done, or, for a write,
+	// it is unknown whether it was: retry, and re-read to find out.
+	ErrUnavailable = errors.New("agenda: store unavailable")
 )
 
 // Store is what agenda needs from storage. Every write is atomic and

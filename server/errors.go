@@ -51,7 +51,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	d, status := s.describe(err)
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		s.log.Warn("store unavailable", "method", c.Request().Method, "route", c.Path(), "err", err)
+		c.Response().Header().Set("Retry-After", "5")
+	case status >= 500:
 		s.log.Error("internal error", "method", c.Request().Method, "route", c.Path(), "err", err)
 	}
 	var pe *pageError
@@ -90,6 +94,8 @@ func (s *Server) describe(err error) (errorDetail, int) {
 		return errorDetail{Code: "invalid", Message: "the request breaks a rule; see fields", Fields: ve.Fields}, http.StatusUnprocessableEntity
 	case errors.Is(err, agenda.ErrConflict):
 		return errorDetail{Code: "precondition_failed", Message: "the resource changed since you read it; fetch it again and retry"}, http.StatusPreconditionFailed
+	case errors.Is(err, agenda.ErrUnavailable):
+		return errorDetail{Code: "unavailable", Message: "the store is not reachable; nothing was changed that you can rely on — retry in a few seconds"}, http.StatusServiceUnavailable
 	case errors.Is(err, agenda.ErrNotFound), errors.Is(err, access.ErrNotFound):
 		return errorDetail{Code: errNotFound.Code, Message: errNotFound.Message}, http.StatusNotFound
 	case errors.Is(err, errMissingToken):

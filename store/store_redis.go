@@ -8,12 +8,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"net"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -51,6 +54,7 @@ type RedisConfig struct {
 //	P series               hash: series ID → series JSON
 //	P organizers           hash: organizer ID → organizer JSON
 //	P organizers:by-token  hash: token hash → organizer ID
+//	P secret               string: the token-signing secret (see Secret)
 //
 // (no space between P and the name). Values are the same JSON documents as
 // Bolt's, each with its version as the first field ("_version"). Every
@@ -91,6 +95,8 @@ var _ Store = (*Redis)(nil)
 // redisKeys are the full key names under one prefix.
 type redisKeys struct {
 	series, organizers, tokens string
+	// secret holds the token-signing secret (see Secret).
+	secret string
 	// event are the keys of every event script, in the order the Lua
 	// code expects them (see luaLib).
 	event []string
@@ -99,6 +105,7 @@ type redisKeys struct {
 func newRedisKeys(p string) redisKeys {
 	return redisKeys{
 		series: p + "series", organizers: p + "organizers", tokens: p + "organizers:by-token",
+		secret: p + "secret",
 		event: []string{p + "events", p + "events:start", p + "events:maxdur",
 			p + "events:rev", p + "agendas"},
 	}
@@ -189,8 +196,21 @@ func (r *Redis) begin(ctx context.Context) (func(), error) {
 
 // fail wraps an error from Redis (a network error, a timeout, a script
 // error) as "store: redis: <what>: <error>".
+// Network errors and timeouts also wrap agenda.ErrUnavailable.
 func (r *Redis) fail(what string, err error) error {
+	if unreachable(err) {
+		return fmt.Errorf("store: redis: %s: %w (%w)", what, err, agenda.ErrUnavailable)
+	}
 	return fmt.Errorf("store: redis: %s: %w", what, err)
+}
+
+// unreachable tells a Redis that cannot be reached or does not answer in
+// time from one that answered with an error.
+func unreachable(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, redis.ErrPoolTimeout) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // Close waits for the calls in progress and closes the connections. Later
