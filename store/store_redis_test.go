@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -442,8 +443,8 @@ func checkOutage(t *testing.T, s store.Store) {
 	select {
 	case errs := <-done:
 		for name, err := range errs {
-			if err == nil || !strings.HasPrefix(err.Error(), "store: redis: ") {
-				t.Errorf("%s while Redis is unreachable: %v, want a \"store: redis: \" error", name, err)
+			if err == nil || !strings.HasPrefix(err.Error(), "store: redis: ") || !errors.Is(err, agenda.ErrUnavailable) {
+				t.Errorf("%s while Redis is unreachable: %v, want a \"store: redis: \" error wrapping agenda.ErrUnavailable", name, err)
 			}
 		}
 	case <-time.After(hangGuard):
@@ -621,5 +622,46 @@ func BenchmarkRedisUpdateEvent10000(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestRedisSecretShared: instances of one deployment (one prefix) that
+// start together all get the same secret; another deployment gets its
+// own; the secret outlives the instances.
+func TestRedisSecretShared(t *testing.T) {
+	url, prefix := redisServer.Get(t).URL(), newPrefix()
+	ctx := context.Background()
+	const n = 8
+	got := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		s := openRedis(t, url, store.RedisConfig{Prefix: prefix})
+		wg.Go(func() {
+			b, err := s.Secret(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = b
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if len(got[i]) != 32 || !bytes.Equal(got[i], got[0]) {
+			t.Fatalf("instance %d has secret %x, instance 0 %x", i, got[i], got[0])
+		}
+	}
+	later, err := openRedis(t, url, store.RedisConfig{Prefix: prefix}).Secret(ctx)
+	if err != nil || !bytes.Equal(later, got[0]) {
+		t.Fatalf("a later instance gets %x, %v; want the first secret", later, err)
+	}
+	other, err := openRedis(t, url, store.RedisConfig{Prefix: newPrefix()}).Secret(ctx)
+	if err != nil || bytes.Equal(other, got[0]) {
+		t.Fatalf("another deployment gets %x, %v; want its own secret", other, err)
+	}
+	if err := rawClient(t, url).Set(ctx, prefix+"secret", "short", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openRedis(t, url, store.RedisConfig{Prefix: prefix}).Secret(ctx); err == nil || !strings.Contains(err.Error(), "want at least 32") {
+		t.Fatalf("a short stored secret: %v", err)
 	}
 }

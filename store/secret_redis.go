@@ -1,0 +1,41 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+)
+
+// secretSize is the length of the secret Secret makes.
+const secretSize = 32
+
+// Secret returns the deployment's token-signing secret (private feed URLs,
+// room join tokens), kept under P+"secret" so that every instance of a
+// scale-out deployment signs and checks with the same one. The first
+// caller makes it (32 random bytes, SET NX: of instances starting together,
+// one wins and all read its secret). Deleting the key invalidates every
+// issued URL and token, as deleting the embedded deployment's secret file
+// does.
+func (r *Redis) Secret(ctx context.Context) ([]byte, error) {
+	end, err := r.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
+	fresh := make([]byte, secretSize)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, fmt.Errorf("store: secret: %w", err)
+	}
+	key := r.k.secret
+	if err := r.client.SetNX(ctx, key, fresh, 0).Err(); err != nil {
+		return nil, r.fail("set secret", err)
+	}
+	b, err := r.client.Get(ctx, key).Bytes()
+	if err != nil {
+		return nil, r.fail("get secret", err)
+	}
+	if len(b) < secretSize {
+		return nil, fmt.Errorf("store: redis key %s holds %d bytes, want at least %d (delete it to make a new one; issued feed URLs and join tokens then stop working)", key, len(b), secretSize)
+	}
+	return b, nil
+}
