@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -79,6 +80,11 @@ type Node struct {
 	stop     chan struct{}  // closed by Shutdown: ends the heartbeat
 	conns    sync.WaitGroup // one per Serve in progress
 	roomsRun sync.WaitGroup // one per room goroutine
+
+	// beatingSince is when this instance's heartbeats began to succeed
+	// without a failure since (Unix nanoseconds of cfg.Now), 0 while they
+	// fail. See mayReap.
+	beatingSince atomic.Int64
 }
 
 // ErrShuttingDown is returned by Serve once Shutdown has begun.
@@ -132,8 +138,11 @@ func (n *Node) heartbeat() {
 		ctx, cancel := context.WithTimeout(context.Background(), backendTimeout)
 		defer cancel()
 		if err := n.backend.Heartbeat(ctx, n.cfg.Instance, n.cfg.HeartbeatTTL); err != nil {
+			n.beatingSince.Store(0)
 			n.log.Warn("realtime: heartbeat", "err", err)
+			return
 		}
+		n.beatingSince.CompareAndSwap(0, n.cfg.Now().UnixNano())
 	}
 	beat()
 	t := time.NewTicker(n.cfg.HeartbeatTTL / 3)
@@ -146,6 +155,17 @@ func (n *Node) heartbeat() {
 			return
 		}
 	}
+}
+
+// mayReap reports whether this instance may take another instance's
+// missing heartbeat for its death: only once its own heartbeats have
+// succeeded for a whole HeartbeatTTL. After a backend outage every
+// instance's heartbeat has expired; the others are alive and beat again
+// within HeartbeatTTL/3, and must not lose their members to the first
+// instance that reconnects.
+func (n *Node) mayReap() bool {
+	since := n.beatingSince.Load()
+	return since != 0 && n.cfg.Now().UnixNano()-since >= int64(n.cfg.HeartbeatTTL)
 }
 
 // Stats are a Node's live figures.

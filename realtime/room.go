@@ -451,6 +451,9 @@ func (r *room) drop(c *Client, code int, text string) {
 // reap removes the members of instances that stopped beating: their
 // connections are gone, and nobody else would announce it.
 func (r *room) reap() {
+	if !r.node.mayReap() {
+		return
+	}
 	var others []string
 	for _, m := range r.members {
 		if m.Instance != "" && m.Instance != r.node.cfg.Instance && !slices.Contains(others, m.Instance) {
