@@ -150,7 +150,11 @@ func Load(ctx context.Context, svc *agenda.Service) (bool, error) {
 		for i := range x.items { // stable IDs: every demo install has the same feed UIDs
 			x.items[i].ID = "item-" + strconv.Itoa(i+1)
 		}
-		if _, _, err := svc.CreateEvent(ctx, x.e, x.items); err != nil {
+		_, _, err := svc.CreateEvent(ctx, x.e, x.items)
+		if errors.Is(err, agenda.ErrConflict) {
+			continue // another instance of a scale-out deployment, starting at the same time, made it
+		}
+		if err != nil {
 			return false, fmt.Errorf("demo: event %s: %w", x.e.ID, err)
 		}
 	}

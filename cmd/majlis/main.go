@@ -1,9 +1,9 @@
 // Command majlis runs the majlis service and its administration commands.
 //
-//	majlis serve [--listen :8080] [--data ./data] [--base-url URL] [--demo]
-//	majlis organizer add --name NAME [--region R] [--data DIR]
-//	majlis organizer list [--data DIR]
-//	majlis organizer revoke ID [--data DIR]
+//	majlis serve [--listen :8080] [--data ./data | --redis URL] [--base-url URL] [--demo]
+//	majlis organizer add --name NAME [--region R] [--data DIR | --redis URL]
+//	majlis organizer list [--data DIR | --redis URL]
+//	majlis organizer revoke ID [--data DIR | --redis URL]
 //	majlis version
 //
 // Every flag can also be set by an environment variable (MAJLIS_LISTEN,
@@ -99,14 +99,21 @@ func envOr(name, def string) string {
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.data, "data", envOr("MAJLIS_DATA", "./data"), "data directory for the embedded store (env MAJLIS_DATA)")
-	fs.StringVar(&c.redis, "redis", envOr("MAJLIS_REDIS", ""), "Redis URL for scale-out (env MAJLIS_REDIS); not available yet")
+	fs.StringVar(&c.data, "data", envOr("MAJLIS_DATA", "./data"), "data directory for the embedded store (env MAJLIS_DATA); unused with --redis")
+	fs.StringVar(&c.redis, "redis", envOr("MAJLIS_REDIS", ""), "redis://[user:password@]host:port/db of the scale-out deployment's Redis, with AOF (env MAJLIS_REDIS); default: the embedded store in --data")
 }
 
-func (c *common) open() (*store.Bolt, error) {
+// dataStore is what the commands need of either store.
+type dataStore interface {
+	server.Store
+	Close() error
+}
+
+// open opens the Redis store when --redis is given, else the embedded one
+// in --data.
+func (c *common) open(ctx context.Context) (dataStore, error) {
 	if c.redis != "" {
-		return nil, errors.New("--redis / MAJLIS_REDIS: the Redis scale-out store is not available in this version; " +
-			"run without it to use the embedded store in --data")
+		return store.OpenRedis(ctx, c.redis, store.RedisConfig{})
 	}
 	return store.OpenBolt(filepath.Join(c.data, "majlis.db"))
 }
@@ -139,24 +146,42 @@ func serve(args []string, stderr io.Writer) error {
 		}
 		*baseURL = "http://" + host
 	}
-	st, err := c.open()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	secret, err := loadSecret(filepath.Join(c.data, "secret"))
-	if err != nil {
-		return err
+	// The secret that signs tokens and the rooms' backend: in the data
+	// folder, or shared by every instance through Redis.
+	var (
+		secret []byte
+		rooms  realtime.Backend
+	)
+	if rs, ok := st.(*store.Redis); ok {
+		if secret, err = rs.Secret(ctx); err != nil {
+			return err
+		}
+		rb, err := broker.NewRedis(ctx, c.redis, broker.RedisConfig{Logger: log})
+		if err != nil {
+			return err
+		}
+		defer rb.Close()
+		rooms = rb
+	} else {
+		if secret, err = loadSecret(filepath.Join(c.data, "secret")); err != nil {
+			return err
+		}
+		lb, err := broker.OpenLocal(filepath.Join(c.data, "rooms.db"), broker.MemoryConfig{})
+		if err != nil {
+			return err
+		}
+		defer lb.Close()
+		rooms = lb
 	}
-	rooms, err := broker.OpenLocal(filepath.Join(c.data, "rooms.db"), broker.MemoryConfig{})
-	if err != nil {
-		return err
-	}
-	defer rooms.Close()
 	svc := agenda.New(agenda.Config{}, st)
 	node := realtime.New(realtime.Config{Logger: log}, rooms, st)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if *withDemo {
 		loaded, err := demo.Load(ctx, svc)
 		if err != nil {
@@ -184,7 +209,13 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
-	log.Info("majlis listening", "listen", *listen, "base_url", *baseURL, "data", c.data, "version", version)
+	where := []any{"listen", *listen, "base_url", *baseURL, "version", version}
+	if c.redis != "" {
+		where = append(where, "store", "redis")
+	} else {
+		where = append(where, "store", "embedded", "data", c.data)
+	}
+	log.Info("majlis listening", where...)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -262,7 +293,7 @@ func organizer(args []string, stdout, stderr io.Writer) error {
 		if !agenda.Region(*region).Valid() {
 			return fmt.Errorf("organizer add: --region %q: want global, africa, americas, asia-pacific or europe", *region)
 		}
-		st, err := c.open()
+		st, err := c.open(ctx)
 		if err != nil {
 			return err
 		}
@@ -278,7 +309,7 @@ func organizer(args []string, stdout, stderr io.Writer) error {
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		st, err := c.open()
+		st, err := c.open(ctx)
 		if err != nil {
 			return err
 		}
@@ -305,7 +336,7 @@ func organizer(args []string, stdout, stderr io.Writer) error {
 		if len(pos) != 1 {
 			return errors.New("organizer revoke: give exactly one organizer ID")
 		}
-		st, err := c.open()
+		st, err := c.open(ctx)
 		if err != nil {
 			return err
 		}

@@ -130,7 +130,8 @@ func TestOrganizerCommands(t *testing.T) {
 	}{
 		{"no name", []string{"organizer", "add", "--data", data}, "--name is required"},
 		{"bad region", []string{"organizer", "add", "--name", "x", "--region", "mars", "--data", data}, "--region"},
-		{"redis not yet", []string{"organizer", "add", "--name", "x", "--redis", "redis://127.0.0.1:1"}, "Redis scale-out store is not available"},
+		{"redis unreachable", []string{"organizer", "add", "--name", "x", "--redis", "redis://127.0.0.1:1"}, "cannot reach 127.0.0.1:1"},
+		{"redis URL", []string{"organizer", "add", "--name", "x", "--redis", "http://secret@example.org"}, "want redis://"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 		{"revoke unknown", []string{"organizer", "revoke", "org_nope", "--data", data}, "not found"},
 	}
