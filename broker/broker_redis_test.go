@@ -4,73 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-
-	"os/exec"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/majlis/majlis/internal/redistest"
 	"github.com/majlis/majlis/realtime"
 )
 
-// redisServer is a real redis-server on a free port, for one test.
-type redisServer struct {
-	t    *testing.T
-	port int
-	dir  string
-	cmd  *exec.Cmd
-}
-
-func startRedis(t *testing.T) *redisServer {
+func newRedis(t *testing.T, s *redistest.Server, prefix string) *Redis {
 	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatal("redis-server not found: install it (sudo apt-get install redis-server); scripts/test does this")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	s := &redisServer{t: t, port: port, dir: t.TempDir()}
-	s.start()
-	t.Cleanup(func() { s.kill() })
-	return s
-}
-
-func (s *redisServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
-
-func (s *redisServer) start() {
-	s.t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
-		"--save", "", "--appendonly", "yes", "--appendfsync", "always")
-	// redis-server logs to its own stdout; a failure to start shows below.
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	for i := 0; i < 200; i++ {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", s.port)); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	s.t.Fatal("redis-server did not start")
-}
-
-func (s *redisServer) kill() {
-	if s.cmd != nil && s.cmd.Process != nil {
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
-		s.cmd = nil
-	}
-}
-
-func newRedis(t *testing.T, s *redisServer, prefix string) *Redis {
-	t.Helper()
-	b, err := NewRedis(context.Background(), s.url(), RedisConfig{Prefix: prefix, LogSize: 5})
+	b, err := NewRedis(context.Background(), s.URL(), RedisConfig{Prefix: prefix, LogSize: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +63,7 @@ func (c *collector) wait(t *testing.T, n int) []realtime.Envelope {
 // both see the same messages with the same seqs, conditional publishes
 // race safely, history and snapshots agree.
 func TestRedisTwoInstances(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t, redistest.Config{})
 	a, b := newRedis(t, srv, "t1:"), newRedis(t, srv, "t1:")
 	ctx := context.Background()
 	var ca, cb collector
@@ -238,7 +182,7 @@ func TestRedisTwoInstances(t *testing.T) {
 // (never hang, never succeed silently); once Redis is back, the broker
 // reconnects on its own, resubscribes and asks rooms to resync.
 func TestRedisOutage(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t, redistest.Config{})
 	b := newRedis(t, srv, "t2:")
 	ctx := context.Background()
 	var c collector
@@ -250,7 +194,9 @@ func TestRedisOutage(t *testing.T) {
 	}
 	c.wait(t, 1)
 
-	srv.kill()
+	if err := srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
 	callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	err := b.Publish(callCtx, "r", &realtime.Envelope{Type: realtime.MsgChat}, nil)
 	cancel()
@@ -258,7 +204,9 @@ func TestRedisOutage(t *testing.T) {
 		t.Fatal("a publish during the outage succeeded")
 	}
 
-	srv.start() // same port and data folder: the AOF brings the room back
+	if err := srv.Restart(); err != nil { // same port and data folder: the AOF brings the room back
+		t.Fatal(err)
+	}
 	c.mu.Lock()
 	before := c.resyncs
 	c.mu.Unlock()
