@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -37,6 +38,11 @@ type Client struct {
 	closeOnce sync.Once
 	closeCode int
 	closeText string
+	// discard, set before the queue is closed, tells the writer to skip
+	// what is still queued and send the close frame at once: a client that
+	// overflowed will resume with since, and a stalled socket must not hold
+	// its close code behind a queue it cannot take.
+	discard atomic.Bool
 
 	commands *rate.Limiter
 	chats    *rate.Limiter
@@ -94,6 +100,9 @@ func (c *Client) writePump() {
 	for {
 		select {
 		case msg, ok := <-c.send:
+			if ok && c.discard.Load() {
+				continue
+			}
 			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
 			if !ok {
 				_ = c.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText))

@@ -30,8 +30,12 @@ type room struct {
 	node  *Node
 	inbox chan any
 	// resync is set by the backend callback when it had to drop a
-	// delivery; the room then refills from the log.
+	// delivery; the room then refills from the log. wake (buffer 1) tells
+	// the room goroutine at once, rather than at its next tick: the
+	// dropped message may be the last of a burst, which nothing else
+	// would bring.
 	resync atomic.Bool
+	wake   chan struct{}
 	// refs counts connections joined or joining; guarded by node.mu.
 	refs int
 
@@ -85,7 +89,7 @@ type (
 )
 
 func newRoom(n *Node, id string) *room {
-	return &room{id: id, node: n, inbox: make(chan any, inboxSize),
+	return &room{id: id, node: n, inbox: make(chan any, inboxSize), wake: make(chan struct{}, 1),
 		members: map[string]Member{}, clients: map[string]*Client{}}
 }
 
@@ -111,6 +115,10 @@ func (r *room) run() {
 		select {
 		case req := <-r.inbox:
 			r.handle(req)
+		case <-r.wake:
+			if r.resync.Swap(false) {
+				r.catchUp()
+			}
 		case <-tick.C:
 			if r.resync.Swap(false) {
 				r.catchUp()
@@ -203,7 +211,7 @@ func (r *room) load() error {
 			select {
 			case r.inbox <- deliveryReq{env: env}:
 			default:
-				r.resync.Store(true)
+				r.needResync()
 			}
 		},
 		Frame: func(frame []byte) {
@@ -212,7 +220,7 @@ func (r *room) load() error {
 			default: // audio is at most once: a late frame is worth nothing
 			}
 		},
-		Resync: func() { r.resync.Store(true) },
+		Resync: r.needResync,
 	})
 	if err != nil {
 		return err
@@ -424,6 +432,9 @@ func (r *room) drop(c *Client, code int, text string) {
 	}
 	delete(r.clients, c.member.ID)
 	r.hearing = nil
+	if code == CloseSlowConsumer {
+		c.discard.Store(true)
+	}
 	c.closeSend(code, text)
 	reason := map[int]string{CloseSlowConsumer: "slow", CloseRemoved: "removed", 1001: "shutdown"}[code]
 	if reason == "" {
@@ -558,6 +569,16 @@ func (r *room) deliver(env Envelope) {
 				}
 			}
 		}
+	}
+}
+
+// needResync asks the room goroutine to refill from the log. Any
+// goroutine; never blocks.
+func (r *room) needResync() {
+	r.resync.Store(true)
+	select {
+	case r.wake <- struct{}{}:
+	default: // a wake-up is already pending
 	}
 }
 
