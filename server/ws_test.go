@@ -546,7 +546,11 @@ func TestRoomSlowConsumerIsClosed(t *testing.T) {
 	fast.expect(realtime.MsgJoin)
 	sender := f.anon("Sender")
 	fast.expect(realtime.MsgJoin)
-	go func() { // the sender reads (and drops) everything, as a live client does
+	// The sender reads (and drops) everything, as a live client does, with
+	// no deadline: join's left one that would stop it (and let its own
+	// queue overflow) if the test ran long.
+	_ = sender.conn.SetReadDeadline(time.Time{})
+	go func() {
 		for {
 			if _, _, err := sender.conn.ReadMessage(); err != nil {
 				return
@@ -573,8 +577,11 @@ func TestRoomSlowConsumerIsClosed(t *testing.T) {
 		done <- nil
 	}()
 	// The fast reader gets every message, in order, and sees the slow one
-	// leave for being slow.
+	// leave for being slow. The slow one then comes back to reading (a
+	// phone woken up), within the server's write timeout, and finds the
+	// close code after what its socket held.
 	slowLeft := false
+	slowCode := make(chan int, 1)
 	for i := 0; i < n; {
 		env := fast.next()
 		switch env.Type {
@@ -585,7 +592,22 @@ func TestRoomSlowConsumerIsClosed(t *testing.T) {
 			i++
 			received.Store(int64(i))
 		case realtime.MsgLeave:
-			slowLeft = slowLeft || (env.From == slow.id || strings.Contains(string(env.Data), `"reason":"slow"`))
+			if !slowLeft && (env.From == slow.id || strings.Contains(string(env.Data), `"reason":"slow"`)) {
+				slowLeft = true
+				go func() {
+					_ = slow.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+					for {
+						if _, _, err := slow.conn.ReadMessage(); err != nil {
+							code := -1
+							if ce, ok := err.(*websocket.CloseError); ok {
+								code = ce.Code
+							}
+							slowCode <- code
+							return
+						}
+					}
+				}()
+			}
 		}
 	}
 	if err := <-done; err != nil {
@@ -594,7 +616,7 @@ func TestRoomSlowConsumerIsClosed(t *testing.T) {
 	if !slowLeft {
 		t.Fatal("the room was not told that the slow reader left")
 	}
-	if code := slow.closeCode(); code != realtime.CloseSlowConsumer {
+	if code := <-slowCode; code != realtime.CloseSlowConsumer {
 		t.Fatalf("slow reader closed with %d, want %d", code, realtime.CloseSlowConsumer)
 	}
 }
