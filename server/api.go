@@ -43,6 +43,7 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	g.GET("/series", s.listSeries)
 	g.GET("/series/:id", s.getSeries)
 	g.PUT("/series/:id", s.putSeries)
+	s.planAPIRoutes(g)
 }
 
 // eventJSON is an event as the API shows it.
@@ -328,7 +329,7 @@ func (s *Server) createEvent(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/events/"+ev.ID)
-	return s.sendEvent(c, http.StatusCreated, ev)
+	return s.sendWritten(c, http.StatusCreated, ev)
 }
 
 func (s *Server) patchEvent(c echo.Context) error {
@@ -358,7 +359,7 @@ func (s *Server) patchEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.sendEvent(c, http.StatusOK, ev)
+	return s.sendWritten(c, http.StatusOK, ev)
 }
 
 func (s *Server) deleteEvent(c echo.Context) error {

@@ -86,6 +86,22 @@ func buildOpenAPI() obj {
 					"speakers": obj{"type": "array", "items": obj{"type": "string"}}, "floor_language": obj{"type": "string"},
 					"kind":     obj{"type": "string", "enum": []string{"opening", "presentation", "discussion", "break", "vote", "closing", "standing"}},
 					"parallel": obj{"type": "boolean"}}},
+				"Clash": obj{"type": "object", "properties": obj{"event": ref("Event"),
+					"overlap_start": obj{"type": "string", "format": "date-time"}, "overlap_end": obj{"type": "string", "format": "date-time"},
+					"overlap_minutes": obj{"type": "integer"}}},
+				"EventWritten": obj{"allOf": []any{ref("Event"), obj{"type": "object", "properties": obj{
+					"clashes": obj{"type": "array", "items": ref("Clash"), "description": "the event's clashes that the caller may see; never blocks the write; absent when they could not be computed"}}}}},
+				"Slot": obj{"type": "object", "properties": obj{
+					"start": obj{"type": "string", "format": "date-time"}, "end": obj{"type": "string", "format": "date-time"},
+					"worst_stretch_minutes": obj{"type": "integer", "description": "how far beyond its working hours the worst-off region is asked to attend (0: everyone inside)"},
+					"total_minutes_outside": obj{"type": "integer"},
+					"clashes":               obj{"type": "integer", "description": "events the caller may see that overlap the slot for one of the regions' audiences"},
+					"regions": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
+						"region": obj{"type": "string"}, "zone": obj{"type": "string", "example": "Australia/Sydney"},
+						"zone_abbreviation": obj{"type": "string", "example": "AEST"},
+						"local_start":       obj{"type": "string", "format": "date-time"}, "local_end": obj{"type": "string", "format": "date-time"},
+						"inside_working_hours": obj{"type": "boolean"}, "minutes_outside": obj{"type": "integer"},
+						"minutes_at_night": obj{"type": "integer"}, "stretch_minutes": obj{"type": "integer"}}}}}},
 				"Agenda": obj{"type": "object", "properties": obj{"event": obj{"type": "string"}, "items": obj{"type": "array", "items": ref("Item")}}},
 				"Series": obj{"type": "object", "properties": obj{"id": obj{"type": "string"}, "title": ref("Text"),
 					"standing_items": obj{"type": "array", "items": obj{"type": "object", "properties": obj{"title": ref("Text"), "duration": obj{"type": "integer"}}}}}},
@@ -100,12 +116,12 @@ func buildOpenAPI() obj {
 					param("status", "query", "status", false)},
 					"responses": std(obj{"200": jsonResp("events", obj{"type": "object", "properties": obj{"events": obj{"type": "array", "items": ref("Event")}}})})},
 				"post": obj{"summary": "create an event", "security": sec, "requestBody": jsonBody(ref("Event")),
-					"responses": std(obj{"201": jsonResp("created; ETag header", ref("Event")), "409": errResp("id taken")})},
+					"responses": std(obj{"201": jsonResp("created, with its clashes; ETag header", ref("EventWritten")), "409": errResp("id taken")})},
 			},
 			"/events/{id}": obj{
 				"parameters": []any{id},
 				"get":        obj{"summary": "one event", "responses": std(obj{"200": jsonResp("the event; ETag header", ref("Event")), "304": obj{"description": "not modified"}})},
-				"patch":      obj{"summary": "change an event (merge)", "security": sec, "parameters": []any{ifm}, "requestBody": jsonBody(ref("Event")), "responses": std(obj{"200": jsonResp("changed", ref("Event"))})},
+				"patch":      obj{"summary": "change an event (merge)", "security": sec, "parameters": []any{ifm}, "requestBody": jsonBody(ref("Event")), "responses": std(obj{"200": jsonResp("changed, with its clashes", ref("EventWritten"))})},
 				"delete":     obj{"summary": "remove a draft, or cancel a published event", "security": sec, "parameters": []any{ifm}, "responses": std(obj{"200": jsonResp("cancelled", ref("Event")), "204": obj{"description": "removed"}})},
 			},
 			"/events/{id}/agenda": obj{
@@ -142,6 +158,34 @@ func buildOpenAPI() obj {
 				"get": obj{"summary": "your private iCalendar feed (public events plus the members-only and confidential ones you may see): a secret URL for calendar apps, not your API token", "security": sec,
 					"parameters": []any{param("lang", "query", "ar, en, fr or es (default en)", false)},
 					"responses":  std(obj{"200": jsonResp("the feed's https and webcal URLs", obj{"type": "object", "properties": obj{"url": obj{"type": "string"}, "webcal": obj{"type": "string"}}})})},
+			},
+			"/slots": obj{
+				"get": obj{"summary": "rank start times on a date by how fairly they fit each region's working hours (anyone; clash counts come from the events the caller may see)",
+					"description": "Candidate starts run every step from local midnight of date in zone (default UTC) to the next midnight (23 or 25 hours on a day the zone changes offset). " +
+						"Each region is judged in its reference zone on the local date the slot falls on (weekends are outside working hours). Ranking: the smallest worst_stretch_minutes " +
+						"(how far the worst-off region is asked beyond its working hours), then total_minutes_outside, then clashes, then the earlier start.",
+					"parameters": []any{
+						param("date", "query", "YYYY-MM-DD", true),
+						param("duration", "query", "15 minutes to 12 hours, whole minutes: 90m, 1h30m or PT1H30M", true),
+						param("regions", "query", "comma-separated distinct regions (default africa,americas,asia-pacific,europe)", false),
+						param("step", "query", "15m, 30m (default) or 60m", false),
+						param("limit", "query", "how many ranked slots, 1 to 100 (default 10)", false),
+						param("zone", "query", "IANA zone whose calendar day date names (default UTC)", false)},
+					"responses": std(obj{"200": jsonResp("ranked slots", obj{"type": "object", "properties": obj{
+						"date": obj{"type": "string"}, "zone": obj{"type": "string"},
+						"from": obj{"type": "string", "format": "date-time"}, "to": obj{"type": "string", "format": "date-time"},
+						"duration": obj{"type": "integer", "description": "minutes"}, "step": obj{"type": "integer", "description": "minutes"},
+						"candidates": obj{"type": "integer", "description": "starts scored before limit"},
+						"working_hours": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
+							"region": obj{"type": "string"}, "zone": obj{"type": "string"}, "start": obj{"type": "string", "example": "08:00"},
+							"end": obj{"type": "string", "example": "20:00"}, "days": obj{"type": "array", "items": obj{"type": "string", "example": "mon"}}}}},
+						"slots": obj{"type": "array", "items": ref("Slot")}}})})},
+			},
+			"/events/{id}/clashes": obj{
+				"parameters": []any{id},
+				"get": obj{"summary": "events that overlap this one for the same audience (same region, or either is global), among those the caller may see; cancelled events, the event's own parent and children are not clashes",
+					"responses": std(obj{"200": jsonResp("clashes", obj{"type": "object", "properties": obj{
+						"event": obj{"type": "string"}, "clashes": obj{"type": "array", "items": ref("Clash")}}})})},
 			},
 			"/series": obj{"get": obj{"summary": "list series", "responses": std(obj{"200": jsonResp("series", obj{"type": "object"})})}},
 			"/series/{id}": obj{

@@ -107,7 +107,7 @@ func newPages() *pages {
 		},
 	}
 	p.templates = map[string]*template.Template{}
-	for _, name := range []string{"home", "event", "error"} {
+	for _, name := range []string{"home", "event", "error", "slots"} {
 		p.templates[name] = template.Must(template.New(name).Funcs(funcs).
 			ParseFS(static.FS, "templates/layout.html", "templates/"+name+".html"))
 	}
@@ -165,6 +165,7 @@ type page struct {
 	PastLimit      int
 	Event          *eventDetail
 	Error          *errorView
+	Plan           *planView
 }
 
 // Lang is the page language, for the html lang attribute.
@@ -328,8 +329,11 @@ func (s *Server) langLinks(c echo.Context, current string) []langLink {
 	for _, l := range s.pages.cats.langs {
 		q := url.Values{}
 		for k, v := range c.Request().URL.Query() {
-			if (k == "tz" || k == "region") && len(v) > 0 && len(v[0]) <= maxParam {
+			if (k == "tz" || k == "region" || k == "date" || k == "duration") && len(v) > 0 && len(v[0]) <= maxParam {
 				q.Set(k, v[0])
+			}
+			if j := strings.Join(v, ","); k == "regions" && len(j) <= 100 {
+				q.Set(k, j)
 			}
 		}
 		q.Set("lang", l)

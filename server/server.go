@@ -15,6 +15,7 @@ import (
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/broker"
+	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/realtime"
 )
 
@@ -49,6 +50,10 @@ type Config struct {
 	// AllowedOrigins are the origins (scheme://host[:port]) whose pages may
 	// open room websockets, besides BaseURL's own. Default: none.
 	AllowedOrigins []string
+	// WorkingHours are regions' working hours in their reference zones, for
+	// fair meeting slots. Default: calendar.DefaultWorkingHours (08:00–20:00,
+	// Monday to Friday) for every region.
+	WorkingHours map[agenda.Region]calendar.WorkingHours
 }
 
 // Server is the majlis HTTP server.
@@ -61,7 +66,9 @@ type Server struct {
 	pages  *pages
 	rooms  *realtime.Node
 	feeds  *feedCache
-	langs  []string // svc.Languages(), read-only
+	// planner ranks meeting slots (planRoutes).
+	planner *calendar.Planner
+	langs   []string // svc.Languages(), read-only
 }
 
 // New builds a Server over store with every route registered.
@@ -109,6 +116,7 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	e.GET("/readyz", s.readyz)
 	s.apiRoutes(e.Group("/api/v1"))
 	s.pageRoutes(e)
+	s.planRoutes(e)
 	s.feedRoutes(e)
 	s.roomRoutes(e)
 	s.metricsRoutes(e)
