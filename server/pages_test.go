@@ -355,7 +355,7 @@ func TestPagesLinkFeeds(t *testing.T) {
 func TestPagesLoadNothingFromElsewhere(t *testing.T) {
 	ts := pageServer(t)
 	attr := regexp.MustCompile(`(?i)\s(src|href|action|srcset|poster|data)\s*=\s*"([^"]*)"`)
-	for _, path := range []string{"/?lang=ar", "/?lang=en&region=europe", "/events/" + demo.ConsultationID, "/events/" + demo.AnnualMeetingID + "?lang=es", "/events/nothing"} {
+	for _, path := range []string{"/?lang=ar", "/?lang=en&region=europe", "/events/" + demo.ConsultationID, "/events/" + demo.AnnualMeetingID + "?lang=es", "/events/nothing", "/slots?date=2021-07-01&duration=90m&lang=ar"} {
 		r := get(t, ts, path)
 		csp := r.header.Get("Content-Security-Policy")
 		mustContain(t, path+" CSP", csp, "default-src 'self'", "script-src 'self'", "style-src 'self'")
