@@ -77,6 +77,23 @@
 // folded (§3.1) at 75 octets with CRLF and one space, never inside a UTF-8
 // sequence; Unfold reverses it.
 //
+// # Clashes and fair slots
+//
+// Clashes (clash.go) finds, for one event, the candidate events that
+// overlap it for the same audience: the same region, or either is global.
+// Cancelled events, the event itself and its parent or children are not
+// clashes; drafts are. The caller passes what its principal may see, and
+// a clash with anything else is dropped without a trace.
+//
+// Planner (slots.go) ranks the start times of a day for several regions.
+// A region is judged in its reference zone (agenda.Service.Zone) on the
+// local date(s) the slot falls on, so offsets that change between dates
+// (Sydney and Europe move in opposite directions in April and October;
+// Mexico City stopped in October 2022) come out right. Ranking is max-min
+// fair on Fit.Stretch — how far the worst-off region is asked beyond its
+// working hours — then total minutes outside, then clashes, then time.
+// A Planner is immutable and goroutine-safe; Clashes is a pure function.
+//
 // # Concurrency
 //
 // Feed is a plain value; Feed.Encode and Feed.Calendar read it and do not
