@@ -179,10 +179,35 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("agenda: %d rows, first %q", rows, first)
 	}
 
+	// The planning page: the chart takes its colours from the stylesheet,
+	// and the form sends the regions ticked.
+	b.run(t, "plan a meeting",
+		chromedp.Navigate(ts.URL+"/slots?date=2021-07-01&duration=90m"),
+		chromedp.WaitVisible(css(`table.chart`)),
+	)
+	night := value(t, b, "night cell", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("table.chart td.night")).backgroundColor`))
+	if night != "rgb(59, 74, 99)" {
+		t.Errorf("night cells are %q: the stylesheet did not apply", night)
+	}
+	b.run(t, "only Europe and Asia-Pacific",
+		chromedp.Click(css(`input[name="regions"][value="africa"]`)),
+		chromedp.Click(css(`input[name="regions"][value="americas"]`)),
+		chromedp.Click(css(`form.controls button[type="submit"]`)),
+		chromedp.WaitNotPresent(css(`input[name="regions"][value="africa"][checked]`)),
+		chromedp.WaitVisible(css(`table.chart`)),
+	)
+	chartRows := value(t, b, "chart rows", chromedp.Evaluate[int](`document.querySelectorAll("table.chart tbody tr").length`))
+	fits := value(t, b, "first slot", chromedp.Evaluate[int](`document.querySelector("li.slot").querySelectorAll("li.fit").length`))
+	if chartRows != 2 || fits != 2 {
+		t.Errorf("after choosing two regions: %d chart rows, %d regions per slot", chartRows, fits)
+	}
+
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, r := range b.requests {
-		if !strings.HasPrefix(r, ts.URL+"/") {
+		// data: URLs never leave the machine: Chromium draws the date
+		// input's calendar icon with one.
+		if !strings.HasPrefix(r, ts.URL+"/") && !strings.HasPrefix(r, "data:") {
 			t.Errorf("the page requested %s", r)
 		}
 	}
