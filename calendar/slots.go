@@ -250,7 +250,8 @@ func (p *Planner) fit(r agenda.Region, start, end time.Time) Fit {
 	// The working windows of the local dates from a week before the slot
 	// to a week after (a slot is at most 12 h long, and the nearest working
 	// day is at most a few days away), in order.
-	var windows [][2]time.Time
+	var buf [16][2]time.Time // on the stack: fit runs for every start and region
+	windows := buf[:0]
 	var inside, night time.Duration
 	y, m, d := f.Start.Date()
 	for dd := d - 7; dd <= d+8; dd++ {
@@ -269,7 +270,8 @@ func (p *Planner) fit(r agenda.Region, start, end time.Time) Fit {
 	// The distance to working hours grows linearly away from a window and
 	// peaks halfway between two: its maximum over the slot is at one of the
 	// slot's ends or at such a midpoint inside it.
-	points := []time.Time{start, end}
+	var pbuf [4]time.Time
+	points := append(pbuf[:0], start, end)
 	for i := 1; i < len(windows); i++ {
 		mid := windows[i-1][1].Add(windows[i][0].Sub(windows[i-1][1]) / 2)
 		if mid.After(start) && mid.Before(end) {
