@@ -47,6 +47,7 @@ type regionCheck struct {
 
 type chartRow struct {
 	Label, Zone string
+	Hours       string // working hours, "08:00–20:00"
 	Cells       []chartCell
 }
 
@@ -91,7 +92,10 @@ func (s *Server) slotsPage(c echo.Context) error {
 	}
 	sp, field, _ := parseSlotParams(q, p.loc)
 	if field != "" {
-		pe := *slotPageErrors[field]
+		pe := pageError{Status: http.StatusBadRequest, Title: "error.bad_request.title", Body: "error.not_found.body"}
+		if known, ok := slotPageErrors[field]; ok {
+			pe = *known
+		}
 		pe.Value = clip(strings.Join(q[field], ","))
 		return &pe
 	}
@@ -124,7 +128,8 @@ func (s *Server) slotsPage(c echo.Context) error {
 	}
 	for _, r := range sp.query.Regions {
 		loc := s.planner.Zone(r)
-		row := chartRow{Label: p.T("region." + string(r)), Zone: zoneLabel(loc, sp.query.From)}
+		h := s.planner.Hours(r)
+		row := chartRow{Label: p.T("region." + string(r)), Zone: zoneLabel(loc, sp.query.From), Hours: clockOf(h.Start) + "–" + clockOf(h.End)}
 		for _, t := range hours {
 			k := s.planner.Kind(r, t.Add(30*time.Minute))
 			row.Cells = append(row.Cells, chartCell{Label: hourLabel(t.In(loc)), Kind: string(k), Title: kinds[k]})

@@ -303,6 +303,7 @@ func TestSlotsPage(t *testing.T) {
 		}
 	}
 	mustContain(t, "page", visible(r.body), "Plan a meeting across the regions", "Thursday 1 July 2021",
+		"Asia-Pacific (APF) Australia/Sydney (UTC+10:00) 08:00–20:00",
 		"Your time Europe/Zurich (UTC+02:00)", "Thursday 1 July 2021 in your time zone, Europe/Zurich (UTC+02:00), best first", "Working hours", "Outside working hours", "Night", "Best start times")
 	// The best start asks least of its worst-off region: 12:30 in Geneva,
 	// 05:30 in Mexico City (at night), 20:30 in Sydney (after hours).
@@ -320,7 +321,7 @@ func TestSlotsPage(t *testing.T) {
 	t.Run("arabic", func(t *testing.T) {
 		r := get(t, ts, "/slots?date=2021-07-01&duration=90m&tz=Europe/Zurich&lang=ar")
 		mustContain(t, "markup", r.body, `<html lang="ar" dir="rtl">`)
-		mustContain(t, "page", visible(r.body), "تخطيط اجتماع بين المناطق", "ليلًا", "ضمن ساعات العمل")
+		mustContain(t, "page", visible(r.body), "تخطيط اجتماع بين المناطق", "الليل", "90 دقيقة ليلًا", "ضمن ساعات العمل")
 	})
 	t.Run("language links keep the search", func(t *testing.T) {
 		mustContain(t, "links", r.body, `date=2021-07-01`, `duration=90m`)
