@@ -33,6 +33,7 @@ var slotPageErrors = map[string]*pageError{
 type planView struct {
 	Date      string // YYYY-MM-DD, for the date input
 	DateLabel string
+	Zone      string // the viewer's zone, isolated for the intro sentence
 	Durations []option
 	Regions   []regionCheck
 	Hours     []string // the viewer's hour labels, one per chart column
@@ -105,7 +106,7 @@ func (s *Server) slotsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := &planView{Date: sp.date.Format("2006-01-02"), DateLabel: p.date(sp.query.From)}
+	v := &planView{Date: sp.date.Format("2006-01-02"), DateLabel: p.date(sp.query.From), Zone: p.ltr(p.TZLabel)}
 	minutes := int(sp.query.Duration / time.Minute)
 	durs := slices.Clone(pageDurations)
 	if !slices.Contains(durs, minutes) {
@@ -129,7 +130,7 @@ func (s *Server) slotsPage(c echo.Context) error {
 	for _, r := range sp.query.Regions {
 		loc := s.planner.Zone(r)
 		h := s.planner.Hours(r)
-		row := chartRow{Label: p.T("region." + string(r)), Zone: zoneLabel(loc, sp.query.From), Hours: clockOf(h.Start) + "–" + clockOf(h.End)}
+		row := chartRow{Label: p.T("region." + string(r)), Zone: zoneLabel(loc, sp.query.From), Hours: p.ltr(clockOf(h.Start) + "–" + clockOf(h.End))}
 		for _, t := range hours {
 			k := s.planner.Kind(r, t.Add(30*time.Minute))
 			row.Cells = append(row.Cells, chartCell{Label: hourLabel(t.In(loc)), Kind: string(k), Title: kinds[k]})
@@ -137,13 +138,12 @@ func (s *Server) slotsPage(c echo.Context) error {
 		v.Rows = append(v.Rows, row)
 	}
 	for _, sl := range all[:min(pageSlots, len(all))] {
-		sv := slotView{StartISO: sl.Start.Format(time.RFC3339), Time: p.clock(sl.Start, sl.End, p.loc, sp.query.From)}
+		y, m, d := sp.date.Date()
+		sv := slotView{StartISO: sl.Start.Format(time.RFC3339), Time: p.slotClock(sl.Start, sl.End, p.loc, y, m, d)}
 		for _, f := range sl.Fits {
 			loc := s.planner.Zone(f.Region)
-			// The date is shown when it is not the day asked for.
-			day := time.Date(sp.date.Year(), sp.date.Month(), sp.date.Day(), 12, 0, 0, 0, loc)
 			fv := fitView{Region: p.T("region." + string(f.Region)), Zone: zoneLabel(loc, sl.Start),
-				Time: p.clock(sl.Start, sl.End, loc, day)}
+				Time: p.slotClock(sl.Start, sl.End, loc, y, m, d)}
 			switch {
 			case f.Inside():
 				fv.Status, fv.Kind = p.T("slots.inside"), string(calendar.HourWorking)
@@ -160,7 +160,7 @@ func (s *Server) slotsPage(c echo.Context) error {
 		v.Slots = append(v.Slots, sv)
 	}
 	p.Plan = v
-	p.Zones = zoneOptions(p.TZ, s.cfg.Now())
+	p.Zones = zoneOptions(p.TZ, sp.query.From) // offsets on the day planned
 	return s.render(c, http.StatusOK, "slots", p)
 }
 
@@ -171,4 +171,31 @@ func hourLabel(t time.Time) string {
 		return t.Format("15")
 	}
 	return t.Format("15:04")
+}
+
+// slotClock formats [start, end) in loc as "16:30–18:00", with the date
+// when it is not y-m-d there (Sydney is often a day ahead).
+func (p *page) slotClock(start, end time.Time, loc *time.Location, y int, m time.Month, d int) string {
+	s, e := start.In(loc), end.In(loc)
+	sy, sm, sd := s.Date()
+	switch {
+	case sameDay(s, e) && sy == y && sm == m && sd == d:
+		return p.ltr(s.Format("15:04") + "–" + e.Format("15:04"))
+	case sameDay(s, e):
+		return p.Tf("date.with_time", "date", p.date(s), "time", p.ltr(s.Format("15:04")+"–"+e.Format("15:04")))
+	default:
+		return p.Tf("date.range",
+			"start", p.Tf("date.with_time", "date", p.date(s), "time", p.ltr(s.Format("15:04"))),
+			"end", p.Tf("date.with_time", "date", p.date(e), "time", p.ltr(e.Format("15:04"))))
+	}
+}
+
+// ltr isolates a clock time, range or zone label on a right-to-left page (U+2066
+// LEFT-TO-RIGHT ISOLATE … U+2069), so that "16:30–18:00" is not shown as
+// "18:00–16:30": digits around a dash take the paragraph's direction.
+func (p *page) ltr(s string) string {
+	if p.Dir != "rtl" {
+		return s
+	}
+	return "\u2066" + s + "\u2069"
 }

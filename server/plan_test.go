@@ -322,6 +322,9 @@ func TestSlotsPage(t *testing.T) {
 		r := get(t, ts, "/slots?date=2021-07-01&duration=90m&tz=Europe/Zurich&lang=ar")
 		mustContain(t, "markup", r.body, `<html lang="ar" dir="rtl">`)
 		mustContain(t, "page", visible(r.body), "تخطيط اجتماع بين المناطق", "الليل", "90 دقيقة ليلًا", "ضمن ساعات العمل")
+		// Clock ranges are isolated left to right, or the bidi algorithm
+		// shows 12:30–14:00 as 14:00–12:30.
+		mustContain(t, "markup", r.body, "\u206612:30–14:00\u2069", "\u206608:00–20:00\u2069")
 	})
 	t.Run("language links keep the search", func(t *testing.T) {
 		mustContain(t, "links", r.body, `date=2021-07-01`, `duration=90m`)
