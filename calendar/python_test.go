@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"encoding/json"
 	"os"
@@ -99,17 +100,25 @@ func TestRealDemoGolden(t *testing.T) {
 }
 
 // python finds an interpreter with the icalendar module: $MAJLIS_PYTHON,
-// or python3. Missing, the test fails with how to install it.
+// else python3 on PATH, else Debian's /usr/bin/python3 (where
+// python3-icalendar installs it, when a pyenv or venv python3 comes first).
+// Missing, the test fails with how to install it.
 func python(t *testing.T) string {
 	t.Helper()
-	py := os.Getenv("MAJLIS_PYTHON")
-	if py == "" {
-		py = "python3"
+	candidates := []string{"python3", "/usr/bin/python3"}
+	if py := os.Getenv("MAJLIS_PYTHON"); py != "" {
+		candidates = []string{py}
 	}
-	if out, err := exec.Command(py, "-c", "import icalendar").CombinedOutput(); err != nil {
-		t.Fatalf("%s cannot import icalendar (%v: %s): install Debian's python3-icalendar (sudo apt-get install python3-icalendar) and set MAJLIS_PYTHON=/usr/bin/python3 if another python3 comes first; scripts/test does this", py, err, out)
+	var tried []string
+	for _, py := range candidates {
+		out, err := exec.Command(py, "-c", "import icalendar").CombinedOutput()
+		if err == nil {
+			return py
+		}
+		tried = append(tried, fmt.Sprintf("%s: %v: %s", py, err, bytes.TrimSpace(out)))
 	}
-	return py
+	t.Fatalf("no python3 can import icalendar (%s): install Debian's python3-icalendar (sudo apt-get install python3-icalendar), or set MAJLIS_PYTHON; scripts/test does this", strings.Join(tried, "; "))
+	return ""
 }
 
 type pyEvent struct {
