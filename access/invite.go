@@ -22,15 +22,15 @@ const MaxInviteToken = 2048
 // holder from the room.
 type Invite struct {
 	// ID names the invitation; it is the subject a removal bans.
-	ID          string    `json:"id"`
-	Event       string    `json:"ev"`
-	Role        string    `json:"role"`
-	Name        string    `json:"name"`
-	Institution string    `json:"inst,omitempty"`
-	Languages   []string  `json:"langs,omitempty"`
+	ID          string   `json:"id"`
+	Event       string   `json:"ev"`
+	Role        string   `json:"role"`
+	Name        string   `json:"name"`
+	Institution string   `json:"inst,omitempty"`
+	Languages   []string `json:"langs,omitempty"`
 	// Booth is an interpreter's target language.
-	Booth string `json:"booth,omitempty"`
-	Expires     time.Time `json:"exp"`
+	Booth   string    `json:"booth,omitempty"`
+	Expires time.Time `json:"exp"`
 	// By is the organizer who issued it.
 	By string `json:"by"`
 }
