@@ -228,11 +228,11 @@ func (m messages) date(t time.Time) string {
 func (m messages) span(start, end time.Time, loc *time.Location) string {
 	s, e := start.In(loc), end.In(loc)
 	if sameDay(s, e) {
-		return m.Tf("date.with_time", "date", m.date(s), "time", s.Format("15:04")+"–"+e.Format("15:04"))
+		return m.Tf("date.with_time", "date", m.date(s), "time", m.ltr(s.Format("15:04")+"–"+e.Format("15:04")))
 	}
 	return m.Tf("date.range",
-		"start", m.Tf("date.with_time", "date", m.date(s), "time", s.Format("15:04")),
-		"end", m.Tf("date.with_time", "date", m.date(e), "time", e.Format("15:04")))
+		"start", m.Tf("date.with_time", "date", m.date(s), "time", m.ltr(s.Format("15:04"))),
+		"end", m.Tf("date.with_time", "date", m.date(e), "time", m.ltr(e.Format("15:04"))))
 }
 
 // clock formats [start, end) in loc as "16:30–16:45", prefixed with the
@@ -242,7 +242,18 @@ func (m messages) clock(start, end time.Time, loc *time.Location, day time.Time)
 	if !sameDay(s, day.In(loc)) || !sameDay(s, e) {
 		return m.span(start, end, loc)
 	}
-	return s.Format("15:04") + "–" + e.Format("15:04")
+	return m.ltr(s.Format("15:04") + "–" + e.Format("15:04"))
+}
+
+// ltr isolates a clock time, range or zone label in a right-to-left
+// language (U+2066 LEFT-TO-RIGHT ISOLATE … U+2069 POP DIRECTIONAL
+// ISOLATE): otherwise digits around a dash take the paragraph's direction
+// and "16:30–18:00" shows as "18:00–16:30".
+func (m messages) ltr(s string) string {
+	if !rtl(m.lang) {
+		return s
+	}
+	return "\u2066" + s + "\u2069"
 }
 
 func sameDay(a, b time.Time) bool {

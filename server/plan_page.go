@@ -189,13 +189,3 @@ func (p *page) slotClock(start, end time.Time, loc *time.Location, y int, m time
 			"end", p.Tf("date.with_time", "date", p.date(e), "time", p.ltr(e.Format("15:04"))))
 	}
 }
-
-// ltr isolates a clock time, range or zone label on a right-to-left page (U+2066
-// LEFT-TO-RIGHT ISOLATE … U+2069), so that "16:30–18:00" is not shown as
-// "18:00–16:30": digits around a dash take the paragraph's direction.
-func (p *page) ltr(s string) string {
-	if p.Dir != "rtl" {
-		return s
-	}
-	return "\u2066" + s + "\u2069"
-}
