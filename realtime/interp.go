@@ -253,7 +253,7 @@ func (r *room) interpCommand(c *Client, env Envelope) *Error {
 		}
 		channel, ok := r.publishesOn(me)
 		if !ok {
-			return errorf(ErrForbidden, "you are not on air: captions come from the live interpreter of a booth, or whoever has the floor")
+			return errorf(ErrInvalidState, "you are not on air: captions come from the live interpreter of a booth, or whoever has the floor")
 		}
 		return r.publish(Envelope{Type: MsgCaption, From: me.ID,
 			Data: mustJSON(captionData{Channel: channel, Text: text})})
