@@ -95,6 +95,8 @@ type State struct {
 	Banned []string `json:"banned,omitempty"`
 	// Interp is the interpretation set-up: floor language and booths.
 	Interp Interp `json:"interpretation"`
+	// Coverage is what the channels carried, per agenda item.
+	Coverage Coverage `json:"coverage"`
 }
 
 // Interp is a room's interpretation state.
@@ -134,6 +136,7 @@ func (s State) Clone() State {
 	s.Floor.Queue = slices.Clone(s.Floor.Queue)
 	s.Agenda.Done = slices.Clone(s.Agenda.Done)
 	s.Banned = slices.Clone(s.Banned)
+	s.Coverage = s.Coverage.Clone()
 	if s.Interp.Booths != nil {
 		booths := make(map[string]*interpretation.Booth, len(s.Interp.Booths))
 		for lang, b := range s.Interp.Booths {

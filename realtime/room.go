@@ -230,6 +230,7 @@ func (r *room) load() error {
 	if err != nil {
 		return err
 	}
+	catchUpCoverage(ctx, r.node.backend, r.id, &snap, r.languages())
 	r.reset(snap)
 	r.loaded = true
 	return nil
@@ -596,6 +597,7 @@ func (r *room) catchUp() {
 			r.resync.Store(true)
 			return
 		}
+		catchUpCoverage(ctx, r.node.backend, r.id, &snap, r.languages())
 		r.reset(snap)
 		for _, c := range r.clients {
 			r.send(c, r.welcome(c))
@@ -620,6 +622,7 @@ func (r *room) catchUp() {
 // instance.
 func (r *room) apply(env Envelope) {
 	r.hearing = nil
+	defer r.cover(env)
 	switch env.Type {
 	case MsgInterp:
 		var v interpView

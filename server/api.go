@@ -39,6 +39,7 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	g.PATCH("/events/:id/agenda/items/:item", s.patchItem)
 	g.DELETE("/events/:id/agenda/items/:item", s.deleteItem)
 	g.POST("/events/:id/invites", s.createInvite)
+	g.GET("/events/:id/coverage", s.coverage)
 	g.GET("/feeds/private", s.privateFeedURL)
 	g.GET("/series", s.listSeries)
 	g.GET("/series/:id", s.getSeries)

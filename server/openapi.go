@@ -154,6 +154,23 @@ func buildOpenAPI() obj {
 						"role": obj{"type": "string"}, "name": obj{"type": "string"}, "expires": obj{"type": "string", "format": "date-time"}}})}),
 				},
 			},
+			"/events/{id}/coverage": obj{
+				"parameters": []any{id},
+				"get": obj{"summary": "interpretation coverage: per agenda item (item \"\" is the time outside items) and channel, how long a publisher was live and how many listened; running until now", "security": sec,
+					"parameters": []any{param("format", "query", "json (default) or csv; Accept: text/csv also gives CSV (header row; durations in seconds; times UTC RFC 3339)", false),
+						param("lang", "query", "language of item titles: ar, en, fr or es (default en)", false)},
+					"responses": std(obj{"200": obj{"description": "the report", "content": obj{
+						"application/json": obj{"schema": obj{"type": "object", "properties": obj{
+							"event": obj{"type": "string"}, "generated": obj{"type": "string", "format": "date-time"}, "language": obj{"type": "string"},
+							"items": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
+								"item": obj{"type": "string"}, "title": obj{"type": "string"},
+								"start": obj{"type": "string", "format": "date-time"}, "end": obj{"type": "string", "format": "date-time"},
+								"seconds": obj{"type": "number"},
+								"channels": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
+									"channel": obj{"type": "string"}, "live_seconds": obj{"type": "number"}, "listener_seconds": obj{"type": "number"},
+									"average_listeners": obj{"type": "number"}, "peak_listeners": obj{"type": "integer"}}}}}}}}}},
+						"text/csv": obj{"schema": obj{"type": "string", "description": "item,title,start,end,seconds,channel,live_seconds,listener_seconds,average_listeners,peak_listeners"}}}}})},
+			},
 			"/feeds/private": obj{
 				"get": obj{"summary": "your private iCalendar feed (public events plus the members-only and confidential ones you may see): a secret URL for calendar apps, not your API token", "security": sec,
 					"parameters": []any{param("lang", "query", "ar, en, fr or es (default en)", false)},
