@@ -143,7 +143,8 @@ func (r *room) interpCommand(c *Client, env Envelope) *Error {
 	switch env.Type {
 	case CmdChannel:
 		var d struct {
-			Channel string `json:"channel"`
+			Channel  string `json:"channel"`
+			Original bool   `json:"original"`
 		}
 		if e := decodeData(env.Data, &d); e != nil {
 			return e
@@ -151,11 +152,11 @@ func (r *room) interpCommand(c *Client, env Envelope) *Error {
 		if d.Channel != interpretation.Floor && !slices.Contains(r.languages(), d.Channel) {
 			return errorf(ErrUnknown, "data.channel must be floor or one of %v", r.languages())
 		}
-		if d.Channel == me.Channel {
+		if d.Channel == me.Channel && d.Original == me.Original {
 			return nil
 		}
 		m := r.members[me.ID]
-		m.Channel = d.Channel
+		m.Channel, m.Original = d.Channel, d.Original
 		return r.publishState(func(*State) (Envelope, *Error) {
 			return Envelope{Type: MsgMember, From: me.ID, To: ToStaff, Data: mustJSON(m)}, nil
 		}, &Change{Update: &m})
@@ -312,19 +313,31 @@ func (r *room) audio(c *Client, frame []byte) {
 }
 
 // hears is the channel whose audio c receives: an interpreter hears their
-// booth's input (the floor, or the pivot booth), everyone else the source
-// of the channel they picked.
-func hears(c *Client, t interpretation.Table) string {
-	if c.member.Role == RoleInterpreter && c.member.Booth != "" {
-		if rt, ok := t.Route(c.member.Booth); ok && rt.Input != "" {
-			return rt.Input
+// booth's input (the floor, or the pivot booth) unless they picked another
+// booth's channel to relay from, everyone else the source of the channel
+// they picked. The second result is the floor, for a listener who asked
+// for the original under the interpretation; "" otherwise.
+func hears(c *Client, t interpretation.Table) (string, string) {
+	m := c.member
+	if m.Role == RoleInterpreter && m.Booth != "" {
+		if m.Channel != interpretation.Floor && m.Channel != m.Booth {
+			if rt, ok := t.Route(m.Channel); ok {
+				return rt.Source, ""
+			}
 		}
-		return interpretation.Floor
+		if rt, ok := t.Route(m.Booth); ok && rt.Input != "" {
+			return rt.Input, ""
+		}
+		return interpretation.Floor, ""
 	}
-	if rt, ok := t.Route(c.member.Channel); ok {
-		return rt.Source
+	src := interpretation.Floor
+	if rt, ok := t.Route(m.Channel); ok {
+		src = rt.Source
 	}
-	return interpretation.Floor
+	if m.Original && src != interpretation.Floor {
+		return src, interpretation.Floor
+	}
+	return src, ""
 }
 
 // forward sends a frame to the local clients who hear its channel.
@@ -337,8 +350,11 @@ func (r *room) forward(frame []byte) {
 		t := r.routes(r.state)
 		r.hearing = map[string][]*Client{}
 		for _, c := range r.clients {
-			h := hears(c, t)
+			h, also := hears(c, t)
 			r.hearing[h] = append(r.hearing[h], c)
+			if also != "" {
+				r.hearing[also] = append(r.hearing[also], c)
+			}
 		}
 	}
 	var slow []*Client

@@ -67,6 +67,9 @@ type Member struct {
 	Booth string `json:"booth,omitempty"`
 	// Channel is what the member listens to: "floor" or a language.
 	Channel string `json:"channel"`
+	// Original: a listener also receives the floor under the
+	// interpretation, to mix it in at a lower volume.
+	Original bool `json:"original,omitempty"`
 	// Subject is who the member is behind the connection (an organizer,
 	// an invitation, or an anonymous visitor): removal bans it. Only a
 	// one-way hash of it leaves the server.

@@ -649,7 +649,7 @@ func (r *room) apply(env Envelope) {
 		}
 		if c, ok := r.clients[m.ID]; ok {
 			m.Subject, m.Instance = c.member.Subject, c.member.Instance
-			c.member.Muted, c.member.Channel = m.Muted, m.Channel
+			c.member.Muted, c.member.Channel, c.member.Original = m.Muted, m.Channel, m.Original
 		}
 		r.members[m.ID] = m
 	case MsgLeave:

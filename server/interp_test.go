@@ -232,3 +232,46 @@ func (m *member) expectSkipping(typ realtime.MsgType) realtime.Envelope {
 		}
 	}
 }
+
+// TestOriginalUnderInterpretation checks the two listening extras: a
+// listener who asks for the original receives the floor besides their
+// channel, and an interpreter may pick another booth to relay from.
+func TestOriginalUnderInterpretation(t *testing.T) {
+	f := newRoomFixture(t, nil)
+	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
+	anne := f.interpreter("Anne", "fr", "en")
+	carla := f.interpreter("Carla", "es", "en", "fr")
+	mixed, plain := f.anon("Mixed"), f.anon("Plain")
+	mixed.send(realtime.CmdChannel, "", map[string]any{"channel": "fr", "original": true})
+	if env := mixed.expectSkipping(realtime.MsgMember); !bytes.Contains(env.Data, []byte(`"original":true`)) {
+		t.Fatalf("the switch does not say original: %s", env.Data)
+	}
+	plain.send(realtime.CmdChannel, "", map[string]string{"channel": "fr"})
+	plain.expectSkipping(realtime.MsgMember)
+	host.send(realtime.CmdFloorLanguage, "", map[string]string{"language": "en"})
+	anne.send(realtime.CmdBoothTake, "", nil)
+	carla.send(realtime.CmdBoothTake, "", nil)
+	host.interpUntil(func(v interpViewT) bool { return v.live("fr") == anne.id && v.live("es") == carla.id })
+
+	host.sendFrame("floor", 1)
+	if ch, p, _ := realtime.ParseFrame(mixed.nextFrame()); ch != "floor" || p[0] != 1 {
+		t.Fatalf("the mixed listener got %s %v, want the floor", ch, p)
+	}
+	if ch, _, _ := realtime.ParseFrame(carla.nextFrame()); ch != "floor" {
+		t.Fatalf("Carla (direct from English) got %s", ch)
+	}
+	anne.sendFrame("fr", 2)
+	for _, m := range []*member{mixed, plain} {
+		if ch, p, _ := realtime.ParseFrame(m.nextFrame()); ch != "fr" || p[0] != 2 {
+			t.Fatalf("%s got %s %v, want French", m.name, ch, p)
+		}
+	}
+
+	// Carla relays from the French booth by choice.
+	carla.send(realtime.CmdChannel, "", map[string]string{"channel": "fr"})
+	carla.expectSkipping(realtime.MsgMember)
+	anne.sendFrame("fr", 3)
+	if ch, p, _ := realtime.ParseFrame(carla.nextFrame()); ch != "fr" || p[0] != 3 {
+		t.Fatalf("Carla relaying got %s %v, want French", ch, p)
+	}
+}
