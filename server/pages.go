@@ -107,7 +107,7 @@ func newPages() *pages {
 		},
 	}
 	p.templates = map[string]*template.Template{}
-	for _, name := range []string{"home", "event", "error", "slots"} {
+	for _, name := range []string{"home", "event", "error", "slots", "session"} {
 		p.templates[name] = template.Must(template.New(name).Funcs(funcs).
 			ParseFS(static.FS, "templates/layout.html", "templates/"+name+".html"))
 	}
@@ -128,6 +128,8 @@ func (s *Server) pageRoutes(e *echo.Echo) {
 	get := []string{http.MethodGet, http.MethodHead}
 	e.Match(get, "/", s.homePage, s.pages.limiter)
 	e.Match(get, "/events/:id", s.eventPage, s.pages.limiter)
+	e.Match(get, "/events/:id/session", s.sessionPage, s.pages.limiter)
+	e.Match(get, "/events/:id/booth", s.sessionPage, s.pages.limiter)
 	e.Match(get, "/assets/:name", s.serveAsset)
 }
 
@@ -166,6 +168,7 @@ type page struct {
 	Event          *eventDetail
 	Error          *errorView
 	Plan           *planView
+	Session        *sessionView
 }
 
 // Lang is the page language, for the html lang attribute.
@@ -226,6 +229,8 @@ type description struct {
 
 type eventDetail struct {
 	eventView
+	// SessionURL links the event's live session, unless it is cancelled.
+	SessionURL  string
 	Description *description
 	Location    string
 	Items       []itemView
@@ -479,6 +484,9 @@ func (s *Server) eventPage(c echo.Context) error {
 		}
 	}
 	d := &eventDetail{eventView: s.eventView(p, e, titles), Location: e.Location}
+	if e.Status != agenda.StatusCancelled {
+		d.SessionURL = d.URL + "/session"
+	}
 	p.Title = d.Title.Text
 	if text, lang := e.Description.In(p.lang); text != "" {
 		d.Description = &description{}
