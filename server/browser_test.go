@@ -47,7 +47,7 @@ type browser struct {
 	problems []string
 }
 
-func newBrowser(t *testing.T, zone string) *browser {
+func newBrowser(t *testing.T, zone string, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)),
@@ -57,6 +57,7 @@ func newBrowser(t *testing.T, zone string) *browser {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 	)
+	opts = append(opts, extra...)
 	// The timeout bounds the whole browser: a hung page fails the test
 	// instead of hanging the suite.
 	parent, cancelTimeout := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -67,7 +68,19 @@ func newBrowser(t *testing.T, zone string) *browser {
 	if err := chromedp.Do(ctx); err != nil { // starts the browser and its first tab
 		t.Fatalf("start chromium: %v", err)
 	}
-	err := chromedp.Listen(ctx, func(ev any) {
+	if err := b.listen(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.run(t, "emulate the zone "+zone, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone})
+		return err
+	}))
+	return b
+}
+
+// listen records the requests and problems of the tab behind ctx.
+func (b *browser) listen(ctx context.Context) error {
+	return chromedp.Listen(ctx, func(ev any) {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		switch ev := ev.(type) {
@@ -85,14 +98,6 @@ func newBrowser(t *testing.T, zone string) *browser {
 			}
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.run(t, "emulate the zone "+zone, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone})
-		return err
-	}))
-	return b
 }
 
 func (b *browser) run(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
