@@ -89,7 +89,7 @@ func TestCoverageReport(t *testing.T) {
 	host.send(realtime.CmdBoothForce, "", map[string]string{"booth": "fr", "id": ""})
 	host.interpUntil(func(v interpViewT) bool { return v.live("fr") == "" })
 
-	clock.advance(10 * time.Second) // t0+260: the report
+	clock.advance(10 * time.Second)                                      // t0+260: the report
 	r := f.do(req{method: "GET", path: path + "?lang=fr", token: f.bob}) // another organizer who may see the event
 	if r.status != http.StatusOK {
 		t.Fatalf("report: %d %s", r.status, r.body)
