@@ -134,6 +134,7 @@ func sessionStrings(p *page) map[string]string {
 		"input_relay":         p.T("booth.input_relay"),
 		"mute":                p.T("booth.mute"),
 		"unmute":              p.T("booth.unmute"),
+		"muted":               p.T("booth.muted"),
 		"mic_ready":           p.T("booth.mic_ready"),
 		"mic_denied":          p.T("booth.mic_denied"),
 		"mic_unsupported":     p.T("booth.mic_unsupported"),

@@ -119,7 +119,10 @@ func dataInt(t *testing.T, b *browser, name string) int {
 // one on Spanish (no interpreter) receives none; then a partner asks for a
 // handover from the Arabic interface on a 360 px wide screen, the live
 // interpreter accepts with the button, and exactly one stays live, as both
-// pages and the server's state say.
+// pages and the server's state say. Then a Spanish interpreter who takes
+// only French is given the French booth as relay, and the Spanish listener
+// hears her; the host's panel shows the counts, the missing Arabic booth
+// and a cough.
 func TestSessionInBrowser(t *testing.T) {
 	f, base := sessionServer(t)
 	b := newBrowser(t, "Europe/Brussels",
@@ -130,6 +133,8 @@ func TestSessionInBrowser(t *testing.T) {
 	session := base + "/events/" + sessionEvent
 	anneToken := f.joinToken(`{"role":"interpreter","name":"Anne","booth":"fr","languages":["en","es"]}`)
 	brunoToken := f.joinToken(`{"role":"interpreter","name":"Bruno","booth":"fr","languages":["en"]}`)
+	carlaToken := f.joinToken(`{"role":"interpreter","name":"Carla","booth":"es","languages":["fr"]}`)
+	hostToken := f.joinToken(`{"role":"host","name":"Hana"}`)
 
 	// Anne opens her console and takes the booth.
 	anne := b.tab(t)
@@ -210,6 +215,44 @@ func TestSessionInBrowser(t *testing.T) {
 	if names[live] != "Bruno" {
 		t.Errorf("the server says %q (%v) is live in the French booth, want Bruno", names[live], live)
 	}
+
+	// The host says the floor speaks English. Relay: Carla works into
+	// Spanish from French only, so the routing table gives her the French
+	// booth as input; the Spanish listener now hears her.
+	host := b.tab(t)
+	host.run(t, "host's page",
+		chromedp.Navigate(session+"/session?tz=UTC&lang=en&token="+url.QueryEscape(hostToken)),
+		chromedp.WaitVisible(css(`#host-booths tr`)),
+		chromedp.SetValue(css(`#floor-language`), "en"),
+	)
+	waitFor(t, host, "the floor speaks English", `document.querySelector('#host-booths tr[data-channel="en"]').textContent.includes("floor language")`)
+	carla := b.tab(t)
+	carla.run(t, "Carla's console",
+		chromedp.Navigate(session+"/booth?tz=UTC&lang=es&token="+url.QueryEscape(carlaToken)),
+		chromedp.WaitVisible(css(`#booth-take`)),
+		chromedp.Click(css(`#booth-take`)),
+	)
+	waitFor(t, carla, "Carla is live", `document.getElementById("session").dataset.boothState === "live"`)
+	waitFor(t, carla, "Carla hears the French booth", `Number(document.body.dataset.framesDecoded || 0) >= 10`)
+	if got := value(t, carla, "input", chromedp.Evaluate[string](`document.getElementById("booth-input").selectedOptions[0].textContent`)); !strings.Contains(got, "francés") {
+		t.Errorf("Carla's input: %q", got)
+	}
+	waitFor(t, es, "the Spanish listener decodes Carla", `Number(document.body.dataset.framesDecoded || 0) >= 10`)
+	if got := value(t, es, "es route", chromedp.Text(css(`#route`))); !strings.Contains(got, "relé desde: francés") {
+		t.Errorf("the Spanish listener's route note: %q", got)
+	}
+
+	// The host sees every channel's listeners, who is live, and that
+	// Arabic has no interpreter; Bruno's cough button shows as muted.
+	waitFor(t, host, "listener counts", `document.querySelector('#host-booths tr[data-channel="fr"] td.count').textContent === "1" && document.querySelector('#host-booths tr[data-channel="es"] td.count').textContent === "1"`)
+	if got := value(t, host, "warnings", chromedp.Text(css(`#host-warnings`))); !strings.Contains(got, "Arabic: no interpreter is live") {
+		t.Errorf("host warnings: %q", got)
+	}
+	bruno.run(t, "cough", chromedp.Evaluate[chromedp.Void](`document.getElementById("cough").dispatchEvent(new PointerEvent("pointerdown"))`))
+	waitFor(t, bruno, "Bruno muted", `document.getElementById("booth-state").classList.contains("live") && document.getElementById("cough").getAttribute("aria-pressed") === "true"`)
+	waitFor(t, host, "the host sees the cough", `document.querySelector('#host-booths tr[data-channel="fr"]').textContent.includes("(microphone muted)")`)
+	bruno.run(t, "cough ends", chromedp.Evaluate[chromedp.Void](`document.getElementById("cough").dispatchEvent(new PointerEvent("pointerup"))`))
+	waitFor(t, host, "the host sees the cough end", `!document.querySelector('#host-booths tr[data-channel="fr"]').textContent.includes("(microphone muted)")`)
 
 	b.mu.Lock()
 	defer b.mu.Unlock()

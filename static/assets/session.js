@@ -671,7 +671,7 @@
       const r = route(ch);
       const cells = [
         ch === FLOOR ? t("floor") : t("lang." + ch),
-        b && b.live ? memberName(b.live) + (b.muted ? " 🔇" : "") : (ch === FLOOR && floor.speaker ? memberName(floor.speaker) : "—"),
+        b && b.live ? memberName(b.live) + (b.muted ? " " + t("muted") : "") : (ch === FLOOR && floor.speaker ? memberName(floor.speaker) : "—"),
         r ? t("route_" + r.status, { lang: r.input ? t("lang." + r.input) : "" }) : "",
         String(listeners[ch] || 0),
       ];
@@ -700,6 +700,12 @@
           send("booth.force", { booth: ch, id: select.value });
         });
         td.replaceChildren(select);
+        if (b.muted) {
+          const muted = document.createElement("span");
+          muted.className = "muted";
+          muted.textContent = " " + t("muted");
+          td.append(muted);
+        }
       }
       return tr;
     });
