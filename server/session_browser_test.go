@@ -145,6 +145,9 @@ func TestSessionInBrowser(t *testing.T) {
 	)
 	waitFor(t, anne, "Anne is live", `document.getElementById("session").dataset.boothState === "live"`)
 	waitFor(t, anne, "Anne's microphone is sent", `Number(document.body.dataset.framesSent || 0) >= 5`)
+	if !value(t, anne, "switcher", chromedp.Evaluate[bool](`new URL(document.querySelector('nav.langs a[hreflang="ar"]').href).searchParams.get("token") === `+strconv.Quote(anneToken))) {
+		t.Errorf("the language switcher loses the join token")
+	}
 
 	// Two listeners join by name; each page picks its interface language.
 	listener := func(lang, name string) *browser {

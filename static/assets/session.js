@@ -840,6 +840,16 @@
 
   // ---- start ----------------------------------------------------------------
 
+  // The language switcher keeps the join token, which the server never
+  // writes into the page.
+  if (token) {
+    document.querySelectorAll("nav.langs a").forEach(function (a) {
+      const u = new URL(a.href, location.href);
+      u.searchParams.set("token", token);
+      a.href = u.pathname + "?" + u.searchParams.toString();
+    });
+  }
+
   const form = $("join-form");
   if (token) {
     connect();
