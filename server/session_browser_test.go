@@ -213,6 +213,24 @@ func TestSessionInBrowser(t *testing.T) {
 	waitFor(t, bruno, "Bruno's microphone is sent", `Number(document.body.dataset.framesSent || 0) >= 5`)
 	waitFor(t, fr, "the French listener decodes Bruno", `Number(document.body.dataset.framesDecoded || 0) >= `+strconv.Itoa(before+10))
 
+	// Bruno captions his channel; Anne writes in the booth chat.
+	bruno.run(t, "caption",
+		chromedp.SetValue(css(`#caption-form input`), "Bienvenue à toutes et à tous"),
+		chromedp.Click(css(`#caption-form button`)),
+	)
+	waitFor(t, fr, "the French listener sees the caption", `document.getElementById("captions").textContent.includes("Bienvenue à toutes et à tous")`)
+	if got := value(t, es, "es captions", chromedp.Evaluate[string](`document.getElementById("captions").textContent`)); got != "" {
+		t.Errorf("the Spanish listener sees French captions: %q", got)
+	}
+	anne.run(t, "booth chat",
+		chromedp.SetValue(css(`form.chat-form[data-to="booth"] input`), "je reprends à 10h30"),
+		chromedp.Click(css(`form.chat-form[data-to="booth"] button`)),
+	)
+	waitFor(t, bruno, "Bruno reads the booth chat", `document.getElementById("chat-booth").textContent.includes("je reprends à 10h30")`)
+	if got := value(t, fr, "fr chat", chromedp.Evaluate[string](`document.getElementById("chat-all").textContent + document.getElementById("chat-booth").textContent`)); got != "" {
+		t.Errorf("a listener reads the booth chat: %q", got)
+	}
+
 	// The server's state: one live interpreter in the French booth, Bruno.
 	live, names := serverBooth(t, base, f.alice, "fr")
 	if names[live] != "Bruno" {
