@@ -192,30 +192,39 @@ func (r *room) cover(env Envelope) {
 	cov.Seq = env.Seq
 }
 
-// catchUpCoverage completes the coverage of a snapshot. A stored state's
-// coverage stops at the message before the one it was stored with, and
-// joins store no state: the messages after Coverage.Seq that change the
-// set-up are accounted from the log, each with the snapshot's set-up (the
-// only one known; exact when there is one such message, as after any
-// change but a join).
+// catchUpCoverage completes the coverage of a snapshot, exactly. A stored
+// state's coverage stops at the last set-up change before the message it
+// was stored with (it is the state that message was built from), and
+// joins store no state. So the log after Coverage.Seq holds at most one
+// change that stored a state (the snapshot's, whose state and roster
+// follow it) and then only joins, whose members the roster lists: the
+// set-up after each is the snapshot's state with the roster less the
+// members who joined later.
 func catchUpCoverage(ctx context.Context, b Backend, room string, snap *Snapshot, langs []string) {
-	cov := &snap.State.Coverage
-	if cov.Seq >= snap.Seq {
+	if snap.State.Coverage.Seq >= snap.Seq {
 		return
 	}
-	snap.State.Coverage = cov.Clone() // the backend's copy stays as it is
-	cov = &snap.State.Coverage
-	hist, err := b.History(ctx, room, cov.Seq)
+	hist, err := b.History(ctx, room, snap.State.Coverage.Seq)
 	if err != nil {
 		return // the log is gone or unreachable: the coverage stays behind
 	}
-	members := make(map[string]Member, len(snap.Roster))
-	for _, m := range snap.Roster {
-		members[m.ID] = m
+	snap.State.Coverage = snap.State.Coverage.Clone() // the backend's copy stays as it is
+	cov := &snap.State.Coverage
+	joined := map[string]uint64{}
+	for _, env := range hist {
+		if env.Type == MsgJoin && env.Seq <= snap.Seq {
+			joined[env.From] = env.Seq
+		}
 	}
 	for _, env := range hist {
 		if env.Seq > snap.Seq || !changesCoverage(env.Type) {
 			continue
+		}
+		members := make(map[string]Member, len(snap.Roster))
+		for _, m := range snap.Roster {
+			if at, ok := joined[m.ID]; !ok || at <= env.Seq {
+				members[m.ID] = m
+			}
 		}
 		cov.account(env.TS)
 		cov.mark(env.TS, snap.State, members, langs)
@@ -226,9 +235,37 @@ func catchUpCoverage(ctx context.Context, b Backend, room string, snap *Snapshot
 // ErrNoRoom: the event has no room (nobody ever joined it).
 var ErrNoRoom = errors.New("realtime: the room has never been opened")
 
+// coverageReq asks a room goroutine for its coverage.
+type coverageReq struct{ reply chan *Coverage }
+
 // Coverage returns what room's channels carried so far, with the open
-// segment closed at the current time.
+// segment closed at the current time: from the room itself when it runs
+// here, otherwise from the backend.
 func (n *Node) Coverage(ctx context.Context, roomID string) (Coverage, error) {
+	n.mu.Lock()
+	r, running := n.rooms[roomID]
+	if running {
+		r.refs++ // keeps the room from stopping meanwhile
+	}
+	n.mu.Unlock()
+	if running {
+		defer n.release(r)
+		reply := make(chan *Coverage, 1)
+		select {
+		case r.inbox <- coverageReq{reply: reply}:
+		case <-ctx.Done():
+			return Coverage{}, fmt.Errorf("realtime: coverage: %w", ctx.Err())
+		}
+		select {
+		case cov := <-reply:
+			if cov != nil {
+				cov.account(n.cfg.Now().UnixMilli())
+				return *cov, nil
+			}
+		case <-ctx.Done():
+			return Coverage{}, fmt.Errorf("realtime: coverage: %w", ctx.Err())
+		}
+	}
 	ev, err := n.info.GetEvent(ctx, roomID)
 	if err != nil {
 		return Coverage{}, fmt.Errorf("realtime: coverage: %w", err)

@@ -187,6 +187,14 @@ func (r *room) handle(req any) {
 		if _, ok := r.clients[q.c.member.ID]; ok {
 			r.audio(q.c, q.frame)
 		}
+	case coverageReq:
+		if !r.loaded {
+			q.reply <- nil
+			return
+		}
+		r.catchUp() // messages still in flight from other instances count too
+		cov := r.state.Coverage.Clone()
+		q.reply <- &cov
 	case shutdownReq:
 		r.closing = true
 		for _, c := range r.clients {

@@ -1,8 +1,11 @@
 package server_test
 
 import (
+	"context"
 	"encoding/csv"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -11,7 +14,9 @@ import (
 	"time"
 
 	"github.com/majlis/majlis/broker"
+	"github.com/majlis/majlis/internal/redistest"
 	"github.com/majlis/majlis/realtime"
+	"github.com/majlis/majlis/server"
 	"github.com/majlis/majlis/store"
 )
 
@@ -54,8 +59,9 @@ type coverageJSON struct {
 // test moves, and checks the report's figures in JSON and CSV.
 func TestCoverageReport(t *testing.T) {
 	clock := &testClock{now: time.Now().UTC().Truncate(time.Second)}
+	mem := broker.NewMemory(broker.MemoryConfig{Now: clock.Now})
 	f := newRoomFixture(t, func(st *store.Bolt) *realtime.Node {
-		return realtime.New(realtime.Config{Now: clock.Now}, broker.NewMemory(broker.MemoryConfig{Now: clock.Now}), st)
+		return realtime.New(realtime.Config{Now: clock.Now}, mem, st)
 	})
 	path := "/api/v1/events/" + roomEvent + "/coverage"
 	if r := f.do(req{method: "GET", path: path, token: f.alice}); r.status != http.StatusOK || !strings.Contains(string(r.body), `"items":[]`) {
@@ -142,6 +148,33 @@ func TestCoverageReport(t *testing.T) {
 	if !slices.ContainsFunc(rows, func(row []string) bool { return slices.Equal(row, wantRow) }) {
 		t.Errorf("csv has no row %v:\n%s", wantRow, r.body)
 	}
+
+	// More listeners join (joins store no state) and one leaves. An
+	// instance that never ran the room rebuilds the coverage from the
+	// stored state and the log; it must match, to the millisecond, the
+	// room's own.
+	f.anon("Listener 3").send(realtime.CmdChannel, "", map[string]string{"channel": "es"})
+	clock.advance(5 * time.Second)
+	f.anon("Listener 4")
+	clock.advance(5 * time.Second)
+	l1.conn.Close()
+	for env := host.expectSkipping(realtime.MsgLeave); env.From != l1.id; env = host.expectSkipping(realtime.MsgLeave) {
+	}
+	clock.advance(3 * time.Second)
+	f.anon("Listener 5")
+	clock.advance(4 * time.Second)
+	f.anon("Listener 6")
+	clock.advance(7 * time.Second)
+	other := server.New(server.Config{BaseURL: "https://majlis.example.org", Rooms: realtime.New(realtime.Config{Now: clock.Now}, mem, f.st)}, f.st, f.svc)
+	ts := httptest.NewServer(other.Handler())
+	defer ts.Close()
+	fromRoom := f.do(req{method: "GET", path: path, token: f.alice})
+	g := *f.fixture
+	g.ts = ts
+	fromLog := g.do(req{method: "GET", path: path, token: f.alice})
+	if fromRoom.status != http.StatusOK || string(fromRoom.body) != string(fromLog.body) {
+		t.Errorf("the room says\n%s\nthe log says\n%s", fromRoom.body, fromLog.body)
+	}
 }
 
 // TestCoverageReportRefusals checks who may read the report and that bad
@@ -174,5 +207,100 @@ func TestCoverageReportRefusals(t *testing.T) {
 				t.Errorf("field %q not named: %s", tt.wantField, r.body)
 			}
 		})
+	}
+}
+
+// TestCoverageAcrossInstances runs a session on two instances sharing a
+// real redis-server: the interpreter and host on one, the listener on the
+// other. Once the session is over, both instances and a third started
+// afterwards (as after a restart) report exactly the same figures, and the
+// listener on the other instance is counted.
+func TestCoverageAcrossInstances(t *testing.T) {
+	rs := redistest.Start(t, redistest.Config{})
+	node := func(st *store.Bolt, instance string) *realtime.Node {
+		b, err := broker.NewRedis(context.Background(), rs.URL(), broker.RedisConfig{Prefix: "cov:"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return realtime.New(realtime.Config{Instance: instance}, b, st)
+	}
+	a := newRoomFixture(t, func(st *store.Bolt) *realtime.Node { return node(st, "a") })
+	instance := func(name string) *roomFixture {
+		srv := server.New(server.Config{BaseURL: "https://majlis.example.org", Rooms: node(a.st, name)}, a.st, a.svc)
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(ctx)
+			ts.Close()
+		})
+		fx := *a.fixture
+		fx.srv, fx.ts = srv, ts
+		return &roomFixture{fixture: &fx, items: a.items}
+	}
+	b := instance("b")
+
+	host, _ := a.join("alice", "token="+url.QueryEscape(a.alice))
+	omar := a.interpreter("Omar", "ar", "en") // stays to the end, neither live nor listening
+	anne := a.interpreter("Anne", "fr", "en")
+	host.send(realtime.CmdAgendaStart, "", map[string]string{"item": "it-open"})
+	host.expectSkipping(realtime.MsgAgenda)
+	anne.send(realtime.CmdBoothTake, "", nil)
+	host.interpUntil(func(v interpViewT) bool { return v.live("fr") == anne.id })
+	listener := b.anon("Listener on b")
+	listener.send(realtime.CmdChannel, "", map[string]string{"channel": "fr"})
+	listener.expectSkipping(realtime.MsgMember)
+	host.send(realtime.CmdAgendaEnd, "", map[string]string{"item": "it-open"})
+	host.expectSkipping(realtime.MsgAgenda)
+	for _, m := range []*member{listener, anne, host} {
+		m.conn.Close()
+		for {
+			env := omar.expectSkipping(realtime.MsgLeave)
+			if env.From == m.id {
+				break
+			}
+		}
+	}
+
+	report := func(f *roomFixture) string {
+		r := f.do(req{method: "GET", path: "/api/v1/events/" + roomEvent + "/coverage", token: f.alice})
+		if r.status != http.StatusOK {
+			t.Fatalf("report: %d %s", r.status, r.body)
+		}
+		var rep coverageJSON
+		mustUnmarshal(t, r.body, &rep)
+		out, _ := json.Marshal(rep.Items)
+		return string(out)
+	}
+	fromA, fromB, fromC := report(a), report(b), report(instance("c"))
+	if fromA != fromB || fromA != fromC {
+		t.Errorf("the instances disagree:\na %s\nb %s\nc %s", fromA, fromB, fromC)
+	}
+	var items []struct {
+		Item     string
+		Channels []struct {
+			Channel       string  `json:"channel"`
+			LiveSeconds   float64 `json:"live_seconds"`
+			PeakListeners int     `json:"peak_listeners"`
+		}
+	}
+	mustUnmarshal(t, []byte(fromA), &items)
+	peaks := map[string]int{}
+	for _, it := range items {
+		for _, ch := range it.Channels {
+			peaks[it.Item+"/"+ch.Channel] = ch.PeakListeners
+			if it.Item == "it-open" && ch.Channel == "fr" && ch.LiveSeconds < 0 {
+				t.Errorf("negative live time: %s", fromA)
+			}
+		}
+	}
+	// The listener arrives on the floor (no language of theirs) beside the
+	// host, then moves to French; after the item, until they leave, the
+	// time counts outside items.
+	for key, want := range map[string]int{"it-open/fr": 1, "it-open/floor": 2, "it-open/es": 0, "it-open/ar": 0, "/fr": 1} {
+		if peaks[key] != want {
+			t.Errorf("%s: peak %d, want %d (%s)", key, peaks[key], want, fromA)
+		}
 	}
 }
