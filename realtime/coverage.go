@@ -156,18 +156,19 @@ func (c *Coverage) account(to int64) {
 
 // mark opens a segment at at with the set-up of st and members.
 func (c *Coverage) mark(at int64, st State, members map[string]Member, langs []string) {
-	m := &CoverageMark{At: at, Item: st.Agenda.Current}
+	m := &CoverageMark{At: at, Item: st.Agenda.Current, Channels: make([]ChannelAtMark, 0, len(langs)+1)}
+	counts := make(map[string]int, len(langs)+1)
+	for _, mb := range members {
+		if mb.Role != RoleInterpreter {
+			counts[mb.Channel]++
+		}
+	}
 	for _, ch := range append([]string{interpretation.Floor}, langs...) {
-		cm := ChannelAtMark{Channel: ch}
+		cm := ChannelAtMark{Channel: ch, Listeners: counts[ch]}
 		if ch == interpretation.Floor {
 			cm.Live = st.Floor.Speaker != ""
 		} else if b, ok := st.Interp.Booths[ch]; ok {
 			cm.Live = b.Live != ""
-		}
-		for _, mb := range members {
-			if mb.Role != RoleInterpreter && mb.Channel == ch {
-				cm.Listeners++
-			}
 		}
 		m.Channels = append(m.Channels, cm)
 	}
