@@ -61,6 +61,7 @@
   let listeners = {};
   let forcedBy = "";
   let stopped = false;
+  let autoPicked = false;
 
   function setConn(key, args) {
     $("conn").textContent = t(key, args);
@@ -236,8 +237,10 @@
       $("booth-lang").textContent = t("lang." + me.booth);
       $("booth-lang").lang = me.booth;
       startMic();
-    } else if (me.channel === FLOOR && interp && interp.channels.indexOf(uiLang) > 0 && !(me.languages || []).length) {
-      // An anonymous listener gets the page's language by default.
+    } else if (!autoPicked && me.channel === FLOOR && interp && interp.channels.indexOf(uiLang) > 0 && !(me.languages || []).length) {
+      // A listener without languages of their own gets the page's
+      // language by default, once: a later choice of the floor stays.
+      autoPicked = true;
       pick(uiLang);
     }
     renderAll();
