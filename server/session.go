@@ -107,6 +107,8 @@ func sessionStrings(p *page) map[string]string {
 		"roster":              p.T("session.roster"),
 		"raise_hand":          p.T("session.raise_hand"),
 		"lower_hand":          p.T("session.lower_hand"),
+		"floor_mic_on":        p.T("session.floor_mic_on"),
+		"floor_mic_off":       p.T("session.floor_mic_off"),
 		"release_floor":       p.T("session.release_floor"),
 		"drift_on_time":       p.T("session.drift_on_time"),
 		"drift_late":          p.T("session.drift_late"),

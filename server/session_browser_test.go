@@ -287,6 +287,18 @@ func TestSessionInBrowser(t *testing.T) {
 	bruno.run(t, "cough ends", chromedp.Evaluate[chromedp.Void](`document.getElementById("cough").dispatchEvent(new PointerEvent("pointerup"))`))
 	waitFor(t, host, "the host sees the cough end", `!document.querySelector('#host-booths tr[data-channel="fr"]').textContent.includes("(microphone muted)")`)
 
+	// The host speaks on the floor: the French interpreter hears it as
+	// input, and the French listener gets it under the interpretation (the
+	// original's slider is up by default).
+	host.run(t, "floor microphone", chromedp.Click(css(`#floor-mic`)))
+	floorFrames := `JSON.parse(document.body.dataset.framesByChannel || "{}").floor >= 10`
+	waitFor(t, host, "the host's microphone is sent", `Number(document.body.dataset.framesSent || 0) >= 10`)
+	waitFor(t, bruno, "Bruno hears the floor", floorFrames)
+	waitFor(t, fr, "the French listener gets the original", floorFrames)
+	if got := value(t, carla, "Carla's input", chromedp.Evaluate[string](`document.body.dataset.framesByChannel`)); strings.Contains(got, "floor") {
+		t.Errorf("Carla, relaying from French, received the floor: %s", got)
+	}
+
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, r := range b.requests {

@@ -179,6 +179,7 @@
           me = d;
           renderListen();
           renderConsole();
+          renderPeople();
         }
         break;
       case "chat":
@@ -318,6 +319,7 @@
   const decoders = new Map(); // channel tag → {decoder, ts, next}
   let received = 0;
   let decoded = 0;
+  const byChannel = {};
 
   function audioContext() {
     if (!actx) {
@@ -351,6 +353,8 @@
     const payload = bytes.subarray(2 + n);
     received++;
     body.dataset.framesReceived = String(received);
+    byChannel[tag] = (byChannel[tag] || 0) + 1;
+    body.dataset.framesByChannel = JSON.stringify(byChannel);
     let d = decoders.get(tag);
     if (!d) {
       d = newDecoder(tag);
@@ -419,7 +423,8 @@
   // ---- audio in: the interpreter's microphone ------------------------------
 
   let micStarted = false;
-  let encoder = null;
+  const encoders = new Map(); // channel → AudioEncoder
+  let floorMic = false;
   let micMuted = false;
   let coughing = false;
   let sent = 0;
@@ -431,9 +436,29 @@
     return interp.booths.find(function (b) { return b.language === me.booth; }) || null;
   }
 
+  // mayTakeFloor: hosts and whoever has the floor may speak on it.
+  function mayTakeFloor() {
+    return !!me && !me.muted && (me.role === "host" || floor.speaker === me.id);
+  }
+
+  // onAir is the channel the microphone feeds now, or "".
   function onAir() {
+    if (!me || !ws || ws.readyState !== WebSocket.OPEN) {
+      return "";
+    }
     const b = myBooth();
-    return !!b && b.live === me.id && !b.muted && !micMuted && !coughing && ws && ws.readyState === WebSocket.OPEN;
+    if (b && b.live === me.id && !b.muted && !micMuted && !coughing) {
+      return me.booth;
+    }
+    if (floorMic && mayTakeFloor()) {
+      return FLOOR;
+    }
+    return "";
+  }
+
+  function micNote(text) {
+    $("mic-note").textContent = text;
+    $("floor-mic-note").textContent = text;
   }
 
   async function startMic() {
@@ -442,7 +467,7 @@
     }
     micStarted = true;
     if (typeof AudioEncoder === "undefined" || typeof MediaStreamTrackProcessor === "undefined" || !navigator.mediaDevices) {
-      $("mic-note").textContent = t("mic_unsupported");
+      micNote(t("mic_unsupported"));
       return;
     }
     let track;
@@ -452,10 +477,10 @@
       });
       track = stream.getAudioTracks()[0];
     } catch (e) {
-      $("mic-note").textContent = t("mic_denied");
+      micNote(t("mic_denied"));
       return;
     }
-    $("mic-note").textContent = t("mic_ready");
+    micNote(t("mic_ready"));
     const reader = new MediaStreamTrackProcessor({ track: track }).readable.getReader();
     for (;;) {
       const r = await reader.read();
@@ -464,8 +489,9 @@
       }
       const data = r.value;
       try {
-        if (onAir()) {
-          encode(data);
+        const channel = onAir();
+        if (channel) {
+          encode(data, channel);
         }
       } finally {
         data.close();
@@ -473,21 +499,25 @@
     }
   }
 
-  function encode(data) {
+  // encode feeds one encoder per channel, so that each packet goes out
+  // tagged with the channel it was recorded for.
+  function encode(data, channel) {
     const mono = toMono(data);
     try {
+      let encoder = encoders.get(channel);
       if (!encoder || encoder.state === "closed") {
         encoder = new AudioEncoder({
           output: function (chunk) {
             const payload = new Uint8Array(chunk.byteLength);
             chunk.copyTo(payload);
-            sendFrame(me.booth, payload);
+            sendFrame(channel, payload);
           },
           error: function () {
-            encoder = null;
+            encoders.delete(channel);
           },
         });
         encoder.configure({ codec: "opus", sampleRate: mono.sampleRate, numberOfChannels: 1, bitrate: 32000, opus: { frameDuration: 20000 } });
+        encoders.set(channel, encoder);
       }
       encoder.encode(mono);
     } finally {
@@ -768,6 +798,13 @@
 
   function renderPeople() {
     $("roster").textContent = t("roster", { n: memberCount });
+    const speak = $("floor-mic");
+    speak.hidden = !mayTakeFloor();
+    if (speak.hidden) {
+      floorMic = false;
+    }
+    speak.setAttribute("aria-pressed", floorMic ? "true" : "false");
+    speak.textContent = floorMic ? t("floor_mic_off") : t("floor_mic_on");
     const hand = $("hand");
     if (!me || hand.hidden) {
       return;
@@ -782,6 +819,13 @@
     }
     hand.setAttribute("aria-pressed", raised ? "true" : "false");
   }
+  $("floor-mic").addEventListener("click", function () {
+    floorMic = !floorMic;
+    if (floorMic) {
+      startMic();
+    }
+    renderPeople();
+  });
   $("hand").addEventListener("click", function () {
     const action = $("hand").dataset.action || "hand.raise";
     send(action, action === "hand.lower" ? {} : undefined);
