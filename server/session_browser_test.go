@@ -256,9 +256,13 @@ func TestSessionInBrowser(t *testing.T) {
 	host.run(t, "host's page",
 		chromedp.Navigate(session+"/session?tz=UTC&lang=en&token="+url.QueryEscape(hostToken)),
 		chromedp.WaitVisible(css(`#host-booths tr`)),
-		chromedp.SetValue(css(`#floor-language`), "en"),
+		chromedp.Click(css(`#live-item-it-brief button`)),
 	)
-	waitFor(t, host, "the floor speaks English", `document.querySelector('#host-booths tr[data-channel="en"]').textContent.includes("floor language")`)
+	waitFor(t, host, "the item runs", `document.getElementById("live-item-it-brief").getAttribute("aria-current") === "true"`)
+	waitFor(t, host, "the floor speaks the item's language", `document.querySelector('#host-booths tr[data-channel="en"]').textContent.includes("floor language")`)
+	if got := value(t, host, "floor language", chromedp.Value(css(`#floor-language`))); got != "en" {
+		t.Errorf("the host's floor language selector says %q", got)
+	}
 	carla := b.tab(t)
 	carla.run(t, "Carla's console",
 		chromedp.Navigate(session+"/booth?tz=UTC&lang=es&token="+url.QueryEscape(carlaToken)),
@@ -286,6 +290,10 @@ func TestSessionInBrowser(t *testing.T) {
 	waitFor(t, host, "the host sees the cough", `document.querySelector('#host-booths tr[data-channel="fr"]').textContent.includes("(microphone muted)")`)
 	bruno.run(t, "cough ends", chromedp.Evaluate[chromedp.Void](`document.getElementById("cough").dispatchEvent(new PointerEvent("pointerup"))`))
 	waitFor(t, host, "the host sees the cough end", `!document.querySelector('#host-booths tr[data-channel="fr"]').textContent.includes("(microphone muted)")`)
+
+	// The host gives Elena, whose hand is up, the floor.
+	host.run(t, "grant", chromedp.Click(css(`#host-queue button.grant`)))
+	waitFor(t, es, "Elena has the floor", `document.getElementById("hand").textContent === "Tiene la palabra: devolverla" && !document.getElementById("floor-mic").hidden`)
 
 	// The host speaks on the floor: the French interpreter hears it as
 	// input, and the French listener gets it under the interpretation (the

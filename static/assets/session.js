@@ -753,6 +753,67 @@
     send("floor.language", { language: $("floor-language").value });
   });
 
+  // renderFloorQueue shows hosts who speaks and who waits, with buttons
+  // to give and take back the floor.
+  function renderFloorQueue() {
+    if ($("host").hidden) {
+      return;
+    }
+    const speaker = $("host-speaker");
+    speaker.replaceChildren();
+    if (floor.speaker) {
+      const who = document.createElement("bdi");
+      who.textContent = memberName(floor.speaker);
+      const take = document.createElement("button");
+      take.type = "button";
+      take.textContent = t("release");
+      take.addEventListener("click", function () { send("floor.release"); });
+      speaker.append(t("speaking") + " ", who, " ", take);
+    }
+    const queue = $("host-queue");
+    const hands = (floor.queue || []).map(function (id) {
+      const li = document.createElement("li");
+      const who = document.createElement("bdi");
+      who.textContent = memberName(id);
+      const grant = document.createElement("button");
+      grant.type = "button";
+      grant.className = "grant";
+      grant.textContent = t("grant");
+      grant.setAttribute("aria-label", t("grant") + ": " + memberName(id));
+      grant.addEventListener("click", function () { send("floor.grant", { id: id }); });
+      li.append(who, " ", grant);
+      return li;
+    });
+    if (!hands.length) {
+      const li = document.createElement("li");
+      li.className = "note";
+      li.textContent = t("no_hands");
+      hands.push(li);
+    }
+    queue.replaceChildren.apply(queue, hands);
+  }
+
+  // agendaButtons lets hosts start an item and end the running one.
+  function agendaButtons() {
+    if ($("host").hidden || !progress) {
+      return;
+    }
+    document.querySelectorAll(".live-agenda li").forEach(function (li) {
+      let button = li.querySelector("button");
+      if (!button) {
+        button = document.createElement("button");
+        button.type = "button";
+        button.addEventListener("click", function () {
+          send(button.dataset.action, { item: li.dataset.item });
+        });
+        li.append(" ", button);
+      }
+      const running = li.dataset.item === progress.current;
+      button.dataset.action = running ? "agenda.end" : "agenda.start";
+      button.textContent = running ? t("end_item") : t("start_item");
+    });
+  }
+
   function renderInterp() {
     renderListen();
     renderConsole();
@@ -794,10 +855,12 @@
       }
     }
     $("drift").textContent = text;
+    agendaButtons();
   }
 
   function renderPeople() {
     $("roster").textContent = t("roster", { n: memberCount });
+    renderFloorQueue();
     const speak = $("floor-mic");
     speak.hidden = !mayTakeFloor();
     if (speak.hidden) {
