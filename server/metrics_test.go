@@ -26,8 +26,8 @@ func TestMetricsCountsWithoutNames(t *testing.T) {
 	if m.Rooms.Rooms != 1 || m.Rooms.Clients != 2 {
 		t.Errorf("rooms %+v, want 1 room with 2 clients", m.Rooms)
 	}
-	if m.Process.RSS <= 0 || m.Process.OpenFiles <= 0 || m.Process.MaxOpenFiles == 0 {
-		t.Errorf("process %+v: want RSS, open files and their limit (this is Linux)", m.Process)
+	if m.Process.RSS <= 0 || m.Process.OpenFiles <= 0 || m.Process.MaxOpenFiles == 0 || m.Process.CPUSeconds <= 0 {
+		t.Errorf("process %+v: want RSS, open files and their limit, CPU time (this is Linux)", m.Process)
 	}
 	if m.Go.Goroutines <= 0 || m.Go.HeapInuse == 0 || m.Go.Sys == 0 || m.Go.GOMAXPROCS <= 0 {
 		t.Errorf("go %+v", m.Go)
