@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -37,10 +38,15 @@ func (s *Server) roomRoutes(e *echo.Echo) {
 	e.GET("/ws/rooms/:id", s.joinRoom, limiter)
 }
 
-// upgrader checks origins itself (originAllowed), before upgrading.
+// upgrader checks origins itself (originAllowed), before upgrading. An
+// idle connection holds as little memory as it can (thousands share a
+// room): it reads through the 4 KiB buffer net/http already allocated
+// (ReadBufferSize 0) and borrows its 4 KiB write buffer from a pool only
+// while writing a message. Measured with scripts/bench-rooms
+// (docs/BENCHMARKS.md).
 var upgrader = websocket.Upgrader{
-	ReadBufferSize:  4096,
 	WriteBufferSize: 4096,
+	WriteBufferPool: &sync.Pool{},
 	CheckOrigin:     func(*http.Request) bool { return true },
 }
 
