@@ -358,8 +358,9 @@ func (r *room) forward(frame []byte) {
 		}
 	}
 	var slow []*Client
+	msg := &outMsg{data: frame, binary: true}
 	for _, c := range r.hearing[channel] {
-		if !c.enqueue(outMsg{data: frame, binary: true}) {
+		if !c.enqueue(msg) {
 			slow = append(slow, c)
 		}
 	}
@@ -395,9 +396,10 @@ func (r *room) announceListeners() {
 	if err != nil {
 		return
 	}
+	msg := &outMsg{data: b}
 	for _, c := range r.clients {
 		if c.member.Role == RoleHost || c.member.Role == RoleInterpreter {
-			c.enqueue(outMsg{data: b})
+			c.enqueue(msg)
 		}
 	}
 }

@@ -425,7 +425,7 @@ func (r *room) send(c *Client, env Envelope) {
 		r.node.log.Error("room: encode", "room", r.id, "err", err)
 		return
 	}
-	if !c.enqueue(outMsg{data: b}) {
+	if !c.enqueue(&outMsg{data: b}) {
 		r.drop(c, CloseSlowConsumer, "too slow: reconnect with since")
 	}
 }
@@ -531,8 +531,9 @@ func (r *room) fanout(env Envelope) {
 		return
 	}
 	var slow []*Client
+	msg := &outMsg{data: b}
 	for _, c := range r.clients {
-		if r.visible(c, env) && !c.enqueue(outMsg{data: b}) {
+		if r.visible(c, env) && !c.enqueue(msg) {
 			slow = append(slow, c)
 		}
 	}
