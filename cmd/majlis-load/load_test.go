@@ -105,6 +105,9 @@ func TestChatRun(t *testing.T) {
 			if rep.Latency.Samples == 0 || rep.Latency.Samples >= rep.Delivered || rep.Latency.P50 > rep.Latency.P99 || rep.Latency.P99 > rep.Latency.Max {
 				t.Errorf("latency %+v of %d deliveries (the warm-up is not measured)", rep.Latency, rep.Delivered)
 			}
+			if rep.Cores < 1 || rep.MachineBusyPercent <= 0 || rep.MachineBusyPercent > 100 {
+				t.Errorf("machine: %d cores, %.1f%% busy", rep.Cores, rep.MachineBusyPercent)
+			}
 			if s := rep.Servers[0]; s.Idle.Rooms.Clients != cfg.clients || s.Idle.Rooms.Rooms != tt.rooms || s.CPUPercent < 0 {
 				t.Errorf("server figures %+v", s)
 			}

@@ -89,6 +89,11 @@ type report struct {
 	Servers              []instanceReport `json:"servers"`
 	RSSPerIdleConnection float64          `json:"rss_per_idle_connection_bytes"`
 	LoadCPUPercent       float64          `json:"load_generator_cpu_percent"`
+	// MachineBusyPercent is how busy the whole machine was (all cores,
+	// every process: servers, this one, anyone else's) in the measured
+	// window, from /proc/stat.
+	MachineBusyPercent float64 `json:"machine_busy_percent"`
+	Cores              int     `json:"cores"`
 
 	before, idle, start, end []serverFigures
 }
@@ -190,7 +195,7 @@ func (rep *report) writeText(w io.Writer) error {
 			s.Before.Go.Goroutines, s.Idle.Go.Goroutines, s.End.Go.Goroutines, s.Idle.Rooms.Clients, cpu)
 	}
 	p("RSS per idle connection: %.1f KiB", rep.RSSPerIdleConnection/1024)
-	p("load generator CPU (measured window): %.0f%%", rep.LoadCPUPercent)
+	p("load generator CPU (measured window): %.0f%% of a core; the whole machine (%d cores, all processes): %.0f%% busy", rep.LoadCPUPercent, rep.Cores, rep.MachineBusyPercent)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"math"
 	"net/url"
+	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,6 +157,7 @@ func (r *loadRun) execute(ctx context.Context) (*report, error) {
 		return nil, err
 	}
 	cpu0 := selfCPU()
+	busy0, all0 := machineCPU()
 	if rep.start, err = mon.read(ctx); err != nil {
 		pubs.Wait()
 		r.shutdown()
@@ -162,6 +165,11 @@ func (r *loadRun) execute(ctx context.Context) (*report, error) {
 	}
 	pubs.Wait()
 	cpu1 := selfCPU()
+	busy1, all1 := machineCPU()
+	if all1 > all0 {
+		rep.MachineBusyPercent = 100 * (busy1 - busy0) / (all1 - all0)
+	}
+	rep.Cores = runtime.NumCPU()
 	if rep.end, err = mon.read(ctx); err != nil {
 		r.shutdown()
 		return nil, err
@@ -472,4 +480,27 @@ func selfCPU() float64 {
 		return 0
 	}
 	return time.Duration(u.Utime.Nano() + u.Stime.Nano()).Seconds()
+}
+
+// machineCPU reads the machine's busy and total CPU time from /proc/stat
+// (Linux; zeros elsewhere), in clock ticks: the share of the machine the
+// server and this process left to others, who may be sharing it.
+func machineCPU() (busy, total float64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal …
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0
+	}
+	for i, v := range f[1:9] {
+		n, _ := strconv.ParseFloat(v, 64)
+		total += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, total
 }
