@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
@@ -149,4 +150,24 @@ func TestWrongChannelCounted(t *testing.T) {
 		t.Errorf("wrong channel %d, delivered %d, lost %d; want 1, 2, 1",
 			r.wrongChannel.Load(), r.delivered.Load(), c.streams[0].lost(3))
 	}
+}
+
+// FuzzParseServerMessages: whatever a server sends, the load generator's
+// parsers do not panic, and what parseChat accepts reads back as the load
+// message it claims to be.
+func FuzzParseServerMessages(f *testing.F) {
+	f.Add([]byte(`{"type":"chat","room":"ev-1","seq":3,"data":{"text":"load|1|2|3","name":"A","role":"participant"}}`))
+	f.Add([]byte(`{"type":"error","data":{"code":"rate_limited","message":"slow down"}}`))
+	f.Add(realtime.AudioFrame("fr", audioPayload(7, 99)))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		if pub, counter, sent, ok := parseChat(msg); ok {
+			if pub < 0 || counter == 0 || !bytes.Contains(msg, []byte(chatText(pub, counter, sent))) {
+				t.Errorf("parseChat(%q) = %d %d %d", msg, pub, counter, sent)
+			}
+		}
+		_, _ = parseError(msg)
+		if ch, _, _, ok := parseAudio(msg); ok && (ch == "" || len(ch) > 16) {
+			t.Errorf("parseAudio(%q): channel %q", msg, ch)
+		}
+	})
 }
