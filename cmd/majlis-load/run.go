@@ -164,6 +164,7 @@ func (r *loadRun) execute(ctx context.Context) (*report, error) {
 		return nil, err
 	}
 	pubs.Wait()
+	_ = sleep(ctx, end-time.Since(r.origin)) // the window lasts its duration, publishers or not
 	cpu1 := selfCPU()
 	busy1, all1 := machineCPU()
 	if all1 > all0 {
