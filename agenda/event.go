@@ -16,10 +16,13 @@ const (
 	KindSession         Kind = "session"
 	KindSideEvent       Kind = "side-event"
 	KindWebinar         Kind = "webinar"
+	// KindRegional is a regional network's own event, imported from its
+	// calendar (it has an Origin); majlis does not know its finer kind.
+	KindRegional Kind = "regional"
 )
 
 // Kinds lists every event kind, in a stable order.
-var Kinds = []Kind{KindAnnualMeeting, KindGeneralAssembly, KindSession, KindSideEvent, KindWebinar}
+var Kinds = []Kind{KindAnnualMeeting, KindGeneralAssembly, KindSession, KindSideEvent, KindWebinar, KindRegional}
 
 // NeedsParent reports whether events of kind k must belong to an annual meeting.
 func (k Kind) NeedsParent() bool {
@@ -99,6 +102,13 @@ type Event struct {
 	Languages   []string   `json:"languages"`
 	Status      Status     `json:"status"`
 	Location    string     `json:"location,omitempty"`
+	// AllDay marks an event of whole days (iCalendar VALUE=DATE): Start is
+	// midnight of its first day and End midnight after its last, both in
+	// TimeZone.
+	AllDay bool `json:"all_day,omitempty"`
+	// Origin is set on events imported from a regional network's calendar;
+	// they are read-only in majlis (see Service.Import).
+	Origin *Origin `json:"origin,omitempty"`
 	// Owner is the organizer ID that created the event.
 	Owner string `json:"owner,omitempty"`
 	// Invitees are organizer IDs entitled to see a confidential event.

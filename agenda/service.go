@@ -212,6 +212,9 @@ func (s *Service) CreateEvent(ctx context.Context, e Event, items []Item) (Event
 		e.Visibility = VisibilityPublic
 	}
 	p := s.validateEvent(e)
+	if e.Origin != nil {
+		p.add("origin", "set by the importer only (see /api/v1/sources)")
+	}
 	if err := s.checkParent(ctx, e, p); err != nil {
 		return Event{}, Agenda{}, err
 	}
@@ -280,10 +283,14 @@ func (s *Service) UpdateEvent(ctx context.Context, e Event, ifVersion int64) (Ev
 	if err != nil {
 		return Event{}, err
 	}
+	if old.Origin != nil {
+		return Event{}, refuseImported(old, "origin")
+	}
 	if ifVersion != 0 && old.Version != ifVersion {
 		return Event{}, fmt.Errorf("agenda: event %q changed since version %d: %w", e.ID, ifVersion, ErrConflict)
 	}
 	normalize(&e)
+	e.Origin = nil
 	e.Owner, e.Created, e.Sequence = old.Owner, old.Created, old.Sequence
 	p := s.validateEvent(e)
 	if err := s.checkParent(ctx, e, p); err != nil {
@@ -326,6 +333,9 @@ func (s *Service) DeleteEvent(ctx context.Context, id string, ifVersion int64) (
 	if err != nil {
 		return Event{}, false, err
 	}
+	if old.Origin != nil {
+		return Event{}, false, refuseImported(old, "origin")
+	}
 	if ifVersion != 0 && old.Version != ifVersion {
 		return Event{}, false, fmt.Errorf("agenda: event %q changed since version %d: %w", id, ifVersion, ErrConflict)
 	}
@@ -354,6 +364,9 @@ func (s *Service) PutAgenda(ctx context.Context, eventID string, items []Item, i
 	e, err := s.store.GetEvent(ctx, eventID)
 	if err != nil {
 		return Agenda{}, err
+	}
+	if e.Origin != nil {
+		return Agenda{}, refuseImported(e, "origin")
 	}
 	items = normalizeItems(items)
 	if err := s.ValidateAgenda(e, items); err != nil {

@@ -151,6 +151,11 @@ func (s *Service) validateEvent(e Event) problems {
 	}
 	if !e.Kind.Valid() {
 		p.add("kind", "must be one of annual-meeting, general-assembly, session, side-event, webinar")
+	} else if e.Kind == KindRegional && e.Origin == nil {
+		p.add("kind", "regional events are imported from a regional network's calendar (see /api/v1/sources)")
+	}
+	if e.Origin == nil && strings.HasPrefix(e.ID, ImportedIDPrefix) {
+		p.add("id", "the prefix %q is reserved for imported events", ImportedIDPrefix)
 	}
 	if e.Kind.NeedsParent() && e.Parent == "" {
 		p.add("parent", "a %s belongs to an annual meeting: parent is required", e.Kind)

@@ -120,7 +120,17 @@ func cloneEvent(e agenda.Event) agenda.Event {
 	// maps.Clone copies the table as is, without rehashing: cheaper than Text.Clone.
 	e.Title, e.Description = maps.Clone(e.Title), maps.Clone(e.Description)
 	e.Languages, e.Invitees = slices.Clone(e.Languages), slices.Clone(e.Invitees)
+	e.Origin = cloneOrigin(e.Origin)
 	return e
+}
+
+// cloneOrigin copies an imported event's label.
+func cloneOrigin(o *agenda.Origin) *agenda.Origin {
+	if o == nil {
+		return nil
+	}
+	c := *o
+	return &c
 }
 
 // writes collects, during a transaction, the events to apply to the cache
@@ -475,6 +485,7 @@ func (b *Bolt) ListEvents(ctx context.Context, f agenda.Filter) ([]agenda.Event,
 			c := *e
 			c.Title, c.Description = maps.Clone(e.Title), maps.Clone(e.Description)
 			c.Languages, c.Invitees = cut(e.Languages), cut(e.Invitees)
+			c.Origin = cloneOrigin(e.Origin)
 			out = append(out, c)
 		}
 	}

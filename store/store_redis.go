@@ -644,6 +644,7 @@ func (r *Redis) ListEvents(ctx context.Context, f agenda.Filter) ([]agenda.Event
 			c := *e
 			c.Title, c.Description = maps.Clone(e.Title), maps.Clone(e.Description)
 			c.Languages, c.Invitees = cut(e.Languages), cut(e.Invitees)
+			c.Origin = cloneOrigin(e.Origin)
 			out = append(out, c)
 		}
 	}
