@@ -232,8 +232,14 @@ func (f Feed) common(v *ical.Component, e agenda.Event, loc *time.Location, star
 	}
 	setUTC(v.Props, ical.PropDateTimeStamp, stamp)
 	setUTC(v.Props, ical.PropLastModified, stamp)
-	setTime(v.Props, ical.PropDateTimeStart, start, loc)
-	setTime(v.Props, ical.PropDateTimeEnd, end, loc)
+	if e.AllDay && start.Equal(e.Start) && end.Equal(e.End) {
+		// Whole days (RFC 5545 §3.3.4): dates in the event's zone, no TZID.
+		setDate(v.Props, ical.PropDateTimeStart, start, loc)
+		setDate(v.Props, ical.PropDateTimeEnd, end, loc)
+	} else {
+		setTime(v.Props, ical.PropDateTimeStart, start, loc)
+		setTime(v.Props, ical.PropDateTimeEnd, end, loc)
+	}
 	v.Props.Set(&ical.Prop{Name: ical.PropSequence, Params: ical.Params{}, Value: strconv.Itoa(max(e.Sequence, 0))})
 	status := "CONFIRMED"
 	if e.Status == agenda.StatusCancelled {
@@ -293,6 +299,11 @@ func (f Feed) description(e agenda.Event, loc *time.Location, items []agenda.Ite
 		}
 		parts = append(parts, l.interpretation+strings.Join(names, l.comma))
 	}
+	if e.Origin != nil {
+		// Imported events keep majlis's UID (unique to majlis); their
+		// source is named here, for people, not as a property.
+		parts = append(parts, l.source+e.Origin.Name)
+	}
 	if f.BaseURL != "" {
 		parts = append(parts, f.eventURL(e.ID))
 	}
@@ -318,6 +329,11 @@ func setTime(props ical.Props, name string, t time.Time, loc *time.Location) {
 	}
 	props.Set(&ical.Prop{Name: name, Params: ical.Params{ical.PropTimezoneID: {loc.String()}},
 		Value: t.In(loc).Format(localFormat)})
+}
+
+// setDate sets a DATE value (RFC 5545 §3.3.4): t's day in loc.
+func setDate(props ical.Props, name string, t time.Time, loc *time.Location) {
+	props.Set(&ical.Prop{Name: name, Params: ical.Params{ical.ParamValue: {"DATE"}}, Value: t.In(loc).Format("20060102")})
 }
 
 // setUTC sets a DATE-TIME in UTC form, as DTSTAMP, CREATED and

@@ -8,17 +8,18 @@ type labels struct {
 	comma          string // list separator
 	cancelled      string // prefix of a cancelled event's SUMMARY
 	online         string // LOCATION of an event without one
+	source         string // prefix of an imported event's source
 	languages      map[string]string
 }
 
 var allLabels = map[string]labels{
-	"en": {agenda: "Agenda", interpretation: "Interpretation: ", comma: ", ", cancelled: "Cancelled: ", online: "Online",
+	"en": {agenda: "Agenda", interpretation: "Interpretation: ", comma: ", ", cancelled: "Cancelled: ", online: "Online", source: "Source: ",
 		languages: map[string]string{"ar": "Arabic", "en": "English", "fr": "French", "es": "Spanish"}},
-	"fr": {agenda: "Ordre du jour", interpretation: "Interprétation : ", comma: ", ", cancelled: "Annulé : ", online: "En ligne",
+	"fr": {agenda: "Ordre du jour", interpretation: "Interprétation : ", comma: ", ", cancelled: "Annulé : ", online: "En ligne", source: "Source : ",
 		languages: map[string]string{"ar": "arabe", "en": "anglais", "fr": "français", "es": "espagnol"}},
-	"es": {agenda: "Orden del día", interpretation: "Interpretación: ", comma: ", ", cancelled: "Cancelado: ", online: "En línea",
+	"es": {agenda: "Orden del día", interpretation: "Interpretación: ", comma: ", ", cancelled: "Cancelado: ", online: "En línea", source: "Fuente: ",
 		languages: map[string]string{"ar": "árabe", "en": "inglés", "fr": "francés", "es": "español"}},
-	"ar": {agenda: "جدول الأعمال", interpretation: "الترجمة الفورية: ", comma: "، ", cancelled: "أُلغي: ", online: "عبر الإنترنت",
+	"ar": {agenda: "جدول الأعمال", interpretation: "الترجمة الفورية: ", comma: "، ", cancelled: "أُلغي: ", online: "عبر الإنترنت", source: "المصدر: ",
 		languages: map[string]string{"ar": "العربية", "en": "الإنجليزية", "fr": "الفرنسية", "es": "الإسبانية"}},
 }
 
