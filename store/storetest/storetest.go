@@ -146,6 +146,8 @@ func Run(t *testing.T, o Opener) {
 		{"cancelled context", testCancelled},
 		{"closed store", testClosed},
 		{"empty IDs are invalid", testEmptyIDs},
+		{"imported events keep their origin", testImported},
+		{"calendar sources, status, pushes, leases", testSources},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
