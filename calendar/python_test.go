@@ -17,7 +17,6 @@ import (
 
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/demo"
-	"github.com/majlis/majlis/store"
 )
 
 // demoNow is the clock the real demo data is loaded with, so that its
@@ -29,11 +28,7 @@ var demoNow = time.Date(2026, time.November, 1, 9, 0, 0, 0, time.UTC)
 // a cancelled event to exercise audiences and STATUS.
 func realDemo(t *testing.T) ([]agenda.Event, map[string]agenda.Agenda) {
 	t.Helper()
-	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := newDemoStore()
 	ctx := context.Background()
 	svc := agenda.New(agenda.Config{Now: func() time.Time { return demoNow }}, st)
 	if _, err := demo.Load(ctx, svc); err != nil {

@@ -123,7 +123,7 @@ func (s *Syncer) Run(ctx context.Context) error {
 	t := time.NewTicker(s.cfg.Tick)
 	defer t.Stop()
 	for {
-		s.syncDue(ctx)
+		s.SyncDue(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -141,7 +141,8 @@ func (s *Syncer) Kick() {
 	}
 }
 
-func (s *Syncer) syncDue(ctx context.Context) {
+// SyncDue syncs every source whose next fetch is due (Run calls it).
+func (s *Syncer) SyncDue(ctx context.Context) {
 	srcs, err := s.store.ListSources(ctx)
 	if err != nil {
 		s.cfg.Logger.Warn("calendar: list sources", "err", err)
