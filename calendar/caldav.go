@@ -62,10 +62,7 @@ func (s *Syncer) pullCalDAV(ctx context.Context, src Source) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("calendar: caldav: %w", err)
 	}
-	objs, err := client.QueryCalendar(ctx, collectionPath(src.URL), &caldav.CalendarQuery{
-		CompRequest: caldav.CalendarCompRequest{Name: ical.CompCalendar, AllProps: true, AllComps: true},
-		CompFilter:  caldav.CompFilter{Name: ical.CompCalendar, Comps: []caldav.CompFilter{{Name: ical.CompEvent}}},
-	})
+	objs, err := queryEvents(ctx, client, collectionPath(src.URL))
 	if err != nil {
 		return nil, fmt.Errorf("calendar: caldav query %s: %w", redactURL(src.URL), unwrapURLError(err))
 	}
@@ -108,6 +105,21 @@ func (s *Syncer) pullCalDAV(ctx context.Context, src Source) ([]byte, error) {
 		return nil, fmt.Errorf("calendar: caldav collection holds more than %d bytes: %w", s.cfg.MaxBytes, ErrTooLarge)
 	}
 	return buf.Bytes(), nil
+}
+
+// queryEvents asks for every VEVENT object of a collection. go-webdav
+// decodes the objects with go-ical, whose decoder can panic on malformed
+// input (see decodeOne); such a panic becomes ErrMalformed.
+func queryEvents(ctx context.Context, client *caldav.Client, coll string) (objs []caldav.CalendarObject, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			objs, err = nil, fmt.Errorf("unreadable calendar object: %w", ErrMalformed)
+		}
+	}()
+	return client.QueryCalendar(ctx, coll, &caldav.CalendarQuery{
+		CompRequest: caldav.CalendarCompRequest{Name: ical.CompCalendar, AllProps: true, AllComps: true},
+		CompFilter:  caldav.CompFilter{Name: ical.CompCalendar, Comps: []caldav.CompFilter{{Name: ical.CompEvent}}},
+	})
 }
 
 // collectionPath is the path of a collection URL, ending in a slash.

@@ -97,16 +97,9 @@ func Parse(data []byte, cfg ParseConfig) (Parsed, error) {
 		cfg.Lang = "en"
 	}
 	var out Parsed
-	dec := ical.NewDecoder(bytes.NewReader(data))
-	cal, err := dec.Decode()
-	if err == io.EOF {
-		return out, fmt.Errorf("calendar: no VCALENDAR: %w", ErrMalformed)
-	}
+	cal, err := decodeOne(data)
 	if err != nil {
-		return out, fmt.Errorf("calendar: %v: %w", err, ErrMalformed)
-	}
-	if _, err := dec.Decode(); err != io.EOF {
-		return out, fmt.Errorf("calendar: more than one VCALENDAR: %w", ErrMalformed)
+		return out, err
 	}
 	for _, name := range []string{ical.PropRefreshInterval, "X-PUBLISHED-TTL"} {
 		if p := cal.Props.Get(name); p != nil && out.Refresh == 0 {
@@ -154,6 +147,30 @@ func Parse(data []byte, cfg ParseConfig) (Parsed, error) {
 		}
 	}
 	return out, nil
+}
+
+// decodeOne decodes exactly one VCALENDAR. go-ical's decoder panics on
+// some malformed content lines (an empty parameter value at the end of
+// input, found by FuzzImport: testdata/fuzz/FuzzImport); the panic is
+// turned into ErrMalformed, since the input is outside data.
+func decodeOne(data []byte) (cal *ical.Calendar, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			cal, err = nil, fmt.Errorf("calendar: unreadable content line: %w", ErrMalformed)
+		}
+	}()
+	dec := ical.NewDecoder(bytes.NewReader(data))
+	cal, err = dec.Decode()
+	if err == io.EOF {
+		return nil, fmt.Errorf("calendar: no VCALENDAR: %w", ErrMalformed)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("calendar: %v: %w", err, ErrMalformed)
+	}
+	if _, err := dec.Decode(); err != io.EOF {
+		return nil, fmt.Errorf("calendar: more than one VCALENDAR: %w", ErrMalformed)
+	}
+	return cal, nil
 }
 
 // reader holds the state of one Parse.
