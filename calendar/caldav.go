@@ -97,6 +97,9 @@ func (s *Syncer) pullCalDAV(ctx context.Context, src Source) ([]byte, error) {
 			}
 		}
 	}
+	if len(cal.Children) == 0 { // go-ical refuses to encode an empty calendar
+		return []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:" + ProdID + "\r\nEND:VCALENDAR\r\n"), nil
+	}
 	var buf bytes.Buffer
 	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
 		return nil, fmt.Errorf("calendar: caldav: re-encode: %v: %w", err, ErrMalformed)
