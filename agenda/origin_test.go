@@ -58,7 +58,12 @@ func TestImportedEventsAreReadOnly(t *testing.T) {
 		name string
 		when func() error
 	}{
-		{"update", func() error { x := e; x.Title = agenda.Text{"en": "Edited"}; _, err := svc.UpdateEvent(ctx, x, 0); return err }},
+		{"update", func() error {
+			x := e
+			x.Title = agenda.Text{"en": "Edited"}
+			_, err := svc.UpdateEvent(ctx, x, 0)
+			return err
+		}},
 		{"delete", func() error { _, _, err := svc.DeleteEvent(ctx, e.ID, 0); return err }},
 		{"agenda", func() error { _, err := svc.PutAgenda(ctx, e.ID, nil, 0); return err }},
 		{"add item", func() error {

@@ -62,6 +62,17 @@ func redactURL(raw string) string {
 	return u.String()
 }
 
+// labelURL is the address shown on imported events: without credentials,
+// query or fragment, which may hold a private feed's token.
+func labelURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
+}
+
 // Limits of a source's fields.
 const (
 	MaxSourceName = 200

@@ -248,16 +248,18 @@ func TestRefreshIntervalCeiling(t *testing.T) {
 func TestICSFailuresKeepTheLastGoodCopy(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name    string
-		when    func(s *icsSource)
-		expect  string // in the status's last error
-		waitsAt time.Duration
+		name   string
+		when   func(s *icsSource)
+		expect string // in the status's last error
 	}{
-		{"server error", func(s *icsSource) { s.status = http.StatusInternalServerError }, "HTTP 500", 0},
-		{"timeout", func(s *icsSource) { s.delay = 5 * time.Second }, "Timeout", 0},
-		{"malformed", func(s *icsSource) { s.version++; s.body = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\n" }, "malformed", 0},
-		{"not a calendar", func(s *icsSource) { s.version++; s.body = "<html>maintenance</html>" }, "malformed", 0},
-		{"oversized", func(s *icsSource) { s.version++; s.body = network(300, "") }, "too large", 0},
+		{"server error", func(s *icsSource) { s.status = http.StatusInternalServerError }, "HTTP 500"},
+		{"timeout", func(s *icsSource) { s.delay = 5 * time.Second }, "Timeout"},
+		{"malformed", func(s *icsSource) {
+			s.version++
+			s.body = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\n"
+		}, "malformed"},
+		{"not a calendar", func(s *icsSource) { s.version++; s.body = "<html>maintenance</html>" }, "malformed"},
+		{"oversized", func(s *icsSource) { s.version++; s.body = network(300, "") }, "too large"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

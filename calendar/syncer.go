@@ -133,6 +133,9 @@ func (s *Syncer) Run(ctx context.Context) error {
 	}
 }
 
+// Store returns the store of sources the Syncer works on.
+func (s *Syncer) Store() Store { return s.store }
+
 // Kick makes Run look for due sources now (after an API change).
 func (s *Syncer) Kick() {
 	select {
@@ -355,7 +358,7 @@ func (s *Syncer) apply(ctx context.Context, src Source, st *Status, data []byte,
 			}
 		}
 		e.Region = src.Region
-		e.Origin.Source, e.Origin.Name, e.Origin.URL = src.ID, src.Name, redactURL(src.URL)
+		e.Origin.Source, e.Origin.Name, e.Origin.URL = src.ID, src.Name, labelURL(src.URL)
 		if len(e.Title) == 0 {
 			e.Title = agenda.Text{lang: clip(src.Name, agenda.MaxTitleRunes)}
 		}

@@ -45,6 +45,7 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	g.GET("/series/:id", s.getSeries)
 	g.PUT("/series/:id", s.putSeries)
 	s.planAPIRoutes(g)
+	s.sourceRoutes(g)
 }
 
 // eventJSON is an event as the API shows it.
@@ -70,6 +71,10 @@ type eventJSON struct {
 	Created    string            `json:"created"`
 	Updated    string            `json:"updated"`
 	URL        string            `json:"url"`
+	// AllDay marks an event of whole days; Origin labels an event imported
+	// from a regional network's calendar (read-only here).
+	AllDay bool           `json:"all_day,omitempty"`
+	Origin *agenda.Origin `json:"origin,omitempty"`
 	// Owner and Invitees are shown to organizers only.
 	Owner    string   `json:"owner,omitempty"`
 	Invitees []string `json:"invitees,omitempty"`
@@ -86,6 +91,7 @@ func (s *Server) toJSON(e agenda.Event, p access.Principal) eventJSON {
 		Region: e.Region, Visibility: e.Visibility, Status: e.Status, Languages: e.Languages,
 		Location: e.Location, Sequence: e.Sequence, Created: e.Created.UTC().Format(rfc3339),
 		Updated: e.Updated.UTC().Format(rfc3339), URL: s.cfg.BaseURL + "/events/" + e.ID,
+		AllDay: e.AllDay, Origin: e.Origin,
 	}
 	if e.Parent != "" {
 		parent := e.Parent

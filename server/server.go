@@ -54,6 +54,11 @@ type Config struct {
 	// fair meeting slots. Default: calendar.DefaultWorkingHours (08:00–20:00,
 	// Monday to Friday) for every region.
 	WorkingHours map[agenda.Region]calendar.WorkingHours
+	// Sync keeps the regional calendar sources in step (/api/v1/sources);
+	// its owner runs it. Default: a Syncer over the store when the store
+	// keeps sources (calendar.Store), not running, so sources sync only
+	// when asked (POST /api/v1/sources/{id}/sync); none otherwise (404).
+	Sync *calendar.Syncer
 }
 
 // Server is the majlis HTTP server.
@@ -69,6 +74,9 @@ type Server struct {
 	// planner ranks meeting slots (planRoutes).
 	planner *calendar.Planner
 	langs   []string // svc.Languages(), read-only
+	// sync and syncStore serve /api/v1/sources; nil when there are none.
+	sync      *calendar.Syncer
+	syncStore calendar.Store
 }
 
 // New builds a Server over store with every route registered.
@@ -103,6 +111,12 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 			broker.NewMemory(broker.MemoryConfig{Now: cfg.Now}), store)
 	}
 	s := &Server{cfg: cfg, store: store, agenda: svc, log: cfg.Logger, rooms: cfg.Rooms, langs: svc.Languages()}
+	if cs, ok := store.(calendar.Store); ok && cfg.Sync == nil {
+		cfg.Sync = calendar.NewSyncer(calendar.SyncConfig{BaseURL: cfg.BaseURL, Logger: cfg.Logger, Now: cfg.Now}, cs, svc)
+	}
+	if cfg.Sync != nil {
+		s.sync, s.syncStore = cfg.Sync, cfg.Sync.Store()
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

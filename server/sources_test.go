@@ -1,0 +1,199 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/majlis/majlis/access"
+	"github.com/majlis/majlis/agenda"
+)
+
+// regionalFeed serves an ICS calendar of n events of a regional network,
+// the first starting in a week.
+func regionalFeed(t *testing.T, n int) *httptest.Server {
+	t.Helper()
+	start := time.Now().UTC().Truncate(time.Hour).Add(7 * 24 * time.Hour)
+	var b strings.Builder
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//ENNHRI//EN\r\n")
+	for i := range n {
+		s := start.Add(time.Duration(i) * 24 * time.Hour)
+		fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:e%d@ennhri.example\r\nDTSTAMP:20270101T000000Z\r\nDTSTART:%s\r\nDTEND:%s\r\nSUMMARY:ENNHRI meeting %d\r\nEND:VEVENT\r\n",
+			i, s.Format("20060102T150405Z"), s.Add(time.Hour).Format("20060102T150405Z"), i)
+	}
+	b.WriteString("END:VCALENDAR\r\n")
+	body := b.String()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/calendar")
+		fmt.Fprint(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func (f *fixture) regionalOrganizer(name string, r agenda.Region) string {
+	token, hash := access.NewToken()
+	o := access.Organizer{ID: access.NewID("org_"), Name: name, Region: r, TokenHash: hash, Created: time.Now().UTC()}
+	if err := f.st.CreateOrganizer(context.Background(), o); err != nil {
+		f.t.Fatal(err)
+	}
+	return token
+}
+
+type sourceOut struct {
+	ID          string `json:"id"`
+	HasPassword bool   `json:"has_password"`
+	Status      struct {
+		State     string  `json:"state"`
+		Added     int     `json:"added"`
+		Cancelled int     `json:"cancelled"`
+		LastFetch *string `json:"last_fetch"`
+		NextFetch *string `json:"next_fetch"`
+	} `json:"status"`
+	Conflicts []any `json:"conflicts"`
+}
+
+func decodeSource(t *testing.T, r resp) sourceOut {
+	t.Helper()
+	var s sourceOut
+	if err := json.Unmarshal(r.body, &s); err != nil {
+		t.Fatalf("source body: %v: %s", err, r.body)
+	}
+	return s
+}
+
+func TestSourcesImportAndReadOnlyEvents(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	feed := regionalFeed(t, 2)
+	body := `{"id":"ennhri","region":"europe","name":"ENNHRI calendar","kind":"ics","url":"` + feed.URL + `/cal.ics"}`
+	if r := f.do(req{method: "POST", path: "/api/v1/sources", body: body}); r.status != http.StatusUnauthorized {
+		t.Fatalf("anonymous create: %d", r.status)
+	}
+	r := f.do(req{method: "POST", path: "/api/v1/sources", body: body, token: f.alice})
+	if r.status != http.StatusCreated || r.header.Get("ETag") != `"s1"` || decodeSource(t, r).Status.State != "new" {
+		t.Fatalf("create: %d %s %s", r.status, r.header.Get("ETag"), r.body)
+	}
+	if r := f.do(req{method: "POST", path: "/api/v1/sources", body: body, token: f.alice}); r.status != http.StatusConflict {
+		t.Fatalf("duplicate id: %d", r.status)
+	}
+	r = f.do(req{method: "POST", path: "/api/v1/sources/ennhri/sync", token: f.alice})
+	s := decodeSource(t, r)
+	if r.status != http.StatusOK || s.Status.State != "ok" || s.Status.Added != 2 || s.Status.LastFetch == nil || s.Status.NextFetch == nil {
+		t.Fatalf("sync now: %d %s", r.status, r.body)
+	}
+
+	// The imported events are public, labelled, and read-only.
+	r = f.do(req{method: "GET", path: "/api/v1/events?region=europe"})
+	var list struct {
+		Events []struct {
+			ID     string         `json:"id"`
+			Kind   string         `json:"kind"`
+			Origin *agenda.Origin `json:"origin"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(r.body, &list); err != nil || len(list.Events) != 2 || list.Events[0].Origin == nil ||
+		list.Events[0].Origin.Name != "ENNHRI calendar" || list.Events[0].Kind != "regional" {
+		t.Fatalf("events: %v %s", err, r.body)
+	}
+	id := list.Events[0].ID
+	got := f.do(req{method: "GET", path: "/api/v1/events/" + id})
+	r = f.do(req{method: "PATCH", path: "/api/v1/events/" + id, body: `{"title":{"en":"Changed here"}}`, token: f.alice,
+		header: map[string]string{"If-Match": got.header.Get("ETag")}})
+	if code, fields := errorOf(t, r); r.status != http.StatusUnprocessableEntity || code != "invalid" ||
+		!strings.Contains(fields["origin"], "imported from ENNHRI calendar: change it at its source") {
+		t.Fatalf("editing an imported event: %d %s", r.status, r.body)
+	}
+	r = f.do(req{method: "DELETE", path: "/api/v1/events/" + id, token: f.alice, header: map[string]string{"If-Match": "*"}})
+	if _, fields := errorOf(t, r); r.status != http.StatusUnprocessableEntity || fields["origin"] == "" {
+		t.Fatalf("deleting an imported event: %d %s", r.status, r.body)
+	}
+
+	// Deleting the source cancels its events.
+	if r := f.do(req{method: "DELETE", path: "/api/v1/sources/ennhri", token: f.alice}); r.status != http.StatusPreconditionRequired {
+		t.Fatalf("delete without If-Match: %d", r.status)
+	}
+	if r := f.do(req{method: "DELETE", path: "/api/v1/sources/ennhri", token: f.alice, header: map[string]string{"If-Match": `"s1"`}}); r.status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	r = f.do(req{method: "GET", path: "/api/v1/events/" + id})
+	if !strings.Contains(string(r.body), `"status":"cancelled"`) {
+		t.Fatalf("event of a deleted source: %s", r.body)
+	}
+}
+
+func TestSourcesBadInput(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	europe := f.regionalOrganizer("ENNHRI secretariat", agenda.RegionEurope)
+	ok := `"id":"src-x","region":"europe","name":"X","kind":"ics","url":"https://ennhri.example/cal.ics"`
+	tests := []struct {
+		name   string
+		token  string
+		body   string
+		status int
+		field  string
+	}{
+		{"bad url", f.alice, `{"id":"src-x","region":"europe","name":"X","kind":"ics","url":"ftp://x/y"}`, 422, "url"},
+		{"url with credentials", f.alice, `{"id":"src-x","region":"europe","name":"X","kind":"caldav","url":"https://u:p@dav.example/c/"}`, 422, "url"},
+		{"unknown kind", f.alice, `{"id":"src-x","region":"europe","name":"X","kind":"webcal","url":"https://x.example/"}`, 422, "kind"},
+		{"unknown region", f.alice, `{"id":"src-x","region":"mars","name":"X","kind":"ics","url":"https://x.example/"}`, 422, "region"},
+		{"no name", f.alice, `{"id":"src-x","region":"europe","name":" ","kind":"ics","url":"https://x.example/"}`, 422, "name"},
+		{"password on an ICS source", f.alice, `{` + ok + `,"password":"p"}`, 422, "username"},
+		{"bad id", f.alice, `{"id":"Bad Id","region":"europe","name":"X","kind":"ics","url":"https://x.example/"}`, 422, "id"},
+		{"unknown field", f.alice, `{` + ok + `,"interval":5}`, 400, "interval"},
+		{"another region's secretariat", europe, `{"id":"src-x","region":"africa","name":"X","kind":"ics","url":"https://x.example/"}`, 422, "region"},
+		{"long name", f.alice, `{"id":"src-x","region":"europe","name":"` + strings.Repeat("n", 201) + `","kind":"ics","url":"https://x.example/"}`, 422, "name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := f.do(req{method: "POST", path: "/api/v1/sources", body: tc.body, token: tc.token})
+			if _, fields := errorOf(t, r); r.status != tc.status || fields[tc.field] == "" {
+				t.Fatalf("%d %s; want %d naming %s", r.status, r.body, tc.status, tc.field)
+			}
+		})
+	}
+}
+
+func TestSourcesPasswordIsWriteOnlyAndRegionsApart(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	europe := f.regionalOrganizer("ENNHRI secretariat", agenda.RegionEurope)
+	apf := f.regionalOrganizer("APF secretariat", agenda.RegionAsiaPacific)
+	r := f.do(req{method: "POST", path: "/api/v1/sources", token: europe,
+		body: `{"id":"ennhri-dav","region":"europe","name":"ENNHRI","kind":"caldav","url":"https://dav.example/ennhri/","username":"majlis","password":"hunter2-secret"}`})
+	if r.status != http.StatusCreated || !decodeSource(t, r).HasPassword || strings.Contains(string(r.body), "hunter2") {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	for _, path := range []string{"/api/v1/sources", "/api/v1/sources/ennhri-dav"} {
+		if r := f.do(req{method: "GET", path: path, token: f.alice}); r.status != http.StatusOK || strings.Contains(string(r.body), "hunter2") {
+			t.Fatalf("GET %s: %d %s", path, r.status, r.body)
+		}
+	}
+	if r := f.do(req{method: "GET", path: "/api/v1/sources/ennhri-dav", token: apf}); r.status != http.StatusNotFound {
+		t.Fatalf("another region's organizer sees the source: %d", r.status)
+	}
+	if r := f.do(req{method: "GET", path: "/api/v1/sources", token: apf}); !strings.Contains(string(r.body), `"sources":[]`) {
+		t.Fatalf("another region's organizer lists: %s", r.body)
+	}
+	// PATCH: If-Match required, stale refused; the password stays unless sent.
+	if r := f.do(req{method: "PATCH", path: "/api/v1/sources/ennhri-dav", token: europe, body: `{"name":"ENNHRI 2"}`}); r.status != http.StatusPreconditionRequired {
+		t.Fatalf("patch without If-Match: %d", r.status)
+	}
+	if r := f.do(req{method: "PATCH", path: "/api/v1/sources/ennhri-dav", token: europe, body: `{"name":"ENNHRI 2"}`, header: map[string]string{"If-Match": `"s7"`}}); r.status != http.StatusPreconditionFailed {
+		t.Fatalf("stale patch: %d", r.status)
+	}
+	r = f.do(req{method: "PATCH", path: "/api/v1/sources/ennhri-dav", token: europe, body: `{"name":"ENNHRI 2","paused":true}`, header: map[string]string{"If-Match": `"s1"`}})
+	if r.status != http.StatusOK || !decodeSource(t, r).HasPassword || r.header.Get("ETag") != `"s2"` {
+		t.Fatalf("patch: %d %s", r.status, r.body)
+	}
+	if r := f.do(req{method: "POST", path: "/api/v1/sources/ennhri-dav/confirm", token: europe}); r.status != http.StatusConflict {
+		t.Fatalf("confirm with nothing pending: %d %s", r.status, r.body)
+	}
+}
