@@ -31,6 +31,7 @@ import (
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/broker"
+	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/demo"
 	"github.com/majlis/majlis/realtime"
 	"github.com/majlis/majlis/server"
@@ -106,6 +107,7 @@ func (c *common) register(fs *flag.FlagSet) {
 // dataStore is what the commands need of either store.
 type dataStore interface {
 	server.Store
+	calendar.Store
 	Close() error
 }
 
@@ -195,8 +197,15 @@ func serve(args []string, stderr io.Writer) error {
 			allowed = append(allowed, o)
 		}
 	}
+	// One goroutine syncs the regional calendars; a lease in the store
+	// keeps instances from syncing the same source at once.
+	syncer := calendar.NewSyncer(calendar.SyncConfig{BaseURL: *baseURL, Logger: log}, st, svc)
+	syncCtx, stopSync := context.WithCancel(ctx)
+	syncDone := make(chan struct{})
+	go func() { defer close(syncDone); syncer.Run(syncCtx) }()
+	defer func() { stopSync(); <-syncDone }()
 	srv := server.New(server.Config{BaseURL: *baseURL, Logger: log, Version: version, Secret: secret,
-		Rooms: node, AllowedOrigins: allowed}, st, svc)
+		Rooms: node, AllowedOrigins: allowed, Sync: syncer}, st, svc)
 	hs := &http.Server{
 		Addr:              *listen,
 		Handler:           srv.Handler(),
