@@ -1,4 +1,5 @@
-// Package calendar owns majlis's iCalendar feeds: it turns agenda events
+// Package calendar owns majlis's iCalendar feeds and the regional
+// calendars' sync (below): it turns agenda events
 // into RFC 5545 calendars with the RFC 7986 extensions (NAME,
 // REFRESH-INTERVAL), generates the VTIMEZONE components they refer to, and
 // writes content lines folded and escaped so that Google Calendar, Outlook,
@@ -94,9 +95,60 @@
 // working hours — then total minutes outside, then clashes, then time.
 // A Planner is immutable and goroutine-safe; Clashes is a pure function.
 //
+// # Regional sync
+//
+// The four regional networks keep their own calendars; a Source is one of
+// them: an ICS URL (pulled) or a CalDAV collection (RFC 4791; pulled and
+// pushed to). One Syncer per process (Run) fetches each source when due:
+//
+//   - ICS over HTTP with If-None-Match / If-Modified-Since (RFC 9110
+//     §13.1), a body limit (SyncConfig.MaxBytes) and the client's timeout;
+//     the next fetch follows the calendar's REFRESH-INTERVAL (RFC 7986
+//     §5.7) or X-PUBLISHED-TTL, clamped to [MinRefresh, MaxRefresh]; a
+//     failure backs off exponentially with ±20% jitter.
+//   - Parse reads the calendar (RFC 5545): recurring events are expanded
+//     inside a window around now (RRULE, RDATE, EXDATE §3.8.5, in the
+//     event's zone so that 09:00 stays 09:00 across daylight-saving
+//     changes), RECURRENCE-ID overrides (§3.8.4.4) replace their instance,
+//     TZIDs are IANA names, Windows names (mapped) or else the region's
+//     reference zone (with a warning), floating times are read in the
+//     region's zone, DATE values make all-day events. CLASS:CONFIDENTIAL
+//     events are never imported: majlis cannot know who may see them.
+//   - Imported events go through agenda.Service.Import: stored as the
+//     source region's events of kind "regional", read-only in majlis, with
+//     an Origin label (source, UID, recurrence ID). Their IDs derive from
+//     source + UID + recurrence ID (agenda.ImportedID), so a changed event
+//     updates in place (SEQUENCE bumped) and an event gone from the source
+//     is cancelled (STATUS:CANCELLED in feeds).
+//   - A fetch that fails — network, timeout, HTTP error, malformed or
+//     oversized calendar — changes no event: the last good copy stays, the
+//     error is on the source's Status. A fetch that would cancel more than
+//     MassCancel of the source's events (and more than MassCancelMin) —
+//     typically an empty calendar served by mistake — cancels nothing: the
+//     source waits in state needs_confirmation until an organizer confirms
+//     (Syncer.Confirm).
+//   - CalDAV sources are pulled with one calendar-query REPORT, leaving out
+//     majlis's own objects (by href and by UID), and pushed to: every public
+//     alliance event of the region or of the whole alliance, never an
+//     imported one (no loops), never a members-only or confidential one.
+//     Writes are conditional (If-None-Match: * to create, If-Match with the
+//     ETag majlis last wrote to update or delete): a copy edited remotely
+//     is never overwritten; the conflict is recorded on its Push record.
+//
+// Feeds keep majlis's own UIDs for imported events (<id>@<host>): they
+// must stay unique within majlis's feeds, and a subscriber who also
+// subscribes to the network's calendar would otherwise see two events
+// with one UID from two publishers. The source is named in the
+// description ("Source: …") for people.
+//
+// Sources, their Status, Push records and a per-source lease (so that of
+// several instances on one Redis only one syncs a source at a time) are
+// kept through Store, implemented in package store.
+//
 // # Concurrency
 //
-// Feed is a plain value; Feed.Encode and Feed.Calendar read it and do not
+// Syncer's methods are goroutine-safe; syncs run one at a time per
+// Syncer. Feed is a plain value; Feed.Encode and Feed.Calendar read it and do not
 // modify it, so any number of goroutines may encode the same Feed as long
 // as nobody mutates its slices and maps meanwhile. An Encoder is not
 // goroutine-safe. Nothing here blocks or does I/O other than writing to the
