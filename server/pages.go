@@ -107,7 +107,7 @@ func newPages() *pages {
 		},
 	}
 	p.templates = map[string]*template.Template{}
-	for _, name := range []string{"home", "event", "error", "slots", "session"} {
+	for _, name := range []string{"home", "event", "error", "slots", "session", "sources"} {
 		p.templates[name] = template.Must(template.New(name).Funcs(funcs).
 			ParseFS(static.FS, "templates/layout.html", "templates/"+name+".html"))
 	}

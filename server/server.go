@@ -131,6 +131,7 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	s.apiRoutes(e.Group("/api/v1"))
 	s.pageRoutes(e)
 	s.planRoutes(e)
+	s.sourcePageRoutes(e)
 	s.feedRoutes(e)
 	s.roomRoutes(e)
 	s.metricsRoutes(e)

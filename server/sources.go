@@ -99,6 +99,22 @@ func toSourceJSON(src calendar.Source, st calendar.Status, pushes []calendar.Pus
 	return out
 }
 
+// sourcePageRoutes registers the organizer page of sources. Pages are
+// rendered for an anonymous viewer: this one is a shell whose script asks
+// for the organizer's token and reads /api/v1/sources with it.
+func (s *Server) sourcePageRoutes(e *echo.Echo) {
+	e.Match([]string{http.MethodGet, http.MethodHead}, "/organizer/sources", s.sourcesPage, s.pages.limiter)
+}
+
+func (s *Server) sourcesPage(c echo.Context) error {
+	p, err := s.newPage(c)
+	if err != nil {
+		return err
+	}
+	p.Title = p.T("sources.title")
+	return s.render(c, http.StatusOK, "sources", p)
+}
+
 // sourcesStore returns the store of sources, or 404 when this server
 // syncs no calendars.
 func (s *Server) sources() (calendar.Store, *calendar.Syncer, error) {
