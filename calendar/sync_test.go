@@ -346,3 +346,43 @@ func TestFewCancellationsApplyAtOnce(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 }
+
+// progressStore records the progress a sync writes on its way.
+type progressStore struct {
+	*store.Bolt
+	mu   sync.Mutex
+	seen []calendar.Status
+}
+
+func (p *progressStore) PutStatus(ctx context.Context, id string, st calendar.Status) error {
+	if st.Progress != nil {
+		p.mu.Lock()
+		p.seen = append(p.seen, st)
+		p.mu.Unlock()
+	}
+	return p.Bolt.PutStatus(ctx, id, st)
+}
+
+// A long first import shows its progress on the source while it runs.
+func TestLongImportShowsProgress(t *testing.T) {
+	t.Parallel()
+	src := newICSSource(t, network(120, ""))
+	h := newHarness(t, calendar.SyncConfig{})
+	rec := &progressStore{Bolt: h.store}
+	syncer := calendar.NewSyncer(calendar.SyncConfig{Now: h.clock.Now, Future: 1000 * 24 * time.Hour}, rec, h.agenda)
+	h.addSource(t, icsSourceOf(src))
+	st, err := syncer.Sync(ctx, "ennhri")
+	if err != nil || st.Added != 120 || st.Progress != nil || st.State != calendar.StateOK {
+		t.Fatalf("final status %+v, %v", st, err)
+	}
+	var done []int
+	for _, s := range rec.seen {
+		if s.State != calendar.StateSyncing || s.Progress.Total != 120 {
+			t.Fatalf("progress status %+v", s)
+		}
+		done = append(done, s.Progress.Done)
+	}
+	if fmt.Sprint(done) != "[0 50 100]" {
+		t.Fatalf("progress written at %v, want [0 50 100]", done)
+	}
+}
