@@ -48,7 +48,7 @@ type icsSource struct {
 	srv         *httptest.Server
 }
 
-func newICSSource(t *testing.T, body string) *icsSource {
+func newICSSource(t testing.TB, body string) *icsSource {
 	s := &icsSource{body: body, version: 1}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
@@ -105,7 +105,7 @@ type harness struct {
 	sync   *calendar.Syncer
 }
 
-func newHarness(t *testing.T, cfg calendar.SyncConfig) *harness {
+func newHarness(t testing.TB, cfg calendar.SyncConfig) *harness {
 	t.Helper()
 	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
 	if err != nil {
