@@ -1,5 +1,5 @@
-// Package calendar owns majlis's iCalendar feeds and the regional
-// calendars' sync (below): it turns agenda events
+// Package calendar owns majlis's iCalendar feeds, clashes and fair slots,
+// and the regional calendars' sync (each below). It turns agenda events
 // into RFC 5545 calendars with the RFC 7986 extensions (NAME,
 // REFRESH-INTERVAL), generates the VTIMEZONE components they refer to, and
 // writes content lines folded and escaped so that Google Calendar, Outlook,
