@@ -33,21 +33,55 @@ import (
 //     PutCalendarObject sends no If-Match, so the requests are made here;
 //   - deleted with If-Match when the event is cancelled or gone from majlis.
 
-// authClient adds basic-auth credentials to every request.
+// authClient adds basic-auth credentials to every request and caps every
+// response body at max bytes: go-webdav reads a whole multistatus answer
+// into memory, and a CalDAV server is outside input.
 type authClient struct {
 	c          *http.Client
 	user, pass string
+	max        int64
 }
 
 func (a authClient) Do(req *http.Request) (*http.Response, error) {
 	if a.user != "" || a.pass != "" {
 		req.SetBasicAuth(a.user, a.pass)
 	}
-	return a.c.Do(req)
+	resp, err := a.c.Do(req)
+	if err == nil {
+		resp.Body = &cappedBody{ReadCloser: resp.Body, left: a.max}
+	}
+	return resp, err
+}
+
+// cappedBody fails a read past its limit with ErrTooLarge.
+type cappedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, fmt.Errorf("calendar: caldav answer over the size limit: %w", ErrTooLarge)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	if b.left <= 0 && err == nil {
+		// One more byte would be over: look ahead so that an answer of
+		// exactly the limit still ends cleanly.
+		var one [1]byte
+		if m, _ := b.ReadCloser.Read(one[:]); m > 0 {
+			return n, fmt.Errorf("calendar: caldav answer over the size limit: %w", ErrTooLarge)
+		}
+		return n, io.EOF
+	}
+	return n, err
 }
 
 func (s *Syncer) httpClient(src Source) authClient {
-	return authClient{c: s.cfg.Client, user: src.Username, pass: src.Password}
+	return authClient{c: s.cfg.Client, user: src.Username, pass: src.Password, max: s.cfg.MaxBytes}
 }
 
 // ownUID reports whether uid is one majlis gives its events.

@@ -1,6 +1,7 @@
 package calendar_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -163,5 +164,26 @@ func TestCalDAVWrongPassword(t *testing.T) {
 	st := h.syncOK(t, "apf-dav")
 	if st.State != calendar.StateError || !strings.Contains(st.LastError, "401") || strings.Contains(st.LastError, "wrong") {
 		t.Fatalf("status %+v: want a 401 error that does not show the password", st)
+	}
+}
+
+// A CalDAV answer over the size limit is an error on the source, and
+// nothing is imported.
+func TestCalDAVOversizedAnswer(t *testing.T) {
+	t.Parallel()
+	dav := radicaletest.Start(t)
+	coll := dav.Calendar(t, "rindhca")
+	for i := range 5 {
+		body := vcalendar("", vevent(fmt.Sprintf("m%d@rindhca", i), strings.Repeat("Reunión regional ", 20), t0.Add(time.Duration(i+1)*24*time.Hour)))
+		if r := dav.Do(t, http.MethodPut, coll+fmt.Sprintf("m%d.ics", i), http.Header{"Content-Type": {"text/calendar"}}, []byte(body)); r.StatusCode != http.StatusCreated {
+			t.Fatalf("remote PUT: %s", r.Status)
+		}
+	}
+	h := newHarness(t, calendar.SyncConfig{MaxBytes: 2000})
+	h.addSource(t, calendar.Source{ID: "rindhca", Region: agenda.RegionAmericas, Name: "RINDHCA", Kind: calendar.SourceCalDAV,
+		URL: coll, Username: radicaletest.User, Password: radicaletest.Password})
+	st := h.syncOK(t, "rindhca")
+	if st.State != calendar.StateError || !strings.Contains(st.LastError, "size limit") || len(h.imported(t, "rindhca")) != 0 {
+		t.Fatalf("status %+v, %d imported", st, len(h.imported(t, "rindhca")))
 	}
 }
