@@ -52,22 +52,12 @@ func (s Source) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("id", s.ID), slog.String("kind", string(s.Kind)), slog.String("url", redactURL(s.URL)))
 }
 
-// redactURL drops user information from an address.
+// redactURL is an address as majlis shows and logs it: without
+// credentials, query or fragment, which may hold a private feed's token.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable URL)"
-	}
-	u.User = nil
-	return u.String()
-}
-
-// labelURL is the address shown on imported events: without credentials,
-// query or fragment, which may hold a private feed's token.
-func labelURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
 	}
 	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
 	return u.String()

@@ -267,7 +267,9 @@ func TestICSFailuresKeepTheLastGoodCopy(t *testing.T) {
 			src := newICSSource(t, network(12, ""))
 			h := newHarness(t, calendar.SyncConfig{MaxBytes: 16 << 10, BaseBackoff: 10 * time.Minute,
 				Client: &http.Client{Timeout: 300 * time.Millisecond}})
-			h.addSource(t, icsSourceOf(src))
+			source := icsSourceOf(src)
+			source.URL += "?token=private-feed-secret" // a private feed's URL
+			h.addSource(t, source)
 			if st := h.syncOK(t, "ennhri"); st.Added != 12 {
 				t.Fatalf("first fetch: %+v", st)
 			}
@@ -277,6 +279,9 @@ func TestICSFailuresKeepTheLastGoodCopy(t *testing.T) {
 			if st.State != calendar.StateError || st.Result != calendar.ResultError || st.Failures != 1 ||
 				!strings.Contains(st.LastError, tc.expect) || st.ETag != `"v1"` {
 				t.Fatalf("status after the failure: %+v (want an error with %q, the last good ETag kept)", st, tc.expect)
+			}
+			if strings.Contains(st.LastError, "private-feed-secret") {
+				t.Fatalf("the error shows the feed's secret: %s", st.LastError)
 			}
 			if lo, hi := t0.Add(8*time.Minute), t0.Add(12*time.Minute); st.NextFetch.Before(lo) || st.NextFetch.After(hi) {
 				t.Fatalf("next fetch %v, want the 10-minute back-off ±20%%", st.NextFetch)

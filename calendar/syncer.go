@@ -10,8 +10,8 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -159,7 +159,7 @@ func (s *Syncer) SyncDue(ctx context.Context) {
 		if err != nil || src.Paused || st.NextFetch.After(s.cfg.Now()) {
 			continue
 		}
-		if _, err := s.Sync(ctx, src.ID); err != nil && ctx.Err() == nil {
+		if _, err := s.Sync(ctx, src.ID); err != nil && ctx.Err() == nil && !errors.Is(err, ErrBusy) {
 			s.cfg.Logger.Warn("calendar: sync", "source", src, "err", err)
 		}
 	}
@@ -309,12 +309,12 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 	return data, nil
 }
 
-// unwrapURLError keeps an error message free of the URL (which may hold
-// a token in its query).
+// unwrapURLError keeps an error message free of the URL, which may hold
+// a private feed's token in its query: net/http's *url.Error names it.
 func unwrapURLError(err error) error {
-	var ue interface{ Unwrap() error }
-	if errors.As(err, &ue) && strings.HasPrefix(err.Error(), "Get ") {
-		return ue.Unwrap()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
 	}
 	return err
 }
@@ -358,7 +358,7 @@ func (s *Syncer) apply(ctx context.Context, src Source, st *Status, data []byte,
 			}
 		}
 		e.Region = src.Region
-		e.Origin.Source, e.Origin.Name, e.Origin.URL = src.ID, src.Name, labelURL(src.URL)
+		e.Origin.Source, e.Origin.Name, e.Origin.URL = src.ID, src.Name, redactURL(src.URL)
 		if len(e.Title) == 0 {
 			e.Title = agenda.Text{lang: clip(src.Name, agenda.MaxTitleRunes)}
 		}
