@@ -98,7 +98,7 @@ func (s *Service) Import(ctx context.Context, e Event) (Event, ImportChange, err
 		return Event{}, ImportUnchanged, fmt.Errorf("agenda: import: %q is not an imported event: %w", e.ID, ErrConflict)
 	}
 	e.Owner, e.Invitees, e.Created = old.Owner, old.Invitees, old.Created
-	if !calendarVisible(old, e) && old.AllDay == e.AllDay && *old.Origin == o {
+	if !calendarVisible(old, e) && old.AllDay == e.AllDay && old.Region == e.Region && *old.Origin == o {
 		return old, ImportUnchanged, nil
 	}
 	e.Sequence = old.Sequence + 1

@@ -367,11 +367,13 @@ func (s *Server) deleteSource(c echo.Context) error {
 	if v != 0 && v != src.Version {
 		return agenda.ErrConflict
 	}
+	// Cancel first: should the delete then fail, the source is still
+	// there and its next sync brings back what it still lists.
 	ctx := c.Request().Context()
-	if err := s.syncStore.DeleteSource(ctx, src.ID, src.Version); err != nil {
+	if _, err := s.sync.Remove(ctx, src.ID); err != nil {
 		return err
 	}
-	if _, err := s.sync.Remove(ctx, src.ID); err != nil {
+	if err := s.syncStore.DeleteSource(ctx, src.ID, src.Version); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
