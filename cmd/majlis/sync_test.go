@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeSyncsSources: `majlis serve` runs the syncer: a source added
+// through the API is fetched without anyone asking, its events appear in
+// the region's feed labelled with their source, and SIGTERM stops it all.
+func TestServeSyncsSources(t *testing.T) {
+	data := t.TempDir()
+	out, _, err := majlis(t, nil, "organizer", "add", "--name", "ENNHRI secretariat", "--region", "europe", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	start := time.Now().UTC().Add(10 * 24 * time.Hour).Truncate(time.Hour)
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/calendar")
+		fmt.Fprintf(w, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//ENNHRI//EN\r\nBEGIN:VEVENT\r\nUID:ga@ennhri.example\r\nDTSTAMP:20270101T000000Z\r\n"+
+			"DTSTART:%s\r\nDTEND:%s\r\nSUMMARY:ENNHRI general assembly\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+			start.Format("20060102T150405Z"), start.Add(2*time.Hour).Format("20060102T150405Z"))
+	}))
+	defer feed.Close()
+	addr := freePort(t)
+	srv := startServe(t, data, addr)
+	base := "http://" + addr
+
+	body := `{"id":"ennhri","region":"europe","name":"ENNHRI calendar","kind":"ics","url":"` + feed.URL + `/ennhri.ics"}`
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/sources", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("create source: %v %v", err, res)
+	}
+	res.Body.Close()
+
+	var status struct {
+		Status struct {
+			State string `json:"state"`
+			Added int    `json:"added"`
+		} `json:"status"`
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for status.Status.State != "ok" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the source was not synced: %+v", status)
+		}
+		time.Sleep(100 * time.Millisecond)
+		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/sources/ennhri", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.NewDecoder(res.Body).Decode(&status); err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	if status.Status.Added != 1 {
+		t.Fatalf("status %+v", status)
+	}
+	res, err = http.Get(base + "/feeds/regions/europe.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	unfolded := strings.ReplaceAll(string(ics), "\r\n ", "")
+	for _, want := range []string{"SUMMARY;LANGUAGE=en:ENNHRI general assembly", "Source: ENNHRI calendar", "CATEGORIES:regional,europe"} {
+		if !strings.Contains(unfolded, want) {
+			t.Fatalf("the region's feed lacks %q:\n%s", want, ics)
+		}
+	}
+	stop(t, srv)
+}
