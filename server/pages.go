@@ -220,6 +220,8 @@ type eventView struct {
 	Languages      string
 	LanguagesLabel string
 	Parent         *parentLink
+	// Origin names the regional calendar an imported event comes from.
+	Origin, OriginLabel string
 }
 
 type description struct {
@@ -580,6 +582,9 @@ func (s *Server) eventView(p *page, e agenda.Event, titles map[string]agenda.Tex
 	if len(langs) > 0 {
 		v.Languages = strings.Join(langs, p.T("list.separator"))
 		v.LanguagesLabel = p.T("event.languages")
+	}
+	if e.Origin != nil {
+		v.Origin, v.OriginLabel = e.Origin.Name, p.T("event.origin")
 	}
 	if t, ok := titles[e.Parent]; ok && e.Parent != "" {
 		v.Parent = &parentLink{Label: p.T("event.part_of"), Title: p.text(t), URL: "/events/" + url.PathEscape(e.Parent)}

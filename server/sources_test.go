@@ -197,3 +197,29 @@ func TestSourcesPasswordIsWriteOnlyAndRegionsApart(t *testing.T) {
 		t.Fatalf("confirm with nothing pending: %d %s", r.status, r.body)
 	}
 }
+
+// Pages label an imported event with its source, in the viewer's language.
+func TestImportedEventPageNamesItsSource(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	feed := regionalFeed(t, 1)
+	if r := f.do(req{method: "POST", path: "/api/v1/sources", token: f.alice,
+		body: `{"id":"ennhri","region":"europe","name":"ENNHRI calendar","kind":"ics","url":"` + feed.URL + `/cal.ics"}`}); r.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	if r := f.do(req{method: "POST", path: "/api/v1/sources/ennhri/sync", token: f.alice}); r.status != http.StatusOK {
+		t.Fatalf("sync: %d %s", r.status, r.body)
+	}
+	id := agenda.ImportedID("ennhri", "e0@ennhri.example", "")
+	tests := []struct{ path, want string }{
+		{"/events/" + id + "?lang=fr", `Source : <bdi>ENNHRI calendar</bdi>`},
+		{"/events/" + id + "?lang=ar", `المصدر: <bdi>ENNHRI calendar</bdi>`},
+		{"/?lang=es&region=europe", `Fuente: <bdi>ENNHRI calendar</bdi>`},
+	}
+	for _, tc := range tests {
+		r := f.do(req{method: "GET", path: tc.path})
+		if r.status != http.StatusOK || !strings.Contains(string(r.body), tc.want) {
+			t.Errorf("GET %s: %d, want %q in the page", tc.path, r.status, tc.want)
+		}
+	}
+}
