@@ -207,10 +207,10 @@ func (s *Syncer) push(ctx context.Context, src Source, st *Status) error {
 		switch {
 		case e.Status == agenda.StatusCancelled && had && !rec.Deleted:
 			err = s.remove(ctx, src, rec, st)
-		case e.Status == agenda.StatusPublished && (!had || rec.Deleted || (rec.Sequence < e.Sequence)):
-			if had && rec.Conflict != "" && rec.Sequence >= e.Sequence {
-				continue
-			}
+		case e.Status == agenda.StatusPublished && (!had || rec.Deleted || rec.Sequence < e.Sequence):
+			// A conflicted record holds the SEQUENCE that was refused: it is
+			// tried again (and refused again, while the remote copy differs)
+			// only when the event changes once more.
 			err = s.put(ctx, src, e, rec, had && !rec.Deleted, st)
 		}
 		if err != nil {

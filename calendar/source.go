@@ -41,7 +41,8 @@ type Source struct {
 	// Language is the language of texts that do not say theirs.
 	// Default "en".
 	Language string `json:"language,omitempty"`
-	// Paused stops fetching (and pushing) until it is cleared.
+	// Paused stops the scheduled fetches (and pushes) until it is
+	// cleared; an organizer's "sync now" still runs.
 	Paused bool `json:"paused,omitempty"`
 	// Version is the store's optimistic-concurrency counter.
 	Version int64 `json:"-"`

@@ -391,3 +391,20 @@ func TestLongImportShowsProgress(t *testing.T) {
 		t.Fatalf("progress written at %v, want [0 50 100]", done)
 	}
 }
+
+// A paused source is left alone by the schedule; "sync now" still runs.
+func TestPausedSourceIsNotFetched(t *testing.T) {
+	t.Parallel()
+	src := newICSSource(t, network(2, ""))
+	h := newHarness(t, calendar.SyncConfig{})
+	s := icsSourceOf(src)
+	s.Paused = true
+	h.addSource(t, s)
+	h.sync.SyncDue(ctx)
+	if n, _ := src.counts(); n != 0 {
+		t.Fatalf("%d fetches of a paused source", n)
+	}
+	if st := h.syncOK(t, "ennhri"); st.Added != 2 {
+		t.Fatalf("sync now of a paused source: %+v", st)
+	}
+}

@@ -209,6 +209,7 @@ func (s *Syncer) Sync(ctx context.Context, id string) (Status, error) {
 		if errors.Is(err, errStore) {
 			return st, err
 		}
+		st.Added, st.Updated, st.Cancelled = 0, 0, 0 // this fetch changed nothing
 		s.failed(&st, err)
 	}
 	if src.Kind == SourceCalDAV {
