@@ -423,6 +423,14 @@ func withSources(doc obj) obj {
 		return r
 	}
 	schemas := doc["components"].(obj)["schemas"].(obj)
+	// Imported events: their kind, label and whole days.
+	event := schemas["Event"].(obj)["properties"].(obj)
+	event["kind"] = obj{"type": "string", "enum": []string{"annual-meeting", "general-assembly", "session", "side-event", "webinar", "regional"},
+		"description": "regional: imported from a regional network's calendar (read-only)"}
+	event["all_day"] = obj{"type": "boolean", "readOnly": true, "description": "whole days: start and end are midnights in the event's zone"}
+	event["origin"] = obj{"type": "object", "readOnly": true, "description": "set on events imported from a source; editing them is refused (422, field origin)",
+		"properties": obj{"source": obj{"type": "string"}, "name": obj{"type": "string"}, "url": obj{"type": "string"},
+			"uid": obj{"type": "string"}, "recurrence_id": obj{"type": "string", "format": "date-time"}}}
 	schemas["Source"] = obj{"type": "object", "properties": obj{
 		"id": obj{"type": "string"}, "region": obj{"type": "string", "enum": []string{"global", "africa", "americas", "asia-pacific", "europe"}},
 		"name": obj{"type": "string", "maxLength": calendar.MaxSourceName}, "kind": obj{"type": "string", "enum": []string{"ics", "caldav"}},
