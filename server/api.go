@@ -138,7 +138,7 @@ func (s *Server) listEvents(c echo.Context) error {
 	}
 	if v := c.QueryParam("kind"); v != "" {
 		if f.Kind = agenda.Kind(v); !f.Kind.Valid() {
-			return badRequest("invalid", "kind", "must be one of annual-meeting, general-assembly, session, side-event, webinar")
+			return badRequest("invalid", "kind", "must be one of annual-meeting, general-assembly, session, side-event, webinar, regional")
 		}
 	}
 	status := agenda.Status(c.QueryParam("status"))
