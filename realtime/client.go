@@ -19,6 +19,12 @@ const (
 	pongWait = 60 * time.Second
 	// pingPeriod is how often the server pings; under pongWait.
 	pingPeriod = pongWait * 9 / 10
+	// closeGrace is how long the writer, having sent a close frame, waits
+	// for the peer's close (seen by the reader) before closing the socket.
+	// Closing at once would reset a connection whose peer is still
+	// sending, and a reset can destroy the close frame, code included,
+	// before the peer reads it.
+	closeGrace = 2 * time.Second
 	// maxStrikes is how many rate-limited or malformed frames a client may
 	// send before it is closed.
 	maxStrikes = 20
@@ -43,6 +49,9 @@ type Client struct {
 	// overflowed will resume with since, and a stalled socket must not hold
 	// its close code behind a queue it cannot take.
 	discard atomic.Bool
+	// readerDone is closed once nothing reads the connection any more
+	// (Serve closes it); the writer waits for it after a close frame.
+	readerDone chan struct{}
 
 	commands *rate.Limiter
 	chats    *rate.Limiter
@@ -64,10 +73,11 @@ type outMsg struct {
 func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
 	return &Client{
 		node: n, conn: conn, room: r, member: m,
-		send:     make(chan *outMsg, n.cfg.QueueSize),
-		frames:   rate.NewLimiter(audioRate, audioBurst),
-		commands: rate.NewLimiter(rate.Limit(n.cfg.CommandRate), n.cfg.CommandBurst),
-		chats:    rate.NewLimiter(rate.Limit(n.cfg.ChatRate), n.cfg.ChatBurst),
+		send:       make(chan *outMsg, n.cfg.QueueSize),
+		readerDone: make(chan struct{}),
+		frames:     rate.NewLimiter(audioRate, audioBurst),
+		commands:   rate.NewLimiter(rate.Limit(n.cfg.CommandRate), n.cfg.CommandBurst),
+		chats:      rate.NewLimiter(rate.Limit(n.cfg.ChatRate), n.cfg.ChatBurst),
 	}
 }
 
@@ -108,7 +118,12 @@ func (c *Client) writePump() {
 			}
 			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
 			if !ok {
-				_ = c.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText))
+				if c.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText)) == nil {
+					select { // the close handshake: see closeGrace
+					case <-c.readerDone:
+					case <-time.After(closeGrace):
+					}
+				}
 				return
 			}
 			typ := websocket.TextMessage

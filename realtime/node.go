@@ -215,11 +215,13 @@ func (n *Node) Serve(ctx context.Context, conn *websocket.Conn, roomID string, m
 			code, text = CloseRemoved, "you were removed from this room"
 		}
 		c.closeSend(code, text)
+		close(c.readerDone) // nothing reads: no handshake to wait for
 		<-writerDone
 		n.release(r)
 		return err
 	}
 	c.readPump(ctx)
+	close(c.readerDone)
 	r.post(leaveReq{c: c})
 	<-writerDone
 	return nil
