@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -54,6 +56,14 @@ type Config struct {
 	// fair meeting slots. Default: calendar.DefaultWorkingHours (08:00–20:00,
 	// Monday to Friday) for every region.
 	WorkingHours map[agenda.Region]calendar.WorkingHours
+	// TrustedProxies are the networks (CIDR, or single addresses) of the
+	// reverse proxies and load balancers in front of majlis: only requests
+	// coming from them have their client address taken from
+	// X-Forwarded-For, for the per-address rate limits. Default: none —
+	// the address is the connection's peer, and a client cannot pick a new
+	// one for each request by sending the header. New panics on an
+	// unparsable entry (cmd/majlis checks them first).
+	TrustedProxies []string
 	// Sync keeps the regional calendar sources in step (/api/v1/sources);
 	// its owner runs it. Default: a Syncer over the store when the store
 	// keeps sources (calendar.Store), not running, so sources sync only
@@ -119,6 +129,7 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = clientAddress(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
@@ -236,3 +247,44 @@ func requireOrganizer(c echo.Context) (access.Organizer, error) {
 }
 
 var errMissingToken = errors.New("server: this action needs an organizer token (Authorization: Bearer …)")
+
+// clientAddress decides what a request's client address (c.RealIP(), the
+// key of every rate limit) is: the connection's peer, or, from a trusted
+// proxy, the nearest untrusted address in X-Forwarded-For. echo's default
+// believes X-Forwarded-For and X-Real-IP from anyone.
+func clientAddress(trusted []string) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, t := range trusted {
+		n, err := ParseProxy(t)
+		if err != nil {
+			panic(err) // broken static configuration
+		}
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// ParseProxy reads one Config.TrustedProxies entry: a CIDR ("10.0.0.0/8")
+// or a single address ("192.0.2.10", "2001:db8::1").
+func ParseProxy(s string) (*net.IPNet, error) {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "/") {
+		ip := net.ParseIP(s)
+		if ip == nil {
+			return nil, fmt.Errorf("server: trusted proxy %q: want an address or a CIDR", s)
+		}
+		bits := 128
+		if ip.To4() != nil {
+			ip, bits = ip.To4(), 32
+		}
+		return &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}, nil
+	}
+	_, n, err := net.ParseCIDR(s)
+	if err != nil {
+		return nil, fmt.Errorf("server: trusted proxy %q: want an address or a CIDR", s)
+	}
+	return n, nil
+}

@@ -130,11 +130,22 @@ func serve(args []string, stderr io.Writer) error {
 	withDemo := fs.Bool("demo", envOr("MAJLIS_DEMO", "") == "1" || envOr("MAJLIS_DEMO", "") == "true", "load the demo data on first start (env MAJLIS_DEMO=1)")
 	logLevel := fs.String("log-level", envOr("MAJLIS_LOG_LEVEL", "info"), "debug, info, warn or error (env MAJLIS_LOG_LEVEL)")
 	origins := fs.String("allowed-origins", envOr("MAJLIS_ALLOWED_ORIGINS", ""), "comma-separated origins (https://host) whose pages may open rooms, besides the base URL's (env MAJLIS_ALLOWED_ORIGINS)")
+	proxies := fs.String("trusted-proxies", envOr("MAJLIS_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of the load balancers in front, whose X-Forwarded-For is believed for rate limits (env MAJLIS_TRUSTED_PROXIES); default none")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	var trusted []string
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, err := server.ParseProxy(p); err != nil {
+			return fmt.Errorf("--trusted-proxies: %w", err)
+		}
+		trusted = append(trusted, p)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -205,7 +216,7 @@ func serve(args []string, stderr io.Writer) error {
 	go func() { defer close(syncDone); syncer.Run(syncCtx) }()
 	defer func() { stopSync(); <-syncDone }()
 	srv := server.New(server.Config{BaseURL: *baseURL, Logger: log, Version: version, Secret: secret,
-		Rooms: node, AllowedOrigins: allowed, Sync: syncer}, st, svc)
+		Rooms: node, AllowedOrigins: allowed, TrustedProxies: trusted, Sync: syncer}, st, svc)
 	hs := &http.Server{
 		Addr:              *listen,
 		Handler:           srv.Handler(),

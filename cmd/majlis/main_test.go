@@ -133,6 +133,7 @@ func TestOrganizerCommands(t *testing.T) {
 		{"redis unreachable", []string{"organizer", "add", "--name", "x", "--redis", "redis://127.0.0.1:1"}, "cannot reach 127.0.0.1:1"},
 		{"redis URL", []string{"organizer", "add", "--name", "x", "--redis", "http://secret@example.org"}, "want redis://"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"bad trusted proxy", []string{"serve", "--data", data, "--trusted-proxies", "10.0.0.0/8,lb.example.org"}, "--trusted-proxies"},
 		{"revoke unknown", []string{"organizer", "revoke", "org_nope", "--data", data}, "not found"},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,107 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/server"
+	"github.com/majlis/majlis/store"
+)
+
+// TestJoinLimitKeysOnTheRealClient: the per-address join limit (bursts
+// of 20) cannot be dodged by a client that invents a new X-Forwarded-For
+// for every join; behind a trusted proxy it applies to the address the
+// proxy reports, so that one client is limited and others are not.
+func TestJoinLimitKeysOnTheRealClient(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		trusted []string
+		// xff gives the X-Forwarded-For header of join i.
+		xff    func(i int) string
+		expect int // joins accepted out of 30
+	}{
+		{"no proxy: forged headers change nothing", nil, func(i int) string { return fmt.Sprintf("203.0.113.%d", i) }, 20},
+		{"no proxy, no header", nil, func(int) string { return "" }, 20},
+		{"trusted proxy: each client its own limit", []string{"127.0.0.1"}, func(i int) string { return fmt.Sprintf("203.0.113.%d", i) }, 30},
+		{"trusted proxy: one client is limited", []string{"127.0.0.0/8"}, func(int) string { return "203.0.113.7" }, 20},
+		{"trusted proxy: a forged hop before the client's", []string{"127.0.0.1"}, func(i int) string { return fmt.Sprintf("198.51.100.%d, 203.0.113.7", i) }, 20},
+		{"another proxy is not trusted", []string{"192.0.2.1"}, func(i int) string { return fmt.Sprintf("203.0.113.%d", i) }, 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts := publicRoomServer(t, server.Config{TrustedProxies: tt.trusted})
+			u := "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws/rooms/" + roomEvent + "?name=Guest"
+			accepted := 0
+			for i := range 30 {
+				h := http.Header{}
+				if x := tt.xff(i); x != "" {
+					h.Set("X-Forwarded-For", x)
+				}
+				conn, res, err := websocket.DefaultDialer.Dial(u, h)
+				switch {
+				case err == nil:
+					accepted++
+					conn.Close()
+				case res != nil && res.StatusCode == http.StatusTooManyRequests:
+				default:
+					t.Fatalf("join %d: %v", i, err)
+				}
+			}
+			if accepted != tt.expect {
+				t.Errorf("%d of 30 joins accepted, want %d", accepted, tt.expect)
+			}
+		})
+	}
+}
+
+func TestParseProxy(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"10.0.0.0/8", "192.0.2.10", " 2001:db8::1 ", "2001:db8::/32"} {
+		if _, err := server.ParseProxy(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "proxy.example.org", "10.0.0.0/33", "300.1.1.1"} {
+		if _, err := server.ParseProxy(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// publicRoomServer serves a published public webinar with cfg.
+func publicRoomServer(t *testing.T, cfg server.Config) *httptest.Server {
+	t.Helper()
+	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := agenda.New(agenda.Config{}, st)
+	start := time.Now().UTC().Truncate(time.Minute)
+	e := agenda.Event{ID: roomEvent, Kind: agenda.KindWebinar, Title: agenda.Text{"en": "Webinar"},
+		Start: start, End: start.Add(time.Hour), TimeZone: "Europe/Brussels", Region: agenda.RegionEurope,
+		Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished, Languages: []string{"en", "fr"}}
+	if _, _, err := svc.CreateEvent(context.Background(), e, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(cfg, st, svc)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		ts.Close()
+	})
+	return ts
+}
