@@ -39,7 +39,7 @@ type Client struct {
 
 	// send is the bounded queue of encoded messages. Only the room
 	// goroutine sends on it, and whoever owns the client (the room once it
-	// joined, Serve before) closes it, once, through closeSend.
+	// joined, serve before) closes it, once, through closeSend.
 	send      chan *outMsg
 	closeOnce sync.Once
 	closeCode int
@@ -50,7 +50,7 @@ type Client struct {
 	// its close code behind a queue it cannot take.
 	discard atomic.Bool
 	// readerDone is closed once nothing reads the connection any more
-	// (Serve closes it); the writer waits for it after a close frame.
+	// (serve closes it); the writer waits for it after a close frame.
 	readerDone chan struct{}
 
 	commands *rate.Limiter

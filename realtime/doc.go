@@ -8,8 +8,8 @@
 //
 // A Node runs this instance's rooms. A room is one goroutine that owns its
 // state, its roster and its local connections; each connection has one
-// reader (the goroutine that called Node.Serve, i.e. the HTTP handler) and
-// one writer goroutine, with a bounded send queue between the room and the
+// reader and one writer goroutine, both started by Node.Accept (the HTTP
+// handler that upgraded the connection returns at once), with a bounded send queue between the room and the
 // writer. The room never blocks on a connection: a connection whose queue
 // is full is closed with CloseSlowConsumer.
 //

@@ -65,9 +65,9 @@ type Config struct {
 // Node runs the rooms of this instance and the connections in them.
 //
 // Concurrency: each room is one goroutine that owns its state, its local
-// clients and their send queues; each connection has one reader (the
-// goroutine that called Serve) and one writer goroutine. Rooms never block
-// on a client. Serve, Shutdown and Stats are goroutine-safe.
+// clients and their send queues; each connection has one reader and one
+// writer goroutine, started by Accept. Rooms never block on a client.
+// Accept, Shutdown and Stats are goroutine-safe.
 type Node struct {
 	cfg     Config
 	backend Backend
@@ -78,7 +78,7 @@ type Node struct {
 	rooms    map[string]*room
 	closing  bool
 	stop     chan struct{}  // closed by Shutdown: ends the heartbeat
-	conns    sync.WaitGroup // one per Serve in progress
+	conns    sync.WaitGroup // one per connection accepted and not yet ended
 	roomsRun sync.WaitGroup // one per room goroutine
 
 	// beatingSince is when this instance's heartbeats began to succeed
@@ -87,7 +87,7 @@ type Node struct {
 	beatingSince atomic.Int64
 }
 
-// ErrShuttingDown is returned by Serve once Shutdown has begun.
+// ErrShuttingDown is returned by Accept once Shutdown has begun.
 var ErrShuttingDown = errors.New("realtime: shutting down")
 
 // New returns a Node over backend.
@@ -185,16 +185,37 @@ func (n *Node) Stats() Stats {
 	return s
 }
 
-// Serve runs one member's connection to a room until it ends; the caller
-// (an HTTP handler) stays in the read loop. since, when not nil, asks to
-// resume after that seq. The member's ID and Instance are set here.
-func (n *Node) Serve(ctx context.Context, conn *websocket.Conn, roomID string, m Member, since *uint64) error {
+// Accept takes over conn, one member's connection to a room: it joins
+// the member and serves the connection until it ends, on goroutines of
+// its own (a reader and a writer, which Shutdown waits for), and returns
+// at once, so that the caller — an HTTP handler, deep in middleware,
+// holding its request — can end: an idle connection then costs two
+// shallow goroutines and the websocket's own buffers. since, when not
+// nil, asks to resume after that seq; the member's ID and Instance are
+// set here. Joining errors after Accept returns are logged;
+// ErrShuttingDown is returned when the node no longer takes connections.
+func (n *Node) Accept(conn *websocket.Conn, roomID string, m Member, since *uint64) error {
 	r, err := n.acquire(roomID)
 	if err != nil {
-		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
-		conn.Close()
+		goingAway(conn)
 		return err
 	}
+	go func() {
+		if err := n.serve(context.Background(), r, conn, m, since); err != nil && !errors.Is(err, errBanned) {
+			n.log.Warn("realtime: join failed", "room", roomID, "err", err)
+		}
+	}()
+	return nil
+}
+
+// goingAway closes a connection the node will not serve.
+func goingAway(conn *websocket.Conn) {
+	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
+	conn.Close()
+}
+
+// serve runs a connection that acquire counted in r, until it ends.
+func (n *Node) serve(ctx context.Context, r *room, conn *websocket.Conn, m Member, since *uint64) error {
 	defer n.conns.Done()
 	if tc, ok := conn.NetConn().(*net.TCPConn); ok {
 		_ = tc.SetWriteBuffer(n.cfg.SocketBuffer)

@@ -40,11 +40,12 @@ func (s *Server) roomRoutes(e *echo.Echo) {
 
 // upgrader checks origins itself (originAllowed), before upgrading. An
 // idle connection holds as little memory as it can (thousands share a
-// room): it reads through the 4 KiB buffer net/http already allocated
-// (ReadBufferSize 0) and borrows its 4 KiB write buffer from a pool only
-// while writing a message. Measured with scripts/bench-rooms
-// (docs/BENCHMARKS.md).
+// room): a 1 KiB read buffer of its own (clients send little; net/http's
+// 4 KiB one is freed with the request once the handler returns), and a
+// 4 KiB write buffer borrowed from a pool only while writing a message.
+// Measured with scripts/bench-rooms (docs/BENCHMARKS.md).
 var upgrader = websocket.Upgrader{
+	ReadBufferSize:  1024,
 	WriteBufferSize: 4096,
 	WriteBufferPool: &sync.Pool{},
 	CheckOrigin:     func(*http.Request) bool { return true },
@@ -111,10 +112,9 @@ func (s *Server) joinRoom(c echo.Context) error {
 	if err != nil {
 		return nil // the upgrader has answered
 	}
-	// The handler stays in the read loop, so the request context lives as
-	// long as the connection.
-	err = s.rooms.Serve(req.Context(), conn, e.ID, m, since)
-	if err != nil && !errors.Is(err, realtime.ErrShuttingDown) {
+	// The room serves the connection on goroutines of its own; this
+	// handler (and the request's memory) ends now.
+	if err := s.rooms.Accept(conn, e.ID, m, since); err != nil && !errors.Is(err, realtime.ErrShuttingDown) {
 		s.log.Warn("room: join failed", "room", e.ID, "err", err)
 	}
 	return nil
