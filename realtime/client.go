@@ -65,9 +65,27 @@ type Client struct {
 // message fanned out to many clients is one outMsg, shared and never
 // modified: the queues hold pointers (8 bytes a slot, not 32), so an idle
 // connection's queue costs 2 KiB rather than 8.
+//
+// A fanned-out message is also prepared (websocket.PreparedMessage): its
+// frame is built once, and every writer hands the same bytes to one write
+// call, instead of framing and copying it through its own buffer.
 type outMsg struct {
 	data   []byte
 	binary bool
+	pm     *websocket.PreparedMessage // set by shared
+}
+
+// shared makes a message for many recipients.
+func shared(data []byte, binary bool) *outMsg {
+	typ := websocket.TextMessage
+	if binary {
+		typ = websocket.BinaryMessage
+	}
+	m := &outMsg{data: data, binary: binary}
+	if pm, err := websocket.NewPreparedMessage(typ, data); err == nil { // it fails only for a bad type
+		m.pm = pm
+	}
+	return m
 }
 
 func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
@@ -125,6 +143,12 @@ func (c *Client) writePump() {
 					}
 				}
 				return
+			}
+			if msg.pm != nil {
+				if err := c.conn.WritePreparedMessage(msg.pm); err != nil {
+					return
+				}
+				continue
 			}
 			typ := websocket.TextMessage
 			if msg.binary {

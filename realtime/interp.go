@@ -358,7 +358,7 @@ func (r *room) forward(frame []byte) {
 		}
 	}
 	var slow []*Client
-	msg := &outMsg{data: frame, binary: true}
+	msg := shared(frame, true)
 	for _, c := range r.hearing[channel] {
 		if !c.enqueue(msg) {
 			slow = append(slow, c)
@@ -396,7 +396,7 @@ func (r *room) announceListeners() {
 	if err != nil {
 		return
 	}
-	msg := &outMsg{data: b}
+	msg := shared(b, false)
 	for _, c := range r.clients {
 		if c.member.Role == RoleHost || c.member.Role == RoleInterpreter {
 			c.enqueue(msg)

@@ -531,7 +531,7 @@ func (r *room) fanout(env Envelope) {
 		return
 	}
 	var slow []*Client
-	msg := &outMsg{data: b}
+	msg := shared(b, false)
 	for _, c := range r.clients {
 		if r.visible(c, env) && !c.enqueue(msg) {
 			slow = append(slow, c)
