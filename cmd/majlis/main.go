@@ -130,6 +130,8 @@ func serve(args []string, stderr io.Writer) error {
 	withDemo := fs.Bool("demo", envOr("MAJLIS_DEMO", "") == "1" || envOr("MAJLIS_DEMO", "") == "true", "load the demo data on first start (env MAJLIS_DEMO=1)")
 	logLevel := fs.String("log-level", envOr("MAJLIS_LOG_LEVEL", "info"), "debug, info, warn or error (env MAJLIS_LOG_LEVEL)")
 	origins := fs.String("allowed-origins", envOr("MAJLIS_ALLOWED_ORIGINS", ""), "comma-separated origins (https://host) whose pages may open rooms, besides the base URL's (env MAJLIS_ALLOWED_ORIGINS)")
+	allowPrivate := fs.Bool("sources-allow-private", envOr("MAJLIS_SOURCES_ALLOW_PRIVATE", "") == "1" || envOr("MAJLIS_SOURCES_ALLOW_PRIVATE", "") == "true",
+		"let regional calendar sources be on loopback, private or link-local addresses, e.g. a CalDAV server on the same network (env MAJLIS_SOURCES_ALLOW_PRIVATE=1); default: public addresses only")
 	proxies := fs.String("trusted-proxies", envOr("MAJLIS_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of the load balancers in front, whose X-Forwarded-For is believed for rate limits (env MAJLIS_TRUSTED_PROXIES); default none")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -210,7 +212,14 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	// One goroutine syncs the regional calendars; a lease in the store
 	// keeps instances from syncing the same source at once.
-	syncer := calendar.NewSyncer(calendar.SyncConfig{BaseURL: *baseURL, Logger: log}, st, svc)
+	// Sources are fetched from public addresses only, unless the operator
+	// allows private ones: an organizer must not make the server read its
+	// own network.
+	fetcher := calendar.PublicClient(30 * time.Second)
+	if *allowPrivate {
+		fetcher = &http.Client{Timeout: 30 * time.Second}
+	}
+	syncer := calendar.NewSyncer(calendar.SyncConfig{BaseURL: *baseURL, Logger: log, Client: fetcher}, st, svc)
 	syncCtx, stopSync := context.WithCancel(ctx)
 	syncDone := make(chan struct{})
 	go func() { defer close(syncDone); syncer.Run(syncCtx) }()

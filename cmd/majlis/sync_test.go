@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -30,7 +31,7 @@ func TestServeSyncsSources(t *testing.T) {
 	}))
 	defer feed.Close()
 	addr := freePort(t)
-	srv := startServe(t, data, addr)
+	srv := startServe(t, data, addr, "--sources-allow-private") // the feed is on loopback
 	base := "http://" + addr
 
 	body := `{"id":"ennhri","region":"europe","name":"ENNHRI calendar","kind":"ics","url":"` + feed.URL + `/ennhri.ics"}`
@@ -82,4 +83,62 @@ func TestServeSyncsSources(t *testing.T) {
 		}
 	}
 	stop(t, srv)
+}
+
+// TestServeRefusesPrivateSources: by default a source on a private address
+// (here loopback) is not fetched; its status says why, and nothing is
+// imported.
+func TestServeRefusesPrivateSources(t *testing.T) {
+	data := t.TempDir()
+	out, _, err := majlis(t, nil, "organizer", "add", "--name", "ENNHRI secretariat", "--region", "europe", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	var asked atomic.Bool
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Store(true)
+		w.Header().Set("Content-Type", "text/calendar")
+		fmt.Fprint(w, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nEND:VCALENDAR\r\n")
+	}))
+	defer feed.Close()
+	addr := freePort(t)
+	startServe(t, data, addr)
+	base := "http://" + addr
+	body := `{"id":"inside","region":"europe","name":"Internal","kind":"ics","url":"` + feed.URL + `/admin.ics"}`
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/sources", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("create source: %v %v", err, res)
+	}
+	res.Body.Close()
+	var status struct {
+		Status struct {
+			State     string `json:"state"`
+			LastError string `json:"last_error"`
+			Added     int    `json:"added"`
+		} `json:"status"`
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for status.Status.LastError == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no error reported on the source: %+v", status)
+		}
+		time.Sleep(100 * time.Millisecond)
+		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/sources/inside", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.NewDecoder(res.Body).Decode(&status); err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	if !strings.Contains(status.Status.LastError, "public addresses only") || status.Status.Added != 0 || asked.Load() {
+		t.Fatalf("a private source: %+v (reached: %v)", status, asked.Load())
+	}
 }
