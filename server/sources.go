@@ -322,17 +322,27 @@ func (s *Server) createSource(c echo.Context) error {
 	return s.sendSource(c, http.StatusCreated, out)
 }
 
-func (s *Server) patchSource(c echo.Context) error {
+// changeableSource is the source a write names, once the caller may manage
+// it and If-Match matches its version (428 without, 412 when stale).
+func (s *Server) changeableSource(c echo.Context) (calendar.Source, error) {
 	src, err := s.managedSource(c)
 	if err != nil {
-		return err
+		return calendar.Source{}, err
 	}
 	v, err := ifMatch(c, "s")
 	if err != nil {
-		return err
+		return calendar.Source{}, err
 	}
 	if v != 0 && v != src.Version {
-		return agenda.ErrConflict
+		return calendar.Source{}, agenda.ErrConflict
+	}
+	return src, nil
+}
+
+func (s *Server) patchSource(c echo.Context) error {
+	src, err := s.changeableSource(c)
+	if err != nil {
+		return err
 	}
 	var in sourceInput
 	if err := decodeJSON(c, &in); err != nil {
@@ -356,16 +366,9 @@ func (s *Server) patchSource(c echo.Context) error {
 // deleteSource removes a source; the events imported from it are
 // cancelled (they stay, so that subscribed calendars drop them).
 func (s *Server) deleteSource(c echo.Context) error {
-	src, err := s.managedSource(c)
+	src, err := s.changeableSource(c)
 	if err != nil {
 		return err
-	}
-	v, err := ifMatch(c, "s")
-	if err != nil {
-		return err
-	}
-	if v != 0 && v != src.Version {
-		return agenda.ErrConflict
 	}
 	// Cancel first: should the delete then fail, the source is still
 	// there and its next sync brings back what it still lists.

@@ -35,42 +35,11 @@ func TestServeSyncsSources(t *testing.T) {
 	base := "http://" + addr
 
 	body := `{"id":"ennhri","region":"europe","name":"ENNHRI calendar","kind":"ics","url":"` + feed.URL + `/ennhri.ics"}`
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/sources", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != http.StatusCreated {
-		t.Fatalf("create source: %v %v", err, res)
-	}
-	res.Body.Close()
-
-	var status struct {
-		Status struct {
-			State string `json:"state"`
-			Added int    `json:"added"`
-		} `json:"status"`
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for status.Status.State != "ok" {
-		if time.Now().After(deadline) {
-			t.Fatalf("the source was not synced: %+v", status)
-		}
-		time.Sleep(100 * time.Millisecond)
-		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/sources/ennhri", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.NewDecoder(res.Body).Decode(&status); err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-	}
+	status := addSource(t, base, token, body, func(s sourceStatus) bool { return s.Status.State == "ok" })
 	if status.Status.Added != 1 {
 		t.Fatalf("status %+v", status)
 	}
-	res, err = http.Get(base + "/feeds/regions/europe.ics")
+	res, err := http.Get(base + "/feeds/regions/europe.ics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +75,29 @@ func TestServeRefusesPrivateSources(t *testing.T) {
 	startServe(t, data, addr)
 	base := "http://" + addr
 	body := `{"id":"inside","region":"europe","name":"Internal","kind":"ics","url":"` + feed.URL + `/admin.ics"}`
+	status := addSource(t, base, token, body, func(s sourceStatus) bool { return s.Status.LastError != "" })
+	if !strings.Contains(status.Status.LastError, "public addresses only") || status.Status.Added != 0 || asked.Load() {
+		t.Fatalf("a private source: %+v (reached: %v)", status, asked.Load())
+	}
+}
+
+// sourceStatus is the part of GET /api/v1/sources/{id} the tests read.
+type sourceStatus struct {
+	Status struct {
+		State     string `json:"state"`
+		LastError string `json:"last_error"`
+		Added     int    `json:"added"`
+	} `json:"status"`
+}
+
+// addSource creates a source through the API of the server at base, then
+// polls it until done says so (20 s at most) and returns what it read.
+func addSource(t *testing.T, base, token, body string, done func(sourceStatus) bool) sourceStatus {
+	t.Helper()
+	var in struct{ ID string }
+	if err := json.Unmarshal([]byte(body), &in); err != nil {
+		t.Fatal(err)
+	}
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/sources", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
@@ -114,20 +106,14 @@ func TestServeRefusesPrivateSources(t *testing.T) {
 		t.Fatalf("create source: %v %v", err, res)
 	}
 	res.Body.Close()
-	var status struct {
-		Status struct {
-			State     string `json:"state"`
-			LastError string `json:"last_error"`
-			Added     int    `json:"added"`
-		} `json:"status"`
-	}
+	var status sourceStatus
 	deadline := time.Now().Add(20 * time.Second)
-	for status.Status.LastError == "" {
+	for !done(status) {
 		if time.Now().After(deadline) {
-			t.Fatalf("no error reported on the source: %+v", status)
+			t.Fatalf("source %s: still %+v after 20 s", in.ID, status)
 		}
 		time.Sleep(100 * time.Millisecond)
-		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/sources/inside", nil)
+		req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/sources/"+in.ID, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -138,7 +124,5 @@ func TestServeRefusesPrivateSources(t *testing.T) {
 		}
 		res.Body.Close()
 	}
-	if !strings.Contains(status.Status.LastError, "public addresses only") || status.Status.Added != 0 || asked.Load() {
-		t.Fatalf("a private source: %+v (reached: %v)", status, asked.Load())
-	}
+	return status
 }
