@@ -58,6 +58,9 @@ func (s *Server) sessionPage(c echo.Context) error {
 	if token := c.QueryParam("token"); token != "" {
 		inv, err := access.ParseInvite(s.cfg.Secret, token, s.cfg.Now())
 		if !access.IsInvite(token) || err != nil || inv.Event != e.ID {
+			if !pagePrincipal.CanSee(e) {
+				return errPageNotFound // a 401 would tell that the hidden event exists
+			}
 			return &pageError{Status: http.StatusUnauthorized, Title: "error.bad_token.title", Body: "error.bad_token.body"}
 		}
 		sv.Invited = true

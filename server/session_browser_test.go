@@ -377,7 +377,11 @@ func TestSessionPageAccess(t *testing.T) {
 		{name: "confidential, no token", path: "/events/reprisals-case/session", wantStatus: http.StatusNotFound},
 		{name: "confidential, its token", path: "/events/reprisals-case/session?token=" + url.QueryEscape(inv.Token), wantStatus: http.StatusOK,
 			want: []string{"Reprisals: case review", `data-invited="true"`}},
-		{name: "confidential, another event's token", path: "/events/reprisals-case/session?token=" + url.QueryEscape(publicToken), wantStatus: http.StatusUnauthorized},
+		// A hidden event answers a bad token as a missing one does: a 401
+		// would tell that it exists.
+		{name: "confidential, another event's token", path: "/events/reprisals-case/session?token=" + url.QueryEscape(publicToken), wantStatus: http.StatusNotFound},
+		{name: "confidential, a forged token", path: "/events/reprisals-case/session?token=mjj_forged", wantStatus: http.StatusNotFound},
+		{name: "missing, a forged token", path: "/events/no-such-event/session?token=mjj_forged", wantStatus: http.StatusNotFound},
 		{name: "a forged token", path: "/events/" + sessionEvent + "/session?token=mjj_forged", wantStatus: http.StatusUnauthorized},
 		{name: "no such event", path: "/events/nope/session", wantStatus: http.StatusNotFound},
 		{name: "the event page links the session", path: "/events/" + sessionEvent, wantStatus: http.StatusOK,

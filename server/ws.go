@@ -84,16 +84,23 @@ func (s *Server) joinRoom(c echo.Context) error {
 		return &apiError{Status: http.StatusForbidden, Code: "forbidden_origin", Message: "pages from this origin may not open rooms"}
 	}
 	e, err := s.visibleEvent(c) // organizers by header; invitations checked below
+	hidden := false             // the event exists, but only the token may show it
 	if errors.Is(err, errNotFound) && c.QueryParam("token") != "" {
 		e, err = s.store.GetEvent(req.Context(), c.Param("id"))
 		if errors.Is(err, agenda.ErrNotFound) {
 			err = errNotFound
 		}
+		hidden = err == nil
 	}
 	if err != nil {
 		return err
 	}
 	m, err := s.roomMember(c, e)
+	if err != nil && hidden {
+		// A bad token for an event the caller may not see gets the answer
+		// a missing event gets: a 401 would tell that it exists.
+		return errNotFound
+	}
 	if err != nil {
 		return err
 	}

@@ -651,6 +651,12 @@ func TestRoomRefusesBadJoins(t *testing.T) {
 		{"invite for another event", "/ws/rooms/" + roomEvent + "?token=" + url.QueryEscape(inv.Token), "", 401, "unauthorized"},
 		{"forged invite", "/ws/rooms/" + roomEvent + "?token=" + url.QueryEscape(expired), "", 401, "unauthorized"},
 		{"revoked or unknown organizer token", "/ws/rooms/" + roomEvent + "?token=mjo_nope", "", 401, "unauthorized"},
+		// A hidden event answers a bad token as a missing one does.
+		{"confidential event, forged invite", "/ws/rooms/other-room?token=" + url.QueryEscape(expired), "", 404, "not_found"},
+		{"confidential event, another event's invite", "/ws/rooms/other-room?token=" + url.QueryEscape(f.invite("host", "Eve")), "", 404, "not_found"},
+		{"confidential event, unknown organizer token", "/ws/rooms/other-room?token=mjo_nope", "", 404, "not_found"},
+		{"missing event, forged invite", "/ws/rooms/no-such-room?token=" + url.QueryEscape(expired), "", 404, "not_found"},
+		{"missing event, unknown organizer token", "/ws/rooms/no-such-room?token=mjo_nope", "", 404, "not_found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
