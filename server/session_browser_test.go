@@ -160,6 +160,9 @@ func TestSessionInBrowser(t *testing.T) {
 			chromedp.WaitVisible(css(`#room`)),
 		)
 		waitFor(t, tb, "listener on "+lang, `document.getElementById("session").dataset.channel === "`+lang+`"`)
+		if !value(t, tb, "join form", chromedp.Evaluate[bool](`getComputedStyle(document.getElementById("join-form")).display === "none"`)) {
+			t.Errorf("listener %s: the join form is still shown after joining", lang)
+		}
 		return tb
 	}
 	fr := listener("fr", "Fatou")
