@@ -863,6 +863,9 @@
     renderFloorQueue();
     const speak = $("floor-mic");
     speak.hidden = !mayTakeFloor();
+    // The microphone's state belongs next to the floor button only when
+    // there is one (an interpreter sees it in the booth).
+    $("floor-mic-note").hidden = speak.hidden;
     if (speak.hidden) {
       floorMic = false;
     }
