@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"maps"
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
@@ -18,4 +19,39 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the store; later calls fail.
 	Close() error
+}
+
+// copyMatching returns deep copies of the events that pass f, in order.
+// It counts first, so that the result and the string slices of all the
+// copies take one allocation each (listings are the stores' hot path).
+func copyMatching(evs []*agenda.Event, f agenda.Filter) []agenda.Event {
+	n, nstr := 0, 0
+	for _, e := range evs {
+		if f.Match(*e) {
+			n++
+			nstr += len(e.Languages) + len(e.Invitees)
+		}
+	}
+	out := make([]agenda.Event, 0, n)
+	strs := make([]string, 0, nstr)
+	// cut copies s into strs and returns the copy, capped so that appending
+	// to it cannot reach the next event's strings.
+	cut := func(s []string) []string {
+		if s == nil {
+			return nil
+		}
+		k := len(strs)
+		strs = append(strs, s...)
+		return strs[k:len(strs):len(strs)]
+	}
+	for _, e := range evs {
+		if f.Match(*e) {
+			c := *e
+			c.Title, c.Description = maps.Clone(e.Title), maps.Clone(e.Description)
+			c.Languages, c.Invitees = cut(e.Languages), cut(e.Invitees)
+			c.Origin = cloneOrigin(e.Origin)
+			out = append(out, c)
+		}
+	}
+	return out
 }

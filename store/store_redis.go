@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/url"
 	"slices"
@@ -620,34 +619,7 @@ func (r *Redis) ListEvents(ctx context.Context, f agenda.Filter) ([]agenda.Event
 	if err != nil {
 		return nil, err
 	}
-	// The same counting and copying as Bolt's listing: one allocation for
-	// the result and one for all the copies' strings.
-	n, nstr := 0, 0
-	for _, e := range evs {
-		if f.Match(*e) {
-			n++
-			nstr += len(e.Languages) + len(e.Invitees)
-		}
-	}
-	out := make([]agenda.Event, 0, n)
-	strs := make([]string, 0, nstr)
-	cut := func(s []string) []string {
-		if s == nil {
-			return nil
-		}
-		k := len(strs)
-		strs = append(strs, s...)
-		return strs[k:len(strs):len(strs)]
-	}
-	for _, e := range evs {
-		if f.Match(*e) {
-			c := *e
-			c.Title, c.Description = maps.Clone(e.Title), maps.Clone(e.Description)
-			c.Languages, c.Invitees = cut(e.Languages), cut(e.Invitees)
-			c.Origin = cloneOrigin(e.Origin)
-			out = append(out, c)
-		}
-	}
+	out := copyMatching(evs, f)
 	// The set orders by whole seconds, then ID; sub-second starts need
 	// the exact order.
 	slices.SortFunc(out, func(x, y agenda.Event) int { return compareEvents(&x, &y) })
