@@ -580,23 +580,7 @@ func seedRedis(b *testing.B, url string, n int) (*store.Redis, time.Time) {
 // match), and a 30-day window (720 match). Redis runs on the same machine.
 func BenchmarkRedisListEvents10000(b *testing.B) {
 	s, start := seedRedis(b, redisServer.Get(b).URL(), 10000)
-	for _, f := range []struct {
-		name string
-		f    agenda.Filter
-	}{
-		{"all", agenda.Filter{}},
-		{"region", agenda.Filter{Region: agenda.RegionEurope}},
-		{"month", agenda.Filter{From: start.Add(5000 * time.Hour), To: start.Add(5720 * time.Hour)}},
-	} {
-		b.Run(f.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := s.ListEvents(context.Background(), f.f); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	storetest.BenchListEvents(b, s, start)
 }
 
 // BenchmarkRedisUpdateEvent10000 moves one event among 10,000 back and
