@@ -17,6 +17,7 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/realtime"
 	"github.com/majlis/majlis/server"
 	"github.com/majlis/majlis/store"
 )
@@ -33,6 +34,13 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
+	return serveFixture(t, server.Config{BaseURL: "https://majlis.example.org"}, nil)
+}
+
+// serveFixture starts a Server with cfg over a fresh bbolt store (rooms,
+// when given, makes Config.Rooms over it), with the organizers Alice and
+// Bob, and shuts it down when the test ends.
+func serveFixture(t *testing.T, cfg server.Config, rooms func(st *store.Bolt) *realtime.Node) *fixture {
 	t.Helper()
 	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
 	if err != nil {
@@ -41,9 +49,17 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { st.Close() })
 	svc := agenda.New(agenda.Config{}, st)
 	f := &fixture{t: t, st: st, svc: svc}
-	f.srv = server.New(server.Config{BaseURL: "https://majlis.example.org"}, st, svc)
+	if rooms != nil {
+		cfg.Rooms = rooms(st)
+	}
+	f.srv = server.New(cfg, st, svc)
 	f.ts = httptest.NewServer(f.srv.Handler())
-	t.Cleanup(f.ts.Close)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = f.srv.Shutdown(ctx)
+		f.ts.Close()
+	})
 	f.aliceID, f.alice = f.organizer("Alice")
 	f.bobID, f.bob = f.organizer("Bob")
 	return f

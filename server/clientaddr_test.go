@@ -1,20 +1,14 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
 
-	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/server"
-	"github.com/majlis/majlis/store"
 )
 
 // TestJoinLimitKeysOnTheRealClient: the per-address join limit (bursts
@@ -40,8 +34,8 @@ func TestJoinLimitKeysOnTheRealClient(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ts := publicRoomServer(t, server.Config{TrustedProxies: tt.trusted})
-			u := "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws/rooms/" + roomEvent + "?name=Guest"
+			f := newRoomFixtureWith(t, server.Config{TrustedProxies: tt.trusted}, nil)
+			u := "ws" + strings.TrimPrefix(f.ts.URL, "http") + "/ws/rooms/" + roomEvent + "?name=Guest"
 			accepted := 0
 			for i := range 30 {
 				h := http.Header{}
@@ -77,31 +71,4 @@ func TestParseProxy(t *testing.T) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-}
-
-// publicRoomServer serves a published public webinar with cfg.
-func publicRoomServer(t *testing.T, cfg server.Config) *httptest.Server {
-	t.Helper()
-	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc := agenda.New(agenda.Config{}, st)
-	start := time.Now().UTC().Truncate(time.Minute)
-	e := agenda.Event{ID: roomEvent, Kind: agenda.KindWebinar, Title: agenda.Text{"en": "Webinar"},
-		Start: start, End: start.Add(time.Hour), TimeZone: "Europe/Brussels", Region: agenda.RegionEurope,
-		Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished, Languages: []string{"en", "fr"}}
-	if _, _, err := svc.CreateEvent(context.Background(), e, nil); err != nil {
-		t.Fatal(err)
-	}
-	srv := server.New(cfg, st, svc)
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		ts.Close()
-	})
-	return ts
 }

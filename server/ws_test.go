@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -34,28 +32,16 @@ type roomFixture struct {
 }
 
 func newRoomFixture(t *testing.T, rooms func(st *store.Bolt) *realtime.Node) *roomFixture {
+	return newRoomFixtureWith(t, server.Config{}, rooms)
+}
+
+// newRoomFixtureWith is newRoomFixture with cfg (its BaseURL and
+// AllowedOrigins are the fixture's).
+func newRoomFixtureWith(t *testing.T, cfg server.Config, rooms func(st *store.Bolt) *realtime.Node) *roomFixture {
 	t.Helper()
-	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc := agenda.New(agenda.Config{}, st)
-	f := &fixture{t: t, st: st, svc: svc}
-	cfg := server.Config{BaseURL: "https://majlis.example.org", AllowedOrigins: []string{"https://calendar.nanhri.example"}}
-	if rooms != nil {
-		cfg.Rooms = rooms(st)
-	}
-	f.srv = server.New(cfg, st, svc)
-	f.ts = httptest.NewServer(f.srv.Handler())
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = f.srv.Shutdown(ctx)
-		f.ts.Close()
-	})
-	f.aliceID, f.alice = f.organizer("Alice")
-	f.bobID, f.bob = f.organizer("Bob")
+	cfg.BaseURL, cfg.AllowedOrigins = "https://majlis.example.org", []string{"https://calendar.nanhri.example"}
+	f := serveFixture(t, cfg, rooms)
+	svc := f.svc
 	start := time.Now().UTC().Truncate(time.Minute).Add(-10 * time.Minute)
 	item := func(id string, at time.Duration, title string) agenda.Item {
 		return agenda.Item{ID: id, Title: agenda.Text{"en": title}, Start: start.Add(at), Minutes: 20, Kind: agenda.ItemPresentation, Speakers: []string{}}
