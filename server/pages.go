@@ -462,22 +462,33 @@ func (s *Server) homePage(c echo.Context) error {
 	return s.render(c, http.StatusOK, "home", p)
 }
 
+// pageEvent reads the event a page's :id names, whoever may see it: the
+// caller decides that. A missing event (or an ID over the limit) is the
+// not-found page.
+func (s *Server) pageEvent(c echo.Context) (agenda.Event, error) {
+	id := c.Param("id")
+	if len(id) > maxParam {
+		return agenda.Event{}, errPageNotFound
+	}
+	e, err := s.store.GetEvent(c.Request().Context(), id)
+	if errors.Is(err, agenda.ErrNotFound) {
+		return agenda.Event{}, errPageNotFound
+	}
+	return e, err
+}
+
 func (s *Server) eventPage(c echo.Context) error {
 	p, err := s.newPage(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	id := c.Param("id")
-	if len(id) > maxParam {
-		return errPageNotFound
-	}
-	e, err := s.store.GetEvent(ctx, id)
-	if errors.Is(err, agenda.ErrNotFound) || (err == nil && !pagePrincipal.CanSee(e)) {
-		return errPageNotFound // the same answer for hidden and missing events
-	}
+	e, err := s.pageEvent(c)
 	if err != nil {
 		return err
+	}
+	if !pagePrincipal.CanSee(e) {
+		return errPageNotFound // the same answer for hidden and missing events
 	}
 	titles := map[string]agenda.Text{}
 	if e.Parent != "" {

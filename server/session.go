@@ -43,14 +43,7 @@ func (s *Server) sessionPage(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	id := c.Param("id")
-	if len(id) > maxParam {
-		return errPageNotFound
-	}
-	e, err := s.store.GetEvent(ctx, id)
-	if errors.Is(err, agenda.ErrNotFound) {
-		return errPageNotFound
-	}
+	e, err := s.pageEvent(c)
 	if err != nil {
 		return err
 	}
