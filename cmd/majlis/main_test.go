@@ -45,6 +45,13 @@ func majlis(t *testing.T, env []string, args ...string) (string, string, error) 
 	return out.String(), errb.String(), err
 }
 
+// lastLine is the last line of a command's output (organizer add prints
+// the token there).
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.TrimSpace(s[strings.LastIndex(s, "\n")+1:])
+}
+
 func freePort(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -156,7 +163,7 @@ func TestEventSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	token := lastLine(out)
 	addr := freePort(t)
 	srv := startServe(t, data, addr, "--demo")
 	body := `{"id":"reprisals-briefing","kind":"webinar","title":{"en":"Reprisals: regional briefing"},"start":"2027-03-01T09:00:00Z",
@@ -211,7 +218,7 @@ func TestSessionSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	token := lastLine(out)
 	addr := freePort(t)
 	srv := startServe(t, data, addr, "--demo")
 

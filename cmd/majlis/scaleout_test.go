@@ -241,11 +241,6 @@ func apiPost(t *testing.T, addr, path, token, body string, out any) {
 	}
 }
 
-func lastLine(s string) string {
-	s = strings.TrimSpace(s)
-	return strings.TrimSpace(s[strings.LastIndex(s, "\n")+1:])
-}
-
 // audioFrame builds a binary frame for channel (docs/protocol.md, Audio).
 func audioFrame(channel string, payload []byte) []byte {
 	return append(append([]byte{1, byte(len(channel))}, channel...), payload...)

@@ -21,7 +21,7 @@ func TestServeSyncsSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	token := lastLine(out)
 	start := time.Now().UTC().Add(10 * 24 * time.Hour).Truncate(time.Hour)
 	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/calendar")
@@ -63,7 +63,7 @@ func TestServeRefusesPrivateSources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
+	token := lastLine(out)
 	var asked atomic.Bool
 	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		asked.Store(true)
