@@ -83,7 +83,9 @@ func TestValidate(t *testing.T) {
 		{"bad status", func(in *institution.Institution) { in.History[1].Status = "C" }, "history[1].status"},
 		{"bad date", func(in *institution.Institution) { in.History[0].Date = "2012-13-01" }, "history[0].date"},
 		{"history out of order", func(in *institution.Institution) { in.History[1].Date = "2001-01-01" }, "history[1].date"},
-		{"long note", func(in *institution.Institution) { in.History[0].Note = strings.Repeat("n", institution.MaxNoteRunes+1) }, "history[0].note"},
+		{"long note", func(in *institution.Institution) {
+			in.History[0].Note = strings.Repeat("n", institution.MaxNoteRunes+1)
+		}, "history[0].note"},
 		{"too many history entries", func(in *institution.Institution) {
 			for range institution.MaxHistory {
 				in.History = append(in.History, institution.Change{Status: institution.StatusA, Date: "2030-01-01"})
