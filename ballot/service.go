@@ -123,7 +123,9 @@ func (s *Service) Edit(ctx context.Context, b Ballot, ifVersion int64) (Ballot, 
 }
 
 // Get returns a ballot.
-func (s *Service) Get(ctx context.Context, id string) (Ballot, error) { return s.store.GetBallot(ctx, id) }
+func (s *Service) Get(ctx context.Context, id string) (Ballot, error) {
+	return s.store.GetBallot(ctx, id)
+}
 
 // List returns an assembly's ballots ordered by ID.
 func (s *Service) List(ctx context.Context, event string) ([]Ballot, error) {
