@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"github.com/majlis/majlis/agenda"
 )
@@ -16,7 +17,8 @@ type Config struct {
 	// Languages accepted for titles, texts and candidate names.
 	// Default: agenda.Languages (ar, en, fr, es).
 	Languages []string
-	// Rand is the source of receipt codes. Default: crypto/rand.Reader.
+	// Rand is the source of receipt codes (reads are serialised by the
+	// Service, so a seeded test source will do). Default: crypto/rand.Reader.
 	Rand io.Reader
 }
 
@@ -38,8 +40,23 @@ func New(cfg Config, store Store) *Service {
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
+	} else {
+		cfg.Rand = &lockedReader{r: cfg.Rand}
 	}
 	return &Service{cfg: cfg, store: store}
+}
+
+// lockedReader serialises reads from a reader that may not be
+// goroutine-safe.
+type lockedReader struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+func (l *lockedReader) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(p)
 }
 
 // rollRetries bounds the re-reads of a roll edited concurrently.
