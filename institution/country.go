@@ -44,5 +44,25 @@ var countries = func() map[string]bool {
 // (upper case, as stored).
 func ValidCountry(code string) bool { return countries[code] }
 
+// UserAssigned reports whether code is one of the ISO 3166-1 alpha-2
+// codes reserved for user assignment (AA, QM–QZ, XA–XZ, ZZ), which no
+// country will ever have: fictional institutions (the demo registry) use
+// them, so that no invented institution is pinned on a real country.
+// XK is excluded: it is widely used for Kosovo.
+func UserAssigned(code string) bool {
+	if len(code) != 2 || code == "XK" {
+		return false
+	}
+	switch a, b := code[0], code[1]; {
+	case code == "AA", code == "ZZ":
+		return true
+	case a == 'Q':
+		return b >= 'M' && b <= 'Z'
+	case a == 'X':
+		return b >= 'A' && b <= 'Z'
+	}
+	return false
+}
+
 // Countries returns the number of known country codes (249).
 func Countries() int { return len(countries) }

@@ -387,7 +387,7 @@ func (s *Service) planRow(row Row, stored map[string]Institution) RowPlan {
 		}
 	}
 	normalize(&next)
-	for f, msg := range validate(next, s.cfg.Languages) {
+	for f, msg := range s.validate(next) {
 		rp.addError(column(f), "%s", msg)
 	}
 	if len(rp.Errors) > 0 {

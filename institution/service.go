@@ -14,6 +14,10 @@ type Config struct {
 	// Languages are the language codes accepted for names.
 	// Default: agenda.Languages (ar, en, fr, es).
 	Languages []string
+	// UserAssignedCountries also accepts the user-assigned ISO 3166-1
+	// codes (see UserAssigned) as countries: for demonstrations and
+	// training installs with fictional institutions. Default false.
+	UserAssignedCountries bool
 }
 
 // Service applies the rules of institutions on top of a Store.
@@ -61,11 +65,18 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Institution, error) {
 	return out, nil
 }
 
+// Validate checks in as Create would (after the same normalisation),
+// without storing it: a dry run for forms and demo data.
+func (s *Service) Validate(in Institution) error {
+	normalize(&in)
+	return s.validate(in).err()
+}
+
 // Create validates and stores a new institution (ErrConflict if its ID
 // exists). Status and AccreditedOn are derived from History.
 func (s *Service) Create(ctx context.Context, in Institution) (Institution, error) {
 	normalize(&in)
-	if err := validate(in, s.cfg.Languages).err(); err != nil {
+	if err := s.validate(in).err(); err != nil {
 		return Institution{}, err
 	}
 	return s.store.PutInstitution(ctx, in, 0)
@@ -75,7 +86,7 @@ func (s *Service) Create(ctx context.Context, in Institution) (Institution, erro
 // ifVersion (> 0; ErrConflict otherwise).
 func (s *Service) Update(ctx context.Context, in Institution, ifVersion int64) (Institution, error) {
 	normalize(&in)
-	p := validate(in, s.cfg.Languages)
+	p := s.validate(in)
 	if ifVersion <= 0 {
 		p.add("version", "required (If-Match)")
 	}

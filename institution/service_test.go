@@ -184,3 +184,24 @@ func TestCountries(t *testing.T) {
 		}
 	}
 }
+
+func TestUserAssignedCountries(t *testing.T) {
+	for _, c := range []string{"AA", "QM", "QZ", "XA", "XZ", "ZZ"} {
+		if !institution.UserAssigned(c) || institution.ValidCountry(c) {
+			t.Errorf("%s: user-assigned %v, country %v", c, institution.UserAssigned(c), institution.ValidCountry(c))
+		}
+	}
+	for _, c := range []string{"XK", "QL", "AB", "KE", "X", ""} {
+		if institution.UserAssigned(c) {
+			t.Errorf("%s accepted as user-assigned", c)
+		}
+	}
+	in := valid()
+	in.Country = "XA"
+	if _, err := institution.New(institution.Config{}, newMemStore()).Create(ctx, in); fieldsOf(t, err)["country"] == "" {
+		t.Fatal("a user-assigned code accepted by default")
+	}
+	if _, err := institution.New(institution.Config{UserAssignedCountries: true}, newMemStore()).Create(ctx, in); err != nil {
+		t.Fatalf("a user-assigned code refused when allowed: %v", err)
+	}
+}

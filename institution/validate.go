@@ -96,9 +96,9 @@ func hasControl(s string) bool {
 	return false
 }
 
-// validate checks in on its own; langs are the accepted name languages.
-func validate(in Institution, langs []string) problems {
-	p := problems{}
+// validate checks in on its own.
+func (s *Service) validate(in Institution) problems {
+	p, langs := problems{}, s.cfg.Languages
 	if !ValidID(in.ID) {
 		p.add("id", "must be 3-64 lowercase letters, digits or hyphens")
 	}
@@ -121,7 +121,7 @@ func validate(in Institution, langs []string) problems {
 	if !named {
 		p.add("name", "required in at least one language (%s)", strings.Join(langs, ", "))
 	}
-	if !ValidCountry(in.Country) {
+	if !ValidCountry(in.Country) && !(s.cfg.UserAssignedCountries && UserAssigned(in.Country)) {
 		p.add("country", "must be an ISO 3166-1 alpha-2 code in upper case (e.g. KE, MX, FR)")
 	}
 	if !in.Region.Valid() || in.Region == agenda.RegionGlobal {
