@@ -9,8 +9,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/majlis/majlis/ballot"
+	"github.com/majlis/majlis/ballot/ballottest"
 )
 
 // memStore is the tests' in-memory ballot.Store. It keeps every record as
@@ -204,4 +206,14 @@ func (m *memStore) Votes(_ context.Context, id string) ([]ballot.Vote, error) {
 	var v []ballot.Vote
 	m.get("votes/"+id, &v)
 	return v, nil
+}
+
+// TestMemStoreConformance: the test store passes the suite the product
+// stores run, so the Service's tests stand on a store that keeps the
+// contract.
+func TestMemStoreConformance(t *testing.T) {
+	ballottest.Run(t, func(t *testing.T) (ballot.Store, ballottest.Dump) {
+		m := newMemStore()
+		return m, m.dump
+	})
 }
