@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"testing"
 
 	"github.com/majlis/majlis/institution"
+	"github.com/majlis/majlis/institution/institutiontest"
 )
 
 // memStore is the tests' in-memory institution.Store: enough to test the
@@ -58,4 +60,10 @@ func (m *memStore) PutInstitution(_ context.Context, in institution.Institution,
 	m.byID[in.ID] = in
 	m.puts++
 	return in.Clone(), nil
+}
+
+// TestMemStoreConformance: the test store passes the suite the product
+// stores run.
+func TestMemStoreConformance(t *testing.T) {
+	institutiontest.Run(t, func(*testing.T) institution.Store { return newMemStore() })
 }
