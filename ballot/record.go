@@ -95,6 +95,11 @@ func NormalizeReceipt(s string) (string, bool) {
 		}
 		return r
 	}, strings.ToUpper(s))
+	// Exactly 24 characters: the decoder also takes 25 (the extra bits
+	// dropped), which would give one paper two spellings.
+	if len(s) != receiptEncoding.EncodedLen(receiptBytes) {
+		return "", false
+	}
 	if b, err := receiptEncoding.DecodeString(s); err != nil || len(b) != receiptBytes {
 		return "", false
 	}

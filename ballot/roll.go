@@ -245,20 +245,50 @@ func (r Roll) Authorize(person, inst string) (via string, err error) {
 	return "", nil
 }
 
-// validate checks the roll's shape (after NewRoll and edits).
+// validate checks the roll's shape: what NewRoll, SetPresent and
+// GrantProxy keep true, for a roll that comes from elsewhere.
 func (r Roll) validate() error {
 	p := problems{}
 	if !ValidID(r.Event) {
 		p.add("event", "must be the general assembly's event ID")
 	}
-	if r.ProxyCap < 0 || r.ProxyCap > 10 {
-		p.add("proxy_cap", "must be between 0 (default %d) and 10", DefaultProxyCap)
+	if r.ProxyCap < 0 || r.ProxyCap > MaxProxyCap {
+		p.add("proxy_cap", "must be between 0 (default %d) and %d", DefaultProxyCap, MaxProxyCap)
 	}
 	if len(r.Members) > MaxMembers {
 		p.add("members", "at most %d members", MaxMembers)
+		return p.err()
+	}
+	for i, m := range r.Members {
+		f := fmt.Sprintf("members[%d]", i)
+		if i > 0 && m.Institution <= r.Members[i-1].Institution {
+			p.add(f+".institution", "members are sorted by institution, each once")
+		}
+		if !m.Status.Valid() {
+			p.add(f+".status", "must be one of A, B, none")
+		}
+		if len(m.Delegates) > institution.MaxDelegates {
+			p.add(f+".delegates", "at most %d", institution.MaxDelegates)
+		}
+	}
+	for i, id := range r.Present {
+		if _, ok := r.Member(id); !ok || (i > 0 && id <= r.Present[i-1]) {
+			p.add(fmt.Sprintf("present[%d]", i), "present institutions are members, sorted, each once")
+		}
+	}
+	check := Roll{Members: r.Members, Present: r.Present, ProxyCap: r.ProxyCap, KeepProxies: r.KeepProxies}
+	for i, x := range r.Proxies {
+		if err := check.GrantProxy(x.From, x.To); err != nil {
+			p.add(fmt.Sprintf("proxies[%d]", i), "%v", err)
+		}
 	}
 	return p.err()
 }
 
-// MaxMembers bounds an assembly's roll.
-const MaxMembers = 1000
+// Limits of a roll.
+const (
+	// MaxMembers bounds an assembly's roll.
+	MaxMembers = 1000
+	// MaxProxyCap bounds Roll.ProxyCap.
+	MaxProxyCap = 10
+)

@@ -174,3 +174,34 @@ func TestCodes(t *testing.T) {
 		t.Error("CodeOf of a validation error or a foreign one")
 	}
 }
+
+func TestPutRollValidates(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(*ballot.Roll)
+		field string
+	}{
+		{"bad event", func(r *ballot.Roll) { r.Event = "" }, "event"},
+		{"cap too high", func(r *ballot.Roll) { r.ProxyCap = 11 }, "proxy_cap"},
+		{"members out of order", func(r *ballot.Roll) { r.Members[0], r.Members[1] = r.Members[1], r.Members[0] }, "members[1].institution"},
+		{"unknown status", func(r *ballot.Roll) { r.Members[2].Status = "C" }, "members[2].status"},
+		{"present non-member", func(r *ballot.Roll) { r.Present = []string{"zzz"} }, "present[0]"},
+		{"proxy to B", func(r *ballot.Roll) { r.Proxies = []ballot.Proxy{{From: "a001", To: "b001"}} }, "proxies[0]"},
+		{"proxies over the cap", func(r *ballot.Roll) {
+			r.Proxies = []ballot.Proxy{{From: "a001", To: "a003"}, {From: "a002", To: "a003"}}
+		}, "proxies[1]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			svc := ballot.New(ballot.Config{}, newMemStore())
+			r := ballot.NewRoll(event, registry(3, 1))
+			tt.edit(&r)
+			_, err := svc.PutRoll(ctx, r, 0)
+			var ve *ballot.ValidationError
+			if !errors.As(err, &ve) || ve.Fields[tt.field] == "" {
+				t.Fatalf("want a problem with %s, got %v", tt.field, err)
+			}
+		})
+	}
+}
