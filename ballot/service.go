@@ -53,6 +53,7 @@ type lockedReader struct {
 	r  io.Reader
 }
 
+// Read reads from the wrapped reader under the lock.
 func (l *lockedReader) Read(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -177,6 +178,11 @@ func (s *Service) Open(ctx context.Context, id string) (Ballot, error) {
 // vote may be replaced until the close, a secret one may not). Refusals
 // record nothing. For a secret ballot the Receipt's Code is the only
 // handle on the paper: give it to the voter and forget it.
+//
+// On ErrUnavailable it is unknown whether the paper was recorded: Turnout
+// and the store's voters tell whether the institution is listed. If it
+// is, its receipt code is lost with the failed reply — by design nothing
+// maps an institution to its receipt — but the paper counts.
 func (s *Service) Cast(ctx context.Context, id, person, inst string, c Choice) (Receipt, error) {
 	b, err := s.store.GetBallot(ctx, id)
 	if err != nil {
