@@ -30,7 +30,7 @@ func Len(s string) int { return utf8.RuneCountInString(s) }
 // reader can see and removes nothing; Problem and Clean deal with what the
 // rule forbids.
 func Normalize(s string) string {
-	if plainASCII(s, true) {
+	if plainASCII(s, true) || (utf8.ValidString(s) && !strings.ContainsAny(s, "\r\u0085\u2028\u2029") && norm.NFC.IsNormalString(s)) {
 		return strings.TrimSpace(s)
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
@@ -95,10 +95,7 @@ func Problem(s string, f Form, max int) string {
 // spaces, tabs and line breaks becomes one space. It does not shorten s
 // (see Truncate). Problem(Clean(s, f), f, Len(Clean(s, f))) is always "".
 func Clean(s string, f Form) string {
-	if plainASCII(s, f == Block) {
-		if f == Line && strings.Contains(s, "  ") {
-			return strings.Join(strings.Fields(s), " ")
-		}
+	if accepted(s, f) {
 		return strings.TrimSpace(s)
 	}
 	s = Normalize(s)
@@ -163,6 +160,30 @@ func lineBreak(r rune) bool {
 // overrides and isolates (LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI).
 func bidiControl(r rune) bool {
 	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// accepted reports whether Clean(s, f) is s trimmed: the fast path for
+// text that is already clean (almost all of it).
+func accepted(s string, f Form) bool {
+	if plainASCII(s, f == Block) {
+		return f == Block || !strings.Contains(s, "  ")
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if (c < 0x20 && !(f == Block && (c == '\n' || c == '\t'))) || c == 0x7f || (f == Line && c == ' ' && i+1 < len(s) && s[i+1] == ' ') {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || lineBreak(r) || unicode.IsControl(r) || bidiControl(r) {
+			return false
+		}
+		i += size
+	}
+	return norm.NFC.IsNormalString(s)
 }
 
 // plainASCII reports whether s is printable ASCII (plus LF and TAB when
