@@ -71,22 +71,35 @@ func Problem(s string, f Form, max int) string {
 		return ""
 	}
 	for _, r := range s {
+		if Allowed(r, f) {
+			continue
+		}
 		switch {
 		case lineBreak(r):
-			if f == Line {
-				return "one line only: no line breaks"
-			}
+			return "one line only: no line breaks"
 		case r == '\t':
-			if f == Line {
-				return "no tabs: use spaces"
-			}
-		case unicode.IsControl(r):
-			return fmt.Sprintf("contains the control character U+%04X", r)
+			return "no tabs: use spaces"
 		case bidiControl(r):
 			return fmt.Sprintf("contains U+%04X, a bidirectional override or isolate that can disguise text (the marks U+200E and U+200F are allowed)", r)
+		default:
+			return fmt.Sprintf("contains the control character U+%04X", r)
 		}
 	}
 	return ""
+}
+
+// Allowed reports whether the rule lets r stand in a text of form f: not a
+// control character or a bidirectional embedding, override or isolate,
+// and in a Line not a line break or a tab either. (Normalize writes every
+// line break as LF; Allowed accepts any of them in a Block.)
+func Allowed(r rune, f Form) bool {
+	switch {
+	case lineBreak(r) || r == '\t':
+		return f == Block
+	case unicode.IsControl(r), bidiControl(r):
+		return false
+	}
+	return true
 }
 
 // Clean returns s made acceptable in form f, for text that nobody can be
