@@ -580,6 +580,10 @@ func class(c *ical.Component) string {
 	}
 }
 
+// hasCtl reports a C0 control character or DEL in a protocol value (a
+// UID, a credential): such values are not text people read, so they are
+// checked byte for byte and never normalised (user text follows
+// internal/usertext).
 func hasCtl(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] == 0x7f {
