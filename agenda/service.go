@@ -120,6 +120,7 @@ func NewID(prefix string) string {
 }
 
 func normalize(e *Event) {
+	normalizeEventText(e)
 	e.Start = e.Start.UTC()
 	e.End = e.End.UTC()
 	if e.Languages == nil {
@@ -144,6 +145,7 @@ func normalizeItems(items []Item) []Item {
 	out := make([]Item, len(items))
 	for i, it := range items {
 		it.Start = it.Start.UTC()
+		normalizeItemText(&it)
 		if it.Speakers == nil {
 			it.Speakers = []string{}
 		}
@@ -453,6 +455,7 @@ func (a Agenda) Item(id string) (Item, bool) {
 
 // PutSeries validates and stores a series.
 func (s *Service) PutSeries(ctx context.Context, ser Series, ifVersion int64) (Series, error) {
+	normalizeSeriesText(&ser)
 	p := problems{}
 	if !ValidID(ser.ID) {
 		p.add("id", "must be 3-64 lowercase letters, digits or hyphens")

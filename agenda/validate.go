@@ -7,7 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/majlis/majlis/internal/usertext"
 )
 
 // Limits on user input. They keep every stored value small enough for
@@ -86,16 +87,8 @@ func checkText(p problems, field string, t Text, langs []string, required bool, 
 			p.add(field+"."+l, "unknown language code %q (want one of %s)", l, strings.Join(langs, ", "))
 			continue
 		}
-		if !utf8.ValidString(s) {
-			p.add(field+"."+l, "not valid UTF-8")
-			continue
-		}
-		if n := utf8.RuneCountInString(s); n > max {
-			p.add(field+"."+l, "too long: %d characters, at most %d", n, max)
-			continue
-		}
-		if hasControl(s, field == "description") {
-			p.add(field+"."+l, "contains control characters")
+		if why := usertext.Problem(s, form(field), max); why != "" {
+			p.add(field+"."+l, "%s", why)
 			continue
 		}
 		if strings.TrimSpace(s) != "" {
@@ -107,21 +100,61 @@ func checkText(p problems, field string, t Text, langs []string, required bool, 
 	}
 }
 
-// hasControl reports control characters; newlines and tabs are allowed in
-// multi-line text only.
-func hasControl(s string, multiline bool) bool {
-	for _, r := range s {
-		if r == '\n' || r == '\t' {
-			if multiline {
-				continue
-			}
-			return true
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return true
-		}
+// form is the usertext form of a multilingual field: descriptions have
+// several lines, titles one.
+func form(field string) usertext.Form {
+	if field == "description" {
+		return usertext.Block
 	}
-	return false
+	return usertext.Line
+}
+
+// normalizeText returns t with every value in usertext's stored form, as
+// a new map (t may be the caller's).
+func normalizeText(t Text) Text {
+	if t == nil {
+		return nil
+	}
+	out := make(Text, len(t))
+	for l, s := range t {
+		out[l] = usertext.Normalize(s)
+	}
+	return out
+}
+
+// normalizeStrings is normalizeText for a list of one-line texts.
+func normalizeStrings(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = usertext.Normalize(s)
+	}
+	return out
+}
+
+// normalizeEventText puts e's user texts in their stored form, so that a
+// description sent with CR LF (as Windows clients do) is stored with LF.
+func normalizeEventText(e *Event) {
+	e.Title = normalizeText(e.Title)
+	e.Description = normalizeText(e.Description)
+	e.Location = usertext.Normalize(e.Location)
+}
+
+// normalizeItemText is normalizeEventText for an agenda item.
+func normalizeItemText(it *Item) {
+	it.Title = normalizeText(it.Title)
+	it.Speakers = normalizeStrings(it.Speakers)
+}
+
+// normalizeSeriesText is normalizeEventText for a series.
+func normalizeSeriesText(ser *Series) {
+	ser.Title = normalizeText(ser.Title)
+	ser.StandingItems = slices.Clone(ser.StandingItems)
+	for i := range ser.StandingItems {
+		ser.StandingItems[i].Title = normalizeText(ser.StandingItems[i].Title)
+	}
 }
 
 func sortedKeys(t Text) []string {
@@ -134,12 +167,8 @@ func sortedKeys(t Text) []string {
 }
 
 func checkShort(p problems, field, s string, max int) {
-	if !utf8.ValidString(s) {
-		p.add(field, "not valid UTF-8")
-	} else if n := utf8.RuneCountInString(s); n > max {
-		p.add(field, "too long: %d characters, at most %d", n, max)
-	} else if hasControl(s, false) {
-		p.add(field, "contains control characters")
+	if why := usertext.Problem(s, usertext.Line, max); why != "" {
+		p.add(field, "%s", why)
 	}
 }
 

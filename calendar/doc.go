@@ -70,10 +70,14 @@
 // # Text
 //
 // TEXT values are escaped per RFC 5545 §3.3.11 (backslash, semicolon,
-// comma, newline as \n). Before that, user text is cleaned: CR LF and lone
-// CR become newlines (as do NEL, U+2028 and U+2029), every other control
-// character except TAB is removed and invalid UTF-8 becomes U+FFFD, so user
-// text can never end a content line or inject a property. The Encoder also
+// comma, newline as \n). Before that, user text is cleaned by the one rule
+// of internal/usertext, in feeds and in imports alike: CR LF and lone CR
+// become newlines (as do NEL, U+2028 and U+2029), every other control
+// character except TAB and the bidi overrides and isolates are removed,
+// invalid UTF-8 becomes U+FFFD, and the text is put in NFC, so user text can
+// never end a content line, inject a property or display reordered in a
+// subscriber's calendar. Imported titles and locations are one line, cut
+// by characters to majlis's limits. The Encoder also
 // refuses any value that still contains a control character. Lines are
 // folded (§3.1) at 75 octets with CRLF and one space, never inside a UTF-8
 // sequence; Unfold reverses it.

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-ical"
+
+	"github.com/majlis/majlis/internal/usertext"
 )
 
 // ErrInvalid reports input that cannot be written as iCalendar.
@@ -233,61 +235,13 @@ func Unfold(data []byte) []byte {
 	return out
 }
 
-// cleanText makes user text safe for a TEXT value (RFC 5545 §3.3.11): CR LF,
-// lone CR, NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR become "\n" (which
-// escaping then writes as \n), other C0 and C1 control characters and DEL
-// are dropped, TAB is kept (it is a TSAFE-CHAR), and invalid UTF-8 becomes
+// cleanText makes user text safe for a TEXT value (RFC 5545 §3.3.11):
+// usertext.Clean in Block form, so every line break is one LF (which
+// escaping then writes as \n), control characters other than TAB and the
+// bidirectional overrides and isolates are gone, and invalid UTF-8 is
 // U+FFFD. The result can be escaped with go-ical's Prop.SetText and can
 // never break a content line.
-func cleanText(s string) string {
-	if isClean(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteRune(utf8.RuneError)
-		case r == '\r':
-			if i+1 < len(s) && s[i+1] == '\n' {
-				break // the LF that follows makes the newline
-			}
-			b.WriteByte('\n')
-		case r == '\n' || r == '\u0085' || r == '\u2028' || r == '\u2029':
-			b.WriteByte('\n')
-		case r == '\t':
-			b.WriteByte('\t')
-		case r < 0x20 || (0x7f <= r && r <= 0x9f):
-			// dropped
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
-
-// isClean reports whether cleanText would return s unchanged.
-func isClean(s string) bool {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < 0x80 {
-			if (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f {
-				return false
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || (0x80 <= r && r <= 0x9f) || r == '\u2028' || r == '\u2029' {
-			return false
-		}
-		i += size
-	}
-	return true
-}
+func cleanText(s string) string { return usertext.Clean(s, usertext.Block) }
 
 // setText sets a TEXT property (RFC 5545 §3.3.11) from user text.
 func setText(props ical.Props, name, text string) {

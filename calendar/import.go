@@ -14,6 +14,7 @@ import (
 	"github.com/teambition/rrule-go"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/usertext"
 )
 
 // Errors of imports.
@@ -512,17 +513,17 @@ func (r *reader) build(uid string, c *ical.Component, inst instance, rid time.Ti
 	}
 	if p := c.Props.Get(ical.PropSummary); p != nil {
 		if s, err := p.Text(); err == nil {
-			e.Title[r.lang(p)] = clip(strings.Join(strings.Fields(cleanText(s)), " "), agenda.MaxTitleRunes)
+			e.Title[r.lang(p)] = usertext.Truncate(usertext.Clean(s, usertext.Line), agenda.MaxTitleRunes)
 		}
 	}
 	if p := c.Props.Get(ical.PropDescription); p != nil {
 		if s, err := p.Text(); err == nil && strings.TrimSpace(s) != "" {
-			e.Description[r.lang(p)] = clip(cleanText(s), agenda.MaxDescriptionRunes)
+			e.Description[r.lang(p)] = usertext.Truncate(usertext.Clean(s, usertext.Block), agenda.MaxDescriptionRunes)
 		}
 	}
 	if p := c.Props.Get(ical.PropLocation); p != nil {
 		if s, err := p.Text(); err == nil {
-			e.Location = clip(strings.Join(strings.Fields(cleanText(s)), " "), agenda.MaxLocationRunes)
+			e.Location = usertext.Truncate(usertext.Clean(s, usertext.Line), agenda.MaxLocationRunes)
 		}
 	}
 	if strings.EqualFold(propValue(c, ical.PropStatus), "CANCELLED") {
@@ -579,16 +580,10 @@ func class(c *ical.Component) string {
 	}
 }
 
-// clip cuts s to at most n runes and removes what cleanText leaves that
-// majlis refuses in short texts (tabs, and newlines for one-line texts).
-func clip(s string, n int) string {
-	s = strings.ReplaceAll(s, "\t", " ")
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
-}
-
+// hasCtl reports a C0 control character or DEL in a protocol value (a
+// UID, a credential): such values are not text people read, so they are
+// checked byte for byte and never normalised (user text follows
+// internal/usertext).
 func hasCtl(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] == 0x7f {

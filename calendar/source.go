@@ -8,9 +8,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/usertext"
 )
 
 // SourceKind is how a source's calendar is reached.
@@ -81,8 +81,10 @@ func (s Source) Validate() error {
 	if !s.Region.Valid() {
 		f["region"] = "must be one of global, africa, americas, asia-pacific, europe"
 	}
-	if n := utf8.RuneCountInString(s.Name); strings.TrimSpace(s.Name) == "" || n > MaxSourceName || hasCtl(s.Name) || !utf8.ValidString(s.Name) {
-		f["name"] = fmt.Sprintf("required, at most %d characters, no control characters", MaxSourceName)
+	if strings.TrimSpace(s.Name) == "" {
+		f["name"] = fmt.Sprintf("required, at most %d characters", MaxSourceName)
+	} else if why := usertext.Problem(s.Name, usertext.Line, MaxSourceName); why != "" {
+		f["name"] = why
 	}
 	if s.Kind != SourceICS && s.Kind != SourceCalDAV {
 		f["kind"] = "must be ics or caldav"

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/usertext"
 )
 
 // SyncConfig tunes a Syncer. Zero fields get the defaults stated.
@@ -361,7 +362,7 @@ func (s *Syncer) apply(ctx context.Context, src Source, st *Status, data []byte,
 		e.Region = src.Region
 		e.Origin.Source, e.Origin.Name, e.Origin.URL = src.ID, src.Name, redactURL(src.URL)
 		if len(e.Title) == 0 {
-			e.Title = agenda.Text{lang: clip(src.Name, agenda.MaxTitleRunes)}
+			e.Title = agenda.Text{lang: usertext.Truncate(src.Name, agenda.MaxTitleRunes)}
 		}
 		ev, change, err := s.agenda.Import(ctx, e)
 		var ve *agenda.ValidationError

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/majlis/majlis/internal/usertext"
 )
 
 // ProtocolVersion is the version of the room protocol described in
@@ -217,23 +218,10 @@ func errorf(code ErrorCode, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// cleanText normalises user text: newlines kept, other control
-// characters dropped, surrounding space trimmed.
-func cleanText(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		// Bidi embeddings and overrides (U+202A–U+202E) could make a
-		// message display as something else; marks and isolates stay.
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || (r >= '\u202a' && r <= '\u202e') {
-			return -1
-		}
-		return r
-	}, s)
-	return strings.TrimSpace(s)
-}
+// cleanText is the one rule for chat and captions: usertext.Clean in
+// Block form (line breaks kept as LF; control characters, bidi overrides
+// and isolates dropped; NFC; surrounding space trimmed).
+func cleanText(s string) string { return usertext.Clean(s, usertext.Block) }
 
 func clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	cldr "golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 
 	"github.com/majlis/majlis/static"
@@ -163,41 +164,22 @@ func (m messages) Tf(key string, args ...any) string {
 }
 
 // pluralForms are the CLDR plural categories a catalog key may be
-// specialised for, as "key#form".
+// specialised for, as "key#form"; the key itself is "other". Which of them
+// a language needs comes from CLDR (TestPluralKeysHaveEveryCategory).
 var pluralForms = []string{"zero", "one", "two", "few", "many"}
 
-// plural returns n's CLDR plural category in lang (cardinals, integers
-// only), for the languages majlis ships.
+// pluralNames names golang.org/x/text's plural forms as catalogs do.
+var pluralNames = map[cldr.Form]string{cldr.Other: "other", cldr.Zero: "zero", cldr.One: "one",
+	cldr.Two: "two", cldr.Few: "few", cldr.Many: "many"}
+
+// plural returns n's CLDR plural category in lang (cardinal, a whole
+// number), from the CLDR tables of golang.org/x/text: Arabic has six
+// (zero, one, two, few, many, other), English, French and Spanish two.
 func plural(lang string, n int) string {
-	switch lang {
-	case "ar":
-		switch m := n % 100; {
-		case n == 0:
-			return "zero"
-		case n == 1:
-			return "one"
-		case n == 2:
-			return "two"
-		case m >= 3 && m <= 10:
-			return "few"
-		case m >= 11 && m <= 99:
-			return "many"
-		}
-		return "other"
-	case "fr":
-		if n == 0 || n == 1 {
-			return "one"
-		}
-		if n != 0 && n%1000000 == 0 {
-			return "many"
-		}
-		return "other"
-	default: // en, es
-		if n == 1 {
-			return "one"
-		}
-		return "other"
+	if n < 0 {
+		n = -n
 	}
+	return pluralNames[cldr.Cardinal.MatchPlural(language.Make(lang), n, 0, 0, 0, 0)]
 }
 
 // Nf returns the message for key in the plural form n needs, with {n}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/usertext"
 	"github.com/majlis/majlis/realtime"
 )
 
@@ -165,14 +166,18 @@ func (s *Server) roomMember(c echo.Context, e agenda.Event) (realtime.Member, er
 	if !(access.Principal{}).CanSee(e) {
 		return realtime.Member{}, errNotFound
 	}
-	name := strings.TrimSpace(c.QueryParam("name"))
-	if name == "" || !utf8.ValidString(name) || utf8.RuneCountInString(name) > realtime.MaxName || strings.ContainsFunc(name, isControl) {
+	// A display name is cleaned, not refused: usertext.Clean drops what
+	// could disguise it (bidi overrides, control characters).
+	name := usertext.Clean(c.QueryParam("name"), usertext.Line)
+	if name == "" || usertext.Len(name) > realtime.MaxName {
 		return realtime.Member{}, badRequest("invalid", "name", fmt.Sprintf("a display name of 1 to %d characters is required to join without a token", realtime.MaxName))
 	}
 	return realtime.Member{Name: name, Role: realtime.RoleParticipant, Subject: "anonymous:" + agenda.NewID("a")}, nil
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+// isControl reports a character usertext forbids in one line: a control
+// character, a bidi override or isolate, a line break or a tab.
+func isControl(r rune) bool { return !usertext.Allowed(r, usertext.Line) }
 
 // inviteInput is the body of POST /api/v1/events/{id}/invites.
 type inviteInput struct {

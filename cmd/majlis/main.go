@@ -26,13 +26,13 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/demo"
+	"github.com/majlis/majlis/internal/usertext"
 	"github.com/majlis/majlis/realtime"
 	"github.com/majlis/majlis/server"
 	"github.com/majlis/majlis/store"
@@ -315,9 +315,12 @@ func organizer(args []string, stdout, stderr io.Writer) error {
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		n := strings.TrimSpace(*name)
-		if n == "" || utf8.RuneCountInString(n) > 100 || !utf8.ValidString(n) {
+		n := usertext.Normalize(*name)
+		if n == "" {
 			return errors.New("organizer add: --name is required (1-100 characters)")
+		}
+		if why := usertext.Problem(n, usertext.Line, 100); why != "" {
+			return fmt.Errorf("organizer add: --name: %s", why)
 		}
 		if !agenda.Region(*region).Valid() {
 			return fmt.Errorf("organizer add: --region %q: want global, africa, americas, asia-pacific or europe", *region)

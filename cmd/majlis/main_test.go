@@ -136,6 +136,7 @@ func TestOrganizerCommands(t *testing.T) {
 		want string
 	}{
 		{"no name", []string{"organizer", "add", "--data", data}, "--name is required"},
+		{"name with a bidi override", []string{"organizer", "add", "--name", "Head \u202eoffice", "--data", data}, "--name: contains U+202E"},
 		{"bad region", []string{"organizer", "add", "--name", "x", "--region", "mars", "--data", data}, "--region"},
 		{"redis unreachable", []string{"organizer", "add", "--name", "x", "--redis", "redis://127.0.0.1:1"}, "cannot reach 127.0.0.1:1"},
 		{"redis URL", []string{"organizer", "add", "--name", "x", "--redis", "http://secret@example.org"}, "want redis://"},
