@@ -143,9 +143,11 @@ func Timestamp(d time.Duration) string {
 // stays as sent). Serve it as "text/vtt; charset=utf-8".
 func WriteVTT(w io.Writer, lines []Line, start time.Time, tm Timing) error {
 	bw := bufio.NewWriter(w)
-	bw.WriteString("WEBVTT\n")
+	// The magic line is followed by two line terminators even when no
+	// cue follows; each cue block by one blank line.
+	bw.WriteString("WEBVTT\n\n")
 	for _, c := range Cues(lines, start, tm) {
-		fmt.Fprintf(bw, "\n%s\n%s --> %s\n", c.ID, Timestamp(c.Start), Timestamp(c.End))
+		fmt.Fprintf(bw, "%s\n%s --> %s\n", c.ID, Timestamp(c.Start), Timestamp(c.End))
 		if c.Speaker != "" {
 			bw.WriteString("<v " + vttEscaper.Replace(c.Speaker) + ">")
 		}
@@ -158,7 +160,7 @@ func WriteVTT(w io.Writer, lines []Line, start time.Time, tm Timing) error {
 		if c.Speaker != "" {
 			bw.WriteString("</v>")
 		}
-		bw.WriteByte('\n')
+		bw.WriteString("\n\n")
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("caption: write WebVTT: %w", err)
