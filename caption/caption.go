@@ -4,7 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/majlis/majlis/internal/usertext"
 )
 
 // Limits on input. Every value a captioner sends is bounded.
@@ -66,39 +67,22 @@ func ValidChannel(ch string, langs []string) bool {
 // Floor is the channel of the original speech (as interpretation.Floor).
 const Floor = "floor"
 
-// controlProblem returns why s breaks the text rule, or "". The rule (one
-// for speakers and caption text): valid UTF-8; no C0 or C1 control
-// characters nor DEL, except the line feeds of multi-line text (callers
-// normalise CR LF, CR and tabs first); no line or paragraph separators
-// (U+2028, U+2029) and no bidi embeddings or overrides (U+202A–U+202E),
-// which could make a caption display as something else. Bidi marks and
-// isolates are allowed: Arabic captions may need them.
-//
-// It is local because no package the domain may import exports one yet
-// (agenda's and realtime's rules are unexported); when a shared text
-// package exists, this should become a call to it.
+// controlProblem returns why s breaks the one rule for user text
+// (package usertext: no control characters, no bidirectional overrides or
+// isolates; line feeds only where multiline), or "". Lengths are checked
+// by the callers, with their own limits.
 func controlProblem(s string, multiline bool) string {
-	if !utf8.ValidString(s) {
-		return "not valid UTF-8"
+	f := usertext.Line
+	if multiline {
+		f = usertext.Block
 	}
-	for _, r := range s {
-		if r == '\n' && multiline {
-			continue
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) ||
-			r == '\u2028' || r == '\u2029' || (r >= '\u202a' && r <= '\u202e') {
-			return "contains control characters"
-		}
-	}
-	return ""
+	return usertext.Problem(s, f, usertext.Len(s))
 }
 
 // normaliseText turns CR LF and CR into LF and tabs into spaces, trims
 // each line and drops blank ones (a blank line would end a WebVTT cue).
 func normaliseText(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	s = strings.ReplaceAll(s, "\t", " ")
+	s = strings.ReplaceAll(usertext.Normalize(s), "\t", " ")
 	lines := strings.Split(s, "\n")
 	kept := lines[:0]
 	for _, l := range lines {

@@ -28,7 +28,8 @@ func TestParseIngest(t *testing.T) {
 		{"the largest seq", "seq=9007199254740991", "x", caption.Post{Seq: caption.MaxSeq, Text: "x"}, ""},
 		{"1,000 characters", "seq=1", strings.Repeat("ش", 1000), caption.Post{Seq: 1, Text: strings.Repeat("ش", 1000)}, ""},
 		{"8 lines", "seq=1", strings.Repeat("a\n", 8), caption.Post{Seq: 1, Text: strings.TrimSuffix(strings.Repeat("a\n", 8), "\n")}, ""},
-		{"bidi isolates kept", "seq=1", "\u2067abc\u2069", caption.Post{Seq: 1, Text: "\u2067abc\u2069"}, ""},
+		{"line separator is a line break", "seq=1", "a\u2028b", caption.Post{Seq: 1, Text: "a\nb"}, ""},
+		{"next line is a line break", "seq=1", "a\u0085b", caption.Post{Seq: 1, Text: "a\nb"}, ""},
 
 		{"no seq", "lang=en", "x", caption.Post{}, "seq"},
 		{"empty seq", "seq=", "x", caption.Post{}, "seq"},
@@ -53,9 +54,9 @@ func TestParseIngest(t *testing.T) {
 		{"not UTF-8", "seq=1", "caf\xe9", caption.Post{}, "body"},
 		{"NUL", "seq=1", "a\x00b", caption.Post{}, "body"},
 		{"escape", "seq=1", "a\x1b[31mb", caption.Post{}, "body"},
-		{"C1 control", "seq=1", "a\u0085b", caption.Post{}, "body"},
+		{"C1 control", "seq=1", "a\u009bb", caption.Post{}, "body"},
+		{"bidi isolate", "seq=1", "\u2067abc\u2069", caption.Post{}, "body"},
 		{"bidi override", "seq=1", "a\u202eb", caption.Post{}, "body"},
-		{"line separator", "seq=1", "a\u2028b", caption.Post{}, "body"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

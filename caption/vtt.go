@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/majlis/majlis/internal/usertext"
 )
 
 // Cue timing defaults (see Timing).
@@ -87,29 +89,16 @@ func Cues(lines []Line, start time.Time, tm Timing) []Cue {
 	return cues
 }
 
-// clean removes the characters controlProblem refuses (tabs become
-// spaces) from one line.
-func clean(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\t':
-			return ' '
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) ||
-			r == '\u2028' || r == '\u2029' || (r >= '\u202a' && r <= '\u202e'):
-			return -1
-		}
-		return r
-	}, s)
-}
+// clean makes one line acceptable under the one rule for user text
+// (tabs and line breaks become spaces).
+func clean(s string) string { return usertext.Clean(s, usertext.Line) }
 
 // cleanLines splits text into trimmed, non-blank, clean lines.
 func cleanLines(text string) []string {
-	text = strings.ReplaceAll(text, "\r\n", "\n")
 	var out []string
-	for _, l := range strings.FieldsFunc(text, func(r rune) bool {
-		return r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029'
-	}) {
+	// Normalize writes every line break (CR LF, CR, NEL, U+2028, U+2029)
+	// as LF.
+	for _, l := range strings.Split(usertext.Normalize(text), "\n") {
 		if l = strings.TrimSpace(clean(l)); l != "" {
 			out = append(out, l)
 		}
