@@ -15,7 +15,7 @@ import (
 // Limits on a registration.
 const (
 	MaxNameRunes    = 100
-	MaxEmailBytes   = 254 // RFC 5321's path limit
+	MaxEmailBytes   = 254  // RFC 5321's path limit
 	MaxMessageRunes = 1000 // an organizer's decline message
 	// MaxTokens bounds the live personal links of one registration (each
 	// mail after the confirmation carries a fresh one; the oldest goes).
