@@ -11,7 +11,7 @@ type mailText struct {
 	// number 1 (French writes "1er").
 	weekdays [7]string
 	months   [12]string
-	dayOne           string
+	dayOne   string
 	// date lays out a date: {weekday} {day} {month} {year}.
 	date string
 	// clock formats hours and minutes: "15:04" or French "15 h 04".
