@@ -518,7 +518,8 @@ func Form(capacity int, approval registration.Approval) registration.Form {
 		}}
 }
 
-func request(i int) registration.Request {
+// Request is a valid registration request numbered i, in French.
+func Request(i int) registration.Request {
 	return registration.Request{Name: fmt.Sprintf("Person %d", i), Email: fmt.Sprintf("p%d@example.org", i), Language: "fr",
 		Answers: map[string]registration.Answer{"consent": {Consent: true}}}
 }
@@ -527,22 +528,22 @@ func testServiceRefusals(t *testing.T, o Opener) {
 	s, dump := o(t)
 	c := &clock{now: t0}
 	svc := registration.New(registration.Config{Now: c.Now}, s)
-	_, _, err := svc.Register(ctx, event, request(1))
+	_, _, err := svc.Register(ctx, event, Request(1))
 	wantErr(t, "no form", err, registration.ErrNotFound)
 	f := Form(2, registration.ApprovalAutomatic)
 	f.Open = false
 	f.Deadline = Webinar.Start
 	f, _, err = svc.PutForm(ctx, Webinar, f, 0)
 	wantErr(t, "put form", err, nil)
-	_, _, err = svc.Register(ctx, event, request(1))
+	_, _, err = svc.Register(ctx, event, Request(1))
 	wantErr(t, "closed form", err, registration.ErrClosed)
 	f.Open = true
 	f, _, err = svc.PutForm(ctx, Webinar, f, f.Version)
 	wantErr(t, "open form", err, nil)
 
-	_, rc, err := svc.Register(ctx, event, request(1))
+	_, rc, err := svc.Register(ctx, event, Request(1))
 	wantErr(t, "register", err, nil)
-	dup := request(1)
+	dup := Request(1)
 	dup.Email = "P1@Example.org"
 	_, _, err = svc.Register(ctx, event, dup)
 	wantErr(t, "same address, other case", err, registration.ErrDuplicate)
@@ -570,9 +571,9 @@ func testServiceRefusals(t *testing.T, o Opener) {
 
 	before := dump()
 	c.Set(Webinar.Start)
-	_, _, err = svc.Register(ctx, event, request(2))
+	_, _, err = svc.Register(ctx, event, Request(2))
 	wantErr(t, "after the deadline", err, registration.ErrDeadline)
-	bad := request(3)
+	bad := Request(3)
 	c.Set(t0)
 	bad.Answers["diet"] = registration.Answer{Text: "none"}
 	_, _, err = svc.Register(ctx, event, bad)
@@ -593,7 +594,7 @@ func testServiceRace(t *testing.T, o Opener) {
 	tokens := map[int64]string{}
 	for i := 1; i <= n; i++ {
 		wg.Go(func() {
-			r, rc, err := svc.Register(ctx, event, request(i))
+			r, rc, err := svc.Register(ctx, event, Request(i))
 			if err != nil {
 				t.Errorf("register %d: %v", i, err)
 				return
