@@ -21,11 +21,38 @@ import (
 // stored. One mutex makes each method one atomic step. The product
 // stores (embedded, Redis) live in package store.
 type memStore struct {
-	mu   sync.Mutex // mu guards recs
+	mu   sync.Mutex // mu guards recs and events
 	recs map[string][]byte
+	// events indexes each event's registrations in Seq order (IDs,
+	// statuses and email keys only), so that Register need not decode
+	// every record; recs stays the truth that tests inspect.
+	events map[string][]entry
 }
 
-func newMemStore() *memStore { return &memStore{recs: map[string][]byte{}} }
+// entry is the index's summary of one registration.
+type entry struct {
+	id       string
+	status   registration.Status
+	emailKey string
+}
+
+func newMemStore() *memStore {
+	return &memStore{recs: map[string][]byte{}, events: map[string][]entry{}}
+}
+
+// putReg stores r and indexes it; m.mu must be held.
+func (m *memStore) putReg(r registration.Registration) {
+	m.put("reg/"+r.Event+"/"+r.ID, r)
+	es := m.events[r.Event]
+	e := entry{id: r.ID, status: r.Status, emailKey: r.EmailKey}
+	for i := range es {
+		if es[i].id == r.ID {
+			es[i] = e
+			return
+		}
+	}
+	m.events[r.Event] = append(es, e)
+}
 
 // dump returns a copy of every stored record.
 func (m *memStore) dump() map[string][]byte {
@@ -100,14 +127,11 @@ func (m *memStore) ListForms(context.Context) ([]registration.Form, error) {
 // list returns an event's registrations by Seq; m.mu must be held.
 func (m *memStore) list(event string) []registration.Registration {
 	var out []registration.Registration
-	for k := range m.recs {
-		if strings.HasPrefix(k, "reg/"+event+"/") {
-			var r registration.Registration
-			m.get(k, &r)
-			out = append(out, r)
-		}
+	for _, e := range m.events[event] {
+		var r registration.Registration
+		m.get("reg/"+event+"/"+e.id, &r)
+		out = append(out, r)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
 	return out
 }
 
@@ -117,16 +141,15 @@ func (m *memStore) Register(_ context.Context, r registration.Registration, fill
 	if _, ok := m.recs["reg/"+r.Event+"/"+r.ID]; ok {
 		return registration.Registration{}, 0, fmt.Errorf("%w: registration %q", registration.ErrConflict, r.ID)
 	}
-	list := m.list(r.Event)
 	held, waiting := 0, 0
-	for _, x := range list {
-		if r.EmailKey != "" && x.EmailKey == r.EmailKey && x.Status != registration.StatusCancelled {
+	for _, x := range m.events[r.Event] {
+		if r.EmailKey != "" && x.emailKey == r.EmailKey && x.status != registration.StatusCancelled {
 			return registration.Registration{}, 0, registration.ErrDuplicate
 		}
-		if x.Status.HoldsPlace() {
+		if x.status.HoldsPlace() {
 			held++
 		}
-		if x.Status == registration.StatusWaitlisted {
+		if x.status == registration.StatusWaitlisted {
 			waiting++
 		}
 	}
@@ -142,7 +165,7 @@ func (m *memStore) Register(_ context.Context, r registration.Registration, fill
 		r.Status, pos = registration.StatusWaitlisted, waiting+1
 	}
 	r.History = append(r.History, registration.Step{Status: r.Status, At: fill.At})
-	m.put("reg/"+r.Event+"/"+r.ID, r)
+	m.putReg(r)
 	for _, h := range r.TokenHashes {
 		m.put("token/"+h, r.Event+"/"+r.ID)
 	}
@@ -181,24 +204,25 @@ func (m *memStore) fill(event string, f registration.Fill) []registration.Regist
 	if f.Placed == "" {
 		return nil
 	}
-	list := m.list(event)
 	held := 0
-	for _, x := range list {
-		if x.Status.HoldsPlace() {
+	for _, x := range m.events[event] {
+		if x.status.HoldsPlace() {
 			held++
 		}
 	}
 	var out []registration.Registration
-	for _, x := range list {
-		if x.Status != registration.StatusWaitlisted {
+	for _, e := range m.events[event] {
+		if e.status != registration.StatusWaitlisted {
 			continue
 		}
 		if f.Capacity != 0 && held >= f.Capacity {
 			break
 		}
+		var x registration.Registration
+		m.get("reg/"+event+"/"+e.id, &x)
 		x.Status = f.Placed
 		x.History = append(x.History, registration.Step{Status: f.Placed, At: f.At})
-		m.put("reg/"+event+"/"+x.ID, x)
+		m.putReg(x)
 		held++
 		out = append(out, x)
 	}
@@ -220,7 +244,7 @@ func (m *memStore) ChangeRegistration(_ context.Context, c registration.Change) 
 	if c.To == registration.StatusDeclined {
 		r.Message = c.Message
 	}
-	m.put("reg/"+c.Event+"/"+c.ID, r)
+	m.putReg(r)
 	return r, m.fill(c.Event, c.Fill), nil
 }
 
@@ -253,6 +277,7 @@ func (m *memStore) drop(r registration.Registration) {
 		delete(m.recs, "token/"+h)
 	}
 	delete(m.recs, "reg/"+r.Event+"/"+r.ID)
+	m.events[r.Event] = slices.DeleteFunc(m.events[r.Event], func(e entry) bool { return e.id == r.ID })
 }
 
 func (m *memStore) ForgetRegistration(_ context.Context, event, id string, f registration.Fill) ([]registration.Registration, error) {

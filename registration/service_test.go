@@ -17,7 +17,7 @@ var ctx = context.Background()
 // now is the tests' clock: a week before registrationtest.Webinar.
 var now = registrationtest.Webinar.Start.AddDate(0, 0, -7)
 
-func service(t *testing.T, f registration.Form) (*registration.Service, *memStore) {
+func service(t testing.TB, f registration.Form) (*registration.Service, *memStore) {
 	t.Helper()
 	st := newMemStore()
 	svc := registration.New(registration.Config{Now: func() time.Time { return now }}, st)
@@ -142,7 +142,9 @@ func TestRegisterValidation(t *testing.T) {
 		{"a required text missing", func(r *registration.Request) { delete(r.Answers, "org") }, "answers.org"},
 		{"a text over its limit", func(r *registration.Request) { r.Answers["org"] = registration.Answer{Text: strings.Repeat("x", 21)} }, "answers.org"},
 		{"choices on a text question", func(r *registration.Request) { r.Answers["org"] = registration.Answer{Choices: []string{"a"}} }, "answers.org"},
-		{"two options for one choice", func(r *registration.Request) { r.Answers["role"] = registration.Answer{Choices: []string{"nhri", "cso"}} }, "answers.role"},
+		{"two options for one choice", func(r *registration.Request) {
+			r.Answers["role"] = registration.Answer{Choices: []string{"nhri", "cso"}}
+		}, "answers.role"},
 		{"an unknown option", func(r *registration.Request) { r.Answers["topics"] = registration.Answer{Choices: []string{"z"}} }, "answers.topics"},
 		{"a repeated option", func(r *registration.Request) { r.Answers["topics"] = registration.Answer{Choices: []string{"a", "a"}} }, "answers.topics"},
 		{"no consent", func(r *registration.Request) { delete(r.Answers, "consent") }, "answers.consent"},

@@ -246,7 +246,13 @@ func testCancelRace(t *testing.T, o Opener) {
 		t.Fatalf("after cancels: %d placed, waiting %v", len(placed), waiting)
 	}
 	// A waitlisted registrant leaving frees no place: nobody moves up.
-	c := registration.Change{Event: event, ID: reg(n).ID, To: registration.StatusDeclined, Message: "no",
+	var last registration.Registration
+	for _, r := range regs {
+		if r.Seq == n {
+			last = r
+		}
+	}
+	c := registration.Change{Event: event, ID: last.ID, To: registration.StatusDeclined, Message: "no",
 		From: []registration.Status{registration.StatusWaitlisted}, Fill: fill(capacity)}
 	_, up, err := s.ChangeRegistration(ctx, c)
 	wantErr(t, "decline waitlisted", err, nil)
