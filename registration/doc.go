@@ -40,6 +40,13 @@
 // hash of the person in the store. A forged, malformed or forgotten link
 // gives ErrForgedToken, a cancelled one ErrCancelled; neither says more.
 //
+// ErrDuplicate, which the issue asks for, tells whoever submits an
+// address that it is registered for the event. The event is one they can
+// see, but an adversary holding someone's address learns that they
+// registered: the server must rate-limit registrations, and a form for a
+// sensitive event can ask for no address (EmailNone) or let registrants
+// leave it out.
+//
 // # Concurrency
 //
 // Values (Form, Registration, Message) are plain data and not shared.

@@ -315,6 +315,11 @@ func textProblem(s string, limit int, multiline bool) string {
 		if unicode.IsControl(r) {
 			return "control characters are not allowed"
 		}
+		if !multiline && (r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069') {
+			// Bidi overrides and isolates would let a name or an
+			// answer reorder what follows it in a list or a CSV cell.
+			return "direction control characters are not allowed"
+		}
 	}
 	return ""
 }

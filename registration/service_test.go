@@ -132,6 +132,9 @@ func TestRegisterValidation(t *testing.T) {
 		{"no name", func(r *registration.Request) { r.Name = " " }, "name"},
 		{"a name over the limit", func(r *registration.Request) { r.Name = strings.Repeat("n", registration.MaxNameRunes+1) }, "name"},
 		{"a name with a line break", func(r *registration.Request) { r.Name = "A\nB" }, "name"},
+		{"a name with a bidi override", func(r *registration.Request) { r.Name = "Amina \u202egnp.exe" }, "name"},
+		{"an answer with a bidi isolate", func(r *registration.Request) { r.Answers["org"] = registration.Answer{Text: "\u2067x"} }, "answers.org"},
+		{"an Arabic name with a zero-width non-joiner", func(r *registration.Request) { r.Name = "مهرداد\u200cی" }, ""},
 		{"a pseudonym the form does not allow", func(r *registration.Request) { r.Pseudonym = true }, "pseudonym"},
 		{"no email where required", func(r *registration.Request) { r.Email = "" }, "email"},
 		{"not an email", func(r *registration.Request) { r.Email = "amina at example.org" }, "email"},
@@ -162,7 +165,7 @@ func TestRegisterValidation(t *testing.T) {
 				if err != nil {
 					t.Fatalf("valid registration refused: %v", err)
 				}
-				if r.Name != "Amina" || len(r.Answers["topics"].Choices) != 2 || r.Answers["topics"].Choices[0] != "a" || r.EmailKey == "" {
+				if r.Name != strings.TrimSpace(req.Name) || len(r.Answers["topics"].Choices) != 2 || r.Answers["topics"].Choices[0] != "a" || r.EmailKey == "" {
 					t.Fatalf("not normalised: %+v", r)
 				}
 				return
