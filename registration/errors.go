@@ -19,6 +19,7 @@ type Error struct {
 	msg  string
 }
 
+// Error returns the message, prefixed with the package name.
 func (e *Error) Error() string { return "registration: " + e.msg }
 
 func newErr(code Code, msg string) *Error { return &Error{Code: code, msg: msg} }
@@ -76,6 +77,7 @@ type ValidationError struct {
 	Fields map[string]string
 }
 
+// Error lists the fields and why, sorted by field.
 func (e *ValidationError) Error() string {
 	keys := make([]string, 0, len(e.Fields))
 	for k := range e.Fields {

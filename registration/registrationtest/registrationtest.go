@@ -508,7 +508,9 @@ type clock struct {
 	now time.Time
 }
 
+// Now returns the clock's time.
 func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+// Set moves the clock to t.
 func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
 // Webinar is the suite's agenda event: a 90-minute webinar a week after t0.
