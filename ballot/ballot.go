@@ -6,9 +6,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/usertext"
 )
 
 // Kind is what a ballot decides.
@@ -202,18 +202,18 @@ func checkText(p problems, field string, t agenda.Text, langs []string, required
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	form := usertext.Line
+	if multiline {
+		form = usertext.Block
+	}
 	any := false
 	for _, l := range keys {
 		s, f := t[l], field+"."+l
 		switch {
 		case !slices.Contains(langs, l):
 			p.add(f, "unknown language code %q (want one of %s)", l, strings.Join(langs, ", "))
-		case !utf8.ValidString(s):
-			p.add(f, "not valid UTF-8")
-		case utf8.RuneCountInString(s) > max:
-			p.add(f, "too long: at most %d characters", max)
-		case hasControl(s, multiline):
-			p.add(f, "contains control characters")
+		case usertext.Problem(s, form, max) != "":
+			p.add(f, "%s", usertext.Problem(s, form, max))
 		case strings.TrimSpace(s) != "":
 			any = true
 		}
@@ -221,16 +221,4 @@ func checkText(p problems, field string, t agenda.Text, langs []string, required
 	if required && !any {
 		p.add(field, "required in at least one language (%s)", strings.Join(langs, ", "))
 	}
-}
-
-func hasControl(s string, multiline bool) bool {
-	for _, r := range s {
-		if (r == '\n' || r == '\t') && multiline {
-			continue
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return true
-		}
-	}
-	return false
 }

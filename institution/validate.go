@@ -7,9 +7,9 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/usertext"
 )
 
 // Limits on user input.
@@ -77,23 +77,12 @@ func ValidDate(s string) bool {
 	return err == nil && len(s) == 10
 }
 
+// checkShort applies the one rule for user text (package usertext) to a
+// one-line field of at most max characters.
 func checkShort(p problems, field, s string, max int) {
-	if !utf8.ValidString(s) {
-		p.add(field, "not valid UTF-8")
-	} else if n := utf8.RuneCountInString(s); n > max {
-		p.add(field, "too long: %d characters, at most %d", n, max)
-	} else if hasControl(s) {
-		p.add(field, "contains control characters")
+	if why := usertext.Problem(s, usertext.Line, max); why != "" {
+		p.add(field, "%s", why)
 	}
-}
-
-func hasControl(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return true
-		}
-	}
-	return false
 }
 
 // validate checks in on its own.
