@@ -84,10 +84,18 @@ func (s *Syncer) httpClient(src Source) authClient {
 	return authClient{c: s.cfg.Client, user: src.Username, pass: src.Password, max: s.cfg.MaxBytes}
 }
 
-// ownUID reports whether uid is one majlis gives its events.
+// ownUID reports whether uid is one majlis gives its events, today or
+// before UIDs stopped following the base URL's host.
 func (s *Syncer) ownUID(uid string) bool {
-	return strings.HasSuffix(uid, "@"+(Feed{BaseURL: s.cfg.BaseURL}).host())
+	if strings.HasSuffix(uid, "@"+s.feed().uidDomain()) {
+		return true
+	}
+	u, err := url.Parse(s.cfg.BaseURL)
+	return err == nil && u.Hostname() != "" && strings.HasSuffix(uid, "@"+u.Hostname())
 }
+
+// feed is the Feed pushed events are written with.
+func (s *Syncer) feed() Feed { return Feed{BaseURL: s.cfg.BaseURL, UIDDomain: s.cfg.UIDDomain} }
 
 // pullCalDAV returns the collection's events, except majlis's own, as one
 // iCalendar object.
@@ -233,7 +241,9 @@ func (s *Syncer) push(ctx context.Context, src Source, st *Status) error {
 
 // put creates or updates the object of e.
 func (s *Syncer) put(ctx context.Context, src Source, e agenda.Event, rec Push, exists bool, st *Status) error {
-	cal, err := Feed{Events: []agenda.Event{e}, BaseURL: s.cfg.BaseURL, Lang: src.Language}.Calendar()
+	f := s.feed()
+	f.Events, f.Lang = []agenda.Event{e}, src.Language
+	cal, err := f.Calendar()
 	if err != nil {
 		return err
 	}

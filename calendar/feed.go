@@ -31,9 +31,12 @@ type Feed struct {
 	// another language when missing. Default "en".
 	Lang string
 	// BaseURL is majlis's public origin, e.g. "https://majlis.example.org".
-	// It gives each event's URL (<BaseURL>/events/<id>) and the domain of
-	// the UIDs. Default: no URL, and UIDs end in "@majlis".
+	// It gives each event's URL (<BaseURL>/events/<id>); it is not part of
+	// the UIDs, so that moving the service changes no UID. Default: no URL.
 	BaseURL string
+	// UIDDomain is the right-hand side of every UID ("<id>@<UIDDomain>").
+	// Default DefaultUIDDomain.
+	UIDDomain string
 	// Events are the candidate events, in any order. Drafts, and events
 	// more restricted than Audience, are left out.
 	Events []agenda.Event
@@ -64,16 +67,20 @@ func (f Feed) Encode() ([]byte, error) {
 	return Marshal(cal)
 }
 
-// UID returns the UID (RFC 5545 §3.8.4.7) of the event with ID id:
-// "<id>@<host of BaseURL>", or "<id>@majlis" without a BaseURL. UIDs never
-// change, so clients update events in place instead of duplicating them.
-func (f Feed) UID(id string) string { return id + "@" + f.host() }
+// DefaultUIDDomain is the domain of the UIDs of a Feed that sets none.
+const DefaultUIDDomain = "majlis"
 
-func (f Feed) host() string {
-	if u, err := url.Parse(f.BaseURL); err == nil && u.Hostname() != "" {
-		return u.Hostname()
+// UID returns the UID (RFC 5545 §3.8.4.7) of the event with ID id:
+// "<id>@<UIDDomain>", "<id>@majlis" by default. UIDs never change, not
+// even when the service moves to another base URL, so clients update
+// events in place instead of duplicating them.
+func (f Feed) UID(id string) string { return id + "@" + f.uidDomain() }
+
+func (f Feed) uidDomain() string {
+	if d := cleanText(f.UIDDomain); d != "" {
+		return d
 	}
-	return "majlis"
+	return DefaultUIDDomain
 }
 
 func (f Feed) lang() string {
@@ -205,7 +212,7 @@ func (f Feed) item(e agenda.Event, loc *time.Location, it agenda.Item, i int, la
 	if id == "" {
 		id = "item-" + strconv.Itoa(i+1)
 	}
-	v.Props.SetText(ical.PropUID, cleanText(e.ID+"/"+id+"@"+f.host()))
+	v.Props.SetText(ical.PropUID, cleanText(e.ID+"/"+id+"@"+f.uidDomain()))
 	title, titleLang := it.Title.In(lang)
 	eventTitle, _ := e.Title.In(lang)
 	summary := title + " (" + eventTitle + ")"

@@ -205,7 +205,7 @@ func (s *Server) buildFeed(ctx context.Context, key feedKey, gen uint64) (*cache
 		}
 		viewer, audience = access.Principal{Organizer: &o}, agenda.VisibilityConfidential
 	}
-	f := calendar.Feed{Lang: key.lang, BaseURL: s.cfg.BaseURL, Items: key.items, Audience: audience,
+	f := calendar.Feed{Lang: key.lang, BaseURL: s.cfg.BaseURL, UIDDomain: s.cfg.UIDDomain, Items: key.items, Audience: audience,
 		Agendas: map[string]agenda.Agenda{}, RefreshInterval: time.Hour}
 	name := msgs.T("feed.all")
 	var events []agenda.Event

@@ -60,7 +60,7 @@ func (f *fixture) feed(path string, header ...string) feedResp {
 	out.cal = cal
 	for _, c := range cal.Events() {
 		uid, _ := c.Props.Text(ical.PropUID)
-		out.byUID[strings.TrimSuffix(uid, "@majlis.example.org")] = c.Component
+		out.byUID[strings.TrimSuffix(uid, "@majlis")] = c.Component
 	}
 	return out
 }
