@@ -40,6 +40,14 @@ type Feed struct {
 	// Events are the candidate events, in any order. Drafts, and events
 	// more restricted than Audience, are left out.
 	Events []agenda.Event
+	// Parents are more events an event of the feed may name as its parent
+	// (RELATED-TO) without being in the feed itself, e.g. a global annual
+	// meeting in a region's feed. A parent is named only when the feed
+	// could carry it (it is in Events or Parents, not a draft, not more
+	// restricted than Audience): a public side event of a hidden meeting
+	// must not give the meeting's ID away. The caller leaves out the events
+	// its reader may not see. Default: none.
+	Parents []agenda.Event
 	// Agendas holds agendas by event ID; an event without one has no
 	// agenda in its description. Default: none.
 	Agendas map[string]agenda.Agenda
@@ -153,6 +161,16 @@ func (f Feed) Calendar() (*ical.Calendar, error) {
 		return cmp.Compare(a.ID, b.ID)
 	})
 
+	shown := make(map[string]bool, len(events)+len(f.Parents))
+	for _, e := range events {
+		shown[e.ID] = true
+	}
+	for _, e := range f.Parents {
+		if f.included(e) {
+			shown[e.ID] = true
+		}
+	}
+
 	zones := newZoneSet()
 	var vevents []*ical.Component
 	for _, e := range events {
@@ -163,7 +181,7 @@ func (f Feed) Calendar() (*ical.Calendar, error) {
 			slices.SortStableFunc(items, func(a, b agenda.Item) int { return a.Start.Compare(b.Start) })
 		}
 		zones.span(e.TimeZone, e.Start, e.End)
-		vevents = append(vevents, f.event(e, loc, items, lang))
+		vevents = append(vevents, f.event(e, loc, items, lang, shown[e.Parent]))
 		if f.Items {
 			for i, it := range items {
 				zones.span(e.TimeZone, it.Start, it.End())
@@ -175,8 +193,9 @@ func (f Feed) Calendar() (*ical.Calendar, error) {
 	return cal, nil
 }
 
-// event builds the VEVENT of e (RFC 5545 §3.6.1).
-func (f Feed) event(e agenda.Event, loc *time.Location, items []agenda.Item, lang string) *ical.Component {
+// event builds the VEVENT of e (RFC 5545 §3.6.1); withParent says whether
+// its parent may be named.
+func (f Feed) event(e agenda.Event, loc *time.Location, items []agenda.Item, lang string, withParent bool) *ical.Component {
 	l := labelsFor(lang)
 	v := ical.NewComponent(ical.CompEvent)
 	f.common(v, e, loc, e.Start, e.End)
@@ -190,7 +209,7 @@ func (f Feed) event(e agenda.Event, loc *time.Location, items []agenda.Item, lan
 	cats := ical.NewProp(ical.PropCategories)
 	cats.SetTextList([]string{cleanText(string(e.Kind)), cleanText(string(e.Region))})
 	v.Props.Set(cats)
-	if e.Parent != "" {
+	if e.Parent != "" && withParent {
 		rel := ical.NewProp(ical.PropRelatedTo)
 		rel.SetText(cleanText(f.UID(e.Parent)))
 		rel.Params.Set(ical.ParamRelationshipType, "PARENT") // RFC 5545 §3.2.15

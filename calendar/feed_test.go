@@ -464,3 +464,49 @@ func TestUIDsIgnoreBaseURL(t *testing.T) {
 		})
 	}
 }
+
+// TestParentShownOnlyToItsAudience: a public side event names its meeting
+// (RELATED-TO) only when the feed could carry the meeting itself; the ID
+// of a hidden meeting never appears.
+func TestParentShownOnlyToItsAudience(t *testing.T) {
+	meeting := func(v agenda.Visibility, s agenda.Status) agenda.Event {
+		f := demoFeed("en")
+		m := f.Events[1]
+		m.ID, m.Visibility, m.Status = "hidden-meeting", v, s
+		return m
+	}
+	tests := []struct {
+		name     string
+		audience agenda.Visibility
+		inFeed   []agenda.Event // besides the side event
+		parents  []agenda.Event
+		expect   bool
+	}{
+		{"public parent in the feed", "", []agenda.Event{meeting(agenda.VisibilityPublic, agenda.StatusPublished)}, nil, true},
+		{"public parent outside the feed", "", nil, []agenda.Event{meeting(agenda.VisibilityPublic, agenda.StatusPublished)}, true},
+		{"cancelled public parent", "", nil, []agenda.Event{meeting(agenda.VisibilityPublic, agenda.StatusCancelled)}, true},
+		{"unknown parent", "", nil, nil, false},
+		{"confidential parent in a public feed", "", []agenda.Event{meeting(agenda.VisibilityConfidential, agenda.StatusPublished)}, nil, false},
+		{"members parent in a public feed", "", nil, []agenda.Event{meeting(agenda.VisibilityMembers, agenda.StatusPublished)}, false},
+		{"draft parent", "", []agenda.Event{meeting(agenda.VisibilityPublic, agenda.StatusDraft)}, nil, false},
+		{"draft parent in a private feed", agenda.VisibilityConfidential, nil, []agenda.Event{meeting(agenda.VisibilityPublic, agenda.StatusDraft)}, false},
+		{"members parent in a members feed", agenda.VisibilityMembers, nil, []agenda.Event{meeting(agenda.VisibilityMembers, agenda.StatusPublished)}, true},
+		{"confidential parent in a private feed", agenda.VisibilityConfidential, nil, []agenda.Event{meeting(agenda.VisibilityConfidential, agenda.StatusPublished)}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			side := demoFeed("en").Events[0]
+			side.Parent = "hidden-meeting"
+			f := Feed{Lang: "en", Audience: tt.audience, Events: append([]agenda.Event{side}, tt.inFeed...), Parents: tt.parents}
+			data := encode(t, f)
+			_, byUID := decode(t, data)
+			got := text(t, byUID[consultationID+"@majlis"], ical.PropRelatedTo)
+			if tt.expect && got != "hidden-meeting@majlis" {
+				t.Fatalf("RELATED-TO = %q, want the meeting", got)
+			}
+			if !tt.expect && bytes.Contains(data, []byte("hidden-meeting")) {
+				t.Fatalf("the feed names a parent its readers may not see:\n%s", data)
+			}
+		})
+	}
+}

@@ -240,6 +240,8 @@ func (s *Server) buildFeed(ctx context.Context, key feedKey, gen uint64) (*cache
 	// confidential event is for its owner and invitees only).
 	events = slices.DeleteFunc(events, func(e agenda.Event) bool { return !viewer.CanSee(e) })
 	f.Events = events
+	// A side event names its meeting only when the reader may see it.
+	f.Parents = slices.DeleteFunc(slices.Clone(all), func(e agenda.Event) bool { return !viewer.CanSee(e) })
 	f.Name = agenda.Text{key.lang: name}
 	for _, e := range events {
 		if a, err := s.store.GetAgenda(ctx, e.ID); err == nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-ical"
 
+	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/demo"
 )
 
@@ -214,6 +215,62 @@ func TestFeedsFollowChanges(t *testing.T) {
 		if r := f.feed(p); r.byUID[demo.ConsultationID] == nil || r.byUID[demo.ConsultationID].Props.Get(ical.PropStatus).Value != "CANCELLED" {
 			t.Errorf("%s lost the cancelled event", p)
 		}
+	}
+}
+
+// TestFeedsHideHiddenParents: a public side event of a confidential
+// meeting is in the public feeds, without its meeting's ID; only a feed
+// whose reader may see the meeting names it (RELATED-TO).
+func TestFeedsHideHiddenParents(t *testing.T) {
+	f := feedFixture(t)
+	ctx := context.Background()
+	at := time.Date(2027, 5, 4, 9, 0, 0, 0, time.UTC)
+	for _, e := range []agenda.Event{
+		{ID: "hidden-retreat-2027", Kind: agenda.KindAnnualMeeting, Region: agenda.RegionGlobal, Visibility: agenda.VisibilityConfidential,
+			Status: agenda.StatusPublished, TimeZone: "Europe/Zurich", Start: at, End: at.Add(8 * time.Hour), Owner: f.aliceID,
+			Title: agenda.Text{"en": "Retreat"}},
+		{ID: "open-panel-2027", Kind: agenda.KindSideEvent, Parent: "hidden-retreat-2027", Region: agenda.RegionEurope,
+			Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished, TimeZone: "Europe/Zurich",
+			Start: at.Add(time.Hour), End: at.Add(2 * time.Hour), Owner: f.aliceID, Title: agenda.Text{"en": "Open panel"}},
+	} {
+		if _, _, err := f.st.CreateEvent(ctx, e, agenda.Agenda{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	privateURL := func(token string) string {
+		r := f.do(req{method: "GET", path: "/api/v1/feeds/private", token: token})
+		var out struct{ URL string }
+		if err := json.Unmarshal(r.body, &out); err != nil || r.status != 200 {
+			t.Fatalf("private feed URL: %d %s", r.status, r.body)
+		}
+		u, _ := url.Parse(out.URL)
+		return u.RequestURI()
+	}
+	tests := []struct {
+		path   string
+		expect bool
+	}{
+		{"/feeds/all.ics", false},
+		{"/feeds/regions/europe.ics", false},
+		{"/feeds/events/open-panel-2027.ics", false},
+		{privateURL(f.bob), false}, // not invited
+		{privateURL(f.alice), true},
+	}
+	for _, tt := range tests {
+		t.Run(strings.SplitN(tt.path, "/", 4)[2], func(t *testing.T) {
+			r := f.feed(tt.path)
+			panel := r.byUID["open-panel-2027"]
+			if panel == nil {
+				t.Fatalf("%s: the public side event is missing: %v", tt.path, keysOf(r.byUID))
+			}
+			rel, _ := panel.Props.Text(ical.PropRelatedTo)
+			if tt.expect && rel != "hidden-retreat-2027@majlis" {
+				t.Fatalf("%s: RELATED-TO %q, want the meeting", tt.path, rel)
+			}
+			if !tt.expect && bytes.Contains(r.body, []byte("hidden-retreat")) {
+				t.Fatalf("%s names the hidden meeting (RELATED-TO %q)", tt.path, rel)
+			}
+		})
 	}
 }
 
