@@ -31,7 +31,11 @@ import (
 //     answers 412, the remote copy is kept and the conflict is recorded on
 //     the push record (Status and the API show it) — go-webdav v0.6's
 //     PutCalendarObject sends no If-Match, so the requests are made here;
-//   - deleted with If-Match when the event is cancelled or gone from majlis.
+//   - deleted with If-Match when the event is cancelled or gone from majlis,
+//     and withdrawn the same way when it may no longer be pushed: it became
+//     members-only, confidential or a draft, or moved to another region;
+//   - naming its parent (RELATED-TO) only when the parent is public and
+//     published or cancelled, and written again when that changes.
 
 // authClient adds basic-auth credentials to every request and caps every
 // response body at max bytes: go-webdav reads a whole multistatus answer
@@ -202,6 +206,10 @@ func (s *Syncer) push(ctx context.Context, src Source, st *Status) error {
 	for _, p := range recs {
 		byID[p.EventID] = p
 	}
+	inWindow := make(map[string]agenda.Event, len(evs))
+	for _, e := range evs {
+		inWindow[e.ID] = e
+	}
 	st.Pushed = 0
 	var errs []error
 	seen := map[string]bool{}
@@ -211,27 +219,54 @@ func (s *Syncer) push(ctx context.Context, src Source, st *Status) error {
 		}
 		seen[e.ID] = true
 		rec, had := byID[e.ID]
+		var parents []agenda.Event
+		if e.Parent != "" {
+			p, ok := inWindow[e.Parent]
+			if !ok {
+				var err error
+				if p, err = s.agenda.Store().GetEvent(ctx, e.Parent); err == nil {
+					ok = true
+				} else if !errors.Is(err, agenda.ErrNotFound) {
+					errs = append(errs, storeErr(err))
+					continue
+				}
+			}
+			if ok && publicParent(p) {
+				parents = append(parents, p)
+			}
+		}
 		var err error
 		switch {
 		case e.Status == agenda.StatusCancelled && had && !rec.Deleted:
 			err = s.remove(ctx, src, rec, st)
-		case e.Status == agenda.StatusPublished && (!had || rec.Deleted || rec.Sequence < e.Sequence):
-			// A conflicted record holds the SEQUENCE that was refused: it is
-			// tried again (and refused again, while the remote copy differs)
-			// only when the event changes once more.
-			err = s.put(ctx, src, e, rec, had && !rec.Deleted, st)
+		case e.Status == agenda.StatusPublished && (!had || rec.Deleted || rec.Sequence < e.Sequence || rec.Parent != parentID(parents)):
+			// A conflicted record holds the SEQUENCE (and parent) that was
+			// refused: it is tried again (and refused again, while the
+			// remote copy differs) only when the event changes once more.
+			err = s.put(ctx, src, e, parents, rec, had && !rec.Deleted, st)
 		}
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
-	for _, rec := range recs { // pushed events gone from majlis
+	for _, rec := range recs { // pushed events gone from majlis, or no longer pushable
 		if seen[rec.EventID] || rec.Deleted {
 			continue
 		}
-		if _, err := s.agenda.Store().GetEvent(ctx, rec.EventID); !errors.Is(err, agenda.ErrNotFound) {
-			continue // outside the window (or unreadable now): leave it
+		e, ok := inWindow[rec.EventID]
+		if !ok {
+			var err error
+			e, err = s.agenda.Store().GetEvent(ctx, rec.EventID)
+			switch {
+			case errors.Is(err, agenda.ErrNotFound): // gone: delete the copy
+			case err != nil:
+				continue // unreadable now: try again next time
+			case pushable(e, src.Region):
+				continue // outside the window: leave it
+			}
 		}
+		// Gone, or no longer for this calendar (members-only, confidential,
+		// a draft, another region): withdraw the copy.
 		if err := s.remove(ctx, src, rec, st); err != nil {
 			errs = append(errs, err)
 		}
@@ -239,10 +274,27 @@ func (s *Syncer) push(ctx context.Context, src Source, st *Status) error {
 	return errors.Join(errs...)
 }
 
-// put creates or updates the object of e.
-func (s *Syncer) put(ctx context.Context, src Source, e agenda.Event, rec Push, exists bool, st *Status) error {
+// publicParent reports whether a pushed copy may name p as its parent:
+// only a public event that is published or cancelled, whatever the
+// calendar's readers, since they are people majlis does not know.
+func publicParent(p agenda.Event) bool {
+	return p.Visibility == agenda.VisibilityPublic &&
+		(p.Status == agenda.StatusPublished || p.Status == agenda.StatusCancelled)
+}
+
+// parentID is the ID of the parent a copy names, "" when none.
+func parentID(parents []agenda.Event) string {
+	if len(parents) == 0 {
+		return ""
+	}
+	return parents[0].ID
+}
+
+// put creates or updates the object of e, naming parents (none, or e's
+// public parent) in RELATED-TO.
+func (s *Syncer) put(ctx context.Context, src Source, e agenda.Event, parents []agenda.Event, rec Push, exists bool, st *Status) error {
 	f := s.feed()
-	f.Events, f.Lang = []agenda.Event{e}, src.Language
+	f.Events, f.Parents, f.Lang = []agenda.Event{e}, parents, src.Language
 	cal, err := f.Calendar()
 	if err != nil {
 		return err
@@ -274,7 +326,7 @@ func (s *Syncer) put(ctx context.Context, src Source, e agenda.Event, rec Push, 
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	rec.EventID, rec.Href = e.ID, href
+	rec.EventID, rec.Href, rec.Parent = e.ID, href, parentID(parents)
 	switch {
 	case resp.StatusCode == http.StatusPreconditionFailed:
 		rec.Conflict = "the remote copy changed since majlis wrote it; it was kept"

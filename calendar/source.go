@@ -181,6 +181,10 @@ type Push struct {
 	Href     string `json:"href"`
 	ETag     string `json:"etag"`
 	Sequence int    `json:"sequence"`
+	// Parent is the parent event the copy names (RELATED-TO); empty when
+	// none. The copy is written again when this must change, e.g. when
+	// the parent stops being public.
+	Parent string `json:"parent,omitempty"`
 	// Deleted: the event was removed from the remote calendar.
 	Deleted bool `json:"deleted,omitempty"`
 	// Conflict says why the last write was refused (the remote copy
