@@ -37,7 +37,11 @@
 // VTIMEZONE (§3.6.5) for every TZID it uses, generated from Go's zoneinfo
 // (time.LoadLocation) for the span from a year before the zone's earliest
 // event to a year after its latest. Events in UTC (or with no or an unknown
-// zone) use the UTC "Z" form and need no VTIMEZONE.
+// zone) use the UTC "Z" form and need no VTIMEZONE. So does an event that
+// starts or ends at a local time naming two instants (the hour repeated
+// when daylight saving time ends: 02:30 on 2027-10-31 in Brussels is 00:30Z
+// and 01:30Z) or none: RFC 5545 lets readers pick either, and they pick the
+// first, so only UTC reads back as the instant we meant.
 //
 // Why, client by client:
 //   - Google Calendar, Apple Calendar and Thunderbird recognise IANA TZIDs

@@ -263,6 +263,12 @@ func (f Feed) common(v *ical.Component, e agenda.Event, loc *time.Location, star
 		setDate(v.Props, ical.PropDateTimeStart, start, loc)
 		setDate(v.Props, ical.PropDateTimeEnd, end, loc)
 	} else {
+		if !exactLocal(start, loc) || !exactLocal(end, loc) {
+			// A local time that names two instants (the hour repeated when
+			// daylight saving time ends) or none would be read back as
+			// another instant: such an event goes out in UTC, both ends.
+			loc = time.UTC
+		}
 		setTime(v.Props, ical.PropDateTimeStart, start, loc)
 		setTime(v.Props, ical.PropDateTimeEnd, end, loc)
 	}
@@ -355,6 +361,47 @@ func setTime(props ical.Props, name string, t time.Time, loc *time.Location) {
 	}
 	props.Set(&ical.Prop{Name: name, Params: ical.Params{ical.PropTimezoneID: {loc.String()}},
 		Value: t.In(loc).Format(localFormat)})
+}
+
+// exactLocal reports whether t's wall-clock time in loc names t and no
+// other instant (RFC 5545 §3.3.5, FORM #3: a local time in the repeated
+// hour at the end of daylight saving time is ambiguous, and readers pick
+// one of its two instants, not necessarily t). Only the offsets in force
+// around t's period can give a second reading.
+func exactLocal(t time.Time, loc *time.Location) bool {
+	if loc == time.UTC {
+		return true
+	}
+	lt := t.In(loc)
+	y, mo, d := lt.Date()
+	h, mi, s := lt.Clock()
+	wall := time.Date(y, mo, d, h, mi, s, lt.Nanosecond(), time.UTC)
+	_, off := lt.Zone()
+	offsets := []int{off}
+	start, end := lt.ZoneBounds()
+	if !start.IsZero() {
+		_, o := start.Add(-time.Nanosecond).In(loc).Zone()
+		offsets = append(offsets, o)
+	}
+	if !end.IsZero() {
+		_, o := end.In(loc).Zone()
+		offsets = append(offsets, o)
+	}
+	readings := 0
+	for i, o := range offsets {
+		if slices.Contains(offsets[:i], o) {
+			continue
+		}
+		at := wall.Add(-time.Duration(o) * time.Second)
+		if _, got := at.In(loc).Zone(); got != o {
+			continue // not a reading of wall: o is not in force then
+		}
+		if !at.Equal(t) {
+			return false // wall names another instant too
+		}
+		readings++
+	}
+	return readings == 1
 }
 
 // setDate sets a DATE value (RFC 5545 §3.3.4): t's day in loc.
