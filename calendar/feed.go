@@ -37,8 +37,11 @@ type Feed struct {
 	// UIDDomain is the right-hand side of every UID ("<id>@<UIDDomain>").
 	// Default DefaultUIDDomain.
 	UIDDomain string
-	// Events are the candidate events, in any order. Drafts, and events
-	// more restricted than Audience, are left out.
+	// Events are the candidate events, in any order. Drafts, events more
+	// restricted than Audience, and events whose times calendar apps
+	// cannot read (a year outside MinYear–MaxYear in UTC or in the
+	// event's zone) are left out: one such event must not make the whole
+	// feed unreadable.
 	Events []agenda.Event
 	// Parents are more events an event of the feed may name as its parent
 	// (RELATED-TO) without being in the feed itself, e.g. a global annual
@@ -141,9 +144,10 @@ func (f Feed) Calendar() (*ical.Calendar, error) {
 	cal.Props.Set(&ical.Prop{Name: ical.PropRefreshInterval, Params: ical.Params{ical.ParamValue: {"DURATION"}}, Value: refresh})
 	cal.Props.Set(&ical.Prop{Name: "X-PUBLISHED-TTL", Params: ical.Params{}, Value: refresh})
 
+	zones := newZoneSet()
 	events := make([]agenda.Event, 0, len(f.Events))
 	for _, e := range f.Events {
-		if !f.included(e) {
+		if !f.included(e) || !writable(e.Start, zones.use(e.TimeZone)) || !writable(e.End, zones.use(e.TimeZone)) {
 			continue
 		}
 		if e.ID == "" {
@@ -171,7 +175,6 @@ func (f Feed) Calendar() (*ical.Calendar, error) {
 		}
 	}
 
-	zones := newZoneSet()
 	var vevents []*ical.Component
 	for _, e := range events {
 		loc := zones.use(e.TimeZone)
@@ -184,6 +187,9 @@ func (f Feed) Calendar() (*ical.Calendar, error) {
 		vevents = append(vevents, f.event(e, loc, items, lang, shown[e.Parent]))
 		if f.Items {
 			for i, it := range items {
+				if !writable(it.Start, loc) || !writable(it.End(), loc) {
+					continue
+				}
 				zones.span(e.TimeZone, it.Start, it.End())
 				vevents = append(vevents, f.item(e, loc, it, i, lang))
 			}
@@ -363,6 +369,31 @@ func setTime(props ical.Props, name string, t time.Time, loc *time.Location) {
 		Value: t.In(loc).Format(localFormat)})
 }
 
+// MinYear and MaxYear bound the years a feed writes, in UTC and in the
+// event's zone alike. A DATE-TIME's year is four digits (RFC 5545 §3.3.4),
+// and readers fail well inside 0001–9999: Python's icalendar refuses
+// 9999-12-31 with a TZID, Outlook maps zones only from 1601 on. A year
+// either side is left for the VTIMEZONE that covers the events. They are
+// agenda's limits, so that an event majlis accepts is in its feeds; the
+// feed checks again for what was stored before those limits existed.
+const (
+	MinYear = agenda.MinYear
+	MaxYear = agenda.MaxYear
+)
+
+var (
+	minWritable = time.Date(MinYear-1, time.January, 1, 0, 0, 0, 0, time.UTC)
+	maxWritable = time.Date(MaxYear+1, time.December, 31, 23, 59, 59, 0, time.UTC)
+)
+
+// writable reports whether t can be written as a DATE-TIME both in UTC and
+// as local time in loc: its year is from MinYear to MaxYear either way
+// (9999-12-31T12:00Z is already year 10000 in Pacific/Kiritimati).
+func writable(t time.Time, loc *time.Location) bool {
+	inRange := func(t time.Time) bool { y := t.Year(); return MinYear <= y && y <= MaxYear }
+	return inRange(t.UTC()) && inRange(t.In(loc))
+}
+
 // exactLocal reports whether t's wall-clock time in loc names t and no
 // other instant (RFC 5545 §3.3.5, FORM #3: a local time in the repeated
 // hour at the end of daylight saving time is ambiguous, and readers pick
@@ -500,7 +531,15 @@ func (z *zoneSet) components() []*ical.Component {
 	slices.Sort(names)
 	out := make([]*ical.Component, 0, len(names))
 	for _, name := range names {
-		out = append(out, vtimezone(name, z.locs[name], z.from[name].AddDate(-1, 0, 0), z.to[name].AddDate(1, 0, 0)))
+		// A year either side, but never past what a DATE-TIME can hold.
+		from, to := z.from[name].AddDate(-1, 0, 0), z.to[name].AddDate(1, 0, 0)
+		if from.Before(minWritable) {
+			from = minWritable
+		}
+		if to.After(maxWritable) {
+			to = maxWritable
+		}
+		out = append(out, vtimezone(name, z.locs[name], from, to))
 	}
 	return out
 }

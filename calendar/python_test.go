@@ -365,3 +365,61 @@ func TestDSTTransitions(t *testing.T) {
 		})
 	}
 }
+
+// TestUnwritableYears: an event whose times need a year outside
+// MinYear–MaxYear in UTC or in its zone (9999-12-31T12:00Z is 10000-01-01 in
+// Pacific/Kiritimati) is left out, and the feed stays readable by go-ical
+// and Python's icalendar, with every other event in it. Events near the
+// limits that can be written are kept, and so is their VTIMEZONE.
+func TestUnwritableYears(t *testing.T) {
+	py := python(t)
+	ev := func(id, zone string, start time.Time) agenda.Event {
+		return agenda.Event{ID: id, Kind: agenda.KindWebinar, Region: agenda.RegionAsiaPacific, Visibility: agenda.VisibilityPublic,
+			Status: agenda.StatusPublished, TimeZone: zone, Updated: demoNow, Start: start, End: start.Add(time.Hour),
+			Title: agenda.Text{"en": id}}
+	}
+	tests := []struct {
+		event  agenda.Event
+		expect bool
+	}{
+		{ev("ordinary", "Pacific/Kiritimati", time.Date(2027, 5, 5, 1, 0, 0, 0, time.UTC)), true},
+		{ev("kiritimati-10000", "Pacific/Kiritimati", time.Date(9999, 12, 31, 12, 0, 0, 0, time.UTC)), false},
+		{ev("utc-10000", "UTC", time.Date(9999, 12, 31, 23, 30, 0, 0, time.UTC)), false}, // ends in 10000
+		{ev("kiritimati-9999", "Pacific/Kiritimati", time.Date(9999, 12, 30, 12, 0, 0, 0, time.UTC)), false},
+		{ev("kiritimati-9998", "Pacific/Kiritimati", time.Date(9998, 12, 31, 8, 0, 0, 0, time.UTC)), true},
+		{ev("kiritimati-into-9999", "Pacific/Kiritimati", time.Date(9998, 12, 31, 9, 30, 0, 0, time.UTC)), false},
+		{ev("new-york-year-0", "America/New_York", time.Date(1, 1, 1, 2, 0, 0, 0, time.UTC)), false},
+		{ev("new-york-1899", "America/New_York", time.Date(1900, 1, 1, 2, 0, 0, 0, time.UTC)), false},
+		{ev("brussels-1900", "Europe/Brussels", time.Date(1900, 1, 2, 12, 0, 0, 0, time.UTC)), true},
+	}
+	var events []agenda.Event
+	for _, tt := range tests {
+		events = append(events, tt.event)
+	}
+	for _, items := range []bool{false, true} {
+		f := Feed{Lang: "en", Events: events, Items: items,
+			Agendas: map[string]agenda.Agenda{"kiritimati-10000": {Items: []agenda.Item{{ID: "late", Start: events[1].Start, Minutes: 30, Title: agenda.Text{"en": "late"}}}}}}
+		data := encode(t, f)
+		if bytes.Contains(data, []byte("10000")) || bytes.Contains(data, []byte(":0000")) {
+			t.Fatalf("a five-digit year or year zero was written:\n%s", data)
+		}
+		p := filepath.Join(t.TempDir(), "years.ics")
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(py, filepath.Join("testdata", "icalendar_dump.py"), p).CombinedOutput()
+		if err != nil {
+			t.Fatalf("python icalendar cannot read the feed: %v\n%s", err, out)
+		}
+		_, byUID := decode(t, data)
+		for _, tt := range tests {
+			c := byUID[f.UID(tt.event.ID)]
+			if (c != nil) != tt.expect {
+				t.Errorf("%s in the feed: %v, want %v", tt.event.ID, c != nil, tt.expect)
+			}
+			if c != nil && !instant(t, c, ical.PropDateTimeStart).Equal(tt.event.Start) {
+				t.Errorf("%s starts %s, want %s", tt.event.ID, instant(t, c, ical.PropDateTimeStart), tt.event.Start)
+			}
+		}
+	}
+}
