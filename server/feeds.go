@@ -291,34 +291,14 @@ func (s *Server) sendFeed(c echo.Context, f *cachedFeed) error {
 	}
 	h["Cache-Control"] = f.cacheControlH
 	h["Content-Disposition"] = f.dispositionH
-	if notModified(c.Request(), f.etag, f.lastModified) {
-		return c.NoContent(http.StatusNotModified)
+	if done, err := conditional(c, f.etag, f.lastModified); done {
+		return err
 	}
 	h["Content-Length"] = f.lengthH
 	if c.Request().Method == http.MethodHead {
 		return c.NoContent(http.StatusOK)
 	}
 	return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", f.body)
-}
-
-// notModified applies RFC 9110 §13.1.1–13.1.3: If-None-Match wins over
-// If-Modified-Since.
-func notModified(r *http.Request, etag string, last time.Time) bool {
-	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		for t := range strings.SplitSeq(inm, ",") {
-			t = strings.TrimSpace(t)
-			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-				return true
-			}
-		}
-		return false
-	}
-	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !last.IsZero() {
-		if t, err := http.ParseTime(ims); err == nil && !last.After(t) {
-			return true
-		}
-	}
-	return false
 }
 
 // Private feed tokens: "mjf_<organizer ID>.<mac>", the MAC an HMAC-SHA256

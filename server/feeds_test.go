@@ -274,6 +274,36 @@ func TestFeedsHideHiddenParents(t *testing.T) {
 	}
 }
 
+// TestFeedPreconditions: feeds answer conditional requests by the one
+// precondition check (RFC 9110 §13).
+func TestFeedPreconditions(t *testing.T) {
+	f := feedFixture(t)
+	path := "/feeds/all.ics"
+	first := f.feed(path)
+	tag, lastMod := first.header.Get("ETag"), first.header.Get("Last-Modified")
+	tests := []struct {
+		name   string
+		header []string
+		expect int
+	}{
+		{"own tag", []string{"If-None-Match", tag}, http.StatusNotModified},
+		{"weak, in a list", []string{"If-None-Match", `"old", W/` + tag}, http.StatusNotModified},
+		{"star", []string{"If-None-Match", "*"}, http.StatusNotModified},
+		{"other tag", []string{"If-None-Match", `"old"`, "If-Modified-Since", lastMod}, http.StatusOK},
+		{"If-Modified-Since", []string{"If-Modified-Since", lastMod}, http.StatusNotModified},
+		{"If-Match own tag", []string{"If-Match", tag}, http.StatusOK},
+		{"If-Match weak tag", []string{"If-Match", "W/" + tag}, http.StatusPreconditionFailed},
+		{"If-Match other tag", []string{"If-Match", `"old"`}, http.StatusPreconditionFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if r := f.feed(path, tt.header...); r.status != tt.expect {
+				t.Fatalf("%v: %d, want %d", tt.header, r.status, tt.expect)
+			}
+		})
+	}
+}
+
 func TestFeedsBadRequests(t *testing.T) {
 	f := feedFixture(t)
 	tests := []struct {
