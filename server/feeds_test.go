@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/demo"
+	"github.com/majlis/majlis/server"
 )
 
 // feedFixture serves the demo data, plus one members-only and one
@@ -301,6 +303,69 @@ func TestFeedPreconditions(t *testing.T) {
 				t.Fatalf("%v: %d, want %d", tt.header, r.status, tt.expect)
 			}
 		})
+	}
+}
+
+// TestFeedLastModifiedNeverGoesBack: when an event leaves a feed (made
+// members-only here), the feed's Last-Modified moves forward, so a client
+// revalidating with If-Modified-Since gets the new feed, not a 304 that
+// keeps the event. A restart may move it forward, never back.
+func TestFeedLastModifiedNeverGoesBack(t *testing.T) {
+	clock := &testClock{now: time.Now().Add(time.Hour)}
+	cfg := server.Config{BaseURL: "https://majlis.example.org", Now: clock.Now}
+	f := serveFixture(t, cfg, nil)
+	for _, e := range []string{
+		`{"id":"europe-older","kind":"webinar","title":{"en":"Older"},"start":"2027-03-01T09:00:00Z","end":"2027-03-01T10:00:00Z","timezone":"Europe/Brussels","region":"europe","visibility":"public","status":"published"}`,
+		`{"id":"europe-newer","kind":"webinar","title":{"en":"Newer"},"start":"2027-03-02T09:00:00Z","end":"2027-03-02T10:00:00Z","timezone":"Europe/Brussels","region":"europe","visibility":"public","status":"published"}`,
+	} {
+		f.create(e, f.alice)
+	}
+	path := "/feeds/regions/europe.ics"
+	lastModified := func(r feedResp) time.Time {
+		t.Helper()
+		lm, err := http.ParseTime(r.header.Get("Last-Modified"))
+		if err != nil {
+			t.Fatalf("Last-Modified %q: %v", r.header.Get("Last-Modified"), err)
+		}
+		return lm
+	}
+	first := f.feed(path)
+	if !first.has("europe-newer") {
+		t.Fatalf("feed: %v", keysOf(first.byUID))
+	}
+	if r := f.feed(path, "If-Modified-Since", first.header.Get("Last-Modified")); r.status != http.StatusNotModified {
+		t.Fatalf("unchanged feed: %d", r.status)
+	}
+
+	clock.advance(time.Minute)
+	ev := f.do(req{method: "GET", path: "/api/v1/events/europe-newer"})
+	if r := f.do(req{method: "PATCH", path: "/api/v1/events/europe-newer", token: f.alice,
+		header: map[string]string{"If-Match": ev.header.Get("ETag")}, body: `{"visibility":"members"}`}); r.status != 200 {
+		t.Fatalf("patch: %d %s", r.status, r.body)
+	}
+	after := f.feed(path, "If-Modified-Since", first.header.Get("Last-Modified"))
+	if after.status != http.StatusOK || after.has("europe-newer") || !after.has("europe-older") {
+		t.Fatalf("after the event left: %d %v, want 200 without it", after.status, keysOf(after.byUID))
+	}
+	if lm := lastModified(after); !lm.After(lastModified(first)) {
+		t.Fatalf("Last-Modified %s, was %s: it must move forward", lm, lastModified(first))
+	}
+	if r := f.feed(path, "If-Modified-Since", after.header.Get("Last-Modified")); r.status != http.StatusNotModified {
+		t.Fatalf("revalidating the new feed: %d", r.status)
+	}
+
+	// Another process over the same data (a restart, or a second instance).
+	restarted := httptest.NewServer(server.New(cfg, f.st, f.svc).Handler())
+	defer restarted.Close()
+	res, err := http.Get(restarted.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	again, err := http.ParseTime(res.Header.Get("Last-Modified"))
+	if err != nil || again.Before(lastModified(after)) || res.Header.Get("ETag") != after.header.Get("ETag") {
+		t.Fatalf("after a restart: Last-Modified %s (%v), ETag %s; before: %s, %s", again, err,
+			res.Header.Get("ETag"), lastModified(after), after.header.Get("ETag"))
 	}
 }
 
