@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -91,11 +92,16 @@ func (s *Syncer) httpClient(src Source) authClient {
 // ownUID reports whether uid is one majlis gives its events, today or
 // before UIDs stopped following the base URL's host.
 func (s *Syncer) ownUID(uid string) bool {
-	if strings.HasSuffix(uid, "@"+s.feed().uidDomain()) {
-		return true
+	return strings.HasSuffix(uid, "@"+s.feed().uidDomain()) || strings.HasSuffix(uid, "@"+s.legacyUIDDomain())
+}
+
+// legacyUIDDomain is the domain of the UIDs majlis wrote before they
+// stopped following the base URL: its host, or "majlis" without one.
+func (s *Syncer) legacyUIDDomain() string {
+	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
 	}
-	u, err := url.Parse(s.cfg.BaseURL)
-	return err == nil && u.Hostname() != "" && strings.HasSuffix(uid, "@"+u.Hostname())
+	return DefaultUIDDomain
 }
 
 // feed is the Feed pushed events are written with.
@@ -295,6 +301,9 @@ func parentID(parents []agenda.Event) string {
 func (s *Syncer) put(ctx context.Context, src Source, e agenda.Event, parents []agenda.Event, rec Push, exists bool, st *Status) error {
 	f := s.feed()
 	f.Events, f.Parents, f.Lang = []agenda.Event{e}, parents, src.Language
+	if exists { // the copy keeps the UID it was created with
+		f.UIDDomain = cmp.Or(rec.UIDDomain, s.legacyUIDDomain())
+	}
 	cal, err := f.Calendar()
 	if err != nil {
 		return err
@@ -326,7 +335,7 @@ func (s *Syncer) put(ctx context.Context, src Source, e agenda.Event, parents []
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	rec.EventID, rec.Href, rec.Parent = e.ID, href, parentID(parents)
+	rec.EventID, rec.Href, rec.Parent, rec.UIDDomain = e.ID, href, parentID(parents), f.uidDomain()
 	switch {
 	case resp.StatusCode == http.StatusPreconditionFailed:
 		rec.Conflict = "the remote copy changed since majlis wrote it; it was kept"

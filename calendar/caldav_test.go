@@ -3,6 +3,7 @@ package calendar_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -283,5 +284,58 @@ func TestCalDAVWithdraws(t *testing.T) {
 	// Nothing left to do: nothing is written again.
 	if st := h.syncOK(t, "ennhri-dav"); st.Pushed != 0 {
 		t.Fatalf("idempotent sync: %+v", st)
+	}
+}
+
+// TestCalDAVKeepsUIDOfOldCopies: a copy pushed when UIDs followed the base
+// URL's host keeps that UID when its event changes (radicale, like the RFC,
+// refuses a new UID at the same href: 409 no-uid-conflict); new copies get
+// the stable UID.
+func TestCalDAVKeepsUIDOfOldCopies(t *testing.T) {
+	t.Parallel()
+	dav := radicaletest.Start(t)
+	coll := dav.Calendar(t, "apf-upgrade")
+	h := newHarness(t, calendar.SyncConfig{BaseURL: "https://majlis.example.org"})
+	h.addSource(t, calendar.Source{ID: "apf-dav", Region: agenda.RegionAsiaPacific, Name: "APF shared calendar",
+		Kind: calendar.SourceCalDAV, URL: coll, Username: radicaletest.User, Password: radicaletest.Password})
+	day := t0.Add(10 * 24 * time.Hour)
+	old, fresh := alliance("old-copy", agenda.RegionAsiaPacific, day), alliance("new-copy", agenda.RegionAsiaPacific, day.Add(2*time.Hour))
+	for _, e := range []agenda.Event{old, fresh} {
+		if _, _, err := h.agenda.CreateEvent(ctx, e, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What an earlier majlis left: its copy, under the host's UID, and its
+	// push record.
+	body := vcalendar("", vevent("old-copy@majlis.example.org", "Alliance old-copy", day))
+	r := dav.Do(t, http.MethodPut, coll+"old-copy.ics", http.Header{"Content-Type": {"text/calendar"}}, []byte(body))
+	if r.StatusCode != http.StatusCreated {
+		t.Fatalf("remote PUT: %s", r.Status)
+	}
+	href := dav.Do(t, http.MethodGet, coll+"old-copy.ics", nil, nil)
+	u, _ := url.Parse(coll)
+	if err := h.store.PutPush(ctx, "apf-dav", calendar.Push{EventID: "old-copy", Href: u.Path + "old-copy.ics",
+		ETag: strings.Trim(href.Header.Get("ETag"), `"`)}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := h.store.GetEvent(ctx, "old-copy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Title = agenda.Text{"en": "Alliance webinar, new title"}
+	if _, err := h.agenda.UpdateEvent(ctx, e, e.Version); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.syncOK(t, "apf-dav"); st.State != calendar.StateOK || st.Pushed != 2 {
+		t.Fatalf("sync: %+v", st)
+	}
+	for name, uid := range map[string]string{"old-copy": "old-copy@majlis.example.org", "new-copy": "new-copy@majlis"} {
+		got := string(dav.Do(t, http.MethodGet, coll+name+".ics", nil, nil).Data)
+		if !strings.Contains(got, "UID:"+uid+"\r\n") {
+			t.Errorf("%s: want UID %s:\n%s", name, uid, got)
+		}
+	}
+	if got := string(dav.Do(t, http.MethodGet, coll+"old-copy.ics", nil, nil).Data); !strings.Contains(got, "new title") {
+		t.Errorf("the old copy was not updated:\n%s", got)
 	}
 }
