@@ -108,7 +108,7 @@ func etag(kind string, version int64) string {
 // The store compares one version atomically, so a list naming several
 // versions of the resource is -1 too: send the one ETag you last read.
 func ifMatch(c echo.Context, kind string) (int64, error) {
-	h, _ := header(c.Request().Header, "If-Match")
+	h, _ := fieldList(c.Request().Header, "If-Match")
 	if strings.TrimSpace(h) == "" {
 		return 0, &apiError{Status: http.StatusPreconditionRequired, Code: "precondition_required",
 			Message: "send If-Match with the ETag you last read (or * to overwrite whatever is stored)"}

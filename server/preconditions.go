@@ -53,17 +53,17 @@ func conditional(c echo.Context, etag string, lastModified time.Time) (done bool
 // compared to the second, as HTTP-dates carry no more.
 func checkPreconditions(r *http.Request, etag string, lastModified time.Time) condResult {
 	h := r.Header
-	if im, ok := header(h, "If-Match"); ok {
+	if im, ok := fieldList(h, "If-Match"); ok {
 		if !etagListMatches(im, etag, true) {
 			return condFailed
 		}
-	} else if ius, ok := header(h, "If-Unmodified-Since"); ok && !lastModified.IsZero() {
+	} else if ius, ok := fieldList(h, "If-Unmodified-Since"); ok && !lastModified.IsZero() {
 		if t, err := http.ParseTime(ius); err == nil && lastModified.Truncate(time.Second).After(t) {
 			return condFailed
 		}
 	}
 	safe := r.Method == http.MethodGet || r.Method == http.MethodHead
-	if inm, ok := header(h, "If-None-Match"); ok {
+	if inm, ok := fieldList(h, "If-None-Match"); ok {
 		if etagListMatches(inm, etag, false) {
 			if safe {
 				return condNotModified
@@ -72,7 +72,7 @@ func checkPreconditions(r *http.Request, etag string, lastModified time.Time) co
 		}
 		return condProceed // If-Modified-Since is ignored (§13.1.3)
 	}
-	if ims, ok := header(h, "If-Modified-Since"); ok && safe && !lastModified.IsZero() {
+	if ims, ok := fieldList(h, "If-Modified-Since"); ok && safe && !lastModified.IsZero() {
 		if t, err := http.ParseTime(ims); err == nil && !lastModified.Truncate(time.Second).After(t) {
 			return condNotModified
 		}
@@ -80,9 +80,9 @@ func checkPreconditions(r *http.Request, etag string, lastModified time.Time) co
 	return condProceed
 }
 
-// header returns the field's values joined as one list (a client may send
+// fieldList returns the field's values joined as one list (a client may send
 // a list over several lines, §5.3), and whether it was sent at all.
-func header(h http.Header, name string) (string, bool) {
+func fieldList(h http.Header, name string) (string, bool) {
 	v, ok := h[textproto.CanonicalMIMEHeaderKey(name)]
 	if !ok || len(v) == 0 {
 		return "", false
