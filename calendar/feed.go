@@ -371,9 +371,9 @@ func setTime(props ical.Props, name string, t time.Time, loc *time.Location) {
 
 // MinYear and MaxYear bound the years a feed writes, in UTC and in the
 // event's zone alike. A DATE-TIME's year is four digits (RFC 5545 §3.3.4),
-// and readers fail well inside 0001–9999: Python's icalendar refuses
-// 9999-12-31 with a TZID, Outlook maps zones only from 1601 on. A year
-// either side is left for the VTIMEZONE that covers the events. They are
+// and readers fail inside 0001–9999 (Python's icalendar refuses
+// 9999-12-31 with a TZID). A year either side is left for the VTIMEZONE
+// that covers the events. They are
 // agenda's limits, so that an event majlis accepts is in its feeds; the
 // feed checks again for what was stored before those limits existed.
 const (
