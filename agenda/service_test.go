@@ -81,6 +81,11 @@ func TestCreateEventRejectsBadInput(t *testing.T) {
 		{"title with a line break", func(e *agenda.Event) { e.Title = agenda.Text{"en": "a\r\nBEGIN:VEVENT"} }, "title.en"},
 		{"title too long", func(e *agenda.Event) { e.Title = agenda.Text{"en": strings.Repeat("x", 301)} }, "title.en"},
 		{"too long", func(e *agenda.Event) { e.End = e.Start.Add(61 * 24 * time.Hour) }, "end"},
+		{"year 10000 in its zone", func(e *agenda.Event) {
+			e.TimeZone, e.Start = "Pacific/Kiritimati", time.Date(9999, 12, 31, 12, 0, 0, 0, time.UTC)
+			e.End = e.Start.Add(time.Hour)
+		}, "start"},
+		{"before 1900", func(e *agenda.Event) { e.Start = time.Date(1899, 12, 1, 12, 0, 0, 0, time.UTC) }, "start"},
 		{"annual meeting with parent", func(e *agenda.Event) { e.Parent = "x" }, "parent"},
 	}
 	for _, tc := range tests {

@@ -26,6 +26,9 @@ const (
 	MaxEventDuration = 60 * 24 * time.Hour
 	// MaxItemMinutes bounds one agenda item.
 	MaxItemMinutes = 24 * 60
+	// MinYear and MaxYear bound an event's years, in UTC and in its zone:
+	// what calendar apps read (see calendar.MinYear).
+	MinYear, MaxYear = 1900, 9998
 )
 
 // ValidationError lists the fields that break a rule, keyed by JSON path
@@ -205,6 +208,21 @@ func (s *Service) validateEvent(e Event) problems {
 			p.add("end", "must be after start")
 		} else if e.End.Sub(e.Start) > MaxEventDuration {
 			p.add("end", "an event lasts at most %d days", int(MaxEventDuration.Hours()/24))
+		}
+	}
+	// Calendar apps read no year past 9998 (9999-12-31T12:00Z is already
+	// 10000 in Pacific/Kiritimati), nor the distant past: checked in UTC
+	// and in the event's zone, as feeds write both.
+	zone, err := loadZone(e.TimeZone)
+	if err != nil {
+		zone = time.UTC
+	}
+	for _, b := range []struct {
+		field string
+		t     time.Time
+	}{{"start", e.Start}, {"end", e.End}} {
+		if y, yz := b.t.UTC().Year(), b.t.In(zone).Year(); !b.t.IsZero() && (min(y, yz) < MinYear || max(y, yz) > MaxYear) {
+			p.add(b.field, "must be within the years %d to %d, in UTC and in the event's zone", MinYear, MaxYear)
 		}
 	}
 	if e.TimeZone == "" {

@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,7 +32,11 @@ import (
 //     answers 412, the remote copy is kept and the conflict is recorded on
 //     the push record (Status and the API show it) — go-webdav v0.6's
 //     PutCalendarObject sends no If-Match, so the requests are made here;
-//   - deleted with If-Match when the event is cancelled or gone from majlis.
+//   - deleted with If-Match when the event is cancelled or gone from majlis,
+//     and withdrawn the same way when it may no longer be pushed: it became
+//     members-only, confidential or a draft, or moved to another region;
+//   - naming its parent (RELATED-TO) only when the parent is public and
+//     published or cancelled, and written again when that changes.
 
 // authClient adds basic-auth credentials to every request and caps every
 // response body at max bytes: go-webdav reads a whole multistatus answer
@@ -84,10 +89,23 @@ func (s *Syncer) httpClient(src Source) authClient {
 	return authClient{c: s.cfg.Client, user: src.Username, pass: src.Password, max: s.cfg.MaxBytes}
 }
 
-// ownUID reports whether uid is one majlis gives its events.
+// ownUID reports whether uid is one majlis gives its events, today or
+// before UIDs stopped following the base URL's host.
 func (s *Syncer) ownUID(uid string) bool {
-	return strings.HasSuffix(uid, "@"+(Feed{BaseURL: s.cfg.BaseURL}).host())
+	return strings.HasSuffix(uid, "@"+s.feed().uidDomain()) || strings.HasSuffix(uid, "@"+s.legacyUIDDomain())
 }
+
+// legacyUIDDomain is the domain of the UIDs majlis wrote before they
+// stopped following the base URL: its host, or "majlis" without one.
+func (s *Syncer) legacyUIDDomain() string {
+	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return DefaultUIDDomain
+}
+
+// feed is the Feed pushed events are written with.
+func (s *Syncer) feed() Feed { return Feed{BaseURL: s.cfg.BaseURL, UIDDomain: s.cfg.UIDDomain} }
 
 // pullCalDAV returns the collection's events, except majlis's own, as one
 // iCalendar object.
@@ -194,6 +212,10 @@ func (s *Syncer) push(ctx context.Context, src Source, st *Status) error {
 	for _, p := range recs {
 		byID[p.EventID] = p
 	}
+	inWindow := make(map[string]agenda.Event, len(evs))
+	for _, e := range evs {
+		inWindow[e.ID] = e
+	}
 	st.Pushed = 0
 	var errs []error
 	seen := map[string]bool{}
@@ -203,27 +225,54 @@ func (s *Syncer) push(ctx context.Context, src Source, st *Status) error {
 		}
 		seen[e.ID] = true
 		rec, had := byID[e.ID]
+		var parents []agenda.Event
+		if e.Parent != "" {
+			p, ok := inWindow[e.Parent]
+			if !ok {
+				var err error
+				if p, err = s.agenda.Store().GetEvent(ctx, e.Parent); err == nil {
+					ok = true
+				} else if !errors.Is(err, agenda.ErrNotFound) {
+					errs = append(errs, storeErr(err))
+					continue
+				}
+			}
+			if ok && publicParent(p) {
+				parents = append(parents, p)
+			}
+		}
 		var err error
 		switch {
 		case e.Status == agenda.StatusCancelled && had && !rec.Deleted:
 			err = s.remove(ctx, src, rec, st)
-		case e.Status == agenda.StatusPublished && (!had || rec.Deleted || rec.Sequence < e.Sequence):
-			// A conflicted record holds the SEQUENCE that was refused: it is
-			// tried again (and refused again, while the remote copy differs)
-			// only when the event changes once more.
-			err = s.put(ctx, src, e, rec, had && !rec.Deleted, st)
+		case e.Status == agenda.StatusPublished && (!had || rec.Deleted || rec.Sequence < e.Sequence || rec.Parent != parentID(parents)):
+			// A conflicted record holds the SEQUENCE (and parent) that was
+			// refused: it is tried again (and refused again, while the
+			// remote copy differs) only when the event changes once more.
+			err = s.put(ctx, src, e, parents, rec, had && !rec.Deleted, st)
 		}
 		if err != nil {
 			errs = append(errs, err)
 		}
 	}
-	for _, rec := range recs { // pushed events gone from majlis
+	for _, rec := range recs { // pushed events gone from majlis, or no longer pushable
 		if seen[rec.EventID] || rec.Deleted {
 			continue
 		}
-		if _, err := s.agenda.Store().GetEvent(ctx, rec.EventID); !errors.Is(err, agenda.ErrNotFound) {
-			continue // outside the window (or unreadable now): leave it
+		e, ok := inWindow[rec.EventID]
+		if !ok {
+			var err error
+			e, err = s.agenda.Store().GetEvent(ctx, rec.EventID)
+			switch {
+			case errors.Is(err, agenda.ErrNotFound): // gone: delete the copy
+			case err != nil:
+				continue // unreadable now: try again next time
+			case pushable(e, src.Region):
+				continue // outside the window: leave it
+			}
 		}
+		// Gone, or no longer for this calendar (members-only, confidential,
+		// a draft, another region): withdraw the copy.
 		if err := s.remove(ctx, src, rec, st); err != nil {
 			errs = append(errs, err)
 		}
@@ -231,9 +280,31 @@ func (s *Syncer) push(ctx context.Context, src Source, st *Status) error {
 	return errors.Join(errs...)
 }
 
-// put creates or updates the object of e.
-func (s *Syncer) put(ctx context.Context, src Source, e agenda.Event, rec Push, exists bool, st *Status) error {
-	cal, err := Feed{Events: []agenda.Event{e}, BaseURL: s.cfg.BaseURL, Lang: src.Language}.Calendar()
+// publicParent reports whether a pushed copy may name p as its parent:
+// only a public event that is published or cancelled, whatever the
+// calendar's readers, since they are people majlis does not know.
+func publicParent(p agenda.Event) bool {
+	return p.Visibility == agenda.VisibilityPublic &&
+		(p.Status == agenda.StatusPublished || p.Status == agenda.StatusCancelled)
+}
+
+// parentID is the ID of the parent a copy names, "" when none.
+func parentID(parents []agenda.Event) string {
+	if len(parents) == 0 {
+		return ""
+	}
+	return parents[0].ID
+}
+
+// put creates or updates the object of e, naming parents (none, or e's
+// public parent) in RELATED-TO.
+func (s *Syncer) put(ctx context.Context, src Source, e agenda.Event, parents []agenda.Event, rec Push, exists bool, st *Status) error {
+	f := s.feed()
+	f.Events, f.Parents, f.Lang = []agenda.Event{e}, parents, src.Language
+	if exists { // the copy keeps the UID it was created with
+		f.UIDDomain = cmp.Or(rec.UIDDomain, s.legacyUIDDomain())
+	}
+	cal, err := f.Calendar()
 	if err != nil {
 		return err
 	}
@@ -264,7 +335,7 @@ func (s *Syncer) put(ctx context.Context, src Source, e agenda.Event, rec Push, 
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	rec.EventID, rec.Href = e.ID, href
+	rec.EventID, rec.Href, rec.Parent, rec.UIDDomain = e.ID, href, parentID(parents), f.uidDomain()
 	switch {
 	case resp.StatusCode == http.StatusPreconditionFailed:
 		rec.Conflict = "the remote copy changed since majlis wrote it; it was kept"

@@ -3,6 +3,7 @@ package calendar_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func TestCalDAVBothWays(t *testing.T) {
 		if r.StatusCode != want {
 			t.Fatalf("GET %s: %s, want %d", name, r.Status, want)
 		}
-		if want == 200 && !strings.Contains(string(r.Data), "UID:"+strings.TrimSuffix(name, ".ics")+"@majlis.example.org") {
+		if want == 200 && !strings.Contains(string(r.Data), "UID:"+strings.TrimSuffix(name, ".ics")+"@majlis") {
 			t.Fatalf("%s holds no majlis UID:\n%s", name, r.Data)
 		}
 	}
@@ -185,5 +186,156 @@ func TestCalDAVOversizedAnswer(t *testing.T) {
 	st := h.syncOK(t, "rindhca")
 	if st.State != calendar.StateError || !strings.Contains(st.LastError, "size limit") || len(h.imported(t, "rindhca")) != 0 {
 		t.Fatalf("status %+v, %d imported", st, len(h.imported(t, "rindhca")))
+	}
+}
+
+// TestCalDAVWithdraws: a copy majlis pushed is withdrawn (deleted with
+// If-Match) when its event may no longer go to that calendar: it became
+// members-only, confidential or a draft, or moved to another region. A
+// copy names its meeting (RELATED-TO) only while the meeting is public,
+// and is rewritten without it when the meeting stops being public.
+func TestCalDAVWithdraws(t *testing.T) {
+	t.Parallel()
+	dav := radicaletest.Start(t)
+	coll := dav.Calendar(t, "ennhri-withdraw")
+	h := newHarness(t, calendar.SyncConfig{BaseURL: "https://majlis.example.org"})
+	h.addSource(t, calendar.Source{ID: "ennhri-dav", Region: agenda.RegionEurope, Name: "ENNHRI shared calendar",
+		Kind: calendar.SourceCalDAV, URL: coll, Username: radicaletest.User, Password: radicaletest.Password})
+
+	day := t0.Add(10 * 24 * time.Hour)
+	meeting := func(id string, v agenda.Visibility) agenda.Event {
+		e := alliance(id, agenda.RegionGlobal, day.Add(24*time.Hour))
+		e.Kind, e.End, e.Visibility = agenda.KindAnnualMeeting, e.Start.Add(8*time.Hour), v
+		return e
+	}
+	side := func(id, parent string) agenda.Event {
+		e := alliance(id, agenda.RegionEurope, day.Add(25*time.Hour))
+		e.Kind, e.Parent = agenda.KindSideEvent, parent
+		return e
+	}
+	for _, e := range []agenda.Event{
+		alliance("to-members", agenda.RegionEurope, day),
+		alliance("to-confidential", agenda.RegionEurope, day.Add(time.Hour)),
+		alliance("to-draft", agenda.RegionEurope, day.Add(2*time.Hour)),
+		alliance("to-africa", agenda.RegionEurope, day.Add(3*time.Hour)),
+		alliance("stays", agenda.RegionEurope, day.Add(4*time.Hour)),
+		meeting("open-meeting", agenda.VisibilityPublic),
+		meeting("closed-meeting", agenda.VisibilityConfidential),
+		side("side-of-open", "open-meeting"),
+		side("side-of-closed", "closed-meeting"),
+	} {
+		if _, _, err := h.agenda.CreateEvent(ctx, e, nil); err != nil {
+			t.Fatalf("%s: %v", e.ID, err)
+		}
+	}
+	get := func(name string) *radicaletest.Response {
+		t.Helper()
+		return dav.Do(t, http.MethodGet, coll+name+".ics", nil, nil)
+	}
+	if st := h.syncOK(t, "ennhri-dav"); st.State != calendar.StateOK || st.Pushed != 8 {
+		t.Fatalf("first sync: %+v", st)
+	}
+	if r := get("side-of-open"); !strings.Contains(string(r.Data), "RELATED-TO;RELTYPE=PARENT:open-meeting@majlis") {
+		t.Fatalf("the side event of a public meeting does not name it:\n%s", r.Data)
+	}
+	if r := get("side-of-closed"); r.StatusCode != 200 || strings.Contains(string(r.Data), "closed-meeting") {
+		t.Fatalf("the side event of a confidential meeting names it (%s):\n%s", r.Status, r.Data)
+	}
+
+	change := func(id string, edit func(*agenda.Event)) {
+		t.Helper()
+		e, err := h.store.GetEvent(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(&e)
+		if _, err := h.agenda.UpdateEvent(ctx, e, e.Version); err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+	}
+	change("to-members", func(e *agenda.Event) { e.Visibility = agenda.VisibilityMembers })
+	change("to-confidential", func(e *agenda.Event) { e.Visibility = agenda.VisibilityConfidential })
+	change("to-draft", func(e *agenda.Event) { e.Status = agenda.StatusDraft })
+	change("to-africa", func(e *agenda.Event) { e.Region = agenda.RegionAfrica })
+	change("open-meeting", func(e *agenda.Event) { e.Visibility = agenda.VisibilityConfidential })
+	// Five withdrawn (the four and the meeting), one rewritten.
+	if st := h.syncOK(t, "ennhri-dav"); st.State != calendar.StateOK || st.Pushed != 6 {
+		t.Fatalf("second sync: %+v", st)
+	}
+	tests := []struct {
+		name   string
+		status int
+	}{
+		{"to-members", 404}, {"to-confidential", 404}, {"to-draft", 404}, {"to-africa", 404},
+		{"stays", 200}, {"side-of-open", 200}, {"side-of-closed", 200},
+		{"open-meeting", 404}, {"closed-meeting", 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := get(tt.name)
+			if r.StatusCode != tt.status {
+				t.Fatalf("GET %s: %s, want %d", tt.name, r.Status, tt.status)
+			}
+			if strings.Contains(string(r.Data), "RELATED-TO") {
+				t.Fatalf("%s names a meeting that is not public:\n%s", tt.name, r.Data)
+			}
+		})
+	}
+	// Nothing left to do: nothing is written again.
+	if st := h.syncOK(t, "ennhri-dav"); st.Pushed != 0 {
+		t.Fatalf("idempotent sync: %+v", st)
+	}
+}
+
+// TestCalDAVKeepsUIDOfOldCopies: a copy pushed when UIDs followed the base
+// URL's host keeps that UID when its event changes (radicale, like the RFC,
+// refuses a new UID at the same href: 409 no-uid-conflict); new copies get
+// the stable UID.
+func TestCalDAVKeepsUIDOfOldCopies(t *testing.T) {
+	t.Parallel()
+	dav := radicaletest.Start(t)
+	coll := dav.Calendar(t, "apf-upgrade")
+	h := newHarness(t, calendar.SyncConfig{BaseURL: "https://majlis.example.org"})
+	h.addSource(t, calendar.Source{ID: "apf-dav", Region: agenda.RegionAsiaPacific, Name: "APF shared calendar",
+		Kind: calendar.SourceCalDAV, URL: coll, Username: radicaletest.User, Password: radicaletest.Password})
+	day := t0.Add(10 * 24 * time.Hour)
+	old, fresh := alliance("old-copy", agenda.RegionAsiaPacific, day), alliance("new-copy", agenda.RegionAsiaPacific, day.Add(2*time.Hour))
+	for _, e := range []agenda.Event{old, fresh} {
+		if _, _, err := h.agenda.CreateEvent(ctx, e, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What an earlier majlis left: its copy, under the host's UID, and its
+	// push record.
+	body := vcalendar("", vevent("old-copy@majlis.example.org", "Alliance old-copy", day))
+	r := dav.Do(t, http.MethodPut, coll+"old-copy.ics", http.Header{"Content-Type": {"text/calendar"}}, []byte(body))
+	if r.StatusCode != http.StatusCreated {
+		t.Fatalf("remote PUT: %s", r.Status)
+	}
+	href := dav.Do(t, http.MethodGet, coll+"old-copy.ics", nil, nil)
+	u, _ := url.Parse(coll)
+	if err := h.store.PutPush(ctx, "apf-dav", calendar.Push{EventID: "old-copy", Href: u.Path + "old-copy.ics",
+		ETag: strings.Trim(href.Header.Get("ETag"), `"`)}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := h.store.GetEvent(ctx, "old-copy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Title = agenda.Text{"en": "Alliance webinar, new title"}
+	if _, err := h.agenda.UpdateEvent(ctx, e, e.Version); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.syncOK(t, "apf-dav"); st.State != calendar.StateOK || st.Pushed != 2 {
+		t.Fatalf("sync: %+v", st)
+	}
+	for name, uid := range map[string]string{"old-copy": "old-copy@majlis.example.org", "new-copy": "new-copy@majlis"} {
+		got := string(dav.Do(t, http.MethodGet, coll+name+".ics", nil, nil).Data)
+		if !strings.Contains(got, "UID:"+uid+"\r\n") {
+			t.Errorf("%s: want UID %s:\n%s", name, uid, got)
+		}
+	}
+	if got := string(dav.Do(t, http.MethodGet, coll+"old-copy.ics", nil, nil).Data); !strings.Contains(got, "new title") {
+		t.Errorf("the old copy was not updated:\n%s", got)
 	}
 }

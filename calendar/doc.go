@@ -17,12 +17,13 @@
 // (RFC 7986 §5.1) and its de-facto twin X-WR-CALNAME in the feed language,
 // REFRESH-INTERVAL (RFC 7986 §5.7) and X-PUBLISHED-TTL (what Outlook reads).
 // Each published or cancelled event is a VEVENT (RFC 5545 §3.6.1) with a
-// stable UID "<event-id>@<host>" (§3.8.4.7), DTSTAMP = LAST-MODIFIED =
+// stable UID "<event-id>@majlis" (§3.8.4.7; Feed.UIDDomain), DTSTAMP = LAST-MODIFIED =
 // the event's Updated time (§3.8.7.2, §3.8.7.3) — never the clock, so equal
 // input gives byte-identical output and HTTP validators stay stable —,
 // SEQUENCE (§3.8.7.4), STATUS (§3.8.1.11), CLASS (§3.8.1.3), CATEGORIES
 // (§3.8.1.2), URL (§3.8.4.6), LOCATION (§3.8.1.7) and RELATED-TO;RELTYPE=
-// PARENT (§3.8.4.5) from a side event to its meeting. Drafts are never
+// PARENT (§3.8.4.5) from a side event to its meeting when the feed's
+// readers may see the meeting (Feed.Parents). Drafts are never
 // emitted, and neither is any event more restricted than Feed.Audience, so
 // a feed built with defaults cannot leak a members-only or confidential
 // event. Speakers are left out of descriptions: feeds are copied into
@@ -36,7 +37,11 @@
 // VTIMEZONE (§3.6.5) for every TZID it uses, generated from Go's zoneinfo
 // (time.LoadLocation) for the span from a year before the zone's earliest
 // event to a year after its latest. Events in UTC (or with no or an unknown
-// zone) use the UTC "Z" form and need no VTIMEZONE.
+// zone) use the UTC "Z" form and need no VTIMEZONE. So does an event that
+// starts or ends at a local time naming two instants (the hour repeated
+// when daylight saving time ends: 02:30 on 2027-10-31 in Brussels is 00:30Z
+// and 01:30Z) or none: RFC 5545 lets readers pick either, and they pick the
+// first, so only UTC reads back as the instant we meant.
 //
 // Why, client by client:
 //   - Google Calendar, Apple Calendar and Thunderbird recognise IANA TZIDs
@@ -134,12 +139,14 @@
 //   - CalDAV sources are pulled with one calendar-query REPORT, leaving out
 //     majlis's own objects (by href and by UID), and pushed to: every public
 //     alliance event of the region or of the whole alliance, never an
-//     imported one (no loops), never a members-only or confidential one.
-//     Writes are conditional (If-None-Match: * to create, If-Match with the
+//     imported one (no loops), never a members-only or confidential one;
+//     a copy whose event no longer qualifies (members-only, confidential,
+//     draft, another region) is withdrawn, and a copy names its meeting
+//     only while the meeting is public. Writes are conditional (If-None-Match: * to create, If-Match with the
 //     ETag majlis last wrote to update or delete): a copy edited remotely
 //     is never overwritten; the conflict is recorded on its Push record.
 //
-// Feeds keep majlis's own UIDs for imported events (<id>@<host>): they
+// Feeds keep majlis's own UIDs for imported events (<id>@majlis): they
 // must stay unique within majlis's feeds, and a subscriber who also
 // subscribes to the network's calendar would otherwise see two events
 // with one UID from two publishers. The source is named in the

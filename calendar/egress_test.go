@@ -38,6 +38,23 @@ func TestPublic(t *testing.T) {
 		{"::ffff:127.0.0.1", false}, // mapped loopback
 		{"::ffff:8.8.8.8", true},
 		{"198.51.100.7", false},
+		{"64:ff9b::7f00:1", false},                      // NAT64 of 127.0.0.1
+		{"64:ff9b::a9fe:a9fe", false},                   // NAT64 of the cloud metadata address
+		{"64:ff9b:1::1", false},                         // local-use NAT64
+		{"2002:7f00:1::1", false},                       // 6to4 of 127.0.0.1
+		{"2002:a00:1::1", false},                        // 6to4 of 10.0.0.1
+		{"2001:0:4136:e378:8000:63bf:3fff:fdd2", false}, // Teredo
+		{"2001:2::1", false},                            // benchmarking
+		{"192.88.99.1", false},                          // 6to4 relay anycast
+		{"240.0.0.1", false},                            // reserved
+		{"::7f00:1", false},                             // IPv4-compatible 127.0.0.1
+		{"100::1", false},                               // discard-only
+		{"3fff::1", false},                              // documentation
+		{"5f00::1", false},                              // SRv6
+		{"fec0::1", false},                              // site-local
+		{"4000::1", false},                              // unallocated, outside 2000::/3
+		{"2620:4f:8000::1", true},                       // AS112, a real global address
+		{"8.8.8.8", true},
 	}
 	for _, tt := range tests {
 		if got := calendar.Public(netip.MustParseAddr(tt.addr)); got != tt.expect {

@@ -31,12 +31,26 @@ type Feed struct {
 	// another language when missing. Default "en".
 	Lang string
 	// BaseURL is majlis's public origin, e.g. "https://majlis.example.org".
-	// It gives each event's URL (<BaseURL>/events/<id>) and the domain of
-	// the UIDs. Default: no URL, and UIDs end in "@majlis".
+	// It gives each event's URL (<BaseURL>/events/<id>); it is not part of
+	// the UIDs, so that moving the service changes no UID. Default: no URL.
 	BaseURL string
-	// Events are the candidate events, in any order. Drafts, and events
-	// more restricted than Audience, are left out.
+	// UIDDomain is the right-hand side of every UID ("<id>@<UIDDomain>").
+	// Default DefaultUIDDomain.
+	UIDDomain string
+	// Events are the candidate events, in any order. Drafts, events more
+	// restricted than Audience, and events whose times calendar apps
+	// cannot read (a year outside MinYear–MaxYear in UTC or in the
+	// event's zone) are left out: one such event must not make the whole
+	// feed unreadable.
 	Events []agenda.Event
+	// Parents are more events an event of the feed may name as its parent
+	// (RELATED-TO) without being in the feed itself, e.g. a global annual
+	// meeting in a region's feed. A parent is named only when the feed
+	// could carry it (it is in Events or Parents, not a draft, not more
+	// restricted than Audience): a public side event of a hidden meeting
+	// must not give the meeting's ID away. The caller leaves out the events
+	// its reader may not see. Default: none.
+	Parents []agenda.Event
 	// Agendas holds agendas by event ID; an event without one has no
 	// agenda in its description. Default: none.
 	Agendas map[string]agenda.Agenda
@@ -64,16 +78,20 @@ func (f Feed) Encode() ([]byte, error) {
 	return Marshal(cal)
 }
 
-// UID returns the UID (RFC 5545 §3.8.4.7) of the event with ID id:
-// "<id>@<host of BaseURL>", or "<id>@majlis" without a BaseURL. UIDs never
-// change, so clients update events in place instead of duplicating them.
-func (f Feed) UID(id string) string { return id + "@" + f.host() }
+// DefaultUIDDomain is the domain of the UIDs of a Feed that sets none.
+const DefaultUIDDomain = "majlis"
 
-func (f Feed) host() string {
-	if u, err := url.Parse(f.BaseURL); err == nil && u.Hostname() != "" {
-		return u.Hostname()
+// UID returns the UID (RFC 5545 §3.8.4.7) of the event with ID id:
+// "<id>@<UIDDomain>", "<id>@majlis" by default. UIDs never change, not
+// even when the service moves to another base URL, so clients update
+// events in place instead of duplicating them.
+func (f Feed) UID(id string) string { return id + "@" + f.uidDomain() }
+
+func (f Feed) uidDomain() string {
+	if d := cleanText(f.UIDDomain); d != "" {
+		return d
 	}
-	return "majlis"
+	return DefaultUIDDomain
 }
 
 func (f Feed) lang() string {
@@ -126,9 +144,10 @@ func (f Feed) Calendar() (*ical.Calendar, error) {
 	cal.Props.Set(&ical.Prop{Name: ical.PropRefreshInterval, Params: ical.Params{ical.ParamValue: {"DURATION"}}, Value: refresh})
 	cal.Props.Set(&ical.Prop{Name: "X-PUBLISHED-TTL", Params: ical.Params{}, Value: refresh})
 
+	zones := newZoneSet()
 	events := make([]agenda.Event, 0, len(f.Events))
 	for _, e := range f.Events {
-		if !f.included(e) {
+		if !f.included(e) || !writable(e.Start, zones.use(e.TimeZone)) || !writable(e.End, zones.use(e.TimeZone)) {
 			continue
 		}
 		if e.ID == "" {
@@ -146,7 +165,16 @@ func (f Feed) Calendar() (*ical.Calendar, error) {
 		return cmp.Compare(a.ID, b.ID)
 	})
 
-	zones := newZoneSet()
+	shown := make(map[string]bool, len(events)+len(f.Parents))
+	for _, e := range events {
+		shown[e.ID] = true
+	}
+	for _, e := range f.Parents {
+		if f.included(e) {
+			shown[e.ID] = true
+		}
+	}
+
 	var vevents []*ical.Component
 	for _, e := range events {
 		loc := zones.use(e.TimeZone)
@@ -156,9 +184,12 @@ func (f Feed) Calendar() (*ical.Calendar, error) {
 			slices.SortStableFunc(items, func(a, b agenda.Item) int { return a.Start.Compare(b.Start) })
 		}
 		zones.span(e.TimeZone, e.Start, e.End)
-		vevents = append(vevents, f.event(e, loc, items, lang))
+		vevents = append(vevents, f.event(e, loc, items, lang, shown[e.Parent]))
 		if f.Items {
 			for i, it := range items {
+				if !writable(it.Start, loc) || !writable(it.End(), loc) {
+					continue
+				}
 				zones.span(e.TimeZone, it.Start, it.End())
 				vevents = append(vevents, f.item(e, loc, it, i, lang))
 			}
@@ -168,8 +199,9 @@ func (f Feed) Calendar() (*ical.Calendar, error) {
 	return cal, nil
 }
 
-// event builds the VEVENT of e (RFC 5545 §3.6.1).
-func (f Feed) event(e agenda.Event, loc *time.Location, items []agenda.Item, lang string) *ical.Component {
+// event builds the VEVENT of e (RFC 5545 §3.6.1); withParent says whether
+// its parent may be named.
+func (f Feed) event(e agenda.Event, loc *time.Location, items []agenda.Item, lang string, withParent bool) *ical.Component {
 	l := labelsFor(lang)
 	v := ical.NewComponent(ical.CompEvent)
 	f.common(v, e, loc, e.Start, e.End)
@@ -183,7 +215,7 @@ func (f Feed) event(e agenda.Event, loc *time.Location, items []agenda.Item, lan
 	cats := ical.NewProp(ical.PropCategories)
 	cats.SetTextList([]string{cleanText(string(e.Kind)), cleanText(string(e.Region))})
 	v.Props.Set(cats)
-	if e.Parent != "" {
+	if e.Parent != "" && withParent {
 		rel := ical.NewProp(ical.PropRelatedTo)
 		rel.SetText(cleanText(f.UID(e.Parent)))
 		rel.Params.Set(ical.ParamRelationshipType, "PARENT") // RFC 5545 §3.2.15
@@ -205,7 +237,7 @@ func (f Feed) item(e agenda.Event, loc *time.Location, it agenda.Item, i int, la
 	if id == "" {
 		id = "item-" + strconv.Itoa(i+1)
 	}
-	v.Props.SetText(ical.PropUID, cleanText(e.ID+"/"+id+"@"+f.host()))
+	v.Props.SetText(ical.PropUID, cleanText(e.ID+"/"+id+"@"+f.uidDomain()))
 	title, titleLang := it.Title.In(lang)
 	eventTitle, _ := e.Title.In(lang)
 	summary := title + " (" + eventTitle + ")"
@@ -237,6 +269,12 @@ func (f Feed) common(v *ical.Component, e agenda.Event, loc *time.Location, star
 		setDate(v.Props, ical.PropDateTimeStart, start, loc)
 		setDate(v.Props, ical.PropDateTimeEnd, end, loc)
 	} else {
+		if !exactLocal(start, loc) || !exactLocal(end, loc) {
+			// A local time that names two instants (the hour repeated when
+			// daylight saving time ends) or none would be read back as
+			// another instant: such an event goes out in UTC, both ends.
+			loc = time.UTC
+		}
 		setTime(v.Props, ical.PropDateTimeStart, start, loc)
 		setTime(v.Props, ical.PropDateTimeEnd, end, loc)
 	}
@@ -329,6 +367,72 @@ func setTime(props ical.Props, name string, t time.Time, loc *time.Location) {
 	}
 	props.Set(&ical.Prop{Name: name, Params: ical.Params{ical.PropTimezoneID: {loc.String()}},
 		Value: t.In(loc).Format(localFormat)})
+}
+
+// MinYear and MaxYear bound the years a feed writes, in UTC and in the
+// event's zone alike. A DATE-TIME's year is four digits (RFC 5545 §3.3.4),
+// and readers fail inside 0001–9999 (Python's icalendar refuses
+// 9999-12-31 with a TZID). A year either side is left for the VTIMEZONE
+// that covers the events. They are
+// agenda's limits, so that an event majlis accepts is in its feeds; the
+// feed checks again for what was stored before those limits existed.
+const (
+	MinYear = agenda.MinYear
+	MaxYear = agenda.MaxYear
+)
+
+var (
+	minWritable = time.Date(MinYear-1, time.January, 1, 0, 0, 0, 0, time.UTC)
+	maxWritable = time.Date(MaxYear+1, time.December, 31, 23, 59, 59, 0, time.UTC)
+)
+
+// writable reports whether t can be written as a DATE-TIME both in UTC and
+// as local time in loc: its year is from MinYear to MaxYear either way
+// (9999-12-31T12:00Z is already year 10000 in Pacific/Kiritimati).
+func writable(t time.Time, loc *time.Location) bool {
+	inRange := func(t time.Time) bool { y := t.Year(); return MinYear <= y && y <= MaxYear }
+	return inRange(t.UTC()) && inRange(t.In(loc))
+}
+
+// exactLocal reports whether t's wall-clock time in loc names t and no
+// other instant (RFC 5545 §3.3.5, FORM #3: a local time in the repeated
+// hour at the end of daylight saving time is ambiguous, and readers pick
+// one of its two instants, not necessarily t). Only the offsets in force
+// around t's period can give a second reading.
+func exactLocal(t time.Time, loc *time.Location) bool {
+	if loc == time.UTC {
+		return true
+	}
+	lt := t.In(loc)
+	y, mo, d := lt.Date()
+	h, mi, s := lt.Clock()
+	wall := time.Date(y, mo, d, h, mi, s, lt.Nanosecond(), time.UTC)
+	_, off := lt.Zone()
+	offsets := []int{off}
+	start, end := lt.ZoneBounds()
+	if !start.IsZero() {
+		_, o := start.Add(-time.Nanosecond).In(loc).Zone()
+		offsets = append(offsets, o)
+	}
+	if !end.IsZero() {
+		_, o := end.In(loc).Zone()
+		offsets = append(offsets, o)
+	}
+	readings := 0
+	for i, o := range offsets {
+		if slices.Contains(offsets[:i], o) {
+			continue
+		}
+		at := wall.Add(-time.Duration(o) * time.Second)
+		if _, got := at.In(loc).Zone(); got != o {
+			continue // not a reading of wall: o is not in force then
+		}
+		if !at.Equal(t) {
+			return false // wall names another instant too
+		}
+		readings++
+	}
+	return readings == 1
 }
 
 // setDate sets a DATE value (RFC 5545 §3.3.4): t's day in loc.
@@ -427,7 +531,15 @@ func (z *zoneSet) components() []*ical.Component {
 	slices.Sort(names)
 	out := make([]*ical.Component, 0, len(names))
 	for _, name := range names {
-		out = append(out, vtimezone(name, z.locs[name], z.from[name].AddDate(-1, 0, 0), z.to[name].AddDate(1, 0, 0)))
+		// A year either side, but never past what a DATE-TIME can hold.
+		from, to := z.from[name].AddDate(-1, 0, 0), z.to[name].AddDate(1, 0, 0)
+		if from.Before(minWritable) {
+			from = minWritable
+		}
+		if to.After(maxWritable) {
+			to = maxWritable
+		}
+		out = append(out, vtimezone(name, z.locs[name], from, to))
 	}
 	return out
 }

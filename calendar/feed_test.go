@@ -192,11 +192,11 @@ func expectedEvents(f Feed) []wantEvent {
 		if e.Status == agenda.StatusCancelled {
 			status = "CANCELLED"
 		}
-		w := wantEvent{UID: e.ID + "@majlis.example.org", Summary: e.Title[f.Lang], Status: status,
+		w := wantEvent{UID: e.ID + "@majlis", Summary: e.Title[f.Lang], Status: status,
 			Sequence: strconv.Itoa(e.Sequence), Start: e.Start, End: e.End, Stamp: e.Updated,
 			DescriptionHas: []string{e.Description[f.Lang]}}
 		if e.Parent != "" {
-			w.Parent = e.Parent + "@majlis.example.org"
+			w.Parent = e.Parent + "@majlis"
 		}
 		ag, ok := f.Agendas[e.ID]
 		if ok {
@@ -211,9 +211,9 @@ func expectedEvents(f Feed) []wantEvent {
 			continue
 		}
 		for _, it := range ag.Items {
-			out = append(out, wantEvent{UID: e.ID + "/" + it.ID + "@majlis.example.org",
+			out = append(out, wantEvent{UID: e.ID + "/" + it.ID + "@majlis",
 				Summary: it.Title[f.Lang] + " (" + e.Title[f.Lang] + ")", Status: status, Sequence: strconv.Itoa(e.Sequence),
-				Start: it.Start, End: it.End(), Stamp: e.Updated, Parent: e.ID + "@majlis.example.org"})
+				Start: it.Start, End: it.End(), Stamp: e.Updated, Parent: e.ID + "@majlis"})
 		}
 	}
 	return out
@@ -254,7 +254,7 @@ func TestZoneInstants(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := byUID["ev"+strconv.Itoa(i)+"@majlis.example.org"]
+			c := byUID["ev"+strconv.Itoa(i)+"@majlis"]
 			p := c.Props.Get(ical.PropDateTimeStart)
 			if got := instant(t, c, ical.PropDateTimeStart); !got.Equal(tt.want) {
 				t.Fatalf("DTSTART %q decodes to %s, want %s", p.Value, got, tt.want)
@@ -299,7 +299,7 @@ func TestCancelled(t *testing.T) {
 	draft.ID, draft.Status = "draft-1", agenda.StatusDraft
 	f.Events = append(f.Events, draft)
 	_, byUID := decode(t, encode(t, f))
-	c := byUID[consultationID+"@majlis.example.org"]
+	c := byUID[consultationID+"@majlis"]
 	if c == nil {
 		t.Fatalf("cancelled event left out")
 	}
@@ -312,10 +312,10 @@ func TestCancelled(t *testing.T) {
 	if got := text(t, c, ical.PropSummary); !strings.HasPrefix(got, "Cancelled: ") {
 		t.Fatalf("SUMMARY = %q, want a Cancelled: prefix", got)
 	}
-	if it := byUID[consultationID+"/closing@majlis.example.org"]; it == nil || it.Props.Get(ical.PropStatus).Value != "CANCELLED" {
+	if it := byUID[consultationID+"/closing@majlis"]; it == nil || it.Props.Get(ical.PropStatus).Value != "CANCELLED" {
 		t.Fatalf("items of a cancelled event must be cancelled too")
 	}
-	if byUID["draft-1@majlis.example.org"] != nil {
+	if byUID["draft-1@majlis"] != nil {
 		t.Fatalf("draft emitted")
 	}
 }
@@ -389,7 +389,7 @@ func TestFeedDefaults(t *testing.T) {
 	}{
 		{"no base URL", Feed{Events: []agenda.Event{e}}, "w@majlis", "PT1H", "Online", "Webinaire"},
 		{"host from base URL", Feed{Events: []agenda.Event{e}, BaseURL: "https://majlis.example.org:8443/x", RefreshInterval: 90 * time.Minute, Lang: "es"},
-			"w@majlis.example.org", "PT1H30M", "En línea", "Webinaire"},
+			"w@majlis", "PT1H30M", "En línea", "Webinaire"},
 		{"daily refresh, arabic", Feed{Events: []agenda.Event{e}, RefreshInterval: 48 * time.Hour, Lang: "ar"}, "w@majlis", "P2D", "عبر الإنترنت", "Webinaire"},
 		{"tiny refresh", Feed{Events: []agenda.Event{e}, RefreshInterval: time.Second}, "w@majlis", "PT1M", "Online", "Webinaire"},
 	}
@@ -431,5 +431,82 @@ func TestFeedInvalid(t *testing.T) {
 		if _, err := (Feed{Events: []agenda.Event{e}}).Encode(); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("Encode(%+v) error = %v, want ErrInvalid", e, err)
 		}
+	}
+}
+
+// TestUIDsIgnoreBaseURL: moving the service to another base URL changes
+// links, never UIDs (nor RELATED-TO), so subscribed calendars update their
+// events in place instead of duplicating every one of them.
+func TestUIDsIgnoreBaseURL(t *testing.T) {
+	tests := []struct {
+		name      string
+		base, dom string
+		expect    string
+	}{
+		{"trial host", "http://localhost:8080", "", "@majlis"},
+		{"real domain", "https://majlis.example.org", "", "@majlis"},
+		{"another real domain", "https://events.alliance.example:8443/", "", "@majlis"},
+		{"configured domain", "https://events.alliance.example", "alliance.example", "@alliance.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := demoFeed("en")
+			f.BaseURL, f.UIDDomain = tt.base, tt.dom
+			_, byUID := decode(t, encode(t, f))
+			for _, uid := range []string{meetingID + tt.expect, consultationID + tt.expect, consultationID + "/closing" + tt.expect} {
+				if byUID[uid] == nil {
+					t.Fatalf("no event with UID %q", uid)
+				}
+			}
+			if got := text(t, byUID[consultationID+tt.expect], ical.PropRelatedTo); got != meetingID+tt.expect {
+				t.Fatalf("RELATED-TO = %q, want %q", got, meetingID+tt.expect)
+			}
+		})
+	}
+}
+
+// TestParentShownOnlyToItsAudience: a public side event names its meeting
+// (RELATED-TO) only when the feed could carry the meeting itself; the ID
+// of a hidden meeting never appears.
+func TestParentShownOnlyToItsAudience(t *testing.T) {
+	meeting := func(v agenda.Visibility, s agenda.Status) agenda.Event {
+		f := demoFeed("en")
+		m := f.Events[1]
+		m.ID, m.Visibility, m.Status = "hidden-meeting", v, s
+		return m
+	}
+	tests := []struct {
+		name     string
+		audience agenda.Visibility
+		inFeed   []agenda.Event // besides the side event
+		parents  []agenda.Event
+		expect   bool
+	}{
+		{"public parent in the feed", "", []agenda.Event{meeting(agenda.VisibilityPublic, agenda.StatusPublished)}, nil, true},
+		{"public parent outside the feed", "", nil, []agenda.Event{meeting(agenda.VisibilityPublic, agenda.StatusPublished)}, true},
+		{"cancelled public parent", "", nil, []agenda.Event{meeting(agenda.VisibilityPublic, agenda.StatusCancelled)}, true},
+		{"unknown parent", "", nil, nil, false},
+		{"confidential parent in a public feed", "", []agenda.Event{meeting(agenda.VisibilityConfidential, agenda.StatusPublished)}, nil, false},
+		{"members parent in a public feed", "", nil, []agenda.Event{meeting(agenda.VisibilityMembers, agenda.StatusPublished)}, false},
+		{"draft parent", "", []agenda.Event{meeting(agenda.VisibilityPublic, agenda.StatusDraft)}, nil, false},
+		{"draft parent in a private feed", agenda.VisibilityConfidential, nil, []agenda.Event{meeting(agenda.VisibilityPublic, agenda.StatusDraft)}, false},
+		{"members parent in a members feed", agenda.VisibilityMembers, nil, []agenda.Event{meeting(agenda.VisibilityMembers, agenda.StatusPublished)}, true},
+		{"confidential parent in a private feed", agenda.VisibilityConfidential, nil, []agenda.Event{meeting(agenda.VisibilityConfidential, agenda.StatusPublished)}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			side := demoFeed("en").Events[0]
+			side.Parent = "hidden-meeting"
+			f := Feed{Lang: "en", Audience: tt.audience, Events: append([]agenda.Event{side}, tt.inFeed...), Parents: tt.parents}
+			data := encode(t, f)
+			_, byUID := decode(t, data)
+			got := text(t, byUID[consultationID+"@majlis"], ical.PropRelatedTo)
+			if tt.expect && got != "hidden-meeting@majlis" {
+				t.Fatalf("RELATED-TO = %q, want the meeting", got)
+			}
+			if !tt.expect && bytes.Contains(data, []byte("hidden-meeting")) {
+				t.Fatalf("the feed names a parent its readers may not see:\n%s", data)
+			}
+		})
 	}
 }

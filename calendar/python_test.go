@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func TestRealDemoGolden(t *testing.T) {
 		t.Fatalf("feed differs from %s (run with -update if intended):\n%s", path, data)
 	}
 	_, byUID := decode(t, golden)
-	c := byUID[demo.ConsultationID+"@majlis.example.org"]
+	c := byUID[demo.ConsultationID+"@majlis"]
 	if c == nil {
 		t.Fatal("the golden feed has no consultation")
 	}
@@ -273,4 +274,152 @@ func keys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestDSTTransitions writes events at both sides of both daylight saving
+// transitions in several zones and reads them back with go-ical and with
+// Python's icalendar: every instant reads back exactly. A local time in the
+// hour repeated when daylight saving time ends names two instants, so such
+// events go out in UTC; every other one keeps its zone (TZID).
+func TestDSTTransitions(t *testing.T) {
+	py := python(t)
+	utc := func(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, time.UTC) }
+	tests := []struct {
+		name  string
+		zone  string
+		start time.Time
+		inUTC bool
+	}{
+		{"Brussels before spring gap", "Europe/Brussels", utc(2027, 3, 28, 0, 30), false}, // 01:30 CET
+		{"Brussels after spring gap", "Europe/Brussels", utc(2027, 3, 28, 1, 30), false},  // 03:30 CEST
+		{"Brussels before repeated hour", "Europe/Brussels", utc(2027, 10, 30, 23, 30), false},
+		{"Brussels repeated hour, first", "Europe/Brussels", utc(2027, 10, 31, 0, 30), true},  // 02:30 CEST
+		{"Brussels repeated hour, second", "Europe/Brussels", utc(2027, 10, 31, 1, 30), true}, // 02:30 CET
+		{"Brussels after repeated hour", "Europe/Brussels", utc(2027, 10, 31, 2, 30), false},
+		{"Mexico City 2021 before spring gap", "America/Mexico_City", utc(2021, 4, 4, 7, 30), false},
+		{"Mexico City 2021 after spring gap", "America/Mexico_City", utc(2021, 4, 4, 8, 30), false},
+		{"Mexico City 2021 repeated hour, first", "America/Mexico_City", utc(2021, 10, 31, 6, 30), true},
+		{"Mexico City 2021 repeated hour, second", "America/Mexico_City", utc(2021, 10, 31, 7, 30), true},
+		{"Mexico City 2022 last repeated hour", "America/Mexico_City", utc(2022, 10, 30, 6, 30), true},
+		{"Mexico City 2023, no more DST", "America/Mexico_City", utc(2023, 10, 29, 7, 30), false},
+		{"Mexico City 2027 spring, no more DST", "America/Mexico_City", utc(2027, 4, 4, 8, 30), false},
+		{"Sydney repeated hour, first", "Australia/Sydney", utc(2027, 4, 3, 15, 30), true},  // 02:30 AEDT
+		{"Sydney repeated hour, second", "Australia/Sydney", utc(2027, 4, 3, 16, 30), true}, // 02:30 AEST
+		{"Sydney after repeated hour", "Australia/Sydney", utc(2027, 4, 3, 17, 30), false},
+		{"Sydney before spring gap", "Australia/Sydney", utc(2027, 10, 2, 15, 30), false},
+		{"Sydney after spring gap", "Australia/Sydney", utc(2027, 10, 2, 16, 30), false},
+		{"New York before spring gap", "America/New_York", utc(2027, 3, 14, 6, 30), false},
+		{"New York after spring gap", "America/New_York", utc(2027, 3, 14, 7, 30), false},
+		{"New York repeated hour, first", "America/New_York", utc(2027, 11, 7, 5, 30), true},
+		{"New York repeated hour, second", "America/New_York", utc(2027, 11, 7, 6, 30), true},
+		{"New York after repeated hour", "America/New_York", utc(2027, 11, 7, 7, 30), false},
+	}
+	var events []agenda.Event
+	for i, tt := range tests {
+		// Half an hour long: the end is on the same side of the change.
+		events = append(events, agenda.Event{ID: "dst-" + strconv.Itoa(i), Kind: agenda.KindWebinar, Region: agenda.RegionGlobal,
+			Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished, TimeZone: tt.zone, Updated: demoNow,
+			Start: tt.start, End: tt.start.Add(15 * time.Minute), Title: agenda.Text{"en": tt.name}})
+	}
+	f := Feed{Lang: "en", Events: events}
+	data := encode(t, f)
+	p := filepath.Join(t.TempDir(), "dst.ics")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(py, filepath.Join("testdata", "icalendar_dump.py"), p).Output()
+	if err != nil {
+		t.Fatalf("python icalendar: %v", err)
+	}
+	var feeds []pyFeed
+	if err := json.Unmarshal(out, &feeds); err != nil || len(feeds) != 1 {
+		t.Fatalf("python output: %v\n%s", err, out)
+	}
+	byPy := map[string]pyEvent{}
+	for _, pe := range feeds[0].Events {
+		byPy[pe.UID] = pe
+	}
+	_, byUID := decode(t, data)
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			uid := f.UID("dst-" + strconv.Itoa(i))
+			c, pe := byUID[uid], byPy[uid]
+			if c == nil || pe.UID == "" {
+				t.Fatalf("%s missing", uid)
+			}
+			end := tt.start.Add(15 * time.Minute)
+			dt := c.Props.Get(ical.PropDateTimeStart)
+			if got := instant(t, c, ical.PropDateTimeStart); !got.Equal(tt.start) || !instant(t, c, ical.PropDateTimeEnd).Equal(end) {
+				t.Errorf("go-ical reads DTSTART %s %v as %s, want %s", dt.Value, dt.Params, got, tt.start)
+			}
+			if pe.Start != tt.start.Format(time.RFC3339) || pe.End != end.Format(time.RFC3339) {
+				t.Errorf("python reads DTSTART %s %v as %s–%s, want %s", dt.Value, dt.Params, pe.Start, pe.End, tt.start)
+			}
+			wantTZID := tt.zone
+			if tt.inUTC {
+				wantTZID = ""
+			}
+			if got := dt.Params.Get(ical.PropTimezoneID); got != wantTZID || pe.TZID != wantTZID {
+				t.Errorf("DTSTART TZID %q (python %q), want %q", got, pe.TZID, wantTZID)
+			}
+		})
+	}
+}
+
+// TestUnwritableYears: an event whose times need a year outside
+// MinYear–MaxYear in UTC or in its zone (9999-12-31T12:00Z is 10000-01-01 in
+// Pacific/Kiritimati) is left out, and the feed stays readable by go-ical
+// and Python's icalendar, with every other event in it. Events near the
+// limits that can be written are kept, and so is their VTIMEZONE.
+func TestUnwritableYears(t *testing.T) {
+	py := python(t)
+	ev := func(id, zone string, start time.Time) agenda.Event {
+		return agenda.Event{ID: id, Kind: agenda.KindWebinar, Region: agenda.RegionAsiaPacific, Visibility: agenda.VisibilityPublic,
+			Status: agenda.StatusPublished, TimeZone: zone, Updated: demoNow, Start: start, End: start.Add(time.Hour),
+			Title: agenda.Text{"en": id}}
+	}
+	tests := []struct {
+		event  agenda.Event
+		expect bool
+	}{
+		{ev("ordinary", "Pacific/Kiritimati", time.Date(2027, 5, 5, 1, 0, 0, 0, time.UTC)), true},
+		{ev("kiritimati-10000", "Pacific/Kiritimati", time.Date(9999, 12, 31, 12, 0, 0, 0, time.UTC)), false},
+		{ev("utc-10000", "UTC", time.Date(9999, 12, 31, 23, 30, 0, 0, time.UTC)), false}, // ends in 10000
+		{ev("kiritimati-9999", "Pacific/Kiritimati", time.Date(9999, 12, 30, 12, 0, 0, 0, time.UTC)), false},
+		{ev("kiritimati-9998", "Pacific/Kiritimati", time.Date(9998, 12, 31, 8, 0, 0, 0, time.UTC)), true},
+		{ev("kiritimati-into-9999", "Pacific/Kiritimati", time.Date(9998, 12, 31, 9, 30, 0, 0, time.UTC)), false},
+		{ev("new-york-year-0", "America/New_York", time.Date(1, 1, 1, 2, 0, 0, 0, time.UTC)), false},
+		{ev("new-york-1899", "America/New_York", time.Date(1900, 1, 1, 2, 0, 0, 0, time.UTC)), false},
+		{ev("brussels-1900", "Europe/Brussels", time.Date(1900, 1, 2, 12, 0, 0, 0, time.UTC)), true},
+	}
+	var events []agenda.Event
+	for _, tt := range tests {
+		events = append(events, tt.event)
+	}
+	for _, items := range []bool{false, true} {
+		f := Feed{Lang: "en", Events: events, Items: items,
+			Agendas: map[string]agenda.Agenda{"kiritimati-10000": {Items: []agenda.Item{{ID: "late", Start: events[1].Start, Minutes: 30, Title: agenda.Text{"en": "late"}}}}}}
+		data := encode(t, f)
+		if bytes.Contains(data, []byte("10000")) || bytes.Contains(data, []byte(":0000")) {
+			t.Fatalf("a five-digit year or year zero was written:\n%s", data)
+		}
+		p := filepath.Join(t.TempDir(), "years.ics")
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(py, filepath.Join("testdata", "icalendar_dump.py"), p).CombinedOutput()
+		if err != nil {
+			t.Fatalf("python icalendar cannot read the feed: %v\n%s", err, out)
+		}
+		_, byUID := decode(t, data)
+		for _, tt := range tests {
+			c := byUID[f.UID(tt.event.ID)]
+			if (c != nil) != tt.expect {
+				t.Errorf("%s in the feed: %v, want %v", tt.event.ID, c != nil, tt.expect)
+			}
+			if c != nil && !instant(t, c, ical.PropDateTimeStart).Equal(tt.event.Start) {
+				t.Errorf("%s starts %s, want %s", tt.event.ID, instant(t, c, ical.PropDateTimeStart), tt.event.Start)
+			}
+		}
+	}
 }

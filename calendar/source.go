@@ -183,6 +183,15 @@ type Push struct {
 	Href     string `json:"href"`
 	ETag     string `json:"etag"`
 	Sequence int    `json:"sequence"`
+	// Parent is the parent event the copy names (RELATED-TO); empty when
+	// none. The copy is written again when this must change, e.g. when
+	// the parent stops being public.
+	Parent string `json:"parent,omitempty"`
+	// UIDDomain is the domain of the copy's UID. A copy keeps its UID for
+	// life (CalDAV servers refuse a new UID at the same href, RFC 4791
+	// §5.3.2.1); empty on copies written when UIDs followed the base URL,
+	// whose domain is the base URL's host.
+	UIDDomain string `json:"uid_domain,omitempty"`
 	// Deleted: the event was removed from the remote calendar.
 	Deleted bool `json:"deleted,omitempty"`
 	// Conflict says why the last write was refused (the remote copy

@@ -44,10 +44,14 @@ type SyncConfig struct {
 	// than MassCancelMin would be cancelled. Defaults 0.5 and 10.
 	MassCancel    float64
 	MassCancelMin int
-	// BaseURL is majlis's public origin: pushed events get its UIDs
-	// (Feed.UID), and events with such UIDs are not pulled back. Default
-	// none ("@majlis" UIDs).
+	// BaseURL is majlis's public origin: pushed events link to it. Events
+	// whose UID ends in "@" and its host are majlis's own as written before
+	// UIDs stopped depending on it, and are not pulled back. Default none.
 	BaseURL string
+	// UIDDomain is the domain of pushed events' UIDs (Feed.UIDDomain);
+	// events with such UIDs are not pulled back. Default
+	// DefaultUIDDomain.
+	UIDDomain string
 	// Holder names this instance in source leases. Default: random.
 	Holder string
 	// LeaseTTL is how long a lease lasts unless renewed. Default 5 min.

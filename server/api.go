@@ -207,8 +207,10 @@ func (s *Server) sendEvent(c echo.Context, status int, e agenda.Event) error {
 	tag := etag("e", e.Version)
 	c.Response().Header().Set(headerETag, tag)
 	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-cache")
-	if status == http.StatusOK && c.Request().Method == http.MethodGet && c.Request().Header.Get("If-None-Match") == tag {
-		return c.NoContent(http.StatusNotModified)
+	if status == http.StatusOK && c.Request().Method == http.MethodGet {
+		if done, err := conditional(c, tag, time.Time{}); done {
+			return err
+		}
 	}
 	return c.JSON(status, s.toJSON(e, principal(c)))
 }
@@ -447,8 +449,10 @@ func (s *Server) sendAgenda(c echo.Context, status int, a agenda.Agenda) error {
 	tag := etag("a", a.Version)
 	c.Response().Header().Set(headerETag, tag)
 	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-cache")
-	if c.Request().Method == http.MethodGet && c.Request().Header.Get("If-None-Match") == tag {
-		return c.NoContent(http.StatusNotModified)
+	if c.Request().Method == http.MethodGet {
+		if done, err := conditional(c, tag, time.Time{}); done {
+			return err
+		}
 	}
 	out := agendaJSON{Event: a.EventID, Items: make([]itemJSON, 0, len(a.Items))}
 	for _, it := range a.Items {

@@ -102,22 +102,32 @@ func etag(kind string, version int64) string {
 // ifMatch returns the version a write is conditional on. Writes must say
 // which version they change (RFC 9110 §13.1.1): without If-Match the answer
 // is 428, so two organizers never overwrite each other silently. "*"
-// means any current version (0).
+// means any current version (0). The header is read by the same parser as
+// every precondition (etags): If-Match compares strongly, so weak tags and
+// tags of another kind never match (-1, which the store answers with 412).
+// The store compares one version atomically, so a list naming several
+// versions of the resource is -1 too: send the one ETag you last read.
 func ifMatch(c echo.Context, kind string) (int64, error) {
-	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
-	if h == "" {
+	h, _ := fieldList(c.Request().Header, "If-Match")
+	if strings.TrimSpace(h) == "" {
 		return 0, &apiError{Status: http.StatusPreconditionRequired, Code: "precondition_required",
 			Message: "send If-Match with the ETag you last read (or * to overwrite whatever is stored)"}
 	}
-	if h == "*" {
+	tags, weak, star := etags(h)
+	if star {
 		return 0, nil
 	}
-	tag := strings.Trim(h, `"`)
-	if v, ok := strings.CutPrefix(tag, kind); ok && strings.HasPrefix(h, `"`) {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
-			return n, nil
+	version := int64(-1)
+	for i, t := range tags {
+		v, ok := strings.CutPrefix(strings.Trim(t, `"`), kind)
+		n, err := strconv.ParseInt(v, 10, 64)
+		if weak[i] || !ok || err != nil || n <= 0 || n == version {
+			continue
 		}
+		if version > 0 {
+			return -1, nil // several versions
+		}
+		version = n
 	}
-	// A tag of the wrong shape can never match the current one.
-	return -1, nil
+	return version, nil
 }

@@ -74,7 +74,9 @@ type cachedFeed struct {
 }
 
 // feedCache is a small LRU of built feeds, valid for one generation of
-// the data (agenda.Service.Generation).
+// the data (agenda.Service.Generation). A feed of an older generation is
+// kept until rebuilt: its ETag and Last-Modified are where the new one's
+// Last-Modified starts from.
 type feedCache struct {
 	mu    sync.Mutex
 	max   int
@@ -86,21 +88,18 @@ func newFeedCache(n int) *feedCache {
 	return &feedCache{max: n, order: list.New(), byKey: map[feedKey]*list.Element{}}
 }
 
-func (c *feedCache) get(k feedKey, gen uint64) (*cachedFeed, bool) {
+// get returns the feed of key k built at generation gen, or (fresh false)
+// the one built last at an older generation, nil when there is none.
+func (c *feedCache) get(k feedKey, gen uint64) (f *cachedFeed, fresh bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.byKey[k]
 	if !ok {
 		return nil, false
 	}
-	f := el.Value.(*cachedFeed)
-	if f.generation != gen {
-		c.order.Remove(el)
-		delete(c.byKey, k)
-		return nil, false
-	}
 	c.order.MoveToFront(el)
-	return f, true
+	f = el.Value.(*cachedFeed)
+	return f, f.generation == gen
 }
 
 func (c *feedCache) put(f *cachedFeed) {
@@ -178,10 +177,10 @@ func (s *Server) serveFeed(c echo.Context) error {
 		return badRequest("invalid", "items", "agenda items are only in event feeds")
 	}
 	gen := s.agenda.Generation()
-	f, ok := s.feeds.get(key, gen)
-	if !ok {
+	f, fresh := s.feeds.get(key, gen)
+	if !fresh {
 		var err error
-		if f, err = s.buildFeed(c.Request().Context(), key, gen); err != nil {
+		if f, err = s.buildFeed(c.Request().Context(), key, gen, f); err != nil {
 			return err
 		}
 		s.feeds.put(f)
@@ -189,8 +188,9 @@ func (s *Server) serveFeed(c echo.Context) error {
 	return s.sendFeed(c, f)
 }
 
-// buildFeed reads the events of a feed and encodes it.
-func (s *Server) buildFeed(ctx context.Context, key feedKey, gen uint64) (*cachedFeed, error) {
+// buildFeed reads the events of a feed and encodes it; prev is the feed
+// as last built (nil when unknown).
+func (s *Server) buildFeed(ctx context.Context, key feedKey, gen uint64, prev *cachedFeed) (*cachedFeed, error) {
 	all, err := s.store.ListEvents(ctx, agenda.Filter{})
 	if err != nil {
 		return nil, err
@@ -205,7 +205,7 @@ func (s *Server) buildFeed(ctx context.Context, key feedKey, gen uint64) (*cache
 		}
 		viewer, audience = access.Principal{Organizer: &o}, agenda.VisibilityConfidential
 	}
-	f := calendar.Feed{Lang: key.lang, BaseURL: s.cfg.BaseURL, Items: key.items, Audience: audience,
+	f := calendar.Feed{Lang: key.lang, BaseURL: s.cfg.BaseURL, UIDDomain: s.cfg.UIDDomain, Items: key.items, Audience: audience,
 		Agendas: map[string]agenda.Agenda{}, RefreshInterval: time.Hour}
 	name := msgs.T("feed.all")
 	var events []agenda.Event
@@ -240,6 +240,8 @@ func (s *Server) buildFeed(ctx context.Context, key feedKey, gen uint64) (*cache
 	// confidential event is for its owner and invitees only).
 	events = slices.DeleteFunc(events, func(e agenda.Event) bool { return !viewer.CanSee(e) })
 	f.Events = events
+	// A side event names its meeting only when the reader may see it.
+	f.Parents = slices.DeleteFunc(slices.Clone(all), func(e agenda.Event) bool { return !viewer.CanSee(e) })
 	f.Name = agenda.Text{key.lang: name}
 	for _, e := range events {
 		if a, err := s.store.GetAgenda(ctx, e.ID); err == nil {
@@ -252,19 +254,18 @@ func (s *Server) buildFeed(ctx context.Context, key feedKey, gen uint64) (*cache
 	if err != nil {
 		return nil, err
 	}
-	var last time.Time
+	var newest time.Time
 	for _, e := range events {
-		if e.Updated.After(last) {
-			last = e.Updated
+		if e.Updated.After(newest) {
+			newest = e.Updated
 		}
 	}
 	sum := sha256.Sum256(body)
 	cf := &cachedFeed{key: key, generation: gen, body: body, etag: `"` + hex.EncodeToString(sum[:16]) + `"`,
-		lastModified: last.UTC().Truncate(time.Second), lengthH: []string{strconv.Itoa(len(body))}}
+		lengthH: []string{strconv.Itoa(len(body))}}
+	cf.lastModified = feedLastModified(prev, cf.etag, newest, s.cfg.Now())
 	cf.etagH = []string{cf.etag}
-	if !cf.lastModified.IsZero() {
-		cf.lastModifiedH = []string{cf.lastModified.Format(http.TimeFormat)}
-	}
+	cf.lastModifiedH = []string{cf.lastModified.Format(http.TimeFormat)}
 	scope := "public"
 	if key.kind == "private" {
 		scope = "private" // a shared cache must not keep someone's private feed
@@ -278,45 +279,51 @@ func (s *Server) buildFeed(ctx context.Context, key feedKey, gen uint64) (*cache
 	return cf, nil
 }
 
+// feedLastModified is the Last-Modified of a feed built now with entity
+// tag etag, whose newest event changed at newest. It never goes backwards
+// (RFC 9110 §8.8.2): the newest event's time would, when an event leaves
+// the feed (made members-only, moved to another region, deleted), and a
+// client revalidating with If-Modified-Since would keep the event. So the
+// feed's own content decides: unchanged, it keeps the time of its last
+// change (prev); changed, it moves to now, and at least a second past prev
+// (HTTP dates count whole seconds). A feed this process has not built yet
+// (after a restart, or evicted from the cache) starts at now, which no
+// earlier answer can be later than: a restart may move it forward, never
+// back.
+func feedLastModified(prev *cachedFeed, etag string, newest, now time.Time) time.Time {
+	lm := now.UTC().Truncate(time.Second)
+	if n := newest.UTC().Truncate(time.Second); n.After(lm) {
+		lm = n
+	}
+	switch {
+	case prev == nil:
+		return lm
+	case prev.etag == etag:
+		return prev.lastModified
+	}
+	if next := prev.lastModified.Add(time.Second); next.After(lm) {
+		lm = next
+	}
+	return lm
+}
+
 // sendFeed writes a feed with its validators, or 304 when the client has
 // it already.
 func (s *Server) sendFeed(c echo.Context, f *cachedFeed) error {
 	h := c.Response().Header()
 	h["Content-Type"] = feedContentType
 	h["Etag"] = f.etagH
-	if f.lastModifiedH != nil {
-		h["Last-Modified"] = f.lastModifiedH
-	}
+	h["Last-Modified"] = f.lastModifiedH
 	h["Cache-Control"] = f.cacheControlH
 	h["Content-Disposition"] = f.dispositionH
-	if notModified(c.Request(), f.etag, f.lastModified) {
-		return c.NoContent(http.StatusNotModified)
+	if done, err := conditional(c, f.etag, f.lastModified); done {
+		return err
 	}
 	h["Content-Length"] = f.lengthH
 	if c.Request().Method == http.MethodHead {
 		return c.NoContent(http.StatusOK)
 	}
 	return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", f.body)
-}
-
-// notModified applies RFC 9110 §13.1.1–13.1.3: If-None-Match wins over
-// If-Modified-Since.
-func notModified(r *http.Request, etag string, last time.Time) bool {
-	if inm := r.Header.Get("If-None-Match"); inm != "" {
-		for t := range strings.SplitSeq(inm, ",") {
-			t = strings.TrimSpace(t)
-			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-				return true
-			}
-		}
-		return false
-	}
-	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !last.IsZero() {
-		if t, err := http.ParseTime(ims); err == nil && !last.After(t) {
-			return true
-		}
-	}
-	return false
 }
 
 // Private feed tokens: "mjf_<organizer ID>.<mac>", the MAC an HMAC-SHA256

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/emersion/go-ical"
 
+	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/demo"
+	"github.com/majlis/majlis/server"
 )
 
 // feedFixture serves the demo data, plus one members-only and one
@@ -60,7 +63,7 @@ func (f *fixture) feed(path string, header ...string) feedResp {
 	out.cal = cal
 	for _, c := range cal.Events() {
 		uid, _ := c.Props.Text(ical.PropUID)
-		out.byUID[strings.TrimSuffix(uid, "@majlis.example.org")] = c.Component
+		out.byUID[strings.TrimSuffix(uid, "@majlis")] = c.Component
 	}
 	return out
 }
@@ -214,6 +217,155 @@ func TestFeedsFollowChanges(t *testing.T) {
 		if r := f.feed(p); r.byUID[demo.ConsultationID] == nil || r.byUID[demo.ConsultationID].Props.Get(ical.PropStatus).Value != "CANCELLED" {
 			t.Errorf("%s lost the cancelled event", p)
 		}
+	}
+}
+
+// TestFeedsHideHiddenParents: a public side event of a confidential
+// meeting is in the public feeds, without its meeting's ID; only a feed
+// whose reader may see the meeting names it (RELATED-TO).
+func TestFeedsHideHiddenParents(t *testing.T) {
+	f := feedFixture(t)
+	ctx := context.Background()
+	at := time.Date(2027, 5, 4, 9, 0, 0, 0, time.UTC)
+	for _, e := range []agenda.Event{
+		{ID: "hidden-retreat-2027", Kind: agenda.KindAnnualMeeting, Region: agenda.RegionGlobal, Visibility: agenda.VisibilityConfidential,
+			Status: agenda.StatusPublished, TimeZone: "Europe/Zurich", Start: at, End: at.Add(8 * time.Hour), Owner: f.aliceID,
+			Title: agenda.Text{"en": "Retreat"}},
+		{ID: "open-panel-2027", Kind: agenda.KindSideEvent, Parent: "hidden-retreat-2027", Region: agenda.RegionEurope,
+			Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished, TimeZone: "Europe/Zurich",
+			Start: at.Add(time.Hour), End: at.Add(2 * time.Hour), Owner: f.aliceID, Title: agenda.Text{"en": "Open panel"}},
+	} {
+		if _, _, err := f.st.CreateEvent(ctx, e, agenda.Agenda{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	privateURL := func(token string) string {
+		r := f.do(req{method: "GET", path: "/api/v1/feeds/private", token: token})
+		var out struct{ URL string }
+		if err := json.Unmarshal(r.body, &out); err != nil || r.status != 200 {
+			t.Fatalf("private feed URL: %d %s", r.status, r.body)
+		}
+		u, _ := url.Parse(out.URL)
+		return u.RequestURI()
+	}
+	tests := []struct {
+		path   string
+		expect bool
+	}{
+		{"/feeds/all.ics", false},
+		{"/feeds/regions/europe.ics", false},
+		{"/feeds/events/open-panel-2027.ics", false},
+		{privateURL(f.bob), false}, // not invited
+		{privateURL(f.alice), true},
+	}
+	for _, tt := range tests {
+		t.Run(strings.SplitN(tt.path, "/", 4)[2], func(t *testing.T) {
+			r := f.feed(tt.path)
+			panel := r.byUID["open-panel-2027"]
+			if panel == nil {
+				t.Fatalf("%s: the public side event is missing: %v", tt.path, keysOf(r.byUID))
+			}
+			rel, _ := panel.Props.Text(ical.PropRelatedTo)
+			if tt.expect && rel != "hidden-retreat-2027@majlis" {
+				t.Fatalf("%s: RELATED-TO %q, want the meeting", tt.path, rel)
+			}
+			if !tt.expect && bytes.Contains(r.body, []byte("hidden-retreat")) {
+				t.Fatalf("%s names the hidden meeting (RELATED-TO %q)", tt.path, rel)
+			}
+		})
+	}
+}
+
+// TestFeedPreconditions: feeds answer conditional requests by the one
+// precondition check (RFC 9110 §13).
+func TestFeedPreconditions(t *testing.T) {
+	f := feedFixture(t)
+	path := "/feeds/all.ics"
+	first := f.feed(path)
+	tag, lastMod := first.header.Get("ETag"), first.header.Get("Last-Modified")
+	tests := []struct {
+		name   string
+		header []string
+		expect int
+	}{
+		{"own tag", []string{"If-None-Match", tag}, http.StatusNotModified},
+		{"weak, in a list", []string{"If-None-Match", `"old", W/` + tag}, http.StatusNotModified},
+		{"star", []string{"If-None-Match", "*"}, http.StatusNotModified},
+		{"other tag", []string{"If-None-Match", `"old"`, "If-Modified-Since", lastMod}, http.StatusOK},
+		{"If-Modified-Since", []string{"If-Modified-Since", lastMod}, http.StatusNotModified},
+		{"If-Match own tag", []string{"If-Match", tag}, http.StatusOK},
+		{"If-Match weak tag", []string{"If-Match", "W/" + tag}, http.StatusPreconditionFailed},
+		{"If-Match other tag", []string{"If-Match", `"old"`}, http.StatusPreconditionFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if r := f.feed(path, tt.header...); r.status != tt.expect {
+				t.Fatalf("%v: %d, want %d", tt.header, r.status, tt.expect)
+			}
+		})
+	}
+}
+
+// TestFeedLastModifiedNeverGoesBack: when an event leaves a feed (made
+// members-only here), the feed's Last-Modified moves forward, so a client
+// revalidating with If-Modified-Since gets the new feed, not a 304 that
+// keeps the event. A restart may move it forward, never back.
+func TestFeedLastModifiedNeverGoesBack(t *testing.T) {
+	clock := &testClock{now: time.Now().Add(time.Hour)}
+	cfg := server.Config{BaseURL: "https://majlis.example.org", Now: clock.Now}
+	f := serveFixture(t, cfg, nil)
+	for _, e := range []string{
+		`{"id":"europe-older","kind":"webinar","title":{"en":"Older"},"start":"2027-03-01T09:00:00Z","end":"2027-03-01T10:00:00Z","timezone":"Europe/Brussels","region":"europe","visibility":"public","status":"published"}`,
+		`{"id":"europe-newer","kind":"webinar","title":{"en":"Newer"},"start":"2027-03-02T09:00:00Z","end":"2027-03-02T10:00:00Z","timezone":"Europe/Brussels","region":"europe","visibility":"public","status":"published"}`,
+	} {
+		f.create(e, f.alice)
+	}
+	path := "/feeds/regions/europe.ics"
+	lastModified := func(r feedResp) time.Time {
+		t.Helper()
+		lm, err := http.ParseTime(r.header.Get("Last-Modified"))
+		if err != nil {
+			t.Fatalf("Last-Modified %q: %v", r.header.Get("Last-Modified"), err)
+		}
+		return lm
+	}
+	first := f.feed(path)
+	if !first.has("europe-newer") {
+		t.Fatalf("feed: %v", keysOf(first.byUID))
+	}
+	if r := f.feed(path, "If-Modified-Since", first.header.Get("Last-Modified")); r.status != http.StatusNotModified {
+		t.Fatalf("unchanged feed: %d", r.status)
+	}
+
+	clock.advance(time.Minute)
+	ev := f.do(req{method: "GET", path: "/api/v1/events/europe-newer"})
+	if r := f.do(req{method: "PATCH", path: "/api/v1/events/europe-newer", token: f.alice,
+		header: map[string]string{"If-Match": ev.header.Get("ETag")}, body: `{"visibility":"members"}`}); r.status != 200 {
+		t.Fatalf("patch: %d %s", r.status, r.body)
+	}
+	after := f.feed(path, "If-Modified-Since", first.header.Get("Last-Modified"))
+	if after.status != http.StatusOK || after.has("europe-newer") || !after.has("europe-older") {
+		t.Fatalf("after the event left: %d %v, want 200 without it", after.status, keysOf(after.byUID))
+	}
+	if lm := lastModified(after); !lm.After(lastModified(first)) {
+		t.Fatalf("Last-Modified %s, was %s: it must move forward", lm, lastModified(first))
+	}
+	if r := f.feed(path, "If-Modified-Since", after.header.Get("Last-Modified")); r.status != http.StatusNotModified {
+		t.Fatalf("revalidating the new feed: %d", r.status)
+	}
+
+	// Another process over the same data (a restart, or a second instance).
+	restarted := httptest.NewServer(server.New(cfg, f.st, f.svc).Handler())
+	defer restarted.Close()
+	res, err := http.Get(restarted.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	again, err := http.ParseTime(res.Header.Get("Last-Modified"))
+	if err != nil || again.Before(lastModified(after)) || res.Header.Get("ETag") != after.header.Get("ETag") {
+		t.Fatalf("after a restart: Last-Modified %s (%v), ETag %s; before: %s, %s", again, err,
+			res.Header.Get("ETag"), lastModified(after), after.header.Get("ETag"))
 	}
 }
 

@@ -647,8 +647,8 @@ func (s *Server) serveAsset(c echo.Context) error {
 	} else {
 		h.Set(echo.HeaderCacheControl, "public, max-age=3600")
 	}
-	if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, a.etag) {
-		return c.NoContent(http.StatusNotModified)
+	if done, err := conditional(c, a.etag, time.Time{}); done {
+		return err
 	}
 	h.Set(echo.HeaderContentLength, strconv.Itoa(len(a.body)))
 	return c.Blob(http.StatusOK, a.ctype, a.body)

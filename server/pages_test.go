@@ -421,6 +421,34 @@ func TestAssets(t *testing.T) {
 	}
 }
 
+// TestAssetPreconditions: assets answer If-None-Match and If-Match by the
+// one precondition check (RFC 9110 §13): lists, weak comparison, "*".
+func TestAssetPreconditions(t *testing.T) {
+	ts := pageServer(t)
+	tag := get(t, ts, "/assets/style.css").header.Get("ETag")
+	tests := []struct {
+		name   string
+		header []string
+		expect int
+	}{
+		{"own tag", []string{"If-None-Match", tag}, http.StatusNotModified},
+		{"star", []string{"If-None-Match", "*"}, http.StatusNotModified},
+		{"in a list", []string{"If-None-Match", `"old", ` + tag}, http.StatusNotModified},
+		{"weak", []string{"If-None-Match", "W/" + tag}, http.StatusNotModified},
+		{"other tag", []string{"If-None-Match", `"old"`}, http.StatusOK},
+		{"unquoted", []string{"If-None-Match", strings.Trim(tag, `"`)}, http.StatusOK},
+		{"If-Match other tag", []string{"If-Match", `"old"`}, http.StatusPreconditionFailed},
+		{"If-Match own tag", []string{"If-Match", tag}, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if r := get(t, ts, "/assets/style.css", tt.header...); r.status != tt.expect {
+				t.Fatalf("%v: %d, want %d", tt.header, r.status, tt.expect)
+			}
+		})
+	}
+}
+
 func TestErrorPagesForBrowsersJSONForClients(t *testing.T) {
 	ts := pageServer(t)
 	browser := get(t, ts, "/no/such/page?lang=es")

@@ -34,6 +34,10 @@ type Config struct {
 	// BaseURL is the public URL of this service, used in links and feeds.
 	// Default: "http://localhost:8080".
 	BaseURL string
+	// UIDDomain is the domain of the feeds' UIDs (calendar.Feed.UIDDomain),
+	// independent of BaseURL so that moving the service changes no UID.
+	// Default: calendar.DefaultUIDDomain.
+	UIDDomain string
 	// BodyLimit caps request bodies. Default: "1M".
 	BodyLimit string
 	// Logger receives request and error logs. Default: slog.Default().
@@ -122,7 +126,7 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	}
 	s := &Server{cfg: cfg, store: store, agenda: svc, log: cfg.Logger, rooms: cfg.Rooms, langs: svc.Languages()}
 	if cs, ok := store.(calendar.Store); ok && cfg.Sync == nil {
-		cfg.Sync = calendar.NewSyncer(calendar.SyncConfig{BaseURL: cfg.BaseURL, Logger: cfg.Logger, Now: cfg.Now}, cs, svc)
+		cfg.Sync = calendar.NewSyncer(calendar.SyncConfig{BaseURL: cfg.BaseURL, UIDDomain: cfg.UIDDomain, Logger: cfg.Logger, Now: cfg.Now}, cs, svc)
 	}
 	if cfg.Sync != nil {
 		s.sync, s.syncStore = cfg.Sync, cfg.Sync.Store()

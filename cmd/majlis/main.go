@@ -127,6 +127,7 @@ func serve(args []string, stderr io.Writer) error {
 	c.register(fs)
 	listen := fs.String("listen", envOr("MAJLIS_LISTEN", ":8080"), "address to listen on (env MAJLIS_LISTEN)")
 	baseURL := fs.String("base-url", envOr("MAJLIS_BASE_URL", ""), "public URL of this service, for links and feeds (env MAJLIS_BASE_URL; default http://localhost<listen>)")
+	uidDomain := fs.String("uid-domain", envOr("MAJLIS_UID_DOMAIN", calendar.DefaultUIDDomain), "domain of the events' calendar UIDs (<id>@<domain>); never change it once feeds are subscribed (env MAJLIS_UID_DOMAIN)")
 	withDemo := fs.Bool("demo", envOr("MAJLIS_DEMO", "") == "1" || envOr("MAJLIS_DEMO", "") == "true", "load the demo data on first start (env MAJLIS_DEMO=1)")
 	logLevel := fs.String("log-level", envOr("MAJLIS_LOG_LEVEL", "info"), "debug, info, warn or error (env MAJLIS_LOG_LEVEL)")
 	origins := fs.String("allowed-origins", envOr("MAJLIS_ALLOWED_ORIGINS", ""), "comma-separated origins (https://host) whose pages may open rooms, besides the base URL's (env MAJLIS_ALLOWED_ORIGINS)")
@@ -138,6 +139,9 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if *uidDomain == "" || len(*uidDomain) > 253 || strings.ContainsFunc(*uidDomain, func(r rune) bool { return r <= ' ' || r == '@' || r == 0x7f }) {
+		return fmt.Errorf("--uid-domain: %q is not a domain (letters, digits, dots, hyphens)", *uidDomain)
 	}
 	var trusted []string
 	for _, p := range strings.Split(*proxies, ",") {
@@ -219,12 +223,12 @@ func serve(args []string, stderr io.Writer) error {
 	if *allowPrivate {
 		fetcher = &http.Client{Timeout: 30 * time.Second}
 	}
-	syncer := calendar.NewSyncer(calendar.SyncConfig{BaseURL: *baseURL, Logger: log, Client: fetcher}, st, svc)
+	syncer := calendar.NewSyncer(calendar.SyncConfig{BaseURL: *baseURL, UIDDomain: *uidDomain, Logger: log, Client: fetcher}, st, svc)
 	syncCtx, stopSync := context.WithCancel(ctx)
 	syncDone := make(chan struct{})
 	go func() { defer close(syncDone); syncer.Run(syncCtx) }()
 	defer func() { stopSync(); <-syncDone }()
-	srv := server.New(server.Config{BaseURL: *baseURL, Logger: log, Version: version, Secret: secret,
+	srv := server.New(server.Config{BaseURL: *baseURL, UIDDomain: *uidDomain, Logger: log, Version: version, Secret: secret,
 		Rooms: node, AllowedOrigins: allowed, TrustedProxies: trusted, Sync: syncer}, st, svc)
 	hs := &http.Server{
 		Addr:              *listen,
