@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -82,7 +83,9 @@ type eventJSON struct {
 
 const rfc3339 = "2006-01-02T15:04:05Z07:00"
 
-func (s *Server) toJSON(e agenda.Event, p access.Principal) eventJSON {
+// toJSON shows e to p. A parent p may not see is not shown (parent null),
+// nor is one that cannot be looked up: its ID would tell that it exists.
+func (s *Server) toJSON(ctx context.Context, e agenda.Event, p access.Principal) eventJSON {
 	loc := e.Zone()
 	out := eventJSON{
 		ID: e.ID, Kind: e.Kind, Series: e.Series, Title: e.Title, Description: e.Description,
@@ -93,8 +96,7 @@ func (s *Server) toJSON(e agenda.Event, p access.Principal) eventJSON {
 		Updated: e.Updated.UTC().Format(rfc3339), URL: s.cfg.BaseURL + "/events/" + e.ID,
 		AllDay: e.AllDay, Origin: e.Origin,
 	}
-	if e.Parent != "" {
-		parent := e.Parent
+	if parent, err := s.agenda.ParentFor(ctx, e, p); err == nil && parent != "" {
 		out.Parent = &parent
 	}
 	if out.Title == nil {
@@ -146,15 +148,24 @@ func (s *Server) listEvents(c echo.Context) error {
 		return badRequest("invalid", "status", "must be one of draft, published, cancelled")
 	}
 	f.Parent = c.QueryParam("parent")
-	evs, err := s.store.ListEvents(c.Request().Context(), f)
+	ctx := c.Request().Context()
+	p := principal(c)
+	out := []eventJSON{}
+	if f.Parent != "" {
+		// A parent the caller may not see lists nothing, like an unknown one.
+		if parent, err := s.agenda.ParentFor(ctx, agenda.Event{Parent: f.Parent}, p); err != nil {
+			return err
+		} else if parent == "" {
+			return c.JSON(http.StatusOK, map[string]any{"events": out})
+		}
+	}
+	evs, err := s.store.ListEvents(ctx, f)
 	if err != nil {
 		return err
 	}
-	p := principal(c)
-	out := make([]eventJSON, 0, len(evs))
 	for _, e := range evs {
 		if p.CanSee(e) && (status == "" || e.Status == status) {
-			out = append(out, s.toJSON(e, p))
+			out = append(out, s.toJSON(ctx, e, p))
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"events": out})
@@ -210,7 +221,7 @@ func (s *Server) sendEvent(c echo.Context, status int, e agenda.Event) error {
 	if status == http.StatusOK && c.Request().Method == http.MethodGet && c.Request().Header.Get("If-None-Match") == tag {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.JSON(status, s.toJSON(e, principal(c)))
+	return c.JSON(status, s.toJSON(c.Request().Context(), e, principal(c)))
 }
 
 // eventInput is the body of POST and PATCH /events. Absent fields are nil:
@@ -321,14 +332,7 @@ func (s *Server) createEvent(c echo.Context) error {
 	if err := in.apply(&e, true); err != nil {
 		return err
 	}
-	if e.Parent != "" {
-		// A parent the caller cannot see does not exist for them.
-		pe, err := s.store.GetEvent(c.Request().Context(), e.Parent)
-		if err == nil && !principal(c).CanSee(pe) {
-			return &agenda.ValidationError{Fields: map[string]string{"parent": fmt.Sprintf("no event %q", e.Parent)}}
-		}
-	}
-	ev, _, err := s.agenda.CreateEvent(c.Request().Context(), e, nil)
+	ev, _, err := s.agenda.CreateEvent(c.Request().Context(), e, nil, agenda.For(principal(c)))
 	if errors.Is(err, agenda.ErrConflict) {
 		return &apiError{Status: http.StatusConflict, Code: "exists", Message: "an event with this id exists", Fields: map[string]string{"id": "already taken"}}
 	}
@@ -355,14 +359,20 @@ func (s *Server) patchEvent(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
+	// The caller changes the event as it sees it: without a parent it may
+	// not see (UpdateEvent keeps that one; any parent named is checked).
+	ctx, p := c.Request().Context(), principal(c)
+	if e.Parent, err = s.agenda.ParentFor(ctx, e, p); err != nil {
+		return err
+	}
 	if err := in.apply(&e, false); err != nil {
 		return err
 	}
-	if e.Visibility == agenda.VisibilityConfidential && !principal(c).CanSee(e) {
+	if e.Visibility == agenda.VisibilityConfidential && !p.CanSee(e) {
 		// Making an event confidential must not lock its editor out of it.
-		e.Invitees = append(e.Invitees, principal(c).Organizer.ID)
+		e.Invitees = append(e.Invitees, p.Organizer.ID)
 	}
-	ev, err := s.agenda.UpdateEvent(c.Request().Context(), e, e.Version)
+	ev, err := s.agenda.UpdateEvent(ctx, e, e.Version, agenda.For(p))
 	if err != nil {
 		return err
 	}
@@ -381,7 +391,7 @@ func (s *Server) deleteEvent(c echo.Context) error {
 	if v != 0 && v != e.Version {
 		return agenda.ErrConflict
 	}
-	ev, removed, err := s.agenda.DeleteEvent(c.Request().Context(), e.ID, e.Version)
+	ev, removed, err := s.agenda.DeleteEvent(c.Request().Context(), e.ID, e.Version, agenda.For(principal(c)))
 	if err != nil {
 		return err
 	}
