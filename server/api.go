@@ -260,12 +260,21 @@ func mergeText(dst agenda.Text, patch map[string]*string) agenda.Text {
 	return out
 }
 
+// errIDAssigned refuses a client-chosen id on create: IDs are assigned by
+// the server, at random, so that no answer to a create can tell whether an
+// ID is taken by an event the caller may not see.
+func errIDAssigned(what string) error {
+	return &agenda.ValidationError{Fields: map[string]string{"id": "assigned by the server; leave it out (the new " + what + "'s id is in the answer and its Location header)"}}
+}
+
 func (in eventInput) apply(e *agenda.Event, create bool) error {
 	if in.ID != nil {
-		if !create && *in.ID != e.ID {
+		if create {
+			return errIDAssigned("event")
+		}
+		if *in.ID != e.ID {
 			return badRequest("invalid", "id", "the id of an event cannot change")
 		}
-		e.ID = *in.ID
 	}
 	if in.Series != nil {
 		if !create && *in.Series != e.Series {
@@ -332,10 +341,8 @@ func (s *Server) createEvent(c echo.Context) error {
 	if err := in.apply(&e, true); err != nil {
 		return err
 	}
+	e.ID = agenda.NewID("ev-")
 	ev, _, err := s.agenda.CreateEvent(c.Request().Context(), e, nil, agenda.For(principal(c)))
-	if errors.Is(err, agenda.ErrConflict) {
-		return &apiError{Status: http.StatusConflict, Code: "exists", Message: "an event with this id exists", Fields: map[string]string{"id": "already taken"}}
-	}
 	if err != nil {
 		return err
 	}

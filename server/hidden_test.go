@@ -126,3 +126,49 @@ func TestHiddenParentIsNotShown(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateCannotProbeIDs: IDs are assigned by the server; an id in a
+// create is refused the same way whether an event (or source) the caller
+// may not see has it or nobody does (issue 11.3: 409 for a hidden event's
+// id, 201 for a free one).
+func TestCreateCannotProbeIDs(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.create(meetingBody("am-secret", "confidential"), f.alice)
+	europe := f.regionalOrganizer("Europe", "europe")
+	africa := f.regionalOrganizer("Africa", "africa")
+	src := f.do(req{method: "POST", path: "/api/v1/sources", token: africa,
+		body: `{"region":"africa","name":"NANHRI","kind":"ics","url":"https://nanhri.example/cal.ics"}`})
+	if src.status != 201 {
+		t.Fatalf("source: %d %s", src.status, src.body)
+	}
+	var made struct{ ID string }
+	_ = json.Unmarshal(src.body, &made)
+	tests := []struct {
+		name, path, token, body, taken string
+	}{
+		{"event", "/api/v1/events", f.bob, `{"id":%q,"kind":"annual-meeting","title":{"en":"x"},"start":"2027-04-01T08:00:00Z","end":"2027-04-01T18:00:00Z","timezone":"UTC","region":"global"}`, "am-secret"},
+		{"source", "/api/v1/sources", europe, `{"id":%q,"region":"europe","name":"ENNHRI","kind":"ics","url":"https://ennhri.example/cal.ics"}`, made.ID},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			taken := f.do(req{method: "POST", path: tc.path, token: tc.token, body: fmt.Sprintf(tc.body, tc.taken)})
+			free := f.do(req{method: "POST", path: tc.path, token: tc.token, body: fmt.Sprintf(tc.body, "free-id-123")})
+			if taken.status != 422 || free.status != 422 || strings.ReplaceAll(string(free.body), "free-id-123", tc.taken) != string(taken.body) {
+				t.Fatalf("taken id: %d %s\nfree id: %d %s", taken.status, taken.body, free.status, free.body)
+			}
+			if _, fields := errorOf(t, taken); fields["id"] == "" {
+				t.Fatalf("the field id is not named: %s", taken.body)
+			}
+			var body map[string]any
+			_ = json.Unmarshal([]byte(fmt.Sprintf(tc.body, "x")), &body)
+			delete(body, "id")
+			b, _ := json.Marshal(body)
+			r := f.do(req{method: "POST", path: tc.path, token: tc.token, body: string(b)})
+			var got struct{ ID string }
+			if err := json.Unmarshal(r.body, &got); err != nil || r.status != 201 || got.ID == "" || r.header.Get("Location") != tc.path+"/"+got.ID {
+				t.Fatalf("create without an id: %d %s", r.status, r.body)
+			}
+		})
+	}
+}

@@ -66,8 +66,9 @@ func buildOpenAPI() obj {
 						"code": obj{"type": "string"}, "message": obj{"type": "string"},
 						"fields": obj{"type": "object", "additionalProperties": obj{"type": "string"}}}}}},
 				"Event": obj{"type": "object", "properties": obj{
-					"id": obj{"type": "string"}, "kind": obj{"type": "string", "enum": []string{"annual-meeting", "general-assembly", "session", "side-event", "webinar"}},
-					"parent": obj{"type": "string", "nullable": true}, "series": obj{"type": "string"},
+					"id":     obj{"type": "string", "readOnly": true, "description": "assigned by the server at random; sending one on create is a 422 (field id)"},
+					"kind":   obj{"type": "string", "enum": []string{"annual-meeting", "general-assembly", "session", "side-event", "webinar"}},
+					"parent": obj{"type": "string", "nullable": true, "description": "its annual meeting; null when there is none or you may not see it"}, "series": obj{"type": "string"},
 					"title": ref("Text"), "description": ref("Text"),
 					"start": obj{"type": "string", "format": "date-time"}, "end": obj{"type": "string", "format": "date-time"},
 					"local_start": obj{"type": "string", "format": "date-time", "readOnly": true}, "local_end": obj{"type": "string", "format": "date-time", "readOnly": true},
@@ -116,7 +117,7 @@ func buildOpenAPI() obj {
 					param("status", "query", "status", false)},
 					"responses": std(obj{"200": jsonResp("events", obj{"type": "object", "properties": obj{"events": obj{"type": "array", "items": ref("Event")}}})})},
 				"post": obj{"summary": "create an event", "security": sec, "requestBody": jsonBody(ref("Event")),
-					"responses": std(obj{"201": jsonResp("created, with its clashes; ETag header", ref("EventWritten")), "409": errResp("id taken")})},
+					"responses": std(obj{"201": jsonResp("created, with its clashes; ETag header", ref("EventWritten"))})},
 			},
 			"/events/{id}": obj{
 				"parameters": []any{id},
