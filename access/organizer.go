@@ -116,6 +116,19 @@ func (p Principal) CanSee(e agenda.Event) bool {
 	return e.Owner == id || slices.Contains(e.Invitees, id)
 }
 
+// Manages reports whether o may manage what belongs to region r (its
+// sources and series): head office (global, or an organizer without a
+// region) manages every region's, a regional secretariat its own.
+func (o Organizer) Manages(r agenda.Region) bool {
+	return o.Region == agenda.RegionGlobal || o.Region == "" || o.Region == r
+}
+
+// CanEditSeries reports whether p may change s: an organizer of the
+// secretariat s belongs to, or of head office.
+func (p Principal) CanEditSeries(s agenda.Series) bool {
+	return p.Organizer != nil && p.Organizer.Manages(s.OwnerRegion())
+}
+
 // CanEdit reports whether p may change e: any organizer who can see it.
 func (p Principal) CanEdit(e agenda.Event) bool {
 	return p.Organizer != nil && p.CanSee(e)

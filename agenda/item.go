@@ -58,7 +58,22 @@ type Series struct {
 	ID            string         `json:"id"`
 	Title         Text           `json:"title"`
 	StandingItems []StandingItem `json:"standing_items"`
-	Version       int64          `json:"-"`
+	// Region is the secretariat the series belongs to: its organizers and
+	// head office may change it. A series stored without one (before
+	// series had owners) belongs to head office (see OwnerRegion).
+	Region Region `json:"region,omitempty"`
+	// Owner is the ID of the organizer who created the series.
+	Owner   string `json:"owner,omitempty"`
+	Version int64  `json:"-"`
+}
+
+// OwnerRegion is the region whose secretariat the series belongs to:
+// Region, or global (head office) when it has none.
+func (s Series) OwnerRegion() Region {
+	if s.Region == "" {
+		return RegionGlobal
+	}
+	return s.Region
 }
 
 // StandingItem is an item template that every new event of a series gets.

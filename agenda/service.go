@@ -524,6 +524,9 @@ func (s *Service) PutSeries(ctx context.Context, ser Series, ifVersion int64) (S
 		p.add("id", "must be 3-64 lowercase letters, digits or hyphens")
 	}
 	checkText(p, "title", ser.Title, s.cfg.Languages, true, MaxTitleRunes)
+	if ser.Region != "" && !ser.Region.Valid() {
+		p.add("region", "unknown region %q", ser.Region)
+	}
 	if len(ser.StandingItems) > 20 {
 		p.add("standing_items", "at most 20 standing items")
 	}

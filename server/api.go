@@ -638,15 +638,24 @@ func (s *Server) deleteItem(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// seriesFor shows ser to p: who created it is for organizers only.
+func seriesFor(ser agenda.Series, p access.Principal) agenda.Series {
+	if p.Anonymous() {
+		ser.Owner = ""
+	}
+	return ser
+}
+
 func (s *Server) listSeries(c echo.Context) error {
 	all, err := s.store.ListSeries(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	if all == nil {
-		all = []agenda.Series{}
+	out := make([]agenda.Series, 0, len(all))
+	for _, ser := range all {
+		out = append(out, seriesFor(ser, principal(c)))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"series": all})
+	return c.JSON(http.StatusOK, map[string]any{"series": out})
 }
 
 func (s *Server) getSeries(c echo.Context) error {
@@ -655,11 +664,15 @@ func (s *Server) getSeries(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(headerETag, etag("s", ser.Version))
-	return c.JSON(http.StatusOK, ser)
+	return c.JSON(http.StatusOK, seriesFor(ser, principal(c)))
 }
 
+// putSeries creates a series, owned by the caller's secretariat, or
+// replaces one the caller's secretariat owns (head office: any). Series
+// are public, so another's is 403, not 404: refusing hides nothing.
 func (s *Server) putSeries(c echo.Context) error {
-	if _, err := requireOrganizer(c); err != nil {
+	o, err := requireOrganizer(c)
+	if err != nil {
 		return err
 	}
 	v, err := ifMatch(c, "s")
@@ -673,12 +686,33 @@ func (s *Server) putSeries(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	ser, err := s.agenda.PutSeries(c.Request().Context(), agenda.Series{ID: c.Param("id"), Title: in.Title, StandingItems: in.StandingItems}, versionOrStale(v))
+	ctx := c.Request().Context()
+	ser := agenda.Series{ID: c.Param("id"), Title: in.Title, StandingItems: in.StandingItems, Region: o.Region, Owner: o.ID}
+	if ser.Region == "" {
+		ser.Region = agenda.RegionGlobal
+	}
+	if agenda.ValidID(ser.ID) {
+		cur, err := s.store.GetSeries(ctx, ser.ID)
+		switch {
+		case err == nil:
+			if !principal(c).CanEditSeries(cur) {
+				return &apiError{Status: http.StatusForbidden, Code: "forbidden",
+					Message: fmt.Sprintf("series %q belongs to the %s secretariat: only its organizers and head office may change it", cur.ID, cur.OwnerRegion())}
+			}
+			ser.Region, ser.Owner = cur.OwnerRegion(), cur.Owner
+			if v == 0 {
+				v = cur.Version // the owner just checked is the one replaced
+			}
+		case !errors.Is(err, agenda.ErrNotFound):
+			return err
+		}
+	}
+	ser, err = s.agenda.PutSeries(ctx, ser, versionOrStale(v))
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set(headerETag, etag("s", ser.Version))
-	return c.JSON(http.StatusOK, ser)
+	return c.JSON(http.StatusOK, seriesFor(ser, principal(c)))
 }
 
 const headerETag = "ETag"

@@ -105,6 +105,8 @@ func buildOpenAPI() obj {
 						"minutes_at_night": obj{"type": "integer"}, "stretch_minutes": obj{"type": "integer"}}}}}},
 				"Agenda": obj{"type": "object", "properties": obj{"event": obj{"type": "string"}, "items": obj{"type": "array", "items": ref("Item")}}},
 				"Series": obj{"type": "object", "properties": obj{"id": obj{"type": "string"}, "title": ref("Text"),
+					"region":         obj{"type": "string", "readOnly": true, "description": "the secretariat it belongs to (set on creation); its organizers and head office may change it"},
+					"owner":          obj{"type": "string", "readOnly": true, "description": "the organizer who created it (organizers only)"},
 					"standing_items": obj{"type": "array", "items": obj{"type": "object", "properties": obj{"title": ref("Text"), "duration": obj{"type": "integer"}}}}}},
 			},
 		},
@@ -209,7 +211,7 @@ func buildOpenAPI() obj {
 			"/series/{id}": obj{
 				"parameters": []any{param("id", "path", "series id", true)},
 				"get":        obj{"summary": "one series", "responses": std(obj{"200": jsonResp("series", ref("Series"))})},
-				"put":        obj{"summary": "create or replace a series and its standing items", "security": sec, "parameters": []any{ifm}, "requestBody": jsonBody(ref("Series")), "responses": std(obj{"200": jsonResp("series", ref("Series"))})},
+				"put":        obj{"summary": "create or replace a series and its standing items", "security": sec, "parameters": []any{ifm}, "requestBody": jsonBody(ref("Series")), "responses": std(obj{"200": jsonResp("series", ref("Series")), "403": errResp("the series belongs to another secretariat")})},
 			},
 		},
 	}

@@ -125,9 +125,7 @@ func (s *Server) sources() (calendar.Store, *calendar.Syncer, error) {
 }
 
 // manages reports whether o may manage sources of region r.
-func manages(o access.Organizer, r agenda.Region) bool {
-	return o.Region == agenda.RegionGlobal || o.Region == "" || o.Region == r
-}
+func manages(o access.Organizer, r agenda.Region) bool { return o.Manages(r) }
 
 func (s *Server) listSources(c echo.Context) error {
 	o, err := requireOrganizer(c)

@@ -669,6 +669,7 @@ func testConcurrent(t *testing.T, o Opener) {
 func testSeries(t *testing.T, o Opener) {
 	s := open(t, o)
 	ser := agenda.Series{ID: "general-assembly", Title: agenda.Text{"en": "General Assembly", "ar": "الجمعية العامة"},
+		Region: agenda.RegionEurope, Owner: "org_ennhri", // its owner is kept
 		StandingItems: []agenda.StandingItem{{Title: agenda.Text{"en": "Threats and reprisals", "ar": "التهديدات والأعمال الانتقامية"}, Minutes: 20}}}
 	tests := []struct {
 		name      string
