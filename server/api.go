@@ -73,7 +73,8 @@ type eventJSON struct {
 	Updated    string            `json:"updated"`
 	URL        string            `json:"url"`
 	// AllDay marks an event of whole days; Origin labels an event imported
-	// from a regional network's calendar (read-only here).
+	// from a regional network's calendar (read-only here); its URL is the
+	// source's full address only for the organizers who manage the source.
 	AllDay bool           `json:"all_day,omitempty"`
 	Origin *agenda.Origin `json:"origin,omitempty"`
 	// Owner and Invitees are shown to organizers only.
@@ -110,6 +111,12 @@ func (s *Server) toJSON(ctx context.Context, e agenda.Event, p access.Principal)
 	}
 	if !p.Anonymous() {
 		out.Owner, out.Invitees = e.Owner, e.Invitees
+	}
+	if e.Origin != nil && (p.Organizer == nil || !p.Organizer.Manages(e.Region)) {
+		// The source's address is for the organizers who manage it (an
+		// imported event has its source's region).
+		o := e.Origin.Public()
+		out.Origin = &o
 	}
 	return out
 }

@@ -427,7 +427,8 @@ func withSources(doc obj) obj {
 		"description": "regional: imported from a regional network's calendar (read-only)"}
 	event["all_day"] = obj{"type": "boolean", "readOnly": true, "description": "whole days: start and end are midnights in the event's zone"}
 	event["origin"] = obj{"type": "object", "readOnly": true, "description": "set on events imported from a source; editing them is refused (422, field origin)",
-		"properties": obj{"source": obj{"type": "string"}, "name": obj{"type": "string"}, "url": obj{"type": "string"},
+		"properties": obj{"source": obj{"type": "string"}, "name": obj{"type": "string"},
+			"url": obj{"type": "string", "description": "the source's address for its region's organizers and head office; only its scheme and host for anyone else"},
 			"uid": obj{"type": "string"}, "recurrence_id": obj{"type": "string", "format": "date-time"}}}
 	schemas["Source"] = obj{"type": "object", "properties": obj{
 		"id":     obj{"type": "string", "readOnly": true, "description": "assigned by the server; sending one is a 422 (field id)"},

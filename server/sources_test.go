@@ -252,3 +252,45 @@ func TestImportedEventPageNamesItsSource(t *testing.T) {
 		}
 	}
 }
+
+// TestImportedEventsShowTheSourceAddressToItsOrganizersOnly: the path of a
+// calendar's address is often its secret (Google Calendar's
+// ".../private-KEY/basic.ics"); anyone but the source's organizers (its
+// region's and head office) sees only the scheme and host (issue 11.8).
+func TestImportedEventsShowTheSourceAddressToItsOrganizersOnly(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	feed := regionalFeed(t, 1)
+	europe := f.regionalOrganizer("ENNHRI secretariat", agenda.RegionEurope)
+	africa := f.regionalOrganizer("NANHRI secretariat", agenda.RegionAfrica)
+	full := feed.URL + "/calendar/ical/ennhri/private-5ecre7k3y/basic.ics"
+	if r := f.addSource(europe, `{"id":"ennhri","region":"europe","name":"ENNHRI calendar","kind":"ics","url":"`+full+`"}`); r.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	if r := f.do(req{method: "POST", path: "/api/v1/sources/ennhri/sync", token: europe}); r.status != http.StatusOK {
+		t.Fatalf("sync: %d %s", r.status, r.body)
+	}
+	id := agenda.ImportedID("ennhri", "e0@ennhri.example", "")
+	tests := []struct{ who, token, want string }{
+		{"anonymous", "", feed.URL},
+		{"another region's organizer", africa, feed.URL},
+		{"the region's organizer", europe, full},
+		{"head office", f.alice, full},
+	}
+	for _, tc := range tests {
+		t.Run(tc.who, func(t *testing.T) {
+			for _, path := range []string{"/api/v1/events/" + id, "/api/v1/events?region=europe", "/events/" + id} {
+				r := f.do(req{method: "GET", path: path, token: tc.token})
+				if r.status != http.StatusOK {
+					t.Fatalf("GET %s: %d %s", path, r.status, r.body)
+				}
+				if tc.want != full && strings.Contains(string(r.body), "private-5ecre7k3y") {
+					t.Fatalf("GET %s shows the secret path: %s", path, r.body)
+				}
+				if strings.HasPrefix(path, "/api/") && !strings.Contains(string(r.body), `"url":"`+tc.want+`"`) {
+					t.Fatalf("GET %s: origin url is not %s: %s", path, tc.want, r.body)
+				}
+			}
+		})
+	}
+}
