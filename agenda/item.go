@@ -32,8 +32,10 @@ type Item struct {
 	// Start is in UTC.
 	Start time.Time `json:"start"`
 	// Minutes is the item's duration in whole minutes (JSON "duration").
-	Minutes  int      `json:"duration"`
-	Speakers []string `json:"speakers"`
+	Minutes int `json:"duration"`
+	// Speakers are the speakers' names and titles, each in several
+	// languages like Title.
+	Speakers []Text `json:"speakers"`
 	// FloorLanguage is the language spoken on the floor (ISO 639-1), if known.
 	FloorLanguage string   `json:"floor_language,omitempty"`
 	Kind          ItemKind `json:"kind"`

@@ -138,6 +138,11 @@ func normalize(e *Event) {
 			delete(e.Description, k)
 		}
 	}
+	for k, v := range e.Location {
+		if strings.TrimSpace(v) == "" {
+			delete(e.Location, k)
+		}
+	}
 }
 
 func normalizeItems(items []Item) []Item {
@@ -145,7 +150,7 @@ func normalizeItems(items []Item) []Item {
 	for i, it := range items {
 		it.Start = it.Start.UTC()
 		if it.Speakers == nil {
-			it.Speakers = []string{}
+			it.Speakers = []Text{}
 		}
 		if it.ID == "" {
 			it.ID = NewID("it-")
@@ -289,7 +294,7 @@ func standingItems(e Event, items []Item, ser Series) []Item {
 	for i, st := range ser.StandingItems {
 		// A stable ID: calendars key agenda items by it (UIDs).
 		out = append(out, Item{ID: "standing-" + strconv.Itoa(i+1), Title: st.Title.Clone(), Start: at, Minutes: st.Minutes,
-			Kind: ItemStanding, Speakers: []string{}})
+			Kind: ItemStanding, Speakers: []Text{}})
 		at = at.Add(time.Duration(st.Minutes) * time.Minute)
 	}
 	return out
@@ -301,7 +306,7 @@ func standingItems(e Event, items []Item, ser Series) []Item {
 func calendarVisible(old, e Event) bool {
 	return !old.Start.Equal(e.Start) || !old.End.Equal(e.End) || old.TimeZone != e.TimeZone ||
 		old.Status != e.Status || !reflect.DeepEqual(old.Title, e.Title) ||
-		!reflect.DeepEqual(old.Description, e.Description) || old.Location != e.Location ||
+		!reflect.DeepEqual(old.Description, e.Description) || !reflect.DeepEqual(old.Location, e.Location) ||
 		old.Visibility != e.Visibility || !slices.Equal(old.Languages, e.Languages) || old.Parent != e.Parent
 }
 

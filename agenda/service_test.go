@@ -370,7 +370,7 @@ func BenchmarkValidateAgenda200(b *testing.B) {
 	for i := range items {
 		items[i] = agenda.Item{ID: fmt.Sprintf("item-%03d", i), Title: agenda.Text{"en": "Item", "ar": "بند", "fr": "Point", "es": "Punto"},
 			Start: day.Add(time.Duration(i*10) * time.Minute), Minutes: 10, Kind: agenda.ItemDiscussion,
-			Speakers: []string{"Chair", "Rapporteur"}, FloorLanguage: "en"}
+			Speakers: []agenda.Text{{"en": "Chair"}, {"en": "Rapporteur", "fr": "Rapporteuse"}}, FloorLanguage: "en"}
 	}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -205,7 +205,7 @@ func (s *Service) validateEvent(e Event) problems {
 		}
 		seen[l] = true
 	}
-	checkShort(p, "location", e.Location, MaxLocationRunes)
+	checkText(p, "location", e.Location, s.cfg.Languages, false, MaxLocationRunes)
 	if len(e.Invitees) > MaxInvitees {
 		p.add("invitees", "at most %d invitees", MaxInvitees)
 	}
@@ -263,7 +263,7 @@ func (s *Service) ValidateAgenda(e Event, items []Item) error {
 			p.add(f+".speakers", "at most %d speakers", MaxSpeakers)
 		}
 		for j, sp := range it.Speakers {
-			checkShort(p, fmt.Sprintf("%s.speakers[%d]", f, j), sp, MaxSpeakerRunes)
+			checkText(p, fmt.Sprintf("%s.speakers[%d]", f, j), sp, s.cfg.Languages, true, MaxSpeakerRunes)
 		}
 	}
 	if len(p) > 0 {

@@ -522,7 +522,7 @@ func (r *reader) build(uid string, c *ical.Component, inst instance, rid time.Ti
 	}
 	if p := c.Props.Get(ical.PropLocation); p != nil {
 		if s, err := p.Text(); err == nil {
-			e.Location = clip(strings.Join(strings.Fields(cleanText(s)), " "), agenda.MaxLocationRunes)
+			e.Location = agenda.Text{r.lang(p): clip(strings.Join(strings.Fields(cleanText(s)), " "), agenda.MaxLocationRunes)}
 		}
 	}
 	if strings.EqualFold(propValue(c, ical.PropStatus), "CANCELLED") {

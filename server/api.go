@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -67,7 +68,7 @@ type eventJSON struct {
 	Visibility agenda.Visibility `json:"visibility"`
 	Status     agenda.Status     `json:"status"`
 	Languages  []string          `json:"languages"`
-	Location   string            `json:"location,omitempty"`
+	Location   agenda.Text       `json:"location,omitempty"`
 	Sequence   int               `json:"sequence"`
 	Created    string            `json:"created"`
 	Updated    string            `json:"updated"`
@@ -248,8 +249,28 @@ type eventInput struct {
 	Visibility  *string            `json:"visibility"`
 	Languages   *[]string          `json:"languages"`
 	Status      *string            `json:"status"`
-	Location    *string            `json:"location"`
+	Location    textInput          `json:"location"`
 	Invitees    *[]string          `json:"invitees"`
+}
+
+// textInput is a text object of a body (merged per language); a plain
+// string, as location was sent before it had languages, is read as
+// agenda.PlainLanguage.
+type textInput map[string]*string
+
+// UnmarshalJSON reads an object of languages or a plain string.
+func (t *textInput) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*t = textInput{agenda.PlainLanguage: &s}
+		return nil
+	}
+	var m map[string]*string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*t = m
+	return nil
 }
 
 func mergeText(dst agenda.Text, patch map[string]*string) agenda.Text {
@@ -328,7 +349,9 @@ func (in eventInput) apply(e *agenda.Event, create bool) error {
 	if in.Status != nil {
 		e.Status = agenda.Status(*in.Status)
 	}
-	set(&e.Location, in.Location)
+	if in.Location != nil {
+		e.Location = mergeText(e.Location, in.Location)
+	}
 	if in.Invitees != nil {
 		e.Invitees = slices.Clone(*in.Invitees)
 	}
@@ -417,15 +440,15 @@ func (s *Server) deleteEvent(c echo.Context) error {
 
 // itemJSON is an agenda item as the API shows and takes it.
 type itemJSON struct {
-	ID            string      `json:"id"`
-	Title         agenda.Text `json:"title"`
-	Start         string      `json:"start"`
-	End           string      `json:"end,omitempty"`
-	Duration      int         `json:"duration"`
-	Speakers      []string    `json:"speakers"`
-	FloorLanguage string      `json:"floor_language,omitempty"`
-	Kind          string      `json:"kind"`
-	Parallel      bool        `json:"parallel,omitempty"`
+	ID            string        `json:"id"`
+	Title         agenda.Text   `json:"title"`
+	Start         string        `json:"start"`
+	End           string        `json:"end,omitempty"`
+	Duration      int           `json:"duration"`
+	Speakers      []agenda.Text `json:"speakers"`
+	FloorLanguage string        `json:"floor_language,omitempty"`
+	Kind          string        `json:"kind"`
+	Parallel      bool          `json:"parallel,omitempty"`
 }
 
 type agendaJSON struct {
@@ -436,7 +459,7 @@ type agendaJSON struct {
 func toItemJSON(it agenda.Item) itemJSON {
 	sp := it.Speakers
 	if sp == nil {
-		sp = []string{}
+		sp = []agenda.Text{}
 	}
 	return itemJSON{ID: it.ID, Title: it.Title, Start: it.Start.UTC().Format(rfc3339), End: it.End().UTC().Format(rfc3339),
 		Duration: it.Minutes, Speakers: sp, FloorLanguage: it.FloorLanguage, Kind: string(it.Kind), Parallel: it.Parallel}
@@ -569,7 +592,7 @@ type itemPatch struct {
 	Title         map[string]*string `json:"title"`
 	Start         *string            `json:"start"`
 	Duration      *int               `json:"duration"`
-	Speakers      *[]string          `json:"speakers"`
+	Speakers      *[]agenda.Text     `json:"speakers"`
 	FloorLanguage *string            `json:"floor_language"`
 	Kind          *string            `json:"kind"`
 	Parallel      *bool              `json:"parallel"`

@@ -44,7 +44,7 @@ func newRoomFixtureWith(t *testing.T, cfg server.Config, rooms func(st *store.Bo
 	svc := f.svc
 	start := time.Now().UTC().Truncate(time.Minute).Add(-10 * time.Minute)
 	item := func(id string, at time.Duration, title string) agenda.Item {
-		return agenda.Item{ID: id, Title: agenda.Text{"en": title}, Start: start.Add(at), Minutes: 20, Kind: agenda.ItemPresentation, Speakers: []string{}}
+		return agenda.Item{ID: id, Title: agenda.Text{"en": title}, Start: start.Add(at), Minutes: 20, Kind: agenda.ItemPresentation, Speakers: []agenda.Text{}}
 	}
 	e := agenda.Event{ID: roomEvent, Kind: agenda.KindWebinar, Title: agenda.Text{"en": "Webinar on civic space", "fr": "Webinaire sur l'espace civique"},
 		Start: start, End: start.Add(time.Hour), TimeZone: "Africa/Nairobi", Region: agenda.RegionAfrica,
