@@ -161,6 +161,9 @@ func (s *Server) listEvents(c echo.Context) error {
 	out := []eventJSON{}
 	if f.Parent != "" {
 		// A parent the caller may not see lists nothing, like an unknown one.
+		if len(f.Parent) > 64 {
+			return c.JSON(http.StatusOK, map[string]any{"events": out})
+		}
 		if parent, err := s.agenda.ParentFor(ctx, agenda.Event{Parent: f.Parent}, p); err != nil {
 			return err
 		} else if parent == "" {
@@ -258,8 +261,12 @@ type eventInput struct {
 // agenda.PlainLanguage.
 type textInput map[string]*string
 
-// UnmarshalJSON reads an object of languages or a plain string.
+// UnmarshalJSON reads an object of languages or a plain string; null
+// changes nothing.
 func (t *textInput) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {
 		*t = textInput{agenda.PlainLanguage: &s}

@@ -33,8 +33,14 @@ func TestLocationAndSpeakersAreMultilingual(t *testing.T) {
 		t.Fatalf("a plain location: %s", r.body)
 	}
 	r = f.do(req{method: "PATCH", path: "/api/v1/events/plain-location", token: f.alice, body: `{"location":{"fr":"Palais Wilson, Genève"}}`, header: map[string]string{"If-Match": "*"}})
+	ev.Location = nil
 	if err := json.Unmarshal(r.body, &ev); err != nil || !reflect.DeepEqual(ev.Location, map[string]string{"en": "Palais Wilson, Geneva", "fr": "Palais Wilson, Genève"}) {
 		t.Fatalf("location merged per language: %s", r.body)
+	}
+	r = f.do(req{method: "PATCH", path: "/api/v1/events/plain-location", token: f.alice, body: `{"location":null}`, header: map[string]string{"If-Match": "*"}})
+	ev.Location = nil
+	if err := json.Unmarshal(r.body, &ev); err != nil || len(ev.Location) != 2 {
+		t.Fatalf("location null changes nothing: %s", r.body)
 	}
 	r = f.do(req{method: "PATCH", path: "/api/v1/events/plain-location", token: f.alice, body: `{"location":{"de":"Genf"}}`, header: map[string]string{"If-Match": "*"}})
 	if _, fields := errorOf(t, r); r.status != 422 || fields["location.de"] == "" {
