@@ -96,6 +96,9 @@ type Principal struct {
 	Organizer *Organizer
 }
 
+// A Principal is who agenda's rules about other events are applied for.
+var _ agenda.Viewer = Principal{}
+
 // Anonymous reports whether p carries no credentials.
 func (p Principal) Anonymous() bool { return p.Organizer == nil }
 

@@ -344,7 +344,9 @@ func (s *Service) UpdateEvent(ctx context.Context, e Event, ifVersion int64, opt
 	if err != nil {
 		return Event{}, err
 	}
-	keep := hidden && e.Parent == ""
+	// A meeting has no parent: turned into one, the event leaves the
+	// hidden parent, as it would leave none (the answer must not differ).
+	keep := hidden && e.Parent == "" && e.Kind != KindAnnualMeeting
 	if keep {
 		e.Parent = old.Parent
 	}

@@ -578,4 +578,18 @@ func TestHiddenRelativesAreNeverNamed(t *testing.T) {
 			t.Fatalf("cancel: removed=%v err=%v", removed, err)
 		}
 	})
+	t.Run("an event of a hidden meeting becomes a meeting as one without a parent would", func(t *testing.T) {
+		t.Parallel()
+		svc, st := setup(t)
+		w := meeting()
+		w.ID, w.Kind, w.Parent, w.Start, w.End = "web-of-secret", agenda.KindWebinar, "am-secret", hhmm(8, 0), hhmm(8, 30)
+		if _, _, err := svc.CreateEvent(ctx, w, nil); err != nil {
+			t.Fatal(err)
+		}
+		w, _ = st.GetEvent(ctx, w.ID)
+		w.Parent, w.Kind = "", agenda.KindAnnualMeeting // as the viewer sees it, made a meeting
+		if got, err := svc.UpdateEvent(ctx, w, w.Version, as); err != nil || got.Parent != "" {
+			t.Fatalf("parent %q, err %v; want a meeting without parent", got.Parent, err)
+		}
+	})
 }
