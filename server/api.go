@@ -87,7 +87,9 @@ const rfc3339 = "2006-01-02T15:04:05Z07:00"
 
 // toJSON shows e to p. A parent p may not see is not shown (parent null),
 // nor is one that cannot be looked up: its ID would tell that it exists.
-func (s *Server) toJSON(ctx context.Context, e agenda.Event, p access.Principal) eventJSON {
+// parents, when not nil, remembers the parents shown to p across the
+// events of one answer, so that each is looked up once.
+func (s *Server) toJSON(ctx context.Context, e agenda.Event, p access.Principal, parents map[string]string) eventJSON {
 	loc := e.Zone()
 	out := eventJSON{
 		ID: e.ID, Kind: e.Kind, Series: e.Series, Title: e.Title, Description: e.Description,
@@ -98,7 +100,7 @@ func (s *Server) toJSON(ctx context.Context, e agenda.Event, p access.Principal)
 		Updated: e.Updated.UTC().Format(rfc3339), URL: s.cfg.BaseURL + "/events/" + e.ID,
 		AllDay: e.AllDay, Origin: e.Origin,
 	}
-	if parent, err := s.agenda.ParentFor(ctx, e, p); err == nil && parent != "" {
+	if parent := s.shownParent(ctx, e, p, parents); parent != "" {
 		out.Parent = &parent
 	}
 	if out.Title == nil {
@@ -120,6 +122,25 @@ func (s *Server) toJSON(ctx context.Context, e agenda.Event, p access.Principal)
 		out.Origin = &o
 	}
 	return out
+}
+
+// shownParent is e's parent as p may see it ("" for none), remembered in
+// parents when not nil.
+func (s *Server) shownParent(ctx context.Context, e agenda.Event, p access.Principal, parents map[string]string) string {
+	if e.Parent == "" {
+		return ""
+	}
+	if shown, ok := parents[e.Parent]; ok {
+		return shown
+	}
+	shown, err := s.agenda.ParentFor(ctx, e, p)
+	if err != nil {
+		return "" // not remembered: a later event may find it
+	}
+	if parents != nil {
+		parents[e.Parent] = shown
+	}
+	return shown
 }
 
 func (s *Server) listEvents(c echo.Context) error {
@@ -174,9 +195,10 @@ func (s *Server) listEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	parents := map[string]string{}
 	for _, e := range evs {
 		if p.CanSee(e) && (status == "" || e.Status == status) {
-			out = append(out, s.toJSON(ctx, e, p))
+			out = append(out, s.toJSON(ctx, e, p, parents))
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"events": out})
@@ -232,7 +254,7 @@ func (s *Server) sendEvent(c echo.Context, status int, e agenda.Event) error {
 	if status == http.StatusOK && c.Request().Method == http.MethodGet && c.Request().Header.Get("If-None-Match") == tag {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.JSON(status, s.toJSON(c.Request().Context(), e, principal(c)))
+	return c.JSON(status, s.toJSON(c.Request().Context(), e, principal(c), nil))
 }
 
 // eventInput is the body of POST and PATCH /events. Absent fields are nil:
