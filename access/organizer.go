@@ -96,6 +96,9 @@ type Principal struct {
 	Organizer *Organizer
 }
 
+// A Principal is who agenda's rules about other events are applied for.
+var _ agenda.Viewer = Principal{}
+
 // Anonymous reports whether p carries no credentials.
 func (p Principal) Anonymous() bool { return p.Organizer == nil }
 
@@ -114,6 +117,19 @@ func (p Principal) CanSee(e agenda.Event) bool {
 	}
 	id := p.Organizer.ID
 	return e.Owner == id || slices.Contains(e.Invitees, id)
+}
+
+// Manages reports whether o may manage what belongs to region r (its
+// sources and series): head office (global, or an organizer without a
+// region) manages every region's, a regional secretariat its own.
+func (o Organizer) Manages(r agenda.Region) bool {
+	return o.Region == agenda.RegionGlobal || o.Region == "" || o.Region == r
+}
+
+// CanEditSeries reports whether p may change s: an organizer of the
+// secretariat s belongs to, or of head office.
+func (p Principal) CanEditSeries(s agenda.Series) bool {
+	return p.Organizer != nil && p.Organizer.Manages(s.OwnerRegion())
 }
 
 // CanEdit reports whether p may change e: any organizer who can see it.

@@ -101,7 +101,8 @@ type Event struct {
 	Visibility  Visibility `json:"visibility"`
 	Languages   []string   `json:"languages"`
 	Status      Status     `json:"status"`
-	Location    string     `json:"location,omitempty"`
+	// Location is where it happens, in several languages like Title.
+	Location Text `json:"location,omitempty"`
 	// AllDay marks an event of whole days (iCalendar VALUE=DATE): Start is
 	// midnight of its first day and End midnight after its last, both in
 	// TimeZone.

@@ -32,8 +32,10 @@ type Item struct {
 	// Start is in UTC.
 	Start time.Time `json:"start"`
 	// Minutes is the item's duration in whole minutes (JSON "duration").
-	Minutes  int      `json:"duration"`
-	Speakers []string `json:"speakers"`
+	Minutes int `json:"duration"`
+	// Speakers are the speakers' names and titles, each in several
+	// languages like Title.
+	Speakers []Text `json:"speakers"`
 	// FloorLanguage is the language spoken on the floor (ISO 639-1), if known.
 	FloorLanguage string   `json:"floor_language,omitempty"`
 	Kind          ItemKind `json:"kind"`
@@ -58,7 +60,22 @@ type Series struct {
 	ID            string         `json:"id"`
 	Title         Text           `json:"title"`
 	StandingItems []StandingItem `json:"standing_items"`
-	Version       int64          `json:"-"`
+	// Region is the secretariat the series belongs to: its organizers and
+	// head office may change it. A series stored without one (before
+	// series had owners) belongs to head office (see OwnerRegion).
+	Region Region `json:"region,omitempty"`
+	// Owner is the ID of the organizer who created the series.
+	Owner   string `json:"owner,omitempty"`
+	Version int64  `json:"-"`
+}
+
+// OwnerRegion is the region whose secretariat the series belongs to:
+// Region, or global (head office) when it has none.
+func (s Series) OwnerRegion() Region {
+	if s.Region == "" {
+		return RegionGlobal
+	}
+	return s.Region
 }
 
 // StandingItem is an item template that every new event of a series gets.

@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -27,6 +28,19 @@ type Origin struct {
 	// of a recurring event this event is, empty for a single event
 	// (RFC 5545 §3.8.4.4).
 	RecurrenceID string `json:"recurrence_id,omitempty"`
+}
+
+// Public returns o as shown to those who do not manage its source: URL
+// cut to its scheme and host, since the path of a calendar's address is
+// often its only secret (Google Calendar's ".../private-KEY/basic.ics").
+func (o Origin) Public() Origin {
+	u, err := url.Parse(o.URL)
+	if err != nil || u.Host == "" {
+		o.URL = ""
+		return o
+	}
+	o.URL = (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
+	return o
 }
 
 // ImportedIDPrefix starts the ID of every imported event; the API cannot

@@ -139,6 +139,11 @@ func normalize(e *Event) {
 			delete(e.Description, k)
 		}
 	}
+	for k, v := range e.Location {
+		if strings.TrimSpace(v) == "" {
+			delete(e.Location, k)
+		}
+	}
 }
 
 func normalizeItems(items []Item) []Item {
@@ -147,7 +152,7 @@ func normalizeItems(items []Item) []Item {
 		it.Start = it.Start.UTC()
 		normalizeItemText(&it)
 		if it.Speakers == nil {
-			it.Speakers = []string{}
+			it.Speakers = []Text{}
 		}
 		if it.ID == "" {
 			it.ID = NewID("it-")
@@ -163,14 +168,16 @@ func sortItems(items []Item) {
 	sort.SliceStable(items, func(a, b int) bool { return items[a].Start.Before(items[b].Start) })
 }
 
-// checkParent verifies e against its parent annual meeting.
-func (s *Service) checkParent(ctx context.Context, e Event, p problems) error {
+// checkParent verifies e against its parent annual meeting. A parent the
+// call's viewer may not see is answered exactly like one that does not
+// exist, and the answer never repeats the ID it was given.
+func (s *Service) checkParent(ctx context.Context, e Event, c call, p problems) error {
 	if e.Parent == "" || len(p) > 0 {
 		return nil
 	}
 	parent, err := s.store.GetEvent(ctx, e.Parent)
-	if errors.Is(err, ErrNotFound) {
-		p.add("parent", "no event %q", e.Parent)
+	if errors.Is(err, ErrNotFound) || (err == nil && !c.sees(parent)) {
+		p.add("parent", "no such event")
 		return nil
 	}
 	if err != nil {
@@ -184,8 +191,28 @@ func (s *Service) checkParent(ctx context.Context, e Event, p problems) error {
 	return nil
 }
 
-// checkChildren verifies that an annual meeting still contains its children.
-func (s *Service) checkChildren(ctx context.Context, e Event, p problems) error {
+// hiddenParent reports whether old has a parent that the call's viewer
+// may not see.
+func (s *Service) hiddenParent(ctx context.Context, old Event, c call) (bool, error) {
+	if old.Parent == "" || c.viewer == nil {
+		return false, nil
+	}
+	parent, err := s.store.GetEvent(ctx, old.Parent)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !c.sees(parent), nil
+}
+
+// checkChildren verifies that an annual meeting changed from old to e
+// still contains the children it contained. Only children the call's
+// viewer may see are consulted: a hidden child neither blocks the change
+// nor is named, timed or counted, so that the answer is the same as for a
+// meeting without it (its own organizers move it; see UpdateEvent).
+func (s *Service) checkChildren(ctx context.Context, old, e Event, c call, p problems) error {
 	if e.Kind != KindAnnualMeeting || len(p) > 0 {
 		return nil
 	}
@@ -194,7 +221,10 @@ func (s *Service) checkChildren(ctx context.Context, e Event, p problems) error 
 		return err
 	}
 	for _, k := range kids {
-		if k.Start.Before(e.Start) || k.End.After(e.End) {
+		if !c.sees(k) || !within(k, old) {
+			continue
+		}
+		if !within(k, e) {
 			p.add("start", "event %q (%s–%s) would fall outside the meeting", k.ID, fmtT(k.Start), fmtT(k.End))
 			break
 		}
@@ -202,10 +232,15 @@ func (s *Service) checkChildren(ctx context.Context, e Event, p problems) error 
 	return nil
 }
 
+// within reports whether k lies within e's times.
+func within(k, e Event) bool { return !k.Start.Before(e.Start) && !k.End.After(e.End) }
+
 // CreateEvent validates e and stores it with its initial agenda: the given
 // items plus, when e belongs to a series, that series' standing items
-// (placed after the given items, or from the start of the event).
-func (s *Service) CreateEvent(ctx context.Context, e Event, items []Item) (Event, Agenda, error) {
+// (placed after the given items, or from the start of the event). With
+// For(v), a parent v may not see is refused as if it did not exist.
+func (s *Service) CreateEvent(ctx context.Context, e Event, items []Item, opts ...Option) (Event, Agenda, error) {
+	c := options(opts)
 	normalize(&e)
 	if e.Status == "" {
 		e.Status = StatusDraft
@@ -217,7 +252,7 @@ func (s *Service) CreateEvent(ctx context.Context, e Event, items []Item) (Event
 	if e.Origin != nil {
 		p.add("origin", "set by the importer only (see /api/v1/sources)")
 	}
-	if err := s.checkParent(ctx, e, p); err != nil {
+	if err := s.checkParent(ctx, e, c, p); err != nil {
 		return Event{}, Agenda{}, err
 	}
 	if e.Series != "" && len(p) == 0 {
@@ -261,7 +296,7 @@ func standingItems(e Event, items []Item, ser Series) []Item {
 	for i, st := range ser.StandingItems {
 		// A stable ID: calendars key agenda items by it (UIDs).
 		out = append(out, Item{ID: "standing-" + strconv.Itoa(i+1), Title: st.Title.Clone(), Start: at, Minutes: st.Minutes,
-			Kind: ItemStanding, Speakers: []string{}})
+			Kind: ItemStanding, Speakers: []Text{}})
 		at = at.Add(time.Duration(st.Minutes) * time.Minute)
 	}
 	return out
@@ -273,14 +308,27 @@ func standingItems(e Event, items []Item, ser Series) []Item {
 func calendarVisible(old, e Event) bool {
 	return !old.Start.Equal(e.Start) || !old.End.Equal(e.End) || old.TimeZone != e.TimeZone ||
 		old.Status != e.Status || !reflect.DeepEqual(old.Title, e.Title) ||
-		!reflect.DeepEqual(old.Description, e.Description) || old.Location != e.Location ||
+		!reflect.DeepEqual(old.Description, e.Description) || !reflect.DeepEqual(old.Location, e.Location) ||
 		old.Visibility != e.Visibility || !slices.Equal(old.Languages, e.Languages) || old.Parent != e.Parent
 }
 
 // UpdateEvent replaces the stored event with e if its version is ifVersion
 // (0: no precondition). ID, owner and creation time cannot change; kind can
 // change only when the rules still hold.
-func (s *Service) UpdateEvent(ctx context.Context, e Event, ifVersion int64) (Event, error) {
+//
+// With For(v), the rules between a meeting and its side events hold
+// between the events v may see, and errors name no other:
+//   - a parent v may not see is, to v, no parent: v's e.Parent "" keeps it
+//     (and it is not consulted), while any parent v names (that one's ID
+//     included) is refused like one that does not exist;
+//   - a meeting's side events v may not see neither block the change nor
+//     are mentioned (checkChildren).
+//
+// A change by v can thus leave a side event hidden from v outside its
+// meeting; the side event's own organizers, who see both, are told on
+// their next edit of it (and before, they may see it on the meeting).
+func (s *Service) UpdateEvent(ctx context.Context, e Event, ifVersion int64, opts ...Option) (Event, error) {
+	c := options(opts)
 	old, err := s.store.GetEvent(ctx, e.ID)
 	if err != nil {
 		return Event{}, err
@@ -294,11 +342,27 @@ func (s *Service) UpdateEvent(ctx context.Context, e Event, ifVersion int64) (Ev
 	normalize(&e)
 	e.Origin = nil
 	e.Owner, e.Created, e.Sequence = old.Owner, old.Created, old.Sequence
-	p := s.validateEvent(e)
-	if err := s.checkParent(ctx, e, p); err != nil {
+	hidden, err := s.hiddenParent(ctx, old, c)
+	if err != nil {
 		return Event{}, err
 	}
-	if err := s.checkChildren(ctx, e, p); err != nil {
+	// A meeting has no parent: turned into one, the event leaves the
+	// hidden parent, as it would leave none (the answer must not differ).
+	keep := hidden && e.Parent == "" && e.Kind != KindAnnualMeeting
+	if keep {
+		e.Parent = old.Parent
+	}
+	p := s.validateEvent(e)
+	// The parent is checked when the event moves (or changes parent or
+	// kind), so that an event already outside its meeting (see above) can
+	// still be retitled or cancelled.
+	moved := hidden || e.Parent != old.Parent || e.Kind != old.Kind || !e.Start.Equal(old.Start) || !e.End.Equal(old.End)
+	if !keep && moved {
+		if err := s.checkParent(ctx, e, c, p); err != nil {
+			return Event{}, err
+		}
+	}
+	if err := s.checkChildren(ctx, old, e, c, p); err != nil {
 		return Event{}, err
 	}
 	if err := p.err(); err != nil {
@@ -328,9 +392,12 @@ func (s *Service) UpdateEvent(ctx context.Context, e Event, ifVersion int64) (Ev
 // DeleteEvent removes a draft event. A published event is cancelled
 // instead (status cancelled, SEQUENCE bumped) so that subscribed calendars
 // remove it; a cancelled event is then removed for good. An annual meeting
-// with child events is refused. The returned event is the cancelled one, or
-// the zero Event when it was removed.
-func (s *Service) DeleteEvent(ctx context.Context, id string, ifVersion int64) (Event, bool, error) {
+// with child events is refused; with For(v), only children v may see count,
+// and only they are named (a hidden child makes no difference to the
+// answer). The returned event is the cancelled one, or the zero Event when
+// it was removed.
+func (s *Service) DeleteEvent(ctx context.Context, id string, ifVersion int64, opts ...Option) (Event, bool, error) {
+	c := options(opts)
 	old, err := s.store.GetEvent(ctx, id)
 	if err != nil {
 		return Event{}, false, err
@@ -342,10 +409,11 @@ func (s *Service) DeleteEvent(ctx context.Context, id string, ifVersion int64) (
 		return Event{}, false, fmt.Errorf("agenda: event %q changed since version %d: %w", id, ifVersion, ErrConflict)
 	}
 	if old.Kind == KindAnnualMeeting {
-		kids, err := s.store.ListEvents(ctx, Filter{Parent: id})
+		all, err := s.store.ListEvents(ctx, Filter{Parent: id})
 		if err != nil {
 			return Event{}, false, err
 		}
+		kids := slices.DeleteFunc(all, func(k Event) bool { return !c.sees(k) })
 		if len(kids) > 0 {
 			return Event{}, false, &ValidationError{Fields: map[string]string{"id": fmt.Sprintf("the meeting still has %d events (e.g. %q); delete or move them first", len(kids), kids[0].ID)}}
 		}
@@ -353,7 +421,12 @@ func (s *Service) DeleteEvent(ctx context.Context, id string, ifVersion int64) (
 	if old.Status == StatusPublished {
 		e := old
 		e.Status = StatusCancelled
-		ev, err := s.UpdateEvent(ctx, e, old.Version)
+		if hidden, err := s.hiddenParent(ctx, old, c); err != nil {
+			return Event{}, false, err
+		} else if hidden {
+			e.Parent = "" // kept: see UpdateEvent
+		}
+		ev, err := s.UpdateEvent(ctx, e, old.Version, opts...)
 		return ev, false, err
 	}
 	return Event{}, true, s.store.DeleteEvent(ctx, id, old.Version)
@@ -461,6 +534,9 @@ func (s *Service) PutSeries(ctx context.Context, ser Series, ifVersion int64) (S
 		p.add("id", "must be 3-64 lowercase letters, digits or hyphens")
 	}
 	checkText(p, "title", ser.Title, s.cfg.Languages, true, MaxTitleRunes)
+	if ser.Region != "" && !ser.Region.Valid() {
+		p.add("region", "unknown region %q", ser.Region)
+	}
 	if len(ser.StandingItems) > 20 {
 		p.add("standing_items", "at most 20 standing items")
 	}

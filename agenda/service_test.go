@@ -375,7 +375,7 @@ func BenchmarkValidateAgenda200(b *testing.B) {
 	for i := range items {
 		items[i] = agenda.Item{ID: fmt.Sprintf("item-%03d", i), Title: agenda.Text{"en": "Item", "ar": "بند", "fr": "Point", "es": "Punto"},
 			Start: day.Add(time.Duration(i*10) * time.Minute), Minutes: 10, Kind: agenda.ItemDiscussion,
-			Speakers: []string{"Chair", "Rapporteur"}, FloorLanguage: "en"}
+			Speakers: []agenda.Text{{"en": "Chair"}, {"en": "Rapporteur", "fr": "Rapporteuse"}}, FloorLanguage: "en"}
 	}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -444,4 +444,157 @@ func TestReferenceZones(t *testing.T) {
 			agenda.New(agenda.Config{Zones: bad}, nil)
 		}()
 	}
+}
+
+// seer is a Viewer that sees every event but the confidential ones.
+type seer struct{}
+
+func (seer) CanSee(e agenda.Event) bool { return e.Visibility != agenda.VisibilityConfidential }
+
+// TestHiddenRelativesAreNeverNamed: for a viewer, a parent or side event it
+// may not see is answered exactly like one that does not exist: never
+// named, timed or counted, and never a reason to refuse.
+func TestHiddenRelativesAreNeverNamed(t *testing.T) {
+	t.Parallel()
+	as := agenda.For(seer{})
+	setup := func(t *testing.T) (*agenda.Service, *store.Bolt) {
+		svc, st := newService(t)
+		if _, _, err := svc.CreateEvent(ctx, meeting(), nil); err != nil {
+			t.Fatal(err)
+		}
+		secret := meeting()
+		secret.ID, secret.Visibility = "am-secret", agenda.VisibilityConfidential
+		secret.Start, secret.End = hhmm(8, 0), hhmm(9, 0)
+		if _, _, err := svc.CreateEvent(ctx, secret, nil); err != nil {
+			t.Fatal(err)
+		}
+		hidden := sideEvent()
+		hidden.ID, hidden.Visibility = "side-hidden", agenda.VisibilityConfidential
+		if _, _, err := svc.CreateEvent(ctx, hidden, nil); err != nil {
+			t.Fatal(err)
+		}
+		w := meeting()
+		w.ID, w.Kind = "web-1", agenda.KindWebinar
+		if _, _, err := svc.CreateEvent(ctx, w, nil); err != nil {
+			t.Fatal(err)
+		}
+		return svc, st
+	}
+	// The answer for a parent nobody has is what a hidden one must get.
+	errorFor := func(t *testing.T, parent string, write func(*agenda.Service, agenda.Event) error) map[string]string {
+		svc, _ := setup(t)
+		e := sideEvent()
+		e.ID, e.Parent = "side-new", parent
+		return fieldsOf(t, write(svc, e))
+	}
+	writes := []struct {
+		name  string
+		write func(*agenda.Service, agenda.Event) error
+	}{
+		{"create", func(svc *agenda.Service, e agenda.Event) error {
+			_, _, err := svc.CreateEvent(ctx, e, nil, as)
+			return err
+		}},
+		{"update", func(svc *agenda.Service, e agenda.Event) error {
+			w, _ := svc.Store().GetEvent(ctx, "web-1")
+			w.Parent, w.Kind, w.Start, w.End = e.Parent, agenda.KindSideEvent, e.Start, e.End
+			_, err := svc.UpdateEvent(ctx, w, w.Version, as)
+			return err
+		}},
+	}
+	for _, w := range writes {
+		t.Run(w.name+" with a hidden parent", func(t *testing.T) {
+			t.Parallel()
+			missing := errorFor(t, "no-such-meeting", w.write)
+			hidden := errorFor(t, "am-secret", w.write)
+			if !reflect.DeepEqual(hidden, missing) {
+				t.Fatalf("a hidden parent answers %v, a missing one %v", hidden, missing)
+			}
+			if strings.Contains(fmt.Sprint(hidden), "am-secret") || strings.Contains(fmt.Sprint(hidden), "08:00") {
+				t.Fatalf("the answer names or times the hidden parent: %v", hidden)
+			}
+		})
+	}
+	t.Run("a hidden side event does not stop its meeting from shrinking", func(t *testing.T) {
+		t.Parallel()
+		svc, st := setup(t)
+		am, _ := st.GetEvent(ctx, "am-2021")
+		am.End = hhmm(12, 0)
+		if _, err := svc.UpdateEvent(ctx, am, am.Version, as); err != nil {
+			t.Fatalf("want the same answer as without the hidden side event, got %v", err)
+		}
+	})
+	t.Run("a visible side event still does, and is named", func(t *testing.T) {
+		t.Parallel()
+		svc, st := setup(t)
+		if _, _, err := svc.CreateEvent(ctx, sideEvent(), nil, as); err != nil {
+			t.Fatal(err)
+		}
+		am, _ := st.GetEvent(ctx, "am-2021")
+		am.End = hhmm(12, 0)
+		_, err := svc.UpdateEvent(ctx, am, am.Version, as)
+		if f := fieldsOf(t, err); !strings.Contains(f["start"], "side-1") || strings.Contains(f["start"], "side-hidden") {
+			t.Fatalf("want side-1 named and nothing else: %v", f)
+		}
+	})
+	t.Run("a meeting with only hidden side events is deleted like an empty one", func(t *testing.T) {
+		t.Parallel()
+		svc, st := setup(t)
+		d := meeting()
+		d.ID, d.Status = "am-draft", agenda.StatusDraft
+		if _, _, err := svc.CreateEvent(ctx, d, nil); err != nil {
+			t.Fatal(err)
+		}
+		k := sideEvent()
+		k.ID, k.Parent, k.Visibility = "side-draft-hidden", "am-draft", agenda.VisibilityConfidential
+		if _, _, err := svc.CreateEvent(ctx, k, nil); err != nil {
+			t.Fatal(err)
+		}
+		am, _ := st.GetEvent(ctx, "am-draft")
+		if _, removed, err := svc.DeleteEvent(ctx, am.ID, am.Version, as); err != nil || !removed {
+			t.Fatalf("removed=%v err=%v", removed, err)
+		}
+	})
+	t.Run("a side event of a hidden meeting keeps it without consulting it", func(t *testing.T) {
+		t.Parallel()
+		svc, st := setup(t)
+		k := sideEvent()
+		k.ID, k.Parent, k.Start, k.End = "side-of-secret", "am-secret", hhmm(8, 0), hhmm(8, 30)
+		if _, _, err := svc.CreateEvent(ctx, k, nil); err != nil {
+			t.Fatal(err)
+		}
+		k, _ = st.GetEvent(ctx, k.ID)
+		if p, err := svc.ParentFor(ctx, k, seer{}); err != nil || p != "" {
+			t.Fatalf("ParentFor = %q, %v; want no parent shown", p, err)
+		}
+		seen := k
+		seen.Parent = "" // as the viewer sees it
+		seen.End = hhmm(10, 0)
+		got, err := svc.UpdateEvent(ctx, seen, k.Version, as)
+		if err != nil || got.Parent != "am-secret" {
+			t.Fatalf("parent %q, err %v; want the hidden parent kept and not consulted", got.Parent, err)
+		}
+		// Naming it (its ID guessed) is naming a missing event.
+		got.Parent = "am-secret"
+		if f := fieldsOf(t, func() error { _, err := svc.UpdateEvent(ctx, got, got.Version, as); return err }()); f["parent"] != "no such event" {
+			t.Fatalf("naming the hidden parent: %v", f)
+		}
+		if _, removed, err := svc.DeleteEvent(ctx, got.ID, got.Version, as); err != nil || removed {
+			t.Fatalf("cancel: removed=%v err=%v", removed, err)
+		}
+	})
+	t.Run("an event of a hidden meeting becomes a meeting as one without a parent would", func(t *testing.T) {
+		t.Parallel()
+		svc, st := setup(t)
+		w := meeting()
+		w.ID, w.Kind, w.Parent, w.Start, w.End = "web-of-secret", agenda.KindWebinar, "am-secret", hhmm(8, 0), hhmm(8, 30)
+		if _, _, err := svc.CreateEvent(ctx, w, nil); err != nil {
+			t.Fatal(err)
+		}
+		w, _ = st.GetEvent(ctx, w.ID)
+		w.Parent, w.Kind = "", agenda.KindAnnualMeeting // as the viewer sees it, made a meeting
+		if got, err := svc.UpdateEvent(ctx, w, w.Version, as); err != nil || got.Parent != "" {
+			t.Fatalf("parent %q, err %v; want a meeting without parent", got.Parent, err)
+		}
+	})
 }

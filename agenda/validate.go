@@ -125,14 +125,14 @@ func normalizeText(t Text) Text {
 	return out
 }
 
-// normalizeStrings is normalizeText for a list of one-line texts.
-func normalizeStrings(ss []string) []string {
-	if ss == nil {
+// normalizeTexts is normalizeText for a list of texts.
+func normalizeTexts(ts []Text) []Text {
+	if ts == nil {
 		return nil
 	}
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = usertext.Normalize(s)
+	out := make([]Text, len(ts))
+	for i, t := range ts {
+		out[i] = normalizeText(t)
 	}
 	return out
 }
@@ -142,13 +142,13 @@ func normalizeStrings(ss []string) []string {
 func normalizeEventText(e *Event) {
 	e.Title = normalizeText(e.Title)
 	e.Description = normalizeText(e.Description)
-	e.Location = usertext.Normalize(e.Location)
+	e.Location = normalizeText(e.Location)
 }
 
 // normalizeItemText is normalizeEventText for an agenda item.
 func normalizeItemText(it *Item) {
 	it.Title = normalizeText(it.Title)
-	it.Speakers = normalizeStrings(it.Speakers)
+	it.Speakers = normalizeTexts(it.Speakers)
 }
 
 // normalizeSeriesText is normalizeEventText for a series.
@@ -252,7 +252,7 @@ func (s *Service) validateEvent(e Event) problems {
 		}
 		seen[l] = true
 	}
-	checkShort(p, "location", e.Location, MaxLocationRunes)
+	checkText(p, "location", e.Location, s.cfg.Languages, false, MaxLocationRunes)
 	if len(e.Invitees) > MaxInvitees {
 		p.add("invitees", "at most %d invitees", MaxInvitees)
 	}
@@ -310,7 +310,7 @@ func (s *Service) ValidateAgenda(e Event, items []Item) error {
 			p.add(f+".speakers", "at most %d speakers", MaxSpeakers)
 		}
 		for j, sp := range it.Speakers {
-			checkShort(p, fmt.Sprintf("%s.speakers[%d]", f, j), sp, MaxSpeakerRunes)
+			checkText(p, fmt.Sprintf("%s.speakers[%d]", f, j), sp, s.cfg.Languages, true, MaxSpeakerRunes)
 		}
 	}
 	if len(p) > 0 {

@@ -30,18 +30,18 @@ func TestUserTextRule(t *testing.T) {
 			e.Title = agenda.Text{"ar": "\u200fالاجتماع ال\u200dسنوي 2021\u200f"}
 		},
 			stored: func(e agenda.Event, _ agenda.Item) string { return e.Title["ar"] }, want: "\u200fالاجتماع ال\u200dسنوي 2021\u200f"},
-		{name: "length in characters after NFC", event: func(e *agenda.Event) { e.Location = strings.Repeat("e\u0301", agenda.MaxLocationRunes) },
-			stored: func(e agenda.Event, _ agenda.Item) string { return e.Location }, want: strings.Repeat("\u00e9", agenda.MaxLocationRunes)},
+		{name: "length in characters after NFC", event: func(e *agenda.Event) { e.Location = agenda.Text{"en": strings.Repeat("e\u0301", agenda.MaxLocationRunes)} },
+			stored: func(e agenda.Event, _ agenda.Item) string { return e.Location["en"] }, want: strings.Repeat("\u00e9", agenda.MaxLocationRunes)},
 		{name: "bidi override in a title", event: func(e *agenda.Event) { e.Title = agenda.Text{"en": "Report " + rlo + "fdp.exe"} }, field: "title.en"},
 		{name: "bidi isolate in a title", event: func(e *agenda.Event) { e.Title = agenda.Text{"ar": "\u2067تقرير\u2069"} }, field: "title.ar"},
 		{name: "bidi override in a description", event: func(e *agenda.Event) { e.Description = agenda.Text{"en": "a" + rlo} }, field: "description.en"},
-		{name: "bidi override in a location", event: func(e *agenda.Event) { e.Location = "Geneva " + rlo + "evil" }, field: "location"},
-		{name: "line break in a location", event: func(e *agenda.Event) { e.Location = "Geneva\r\nRoom XX" }, field: "location"},
+		{name: "bidi override in a location", event: func(e *agenda.Event) { e.Location = agenda.Text{"en": "Geneva " + rlo + "evil"} }, field: "location.en"},
+		{name: "line break in a location", event: func(e *agenda.Event) { e.Location = agenda.Text{"en": "Geneva\r\nRoom XX"} }, field: "location.en"},
 		{name: "NUL in a description", event: func(e *agenda.Event) { e.Description = agenda.Text{"en": "a\x00b"} }, field: "description.en"},
 		{name: "bidi override in an item title", items: func(it *agenda.Item) { it.Title = agenda.Text{"en": rlo + "Opening"} }, field: "items[0].title.en"},
-		{name: "bidi override in a speaker's name", items: func(it *agenda.Item) { it.Speakers = []string{"Ana", "Ali " + rlo} }, field: "items[0].speakers[1]"},
-		{name: "speaker's name in NFC", items: func(it *agenda.Item) { it.Speakers = []string{" Jose\u0301 "} },
-			stored: func(_ agenda.Event, it agenda.Item) string { return it.Speakers[0] }, want: "Jos\u00e9"},
+		{name: "bidi override in a speaker's name", items: func(it *agenda.Item) { it.Speakers = []agenda.Text{{"en": "Ana"}, {"en": "Ali " + rlo}} }, field: "items[0].speakers[1].en"},
+		{name: "speaker's name in NFC", items: func(it *agenda.Item) { it.Speakers = []agenda.Text{{"es": " Jose\u0301 "}} },
+			stored: func(_ agenda.Event, it agenda.Item) string { return it.Speakers[0]["es"] }, want: "Jos\u00e9"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

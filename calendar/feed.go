@@ -293,7 +293,7 @@ func (f Feed) common(v *ical.Component, e agenda.Event, loc *time.Location, star
 		class = "CONFIDENTIAL"
 	}
 	v.Props.Set(&ical.Prop{Name: ical.PropClass, Params: ical.Params{}, Value: class})
-	loc8n := e.Location
+	loc8n := e.Location.Get(f.lang())
 	if strings.TrimSpace(loc8n) == "" {
 		loc8n = labelsFor(f.lang()).online
 	}

@@ -37,7 +37,7 @@ func demoFeed(lang string) Feed {
 	all4 := []string{"ar", "en", "fr", "es"}
 	meeting := agenda.Event{ID: meetingID, Kind: agenda.KindAnnualMeeting, Region: agenda.RegionGlobal,
 		Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished, TimeZone: zurich, Languages: all4,
-		Location: "Online", Start: d(9, 0), End: d(18, 30), Created: stamp, Updated: stamp,
+		Location: agenda.Text{"en": "Online"}, Start: d(9, 0), End: d(18, 30), Created: stamp, Updated: stamp,
 		Title: tx("Alliance Annual Meeting 2021", "Réunion annuelle 2021 de l'Alliance", "Reunión anual 2021 de la Alianza", "الاجتماع السنوي للتحالف 2021"),
 		Description: tx("The annual meeting of the alliance of national human rights institutions, held online.",
 			"La réunion annuelle de l'alliance des institutions nationales des droits de l'homme, tenue en ligne.",
@@ -45,7 +45,7 @@ func demoFeed(lang string) Feed {
 			"الاجتماع السنوي لتحالف المؤسسات الوطنية لحقوق الإنسان، المنعقد عبر الإنترنت.")}
 	side := agenda.Event{ID: consultationID, Kind: agenda.KindSideEvent, Parent: meetingID, Region: agenda.RegionGlobal,
 		Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished, TimeZone: zurich, Languages: all4,
-		Location: "Online", Start: d(16, 30), End: d(18, 0), Created: stamp, Updated: updated, Sequence: 2,
+		Location: agenda.Text{"en": "Online"}, Start: d(16, 30), End: d(18, 0), Created: stamp, Updated: updated, Sequence: 2,
 		Title: tx("Protecting and promoting human rights defenders and civic space: consultation on the Global Action Plan",
 			"Protéger et promouvoir les défenseurs des droits humains et l'espace civique : consultation sur le Plan d'action mondial",
 			"Proteger y promover a las personas defensoras de derechos humanos y el espacio cívico: consulta sobre el Plan de Acción Mundial",
@@ -55,7 +55,11 @@ func demoFeed(lang string) Feed {
 			"Consulta sobre el proyecto de Plan de Acción Mundial sobre personas defensoras de derechos humanos y espacio cívico, con interpretación en árabe, inglés, francés y español.",
 			"مشاورة بشأن مشروع خطة العمل العالمية المتعلقة بالمدافعين عن حقوق الإنسان والفضاء المدني، مع ترجمة فورية إلى العربية والإنجليزية والفرنسية والإسبانية.")}
 	item := func(id string, start time.Time, min int, kind agenda.ItemKind, t agenda.Text, speakers ...string) agenda.Item {
-		return agenda.Item{ID: id, Start: start, Minutes: min, Kind: kind, Title: t, Speakers: speakers, FloorLanguage: "en"}
+		sp := make([]agenda.Text, len(speakers))
+		for i, s := range speakers {
+			sp[i] = agenda.Text{"en": s}
+		}
+		return agenda.Item{ID: id, Start: start, Minutes: min, Kind: kind, Title: t, Speakers: sp, FloorLanguage: "en"}
 	}
 	items := []agenda.Item{
 		item("welcome", d(16, 30), 15, agenda.ItemOpening, tx("Welcome and opening", "Accueil et ouverture", "Bienvenida y apertura", "الترحيب والافتتاح"),

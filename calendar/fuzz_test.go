@@ -35,7 +35,7 @@ func FuzzTextSurvives(f *testing.F) {
 		e := agenda.Event{ID: "fuzz", Kind: agenda.KindWebinar, Region: agenda.RegionGlobal, Visibility: agenda.VisibilityPublic,
 			Status: agenda.StatusPublished, TimeZone: "Europe/Zurich", Languages: []string{"ar", "en"},
 			Start: time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC), End: time.Date(2027, 1, 1, 10, 0, 0, 0, time.UTC),
-			Title: agenda.Text{"en": title}, Description: agenda.Text{"en": description}, Location: title}
+			Title: agenda.Text{"en": title}, Description: agenda.Text{"en": description}, Location: agenda.Text{"en": title}}
 		data, err := Feed{Lang: "en", Events: []agenda.Event{e}}.Encode()
 		if err != nil {
 			t.Fatalf("encode: %v", err)

@@ -523,7 +523,7 @@ func (r *reader) build(uid string, c *ical.Component, inst instance, rid time.Ti
 	}
 	if p := c.Props.Get(ical.PropLocation); p != nil {
 		if s, err := p.Text(); err == nil {
-			e.Location = usertext.Truncate(usertext.Clean(s, usertext.Line), agenda.MaxLocationRunes)
+			e.Location = agenda.Text{r.lang(p): usertext.Truncate(usertext.Clean(s, usertext.Line), agenda.MaxLocationRunes)}
 		}
 	}
 	if strings.EqualFold(propValue(c, ical.PropStatus), "CANCELLED") {

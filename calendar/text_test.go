@@ -33,7 +33,7 @@ func TestTextRule(t *testing.T) {
 			e := agenda.Event{ID: "text-rule", Kind: agenda.KindWebinar, Region: agenda.RegionGlobal, Visibility: agenda.VisibilityPublic,
 				Status: agenda.StatusPublished, TimeZone: "UTC", Start: time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC),
 				End: time.Date(2027, 1, 1, 10, 0, 0, 0, time.UTC), Title: agenda.Text{"en": tc.given},
-				Description: agenda.Text{"en": tc.given + "\r\n" + tc.given}, Location: tc.given}
+				Description: agenda.Text{"en": tc.given + "\r\n" + tc.given}, Location: agenda.Text{"en": tc.given}}
 			cal, _ := decode(t, encode(t, Feed{Lang: "en", Events: []agenda.Event{e}}))
 			ev := cal.Events()
 			if len(ev) != 1 {
@@ -65,8 +65,8 @@ func TestTextRule(t *testing.T) {
 			if s := e.Description.Get("en"); s != tc.want+"\n"+tc.want {
 				t.Errorf("description %q, want %q", s, tc.want+"\n"+tc.want)
 			}
-			if e.Location != tc.want {
-				t.Errorf("location %q, want %q", e.Location, tc.want)
+			if s := e.Location.Get("en"); s != tc.want {
+				t.Errorf("location %q, want %q", s, tc.want)
 			}
 		})
 	}

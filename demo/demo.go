@@ -61,14 +61,14 @@ func Load(ctx context.Context, svc *agenda.Service) (bool, error) {
 		e     agenda.Event
 		items []agenda.Item
 	}
-	item := func(start time.Time, min int, kind agenda.ItemKind, t agenda.Text, speakers ...string) agenda.Item {
+	item := func(start time.Time, min int, kind agenda.ItemKind, t agenda.Text, speakers ...agenda.Text) agenda.Item {
 		if speakers == nil {
-			speakers = []string{}
+			speakers = []agenda.Text{}
 		}
 		return agenda.Item{Start: start, Minutes: min, Kind: kind, Title: t, Speakers: speakers, FloorLanguage: "en"}
 	}
 	base := agenda.Event{Region: agenda.RegionGlobal, Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished,
-		TimeZone: zh, Languages: all4, Location: "Online"}
+		TimeZone: zh, Languages: all4, Location: tx("Online", "En ligne", "En línea", "عبر الإنترنت")}
 	with := func(e agenda.Event) agenda.Event {
 		out := base
 		out.ID, out.Kind, out.Parent, out.Series, out.Title, out.Description, out.Start, out.End =
@@ -93,9 +93,9 @@ func Load(ctx context.Context, svc *agenda.Service) (bool, error) {
 				"Informe anual, aprobación del informe financiero auditado, aprobación del plan de trabajo y del presupuesto de 2021.",
 				"التقرير السنوي، واعتماد التقرير المالي المدقق، واعتماد خطة العمل والميزانية لعام 2021.")}),
 			items: []agenda.Item{
-				item(d(11, 0), 10, agenda.ItemOpening, tx("Opening", "Ouverture", "Apertura", "الافتتاح"), "Chair of the alliance"),
-				item(d(11, 10), 30, agenda.ItemPresentation, tx("Annual report", "Rapport annuel", "Informe anual", "التقرير السنوي"), "Secretary"),
-				item(d(11, 40), 20, agenda.ItemVote, tx("Adoption of the audited financial report", "Adoption du rapport financier audité", "Aprobación del informe financiero auditado", "اعتماد التقرير المالي المدقق"), "Treasurer"),
+				item(d(11, 0), 10, agenda.ItemOpening, tx("Opening", "Ouverture", "Apertura", "الافتتاح"), tx("Chair of the alliance", "Présidence de l'alliance", "Presidencia de la alianza", "رئاسة التحالف")),
+				item(d(11, 10), 30, agenda.ItemPresentation, tx("Annual report", "Rapport annuel", "Informe anual", "التقرير السنوي"), tx("Secretary", "Secrétariat", "Secretaría", "الأمانة")),
+				item(d(11, 40), 20, agenda.ItemVote, tx("Adoption of the audited financial report", "Adoption du rapport financier audité", "Aprobación del informe financiero auditado", "اعتماد التقرير المالي المدقق"), tx("Treasurer", "Trésorerie", "Tesorería", "أمين الصندوق")),
 				item(d(12, 0), 30, agenda.ItemVote, tx("Adoption of the 2021 work plan and budget", "Adoption du plan de travail et du budget 2021", "Aprobación del plan de trabajo y del presupuesto de 2021", "اعتماد خطة العمل والميزانية لعام 2021")),
 			}},
 		{e: with(agenda.Event{ID: "am-2021-high-level", Kind: agenda.KindSession, Parent: AnnualMeetingID, Start: d(14, 0), End: d(15, 30),
@@ -118,10 +118,14 @@ func Load(ctx context.Context, svc *agenda.Service) (bool, error) {
 				"مشاورة بشأن مشروع خطة العمل العالمية المتعلقة بالمدافعين عن حقوق الإنسان والفضاء المدني، مع ترجمة فورية إلى العربية والإنجليزية والفرنسية والإسبانية.")}),
 			items: []agenda.Item{
 				item(d(16, 30), 15, agenda.ItemOpening, tx("Welcome and opening", "Accueil et ouverture", "Bienvenida y apertura", "الترحيب والافتتاح"),
-					"Alliance", "OHCHR", "UNDP", "European Union"),
+					tx("Alliance", "Alliance", "Alianza", "التحالف"), tx("OHCHR", "HCDH", "ACNUDH", "مفوضية الأمم المتحدة السامية لحقوق الإنسان"),
+					tx("UNDP", "PNUD", "PNUD", "برنامج الأمم المتحدة الإنمائي"), tx("European Union", "Union européenne", "Unión Europea", "الاتحاد الأوروبي")),
 				item(d(16, 45), 10, agenda.ItemPresentation, tx("Presentation of the draft Global Action Plan", "Présentation du projet de Plan d'action mondial",
 					"Presentación del proyecto de Plan de Acción Mundial", "عرض مشروع خطة العمل العالمية"),
-					"Former UN Special Rapporteur on the situation of human rights defenders"),
+					tx("Former UN Special Rapporteur on the situation of human rights defenders",
+						"Ancien Rapporteur spécial des Nations Unies sur la situation des défenseurs des droits de l'homme",
+						"Ex Relator Especial de las Naciones Unidas sobre la situación de los defensores de los derechos humanos",
+						"المقرر الخاص السابق للأمم المتحدة المعني بحالة المدافعين عن حقوق الإنسان")),
 				item(d(16, 55), 25, agenda.ItemPresentation, tx("Experiences from NHRIs and human rights defenders", "Expériences des INDH et des défenseurs des droits humains",
 					"Experiencias de las INDH y de personas defensoras de derechos humanos", "تجارب المؤسسات الوطنية لحقوق الإنسان والمدافعين عن حقوق الإنسان")),
 				item(d(17, 20), 35, agenda.ItemDiscussion, tx("Discussion", "Discussion", "Debate", "نقاش")),

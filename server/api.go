@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -66,13 +68,14 @@ type eventJSON struct {
 	Visibility agenda.Visibility `json:"visibility"`
 	Status     agenda.Status     `json:"status"`
 	Languages  []string          `json:"languages"`
-	Location   string            `json:"location,omitempty"`
+	Location   agenda.Text       `json:"location,omitempty"`
 	Sequence   int               `json:"sequence"`
 	Created    string            `json:"created"`
 	Updated    string            `json:"updated"`
 	URL        string            `json:"url"`
 	// AllDay marks an event of whole days; Origin labels an event imported
-	// from a regional network's calendar (read-only here).
+	// from a regional network's calendar (read-only here); its URL is the
+	// source's full address only for the organizers who manage the source.
 	AllDay bool           `json:"all_day,omitempty"`
 	Origin *agenda.Origin `json:"origin,omitempty"`
 	// Owner and Invitees are shown to organizers only.
@@ -82,7 +85,11 @@ type eventJSON struct {
 
 const rfc3339 = "2006-01-02T15:04:05Z07:00"
 
-func (s *Server) toJSON(e agenda.Event, p access.Principal) eventJSON {
+// toJSON shows e to p. A parent p may not see is not shown (parent null),
+// nor is one that cannot be looked up: its ID would tell that it exists.
+// parents, when not nil, remembers the parents shown to p across the
+// events of one answer, so that each is looked up once.
+func (s *Server) toJSON(ctx context.Context, e agenda.Event, p access.Principal, parents map[string]string) eventJSON {
 	loc := e.Zone()
 	out := eventJSON{
 		ID: e.ID, Kind: e.Kind, Series: e.Series, Title: e.Title, Description: e.Description,
@@ -93,8 +100,7 @@ func (s *Server) toJSON(e agenda.Event, p access.Principal) eventJSON {
 		Updated: e.Updated.UTC().Format(rfc3339), URL: s.cfg.BaseURL + "/events/" + e.ID,
 		AllDay: e.AllDay, Origin: e.Origin,
 	}
-	if e.Parent != "" {
-		parent := e.Parent
+	if parent := s.shownParent(ctx, e, p, parents); parent != "" {
 		out.Parent = &parent
 	}
 	if out.Title == nil {
@@ -109,7 +115,32 @@ func (s *Server) toJSON(e agenda.Event, p access.Principal) eventJSON {
 	if !p.Anonymous() {
 		out.Owner, out.Invitees = e.Owner, e.Invitees
 	}
+	if e.Origin != nil && (p.Organizer == nil || !p.Organizer.Manages(e.Region)) {
+		// The source's address is for the organizers who manage it (an
+		// imported event has its source's region).
+		o := e.Origin.Public()
+		out.Origin = &o
+	}
 	return out
+}
+
+// shownParent is e's parent as p may see it ("" for none), remembered in
+// parents when not nil.
+func (s *Server) shownParent(ctx context.Context, e agenda.Event, p access.Principal, parents map[string]string) string {
+	if e.Parent == "" {
+		return ""
+	}
+	if shown, ok := parents[e.Parent]; ok {
+		return shown
+	}
+	shown, err := s.agenda.ParentFor(ctx, e, p)
+	if err != nil {
+		return "" // not remembered: a later event may find it
+	}
+	if parents != nil {
+		parents[e.Parent] = shown
+	}
+	return shown
 }
 
 func (s *Server) listEvents(c echo.Context) error {
@@ -146,15 +177,28 @@ func (s *Server) listEvents(c echo.Context) error {
 		return badRequest("invalid", "status", "must be one of draft, published, cancelled")
 	}
 	f.Parent = c.QueryParam("parent")
-	evs, err := s.store.ListEvents(c.Request().Context(), f)
+	ctx := c.Request().Context()
+	p := principal(c)
+	out := []eventJSON{}
+	if f.Parent != "" {
+		// A parent the caller may not see lists nothing, like an unknown one.
+		if len(f.Parent) > 64 {
+			return c.JSON(http.StatusOK, map[string]any{"events": out})
+		}
+		if parent, err := s.agenda.ParentFor(ctx, agenda.Event{Parent: f.Parent}, p); err != nil {
+			return err
+		} else if parent == "" {
+			return c.JSON(http.StatusOK, map[string]any{"events": out})
+		}
+	}
+	evs, err := s.store.ListEvents(ctx, f)
 	if err != nil {
 		return err
 	}
-	p := principal(c)
-	out := make([]eventJSON, 0, len(evs))
+	parents := map[string]string{}
 	for _, e := range evs {
 		if p.CanSee(e) && (status == "" || e.Status == status) {
-			out = append(out, s.toJSON(e, p))
+			out = append(out, s.toJSON(ctx, e, p, parents))
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"events": out})
@@ -212,7 +256,7 @@ func (s *Server) sendEvent(c echo.Context, status int, e agenda.Event) error {
 			return err
 		}
 	}
-	return c.JSON(status, s.toJSON(e, principal(c)))
+	return c.JSON(status, s.toJSON(c.Request().Context(), e, principal(c), nil))
 }
 
 // eventInput is the body of POST and PATCH /events. Absent fields are nil:
@@ -232,8 +276,32 @@ type eventInput struct {
 	Visibility  *string            `json:"visibility"`
 	Languages   *[]string          `json:"languages"`
 	Status      *string            `json:"status"`
-	Location    *string            `json:"location"`
+	Location    textInput          `json:"location"`
 	Invitees    *[]string          `json:"invitees"`
+}
+
+// textInput is a text object of a body (merged per language); a plain
+// string, as location was sent before it had languages, is read as
+// agenda.PlainLanguage.
+type textInput map[string]*string
+
+// UnmarshalJSON reads an object of languages or a plain string; null
+// changes nothing.
+func (t *textInput) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*t = textInput{agenda.PlainLanguage: &s}
+		return nil
+	}
+	var m map[string]*string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*t = m
+	return nil
 }
 
 func mergeText(dst agenda.Text, patch map[string]*string) agenda.Text {
@@ -251,12 +319,21 @@ func mergeText(dst agenda.Text, patch map[string]*string) agenda.Text {
 	return out
 }
 
+// errIDAssigned refuses a client-chosen id on create: IDs are assigned by
+// the server, at random, so that no answer to a create can tell whether an
+// ID is taken by an event the caller may not see.
+func errIDAssigned(what string) error {
+	return &agenda.ValidationError{Fields: map[string]string{"id": "assigned by the server; leave it out (the new " + what + "'s id is in the answer and its Location header)"}}
+}
+
 func (in eventInput) apply(e *agenda.Event, create bool) error {
 	if in.ID != nil {
-		if !create && *in.ID != e.ID {
+		if create {
+			return errIDAssigned("event")
+		}
+		if *in.ID != e.ID {
 			return badRequest("invalid", "id", "the id of an event cannot change")
 		}
-		e.ID = *in.ID
 	}
 	if in.Series != nil {
 		if !create && *in.Series != e.Series {
@@ -303,7 +380,9 @@ func (in eventInput) apply(e *agenda.Event, create bool) error {
 	if in.Status != nil {
 		e.Status = agenda.Status(*in.Status)
 	}
-	set(&e.Location, in.Location)
+	if in.Location != nil {
+		e.Location = mergeText(e.Location, in.Location)
+	}
 	if in.Invitees != nil {
 		e.Invitees = slices.Clone(*in.Invitees)
 	}
@@ -323,17 +402,8 @@ func (s *Server) createEvent(c echo.Context) error {
 	if err := in.apply(&e, true); err != nil {
 		return err
 	}
-	if e.Parent != "" {
-		// A parent the caller cannot see does not exist for them.
-		pe, err := s.store.GetEvent(c.Request().Context(), e.Parent)
-		if err == nil && !principal(c).CanSee(pe) {
-			return &agenda.ValidationError{Fields: map[string]string{"parent": fmt.Sprintf("no event %q", e.Parent)}}
-		}
-	}
-	ev, _, err := s.agenda.CreateEvent(c.Request().Context(), e, nil)
-	if errors.Is(err, agenda.ErrConflict) {
-		return &apiError{Status: http.StatusConflict, Code: "exists", Message: "an event with this id exists", Fields: map[string]string{"id": "already taken"}}
-	}
+	e.ID = agenda.NewID("ev-")
+	ev, _, err := s.agenda.CreateEvent(c.Request().Context(), e, nil, agenda.For(principal(c)))
 	if err != nil {
 		return err
 	}
@@ -357,14 +427,20 @@ func (s *Server) patchEvent(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
+	// The caller changes the event as it sees it: without a parent it may
+	// not see (UpdateEvent keeps that one; any parent named is checked).
+	ctx, p := c.Request().Context(), principal(c)
+	if e.Parent, err = s.agenda.ParentFor(ctx, e, p); err != nil {
+		return err
+	}
 	if err := in.apply(&e, false); err != nil {
 		return err
 	}
-	if e.Visibility == agenda.VisibilityConfidential && !principal(c).CanSee(e) {
+	if e.Visibility == agenda.VisibilityConfidential && !p.CanSee(e) {
 		// Making an event confidential must not lock its editor out of it.
-		e.Invitees = append(e.Invitees, principal(c).Organizer.ID)
+		e.Invitees = append(e.Invitees, p.Organizer.ID)
 	}
-	ev, err := s.agenda.UpdateEvent(c.Request().Context(), e, e.Version)
+	ev, err := s.agenda.UpdateEvent(ctx, e, e.Version, agenda.For(p))
 	if err != nil {
 		return err
 	}
@@ -383,7 +459,7 @@ func (s *Server) deleteEvent(c echo.Context) error {
 	if v != 0 && v != e.Version {
 		return agenda.ErrConflict
 	}
-	ev, removed, err := s.agenda.DeleteEvent(c.Request().Context(), e.ID, e.Version)
+	ev, removed, err := s.agenda.DeleteEvent(c.Request().Context(), e.ID, e.Version, agenda.For(principal(c)))
 	if err != nil {
 		return err
 	}
@@ -395,15 +471,15 @@ func (s *Server) deleteEvent(c echo.Context) error {
 
 // itemJSON is an agenda item as the API shows and takes it.
 type itemJSON struct {
-	ID            string      `json:"id"`
-	Title         agenda.Text `json:"title"`
-	Start         string      `json:"start"`
-	End           string      `json:"end,omitempty"`
-	Duration      int         `json:"duration"`
-	Speakers      []string    `json:"speakers"`
-	FloorLanguage string      `json:"floor_language,omitempty"`
-	Kind          string      `json:"kind"`
-	Parallel      bool        `json:"parallel,omitempty"`
+	ID            string        `json:"id"`
+	Title         agenda.Text   `json:"title"`
+	Start         string        `json:"start"`
+	End           string        `json:"end,omitempty"`
+	Duration      int           `json:"duration"`
+	Speakers      []agenda.Text `json:"speakers"`
+	FloorLanguage string        `json:"floor_language,omitempty"`
+	Kind          string        `json:"kind"`
+	Parallel      bool          `json:"parallel,omitempty"`
 }
 
 type agendaJSON struct {
@@ -414,7 +490,7 @@ type agendaJSON struct {
 func toItemJSON(it agenda.Item) itemJSON {
 	sp := it.Speakers
 	if sp == nil {
-		sp = []string{}
+		sp = []agenda.Text{}
 	}
 	return itemJSON{ID: it.ID, Title: it.Title, Start: it.Start.UTC().Format(rfc3339), End: it.End().UTC().Format(rfc3339),
 		Duration: it.Minutes, Speakers: sp, FloorLanguage: it.FloorLanguage, Kind: string(it.Kind), Parallel: it.Parallel}
@@ -549,7 +625,7 @@ type itemPatch struct {
 	Title         map[string]*string `json:"title"`
 	Start         *string            `json:"start"`
 	Duration      *int               `json:"duration"`
-	Speakers      *[]string          `json:"speakers"`
+	Speakers      *[]agenda.Text     `json:"speakers"`
 	FloorLanguage *string            `json:"floor_language"`
 	Kind          *string            `json:"kind"`
 	Parallel      *bool              `json:"parallel"`
@@ -625,15 +701,24 @@ func (s *Server) deleteItem(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+// seriesFor shows ser to p: who created it is for organizers only.
+func seriesFor(ser agenda.Series, p access.Principal) agenda.Series {
+	if p.Anonymous() {
+		ser.Owner = ""
+	}
+	return ser
+}
+
 func (s *Server) listSeries(c echo.Context) error {
 	all, err := s.store.ListSeries(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	if all == nil {
-		all = []agenda.Series{}
+	out := make([]agenda.Series, 0, len(all))
+	for _, ser := range all {
+		out = append(out, seriesFor(ser, principal(c)))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"series": all})
+	return c.JSON(http.StatusOK, map[string]any{"series": out})
 }
 
 func (s *Server) getSeries(c echo.Context) error {
@@ -642,11 +727,15 @@ func (s *Server) getSeries(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(headerETag, etag("s", ser.Version))
-	return c.JSON(http.StatusOK, ser)
+	return c.JSON(http.StatusOK, seriesFor(ser, principal(c)))
 }
 
+// putSeries creates a series, owned by the caller's secretariat, or
+// replaces one the caller's secretariat owns (head office: any). Series
+// are public, so another's is 403, not 404: refusing hides nothing.
 func (s *Server) putSeries(c echo.Context) error {
-	if _, err := requireOrganizer(c); err != nil {
+	o, err := requireOrganizer(c)
+	if err != nil {
 		return err
 	}
 	v, err := ifMatch(c, "s")
@@ -660,12 +749,33 @@ func (s *Server) putSeries(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	ser, err := s.agenda.PutSeries(c.Request().Context(), agenda.Series{ID: c.Param("id"), Title: in.Title, StandingItems: in.StandingItems}, versionOrStale(v))
+	ctx := c.Request().Context()
+	ser := agenda.Series{ID: c.Param("id"), Title: in.Title, StandingItems: in.StandingItems, Region: o.Region, Owner: o.ID}
+	if ser.Region == "" {
+		ser.Region = agenda.RegionGlobal
+	}
+	if agenda.ValidID(ser.ID) {
+		cur, err := s.store.GetSeries(ctx, ser.ID)
+		switch {
+		case err == nil:
+			if !principal(c).CanEditSeries(cur) {
+				return &apiError{Status: http.StatusForbidden, Code: "forbidden",
+					Message: fmt.Sprintf("series %q belongs to the %s secretariat: only its organizers and head office may change it", cur.ID, cur.OwnerRegion())}
+			}
+			ser.Region, ser.Owner = cur.OwnerRegion(), cur.Owner
+			if v == 0 {
+				v = cur.Version // the owner just checked is the one replaced
+			}
+		case !errors.Is(err, agenda.ErrNotFound):
+			return err
+		}
+	}
+	ser, err = s.agenda.PutSeries(ctx, ser, versionOrStale(v))
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set(headerETag, etag("s", ser.Version))
-	return c.JSON(http.StatusOK, ser)
+	return c.JSON(http.StatusOK, seriesFor(ser, principal(c)))
 }
 
 const headerETag = "ETag"

@@ -138,9 +138,22 @@ const consultation = `{"id":"hrd-consultation","kind":"webinar","title":{"en":"C
  "start":"2021-07-01T16:30:00+02:00","end":"2021-07-01T18:00:00+02:00","timezone":"Europe/Zurich","region":"global",
  "visibility":"public","status":"published","languages":["ar","en","fr","es"]}`
 
+// create posts an event. The API assigns IDs; tests name their events, so
+// an "id" in body is taken out of what is posted and the created event is
+// then renamed to it in the store (as the demo data and importer, internal
+// callers, may name theirs).
 func (f *fixture) create(body, token string) map[string]any {
 	f.t.Helper()
-	r := f.do(req{method: "POST", path: "/api/v1/events", body: body, token: token})
+	var named struct {
+		ID string `json:"id"`
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(body), &named); err != nil || json.Unmarshal([]byte(body), &fields) != nil {
+		f.t.Fatalf("create: body %s: %v", body, err)
+	}
+	delete(fields, "id")
+	posted, _ := json.Marshal(fields)
+	r := f.do(req{method: "POST", path: "/api/v1/events", body: string(posted), token: token})
 	if r.status != http.StatusCreated {
 		f.t.Fatalf("create: %d %s", r.status, r.body)
 	}
@@ -148,7 +161,32 @@ func (f *fixture) create(body, token string) map[string]any {
 	if err := json.Unmarshal(r.body, &m); err != nil {
 		f.t.Fatal(err)
 	}
+	if named.ID != "" {
+		f.rename(m["id"].(string), named.ID)
+		m["id"], m["url"] = named.ID, strings.TrimSuffix(m["url"].(string), m["id"].(string))+named.ID
+	}
 	return m
+}
+
+// rename gives the event from, just created, the ID to.
+func (f *fixture) rename(from, to string) {
+	f.t.Helper()
+	ctx := context.Background()
+	e, err := f.st.GetEvent(ctx, from)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	a, err := f.st.GetAgenda(ctx, from)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.st.DeleteEvent(ctx, from, e.Version); err != nil {
+		f.t.Fatal(err)
+	}
+	e.ID, a.EventID = to, to
+	if _, _, err := f.st.CreateEvent(ctx, e, a); err != nil {
+		f.t.Fatal(err)
+	}
 }
 
 // snapshot is everything stored, to prove a rejected request changed nothing.
@@ -300,6 +338,7 @@ func TestBadInputIsRejectedAndChangesNothing(t *testing.T) {
 		t.Fatal("fixture")
 	}
 	event := func(mut string) string { return strings.Replace(consultation, `"id":"hrd-consultation",`, mut, 1) }
+	noID := event("")
 	ifm := map[string]string{"If-Match": `"a2"`}
 	tests := []struct {
 		name   string
@@ -313,13 +352,14 @@ func TestBadInputIsRejectedAndChangesNothing(t *testing.T) {
 		{"unknown field", req{method: "POST", path: "/api/v1/events", token: f.alice, body: event(`"colour":"red",`)}, 400, "unknown_field", "colour"},
 		{"wrong type", req{method: "POST", path: "/api/v1/events", token: f.alice, body: event(`"languages":"ar",`)}, 400, "invalid", "languages"},
 		{"no title in any language", req{method: "POST", path: "/api/v1/events", token: f.alice,
-			body: strings.Replace(consultation, `"title":{"en":"Consultation on the Global Action Plan","ar":"مشاورة بشأن خطة العمل العالمية"}`, `"title":{}`, 1)}, 422, "invalid", "title"},
-		{"unknown language code", req{method: "POST", path: "/api/v1/events", token: f.alice, body: strings.Replace(consultation, `"ar":"مشاورة`, `"xx":"مشاورة`, 1)}, 422, "invalid", "title.xx"},
-		{"end before start", req{method: "POST", path: "/api/v1/events", token: f.alice, body: strings.Replace(consultation, `"end":"2021-07-01T18:00:00+02:00"`, `"end":"2021-07-01T15:00:00+02:00"`, 1)}, 422, "invalid", "end"},
-		{"time without a zone", req{method: "POST", path: "/api/v1/events", token: f.alice, body: strings.Replace(consultation, `"start":"2021-07-01T16:30:00+02:00"`, `"start":"2021-07-01T16:30:00"`, 1)}, 400, "invalid", "start"},
-		{"id taken", req{method: "POST", path: "/api/v1/events", token: f.alice, body: consultation}, 409, "exists", "id"},
+			body: strings.Replace(noID, `"title":{"en":"Consultation on the Global Action Plan","ar":"مشاورة بشأن خطة العمل العالمية"}`, `"title":{}`, 1)}, 422, "invalid", "title"},
+		{"unknown language code", req{method: "POST", path: "/api/v1/events", token: f.alice, body: strings.Replace(noID, `"ar":"مشاورة`, `"xx":"مشاورة`, 1)}, 422, "invalid", "title.xx"},
+		{"end before start", req{method: "POST", path: "/api/v1/events", token: f.alice, body: strings.Replace(noID, `"end":"2021-07-01T18:00:00+02:00"`, `"end":"2021-07-01T15:00:00+02:00"`, 1)}, 422, "invalid", "end"},
+		{"time without a zone", req{method: "POST", path: "/api/v1/events", token: f.alice, body: strings.Replace(noID, `"start":"2021-07-01T16:30:00+02:00"`, `"start":"2021-07-01T16:30:00"`, 1)}, 400, "invalid", "start"},
+		{"id taken", req{method: "POST", path: "/api/v1/events", token: f.alice, body: consultation}, 422, "invalid", "id"},
+		{"id free", req{method: "POST", path: "/api/v1/events", token: f.alice, body: event(`"id":"free-id",`)}, 422, "invalid", "id"},
 		{"oversized body", req{method: "POST", path: "/api/v1/events", token: f.alice, body: event(`"description":{"en":"` + strings.Repeat("x", 2<<20) + `"},`)}, 413, "body_too_large", ""},
-		{"wrong content type", req{method: "POST", path: "/api/v1/events", token: f.alice, body: consultation, header: map[string]string{"Content-Type": "text/plain"}}, 415, "unsupported_media_type", ""},
+		{"wrong content type", req{method: "POST", path: "/api/v1/events", token: f.alice, body: noID, header: map[string]string{"Content-Type": "text/plain"}}, 415, "unsupported_media_type", ""},
 		{"item overlapping another", req{method: "POST", path: "/api/v1/events/hrd-consultation/agenda/items", token: f.alice, header: ifm,
 			body: `{"title":{"en":"Clash"},"start":"2021-07-01T14:40:00Z","duration":10,"kind":"discussion"}`}, 422, "invalid", "items[1].start"},
 		{"item outside the event", req{method: "POST", path: "/api/v1/events/hrd-consultation/agenda/items", token: f.alice, header: ifm,
@@ -327,7 +367,7 @@ func TestBadInputIsRejectedAndChangesNothing(t *testing.T) {
 		{"stale If-Match", req{method: "PATCH", path: "/api/v1/events/hrd-consultation", token: f.alice, body: `{"location":"Geneva"}`, header: map[string]string{"If-Match": `"e1"`}}, 412, "precondition_failed", ""},
 		{"missing If-Match", req{method: "PATCH", path: "/api/v1/events/hrd-consultation", token: f.alice, body: `{"location":"Geneva"}`}, 428, "precondition_required", ""},
 		{"missing token", req{method: "POST", path: "/api/v1/events", body: event(`"colour":"red",`)}, 401, "unauthorized", ""},
-		{"wrong token", req{method: "POST", path: "/api/v1/events", token: "mjo_" + strings.Repeat("A", 43), body: consultation}, 401, "unauthorized", ""},
+		{"wrong token", req{method: "POST", path: "/api/v1/events", token: "mjo_" + strings.Repeat("A", 43), body: noID}, 401, "unauthorized", ""},
 		{"wrong token on a read", req{method: "GET", path: "/api/v1/events", token: "nonsense-token-value"}, 401, "unauthorized", ""},
 		{"non-existent event", req{method: "GET", path: "/api/v1/events/no-such-event"}, 404, "not_found", ""},
 		{"confidential event anonymously", req{method: "GET", path: "/api/v1/events/reprisals-briefing"}, 404, "not_found", ""},

@@ -234,7 +234,7 @@ type eventDetail struct {
 	// SessionURL links the event's live session, unless it is cancelled.
 	SessionURL  string
 	Description *description
-	Location    string
+	Location    localText
 	Items       []itemView
 	Children    []eventView
 }
@@ -248,7 +248,7 @@ type itemView struct {
 	Title    localText
 	Kind     string
 	Parallel string
-	Speakers string
+	Speakers []localText
 	Floor    string
 }
 
@@ -496,7 +496,7 @@ func (s *Server) eventPage(c echo.Context) error {
 			titles[parent.ID] = parent.Title
 		}
 	}
-	d := &eventDetail{eventView: s.eventView(p, e, titles), Location: e.Location}
+	d := &eventDetail{eventView: s.eventView(p, e, titles), Location: p.text(e.Location)}
 	if e.Status != agenda.StatusCancelled {
 		d.SessionURL = d.URL + "/session"
 	}
@@ -524,7 +524,7 @@ func (s *Server) eventPage(c echo.Context) error {
 			Time:     p.clock(it.Start, it.End(), p.loc, e.Start),
 			Duration: p.Nf("agenda.minutes", it.Minutes),
 			Title:    p.text(it.Title),
-			Speakers: strings.Join(it.Speakers, p.T("list.separator")),
+			Speakers: p.texts(it.Speakers),
 		}
 		if own.String() != p.loc.String() {
 			iv.OwnTime = p.clock(it.Start, it.End(), own, e.Start)
@@ -564,6 +564,15 @@ func (p *page) text(t agenda.Text) localText {
 		lt.Lang, lt.Dir = lang, dir(lang)
 	}
 	return lt
+}
+
+// texts is text for each of ts.
+func (p *page) texts(ts []agenda.Text) []localText {
+	out := make([]localText, len(ts))
+	for i, t := range ts {
+		out[i] = p.text(t)
+	}
+	return out
 }
 
 // eventView prepares e for a list or a page; titles holds the titles of

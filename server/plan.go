@@ -276,9 +276,9 @@ func (s *Server) clashesOf(ctx context.Context, e agenda.Event, p access.Princip
 	if err != nil {
 		return nil, err
 	}
-	out := []clashJSON{}
+	out, parents := []clashJSON{}, map[string]string{}
 	for _, cl := range calendar.Clashes(e, cands, p.CanSee) {
-		out = append(out, clashJSON{Event: s.toJSON(cl.Event, p), Start: cl.Start.Format(rfc3339), End: cl.End.Format(rfc3339), Minutes: cl.Minutes()})
+		out = append(out, clashJSON{Event: s.toJSON(ctx, cl.Event, p, parents), Start: cl.Start.Format(rfc3339), End: cl.End.Format(rfc3339), Minutes: cl.Minutes()})
 	}
 	return out, nil
 }
@@ -307,7 +307,7 @@ func (s *Server) sendWritten(c echo.Context, status int, e agenda.Event) error {
 	out := struct {
 		eventJSON
 		Clashes *[]clashJSON `json:"clashes,omitempty"`
-	}{eventJSON: s.toJSON(e, p)}
+	}{eventJSON: s.toJSON(c.Request().Context(), e, p, nil)}
 	if cl, err := s.clashesOf(c.Request().Context(), e, p); err != nil {
 		s.log.Warn("clashes of a written event", "event", e.ID, "err", err)
 	} else {

@@ -61,7 +61,7 @@ func sessionServer(t *testing.T) (*fixture, string) {
 		Start: start, End: start.Add(time.Hour), TimeZone: "Europe/Brussels", Region: agenda.RegionEurope,
 		Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished, Languages: []string{"ar", "en", "fr", "es"}, Owner: f.aliceID}
 	items := []agenda.Item{{ID: "it-brief", Title: agenda.Text{"en": "Briefing"}, Start: start, Minutes: 60,
-		Kind: agenda.ItemPresentation, Speakers: []string{}, FloorLanguage: "en"}}
+		Kind: agenda.ItemPresentation, Speakers: []agenda.Text{}, FloorLanguage: "en"}}
 	if _, _, err := svc.CreateEvent(context.Background(), e, items); err != nil {
 		t.Fatal(err)
 	}

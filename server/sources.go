@@ -125,9 +125,7 @@ func (s *Server) sources() (calendar.Store, *calendar.Syncer, error) {
 }
 
 // manages reports whether o may manage sources of region r.
-func manages(o access.Organizer, r agenda.Region) bool {
-	return o.Region == agenda.RegionGlobal || o.Region == "" || o.Region == r
-}
+func manages(o access.Organizer, r agenda.Region) bool { return o.Manages(r) }
 
 func (s *Server) listSources(c echo.Context) error {
 	o, err := requireOrganizer(c)
@@ -235,10 +233,12 @@ type sourceInput struct {
 
 func (in sourceInput) apply(src *calendar.Source, create bool) error {
 	if in.ID != nil {
-		if !create && *in.ID != src.ID {
+		if create {
+			return errIDAssigned("source")
+		}
+		if *in.ID != src.ID {
 			return badRequest("invalid", "id", "the id of a source cannot change")
 		}
-		src.ID = *in.ID
 	}
 	set := func(dst *string, v *string) {
 		if v != nil {
@@ -303,16 +303,11 @@ func (s *Server) createSource(c echo.Context) error {
 	if err := in.apply(&src, true); err != nil {
 		return err
 	}
-	if src.ID == "" {
-		src.ID = agenda.NewID("src-")
-	}
+	src.ID = agenda.NewID("src-")
 	if err := checkSource(o, src); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := st.GetSource(ctx, src.ID); err == nil {
-		return &apiError{Status: http.StatusConflict, Code: "exists", Message: "a source with this id exists", Fields: map[string]string{"id": "already taken"}}
-	}
 	out, err := st.PutSource(ctx, src, 0)
 	if err != nil {
 		return err
@@ -416,7 +411,7 @@ func withSources(doc obj) obj {
 	ifm := param("If-Match", "header", "ETag last read; * to overwrite. Missing: 428; stale: 412.", true)
 	sec := []any{obj{"bearer": []any{}}}
 	errs := obj{"400": errResp("malformed body"), "401": errResp("missing or bad token"), "404": errResp("no such source (or not yours to manage)"),
-		"409": errResp("id taken, another instance is syncing, or nothing to confirm"), "412": errResp("stale If-Match"),
+		"409": errResp("another instance is syncing, or nothing to confirm"), "412": errResp("stale If-Match"),
 		"422": errResp("the input breaks a rule; fields name it"), "428": errResp("If-Match missing")}
 	resp := func(code, desc string, schema obj) obj {
 		r := obj{code: jsonResp(desc, schema)}
@@ -432,11 +427,13 @@ func withSources(doc obj) obj {
 		"description": "regional: imported from a regional network's calendar (read-only)"}
 	event["all_day"] = obj{"type": "boolean", "readOnly": true, "description": "whole days: start and end are midnights in the event's zone"}
 	event["origin"] = obj{"type": "object", "readOnly": true, "description": "set on events imported from a source; editing them is refused (422, field origin)",
-		"properties": obj{"source": obj{"type": "string"}, "name": obj{"type": "string"}, "url": obj{"type": "string"},
+		"properties": obj{"source": obj{"type": "string"}, "name": obj{"type": "string"},
+			"url": obj{"type": "string", "description": "the source's address for its region's organizers and head office; only its scheme and host for anyone else"},
 			"uid": obj{"type": "string"}, "recurrence_id": obj{"type": "string", "format": "date-time"}}}
 	schemas["Source"] = obj{"type": "object", "properties": obj{
-		"id": obj{"type": "string"}, "region": obj{"type": "string", "enum": []string{"global", "africa", "americas", "asia-pacific", "europe"}},
-		"name": obj{"type": "string", "maxLength": calendar.MaxSourceName}, "kind": obj{"type": "string", "enum": []string{"ics", "caldav"}},
+		"id":     obj{"type": "string", "readOnly": true, "description": "assigned by the server; sending one is a 422 (field id)"},
+		"region": obj{"type": "string", "enum": []string{"global", "africa", "americas", "asia-pacific", "europe"}},
+		"name":   obj{"type": "string", "maxLength": calendar.MaxSourceName}, "kind": obj{"type": "string", "enum": []string{"ics", "caldav"}},
 		"url":      obj{"type": "string", "description": "ICS URL, or CalDAV collection URL (http or https)"},
 		"username": obj{"type": "string", "description": "CalDAV basic auth"}, "password": obj{"type": "string", "writeOnly": true, "description": "CalDAV basic auth; never returned"},
 		"has_password": obj{"type": "boolean", "readOnly": true}, "language": obj{"type": "string", "description": "language of texts that do not say theirs (default en)"},

@@ -15,8 +15,7 @@ import (
 func TestSourcesPageInBrowser(t *testing.T) {
 	f := newFixture(t)
 	feed := regionalFeed(t, 3)
-	r := f.do(req{method: "POST", path: "/api/v1/sources", token: f.alice,
-		body: `{"id":"ennhri","region":"europe","name":"ENNHRI <b>calendar</b>","kind":"ics","url":"` + feed.URL + `/cal.ics"}`})
+	r := f.addSource(f.alice, `{"id":"ennhri","region":"europe","name":"ENNHRI <b>calendar</b>","kind":"ics","url":"`+feed.URL+`/cal.ics"}`)
 	if r.status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.status, r.body)
 	}

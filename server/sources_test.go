@@ -45,6 +45,40 @@ func (f *fixture) regionalOrganizer(name string, r agenda.Region) string {
 	return token
 }
 
+// addSource posts a source as token does. The API assigns IDs; tests name
+// their sources, so an "id" in body is taken out of what is posted and the
+// created source is then renamed to it in the store.
+func (f *fixture) addSource(token, body string) resp {
+	f.t.Helper()
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(body), &fields); err != nil {
+		f.t.Fatalf("source body %s: %v", body, err)
+	}
+	var named string
+	if raw, ok := fields["id"]; ok {
+		_ = json.Unmarshal(raw, &named)
+		delete(fields, "id")
+	}
+	posted, _ := json.Marshal(fields)
+	r := f.do(req{method: "POST", path: "/api/v1/sources", body: string(posted), token: token})
+	if r.status != http.StatusCreated || named == "" {
+		return r
+	}
+	ctx := context.Background()
+	src, err := f.st.GetSource(ctx, decodeSource(f.t, r).ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.st.DeleteSource(ctx, src.ID, src.Version); err != nil {
+		f.t.Fatal(err)
+	}
+	src.ID = named
+	if _, err := f.st.PutSource(ctx, src, 0); err != nil {
+		f.t.Fatal(err)
+	}
+	return r
+}
+
 type sourceOut struct {
 	ID          string `json:"id"`
 	HasPassword bool   `json:"has_password"`
@@ -72,15 +106,12 @@ func TestSourcesImportAndReadOnlyEvents(t *testing.T) {
 	f := newFixture(t)
 	feed := regionalFeed(t, 2)
 	body := `{"id":"ennhri","region":"europe","name":"ENNHRI calendar","kind":"ics","url":"` + feed.URL + `/cal.ics"}`
-	if r := f.do(req{method: "POST", path: "/api/v1/sources", body: body}); r.status != http.StatusUnauthorized {
+	if r := f.do(req{method: "POST", path: "/api/v1/sources", body: strings.Replace(body, `"id":"ennhri",`, "", 1)}); r.status != http.StatusUnauthorized {
 		t.Fatalf("anonymous create: %d", r.status)
 	}
-	r := f.do(req{method: "POST", path: "/api/v1/sources", body: body, token: f.alice})
+	r := f.addSource(f.alice, body)
 	if r.status != http.StatusCreated || r.header.Get("ETag") != `"s1"` || decodeSource(t, r).Status.State != "new" {
 		t.Fatalf("create: %d %s %s", r.status, r.header.Get("ETag"), r.body)
-	}
-	if r := f.do(req{method: "POST", path: "/api/v1/sources", body: body, token: f.alice}); r.status != http.StatusConflict {
-		t.Fatalf("duplicate id: %d", r.status)
 	}
 	r = f.do(req{method: "POST", path: "/api/v1/sources/ennhri/sync", token: f.alice})
 	s := decodeSource(t, r)
@@ -131,7 +162,7 @@ func TestSourcesBadInput(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	europe := f.regionalOrganizer("ENNHRI secretariat", agenda.RegionEurope)
-	ok := `"id":"src-x","region":"europe","name":"X","kind":"ics","url":"https://ennhri.example/cal.ics"`
+	ok := `"region":"europe","name":"X","kind":"ics","url":"https://ennhri.example/cal.ics"`
 	tests := []struct {
 		name   string
 		token  string
@@ -139,16 +170,16 @@ func TestSourcesBadInput(t *testing.T) {
 		status int
 		field  string
 	}{
-		{"bad url", f.alice, `{"id":"src-x","region":"europe","name":"X","kind":"ics","url":"ftp://x/y"}`, 422, "url"},
-		{"url with credentials", f.alice, `{"id":"src-x","region":"europe","name":"X","kind":"caldav","url":"https://u:p@dav.example/c/"}`, 422, "url"},
-		{"unknown kind", f.alice, `{"id":"src-x","region":"europe","name":"X","kind":"webcal","url":"https://x.example/"}`, 422, "kind"},
-		{"unknown region", f.alice, `{"id":"src-x","region":"mars","name":"X","kind":"ics","url":"https://x.example/"}`, 422, "region"},
-		{"no name", f.alice, `{"id":"src-x","region":"europe","name":" ","kind":"ics","url":"https://x.example/"}`, 422, "name"},
+		{"bad url", f.alice, `{"region":"europe","name":"X","kind":"ics","url":"ftp://x/y"}`, 422, "url"},
+		{"url with credentials", f.alice, `{"region":"europe","name":"X","kind":"caldav","url":"https://u:p@dav.example/c/"}`, 422, "url"},
+		{"unknown kind", f.alice, `{"region":"europe","name":"X","kind":"webcal","url":"https://x.example/"}`, 422, "kind"},
+		{"unknown region", f.alice, `{"region":"mars","name":"X","kind":"ics","url":"https://x.example/"}`, 422, "region"},
+		{"no name", f.alice, `{"region":"europe","name":" ","kind":"ics","url":"https://x.example/"}`, 422, "name"},
 		{"password on an ICS source", f.alice, `{` + ok + `,"password":"p"}`, 422, "username"},
-		{"bad id", f.alice, `{"id":"Bad Id","region":"europe","name":"X","kind":"ics","url":"https://x.example/"}`, 422, "id"},
+		{"an id", f.alice, `{"id":"src-x","region":"europe","name":"X","kind":"ics","url":"https://x.example/"}`, 422, "id"},
 		{"unknown field", f.alice, `{` + ok + `,"interval":5}`, 400, "interval"},
-		{"another region's secretariat", europe, `{"id":"src-x","region":"africa","name":"X","kind":"ics","url":"https://x.example/"}`, 422, "region"},
-		{"long name", f.alice, `{"id":"src-x","region":"europe","name":"` + strings.Repeat("n", 201) + `","kind":"ics","url":"https://x.example/"}`, 422, "name"},
+		{"another region's secretariat", europe, `{"region":"africa","name":"X","kind":"ics","url":"https://x.example/"}`, 422, "region"},
+		{"long name", f.alice, `{"region":"europe","name":"` + strings.Repeat("n", 201) + `","kind":"ics","url":"https://x.example/"}`, 422, "name"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -166,8 +197,7 @@ func TestSourcesPasswordIsWriteOnlyAndRegionsApart(t *testing.T) {
 	f := newFixture(t)
 	europe := f.regionalOrganizer("ENNHRI secretariat", agenda.RegionEurope)
 	apf := f.regionalOrganizer("APF secretariat", agenda.RegionAsiaPacific)
-	r := f.do(req{method: "POST", path: "/api/v1/sources", token: europe,
-		body: `{"id":"ennhri-dav","region":"europe","name":"ENNHRI","kind":"caldav","url":"https://dav.example/ennhri/","username":"majlis","password":"hunter2-secret"}`})
+	r := f.addSource(europe, `{"id":"ennhri-dav","region":"europe","name":"ENNHRI","kind":"caldav","url":"https://dav.example/ennhri/","username":"majlis","password":"hunter2-secret"}`)
 	if r.status != http.StatusCreated || !decodeSource(t, r).HasPassword || strings.Contains(string(r.body), "hunter2") {
 		t.Fatalf("create: %d %s", r.status, r.body)
 	}
@@ -203,8 +233,7 @@ func TestImportedEventPageNamesItsSource(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	feed := regionalFeed(t, 1)
-	if r := f.do(req{method: "POST", path: "/api/v1/sources", token: f.alice,
-		body: `{"id":"ennhri","region":"europe","name":"ENNHRI calendar","kind":"ics","url":"` + feed.URL + `/cal.ics"}`}); r.status != http.StatusCreated {
+	if r := f.addSource(f.alice, `{"id":"ennhri","region":"europe","name":"ENNHRI calendar","kind":"ics","url":"`+feed.URL+`/cal.ics"}`); r.status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.status, r.body)
 	}
 	if r := f.do(req{method: "POST", path: "/api/v1/sources/ennhri/sync", token: f.alice}); r.status != http.StatusOK {
@@ -221,5 +250,47 @@ func TestImportedEventPageNamesItsSource(t *testing.T) {
 		if r.status != http.StatusOK || !strings.Contains(string(r.body), tc.want) {
 			t.Errorf("GET %s: %d, want %q in the page", tc.path, r.status, tc.want)
 		}
+	}
+}
+
+// TestImportedEventsShowTheSourceAddressToItsOrganizersOnly: the path of a
+// calendar's address is often its secret (Google Calendar's
+// ".../private-KEY/basic.ics"); anyone but the source's organizers (its
+// region's and head office) sees only the scheme and host (issue 11.8).
+func TestImportedEventsShowTheSourceAddressToItsOrganizersOnly(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	feed := regionalFeed(t, 1)
+	europe := f.regionalOrganizer("ENNHRI secretariat", agenda.RegionEurope)
+	africa := f.regionalOrganizer("NANHRI secretariat", agenda.RegionAfrica)
+	full := feed.URL + "/calendar/ical/ennhri/private-5ecre7k3y/basic.ics"
+	if r := f.addSource(europe, `{"id":"ennhri","region":"europe","name":"ENNHRI calendar","kind":"ics","url":"`+full+`"}`); r.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	if r := f.do(req{method: "POST", path: "/api/v1/sources/ennhri/sync", token: europe}); r.status != http.StatusOK {
+		t.Fatalf("sync: %d %s", r.status, r.body)
+	}
+	id := agenda.ImportedID("ennhri", "e0@ennhri.example", "")
+	tests := []struct{ who, token, want string }{
+		{"anonymous", "", feed.URL},
+		{"another region's organizer", africa, feed.URL},
+		{"the region's organizer", europe, full},
+		{"head office", f.alice, full},
+	}
+	for _, tc := range tests {
+		t.Run(tc.who, func(t *testing.T) {
+			for _, path := range []string{"/api/v1/events/" + id, "/api/v1/events?region=europe", "/events/" + id} {
+				r := f.do(req{method: "GET", path: path, token: tc.token})
+				if r.status != http.StatusOK {
+					t.Fatalf("GET %s: %d %s", path, r.status, r.body)
+				}
+				if tc.want != full && strings.Contains(string(r.body), "private-5ecre7k3y") {
+					t.Fatalf("GET %s shows the secret path: %s", path, r.body)
+				}
+				if strings.HasPrefix(path, "/api/") && !strings.Contains(string(r.body), `"url":"`+tc.want+`"`) {
+					t.Fatalf("GET %s: origin url is not %s: %s", path, tc.want, r.body)
+				}
+			}
+		})
 	}
 }

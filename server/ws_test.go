@@ -44,7 +44,7 @@ func newRoomFixtureWith(t *testing.T, cfg server.Config, rooms func(st *store.Bo
 	svc := f.svc
 	start := time.Now().UTC().Truncate(time.Minute).Add(-10 * time.Minute)
 	item := func(id string, at time.Duration, title string) agenda.Item {
-		return agenda.Item{ID: id, Title: agenda.Text{"en": title}, Start: start.Add(at), Minutes: 20, Kind: agenda.ItemPresentation, Speakers: []string{}}
+		return agenda.Item{ID: id, Title: agenda.Text{"en": title}, Start: start.Add(at), Minutes: 20, Kind: agenda.ItemPresentation, Speakers: []agenda.Text{}}
 	}
 	e := agenda.Event{ID: roomEvent, Kind: agenda.KindWebinar, Title: agenda.Text{"en": "Webinar on civic space", "fr": "Webinaire sur l'espace civique"},
 		Start: start, End: start.Add(time.Hour), TimeZone: "Africa/Nairobi", Region: agenda.RegionAfrica,
@@ -609,11 +609,8 @@ func TestRoomSlowConsumerIsClosed(t *testing.T) {
 
 func TestRoomRefusesBadJoins(t *testing.T) {
 	f := newRoomFixture(t, nil)
-	other := f.do(req{method: "POST", path: "/api/v1/events", token: f.bob, body: `{"id":"other-room","kind":"webinar","title":{"en":"Other"},
-		"start":"2030-01-01T10:00:00Z","end":"2030-01-01T11:00:00Z","timezone":"UTC","region":"global","visibility":"confidential","status":"published"}`})
-	if other.status != http.StatusCreated {
-		t.Fatalf("create: %d %s", other.status, other.body)
-	}
+	f.create(`{"id":"other-room","kind":"webinar","title":{"en":"Other"},
+		"start":"2030-01-01T10:00:00Z","end":"2030-01-01T11:00:00Z","timezone":"UTC","region":"global","visibility":"confidential","status":"published"}`, f.bob)
 	otherInvite := f.do(req{method: "POST", path: "/api/v1/events/other-room/invites", token: f.bob, body: `{"role":"host","name":"Mallory"}`})
 	var inv struct{ Token string }
 	mustUnmarshal(t, otherInvite.body, &inv)

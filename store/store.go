@@ -47,7 +47,7 @@ func copyMatching(evs []*agenda.Event, f agenda.Filter) []agenda.Event {
 	for _, e := range evs {
 		if f.Match(*e) {
 			c := *e
-			c.Title, c.Description = maps.Clone(e.Title), maps.Clone(e.Description)
+			c.Title, c.Description, c.Location = maps.Clone(e.Title), maps.Clone(e.Description), maps.Clone(e.Location)
 			c.Languages, c.Invitees = cut(e.Languages), cut(e.Invitees)
 			c.Origin = cloneOrigin(e.Origin)
 			out = append(out, c)

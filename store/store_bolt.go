@@ -118,7 +118,7 @@ func compareEvents(x, y *agenda.Event) int {
 // cloneEvent deep-copies the maps and slices of an event.
 func cloneEvent(e agenda.Event) agenda.Event {
 	// maps.Clone copies the table as is, without rehashing: cheaper than Text.Clone.
-	e.Title, e.Description = maps.Clone(e.Title), maps.Clone(e.Description)
+	e.Title, e.Description, e.Location = maps.Clone(e.Title), maps.Clone(e.Description), maps.Clone(e.Location)
 	e.Languages, e.Invitees = slices.Clone(e.Languages), slices.Clone(e.Invitees)
 	e.Origin = cloneOrigin(e.Origin)
 	return e

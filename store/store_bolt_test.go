@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/store"
 	"github.com/majlis/majlis/store/storetest"
@@ -222,4 +224,33 @@ func BenchmarkBoltUpdateEvent10000(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestBoltReadsPlainLocationsAndSpeakers: events and agendas written before
+// location and speakers had languages (plain strings) still load.
+func TestBoltReadsPlainLocationsAndSpeakers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "majlis.db")
+	s := openBolt(t, path)
+	var edits []func(*bolt.Tx) error
+	storetest.WriteLegacy(t, s, func(kind, id string, edit func(string) string) {
+		bucket := map[string]string{"event": "events", "agenda": "agendas"}[kind]
+		edits = append(edits, func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte(bucket))
+			return b.Put([]byte(id), []byte(edit(string(b.Get([]byte(id))))))
+		})
+	})
+	s.Close()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range edits {
+		if err := db.Update(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	s = openBolt(t, path)
+	defer s.Close()
+	storetest.CheckLegacy(t, s)
 }

@@ -649,3 +649,22 @@ func TestRedisSecretShared(t *testing.T) {
 		t.Fatalf("a short stored secret: %v", err)
 	}
 }
+
+// TestRedisReadsPlainLocationsAndSpeakers: events and agendas written
+// before location and speakers had languages (plain strings) still load.
+func TestRedisReadsPlainLocationsAndSpeakers(t *testing.T) {
+	url, prefix := redisServer.Get(t).URL(), newPrefix()
+	raw := rawClient(t, url)
+	ctx := context.Background()
+	storetest.WriteLegacy(t, openRedis(t, url, store.RedisConfig{Prefix: prefix}), func(kind, id string, edit func(string) string) {
+		key := prefix + map[string]string{"event": "events", "agenda": "agendas"}[kind]
+		v, err := raw.HGet(ctx, key, id).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := raw.HSet(ctx, key, id, edit(v)).Err(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	storetest.CheckLegacy(t, openRedis(t, url, store.RedisConfig{Prefix: prefix}))
+}

@@ -34,7 +34,7 @@ func TestServeSyncsSources(t *testing.T) {
 	srv := startServe(t, data, addr, "--sources-allow-private") // the feed is on loopback
 	base := "http://" + addr
 
-	body := `{"id":"ennhri","region":"europe","name":"ENNHRI calendar","kind":"ics","url":"` + feed.URL + `/ennhri.ics"}`
+	body := `{"region":"europe","name":"ENNHRI calendar","kind":"ics","url":"` + feed.URL + `/ennhri.ics"}`
 	status := addSource(t, base, token, body, func(s sourceStatus) bool { return s.Status.State == "ok" })
 	if status.Status.Added != 1 {
 		t.Fatalf("status %+v", status)
@@ -74,7 +74,7 @@ func TestServeRefusesPrivateSources(t *testing.T) {
 	addr := freePort(t)
 	startServe(t, data, addr)
 	base := "http://" + addr
-	body := `{"id":"inside","region":"europe","name":"Internal","kind":"ics","url":"` + feed.URL + `/admin.ics"}`
+	body := `{"region":"europe","name":"Internal","kind":"ics","url":"` + feed.URL + `/admin.ics"}`
 	status := addSource(t, base, token, body, func(s sourceStatus) bool { return s.Status.LastError != "" })
 	if !strings.Contains(status.Status.LastError, "public addresses only") || status.Status.Added != 0 || asked.Load() {
 		t.Fatalf("a private source: %+v (reached: %v)", status, asked.Load())
@@ -94,16 +94,16 @@ type sourceStatus struct {
 // polls it until done says so (20 s at most) and returns what it read.
 func addSource(t *testing.T, base, token, body string, done func(sourceStatus) bool) sourceStatus {
 	t.Helper()
-	var in struct{ ID string }
-	if err := json.Unmarshal([]byte(body), &in); err != nil {
-		t.Fatal(err)
-	}
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/sources", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil || res.StatusCode != http.StatusCreated {
 		t.Fatalf("create source: %v %v", err, res)
+	}
+	var in struct{ ID string }
+	if err := json.NewDecoder(res.Body).Decode(&in); err != nil {
+		t.Fatal(err)
 	}
 	res.Body.Close()
 	var status sourceStatus

@@ -38,15 +38,15 @@ func Event(id string, start time.Time) agenda.Event {
 		Description: agenda.Text{"en": "Line one\nline two, with; punctuation \\ and emoji 🕊", "ar": "مشاورة بشأن خطة العمل العالمية"},
 		Start:       start, End: start.Add(90 * time.Minute), TimeZone: "Europe/Zurich",
 		Region: agenda.RegionGlobal, Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished,
-		Languages: []string{"ar", "en", "fr", "es"}, Location: "Online", Owner: "org_a", Invitees: []string{"org_b", "org_c"},
+		Languages: []string{"ar", "en", "fr", "es"}, Location: agenda.Text{"en": "Online", "fr": "En ligne"}, Owner: "org_a", Invitees: []string{"org_b", "org_c"},
 		Sequence: 3, Created: base.Add(-48 * time.Hour), Updated: base.Add(-time.Hour),
 	}
 }
 
 func items(start time.Time) []agenda.Item {
 	return []agenda.Item{
-		{ID: "opening", Title: agenda.Text{"en": "Welcome and opening", "ar": "الترحيب والافتتاح"}, Start: start, Minutes: 15, Speakers: []string{"OHCHR", "UNDP", "EU"}, FloorLanguage: "en", Kind: agenda.ItemOpening},
-		{ID: "plan", Title: agenda.Text{"fr": "Présentation du plan d'action"}, Start: start.Add(15 * time.Minute), Minutes: 10, Speakers: []string{}, Kind: agenda.ItemPresentation, Parallel: true},
+		{ID: "opening", Title: agenda.Text{"en": "Welcome and opening", "ar": "الترحيب والافتتاح"}, Start: start, Minutes: 15, Speakers: []agenda.Text{{"en": "OHCHR", "fr": "HCDH"}, {"en": "UNDP"}, {"en": "EU"}}, FloorLanguage: "en", Kind: agenda.ItemOpening},
+		{ID: "plan", Title: agenda.Text{"fr": "Présentation du plan d'action"}, Start: start.Add(15 * time.Minute), Minutes: 10, Speakers: []agenda.Text{}, Kind: agenda.ItemPresentation, Parallel: true},
 	}
 }
 
@@ -669,6 +669,7 @@ func testConcurrent(t *testing.T, o Opener) {
 func testSeries(t *testing.T, o Opener) {
 	s := open(t, o)
 	ser := agenda.Series{ID: "general-assembly", Title: agenda.Text{"en": "General Assembly", "ar": "الجمعية العامة"},
+		Region: agenda.RegionEurope, Owner: "org_ennhri", // its owner is kept
 		StandingItems: []agenda.StandingItem{{Title: agenda.Text{"en": "Threats and reprisals", "ar": "التهديدات والأعمال الانتقامية"}, Minutes: 20}}}
 	tests := []struct {
 		name      string
@@ -806,19 +807,19 @@ func testCopies(t *testing.T, o Opener) {
 	in, inItems := Event("ev-x", base), items(base)
 	ev, ag := mustCreate(t, s, in, agenda.Agenda{Items: inItems})
 	// Mutate what was passed in and what came back from every call.
-	in.Title["en"], in.Languages[0], in.Invitees[0] = "mutated", "xx", "mallory"
-	inItems[0].Speakers[0], inItems[0].Title["en"] = "mallory", "mutated"
+	in.Title["en"], in.Languages[0], in.Invitees[0], in.Location["en"] = "mutated", "xx", "mallory", "mutated"
+	inItems[0].Speakers[0]["en"], inItems[0].Title["en"] = "mallory", "mutated"
 	ev.Title["en"], ev.Description["en"], ev.Languages[1] = "mutated", "mutated", "xx"
-	ag.Items[0].Speakers[1], ag.Items[0].Title["ar"] = "mallory", "mutated"
+	ag.Items[0].Speakers[1]["en"], ag.Items[0].Title["ar"] = "mallory", "mutated"
 	e, a := mustGet(t, s, "ev-x")
-	e.Title["en"], e.Languages[0], e.Invitees[0] = "mutated", "xx", "mallory"
-	a.Items[0].Speakers[0], a.Items[0].Title["en"] = "mallory", "mutated"
+	e.Title["en"], e.Languages[0], e.Invitees[0], e.Location["en"] = "mutated", "xx", "mallory", "mutated"
+	a.Items[0].Speakers[0]["en"], a.Items[0].Title["en"] = "mallory", "mutated"
 	for _, f := range []agenda.Filter{{}, {Region: agenda.RegionGlobal}} {
 		evs, err := s.ListEvents(ctx, f)
 		if err != nil || len(evs) != 1 {
 			t.Fatalf("list: %v, %d events", err, len(evs))
 		}
-		evs[0].Title["fr"], evs[0].Languages[2], evs[0].Invitees[1] = "mutated", "xx", "mallory"
+		evs[0].Title["fr"], evs[0].Languages[2], evs[0].Invitees[1], evs[0].Location["fr"] = "mutated", "xx", "mallory", "mutated"
 	}
 	check := func(t *testing.T) {
 		t.Helper()
@@ -840,7 +841,7 @@ func testCopies(t *testing.T, o Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	upItems[1].Title["fr"], pa.Items[0].Speakers[2] = "mutated", "mallory"
+	upItems[1].Title["fr"], pa.Items[0].Speakers[2]["en"] = "mutated", "mallory"
 	check(t)
 
 	t.Run("listed events do not share slices", func(t *testing.T) {
