@@ -30,7 +30,9 @@ func TestUserTextRule(t *testing.T) {
 			e.Title = agenda.Text{"ar": "\u200fالاجتماع ال\u200dسنوي 2021\u200f"}
 		},
 			stored: func(e agenda.Event, _ agenda.Item) string { return e.Title["ar"] }, want: "\u200fالاجتماع ال\u200dسنوي 2021\u200f"},
-		{name: "length in characters after NFC", event: func(e *agenda.Event) { e.Location = agenda.Text{"en": strings.Repeat("e\u0301", agenda.MaxLocationRunes)} },
+		{name: "length in characters after NFC", event: func(e *agenda.Event) {
+			e.Location = agenda.Text{"en": strings.Repeat("e\u0301", agenda.MaxLocationRunes)}
+		},
 			stored: func(e agenda.Event, _ agenda.Item) string { return e.Location["en"] }, want: strings.Repeat("\u00e9", agenda.MaxLocationRunes)},
 		{name: "bidi override in a title", event: func(e *agenda.Event) { e.Title = agenda.Text{"en": "Report " + rlo + "fdp.exe"} }, field: "title.en"},
 		{name: "bidi isolate in a title", event: func(e *agenda.Event) { e.Title = agenda.Text{"ar": "\u2067تقرير\u2069"} }, field: "title.ar"},
