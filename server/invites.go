@@ -128,9 +128,11 @@ func (s *Server) createInvite(c echo.Context) error {
 	if in.Booth != "" && (in.Role != string(realtime.RoleInterpreter) || !slices.Contains(e.Languages, in.Booth)) {
 		fields["booth"] = "only for interpreters, and one of the event's languages: " + strings.Join(e.Languages, ", ")
 	}
-	now := s.cfg.Now().UTC().Truncate(time.Second)
+	// Created keeps its precision: it orders the listing.
+	created := s.cfg.Now().UTC()
+	now := created.Truncate(time.Second)
 	inv := access.Invite{ID: agenda.NewID("inv"), Event: e.ID, Role: in.Role, Name: in.Name, Institution: in.Institution,
-		Languages: in.Languages, Booth: in.Booth, By: o.ID, Created: now}
+		Languages: in.Languages, Booth: in.Booth, By: o.ID, Created: created}
 	// An invitation lasts until its event ends plus the margin; a
 	// lifetime of its own must end before then. Seconds are compared as
 	// whole numbers, so that no lifetime overflows a time.Duration.
