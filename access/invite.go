@@ -35,12 +35,16 @@ var inviteEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").With
 // revoked, or when the organizer who issued it is revoked.
 type Invite struct {
 	// ID names the invitation; it is the subject a removal bans.
-	ID          string   `json:"id"`
-	Event       string   `json:"event"`
-	Role        string   `json:"role"`
-	Name        string   `json:"name"`
-	Institution string   `json:"institution,omitempty"`
-	Languages   []string `json:"languages,omitempty"`
+	ID    string `json:"id"`
+	Event string `json:"event"`
+	// EventCreated is when the event was created: an event removed and
+	// made again under the same ID is another event, which the
+	// invitation does not open.
+	EventCreated time.Time `json:"event_created"`
+	Role         string    `json:"role"`
+	Name         string    `json:"name"`
+	Institution  string    `json:"institution,omitempty"`
+	Languages    []string  `json:"languages,omitempty"`
 	// Booth is an interpreter's target language.
 	Booth string `json:"booth,omitempty"`
 	// Expires is an expiry chosen when the invitation was issued; zero
@@ -142,7 +146,8 @@ func canonicalInvite(token string) (string, bool) {
 }
 
 // Admit checks a join token for the event e and returns the invitation
-// it holds: the token must be known, its invitation for e, not revoked,
+// it holds: the token must be known, its invitation for e (this very
+// event, not an earlier one of the same ID), not revoked,
 // not expired (ExpiresFor), and its issuer an organizer who is not
 // revoked. The store
 // is asked every time, so a revocation works at once on every instance
@@ -160,7 +165,7 @@ func Admit(ctx context.Context, s InviteStore, token string, e agenda.Event, now
 	if err != nil {
 		return Invite{}, fmt.Errorf("access: find invitation: %w", err)
 	}
-	if inv.Event != e.ID || inv.Revoked || !now.Before(inv.ExpiresFor(e)) {
+	if inv.Event != e.ID || !inv.EventCreated.Equal(e.Created) || inv.Revoked || !now.Before(inv.ExpiresFor(e)) {
 		return Invite{}, ErrBadInvite
 	}
 	o, err := s.GetOrganizer(ctx, inv.By)

@@ -386,6 +386,7 @@ func (s *Server) deleteEvent(c echo.Context) error {
 		return err
 	}
 	if removed {
+		s.revokeInvites(c, e.ID) // its ID may serve another event later
 		return c.NoContent(http.StatusNoContent)
 	}
 	return s.sendEvent(c, http.StatusOK, ev)

@@ -131,7 +131,7 @@ func (s *Server) createInvite(c echo.Context) error {
 	// Created keeps its precision: it orders the listing.
 	created := s.cfg.Now().UTC()
 	now := created.Truncate(time.Second)
-	inv := access.Invite{ID: agenda.NewID("inv"), Event: e.ID, Role: in.Role, Name: in.Name, Institution: in.Institution,
+	inv := access.Invite{ID: agenda.NewID("inv"), Event: e.ID, EventCreated: e.Created, Role: in.Role, Name: in.Name, Institution: in.Institution,
 		Languages: in.Languages, Booth: in.Booth, By: o.ID, Created: created}
 	// An invitation lasts until its event ends plus the margin; a
 	// lifetime of its own must end before then. Seconds are compared as
@@ -173,7 +173,9 @@ func (s *Server) listInvites(c echo.Context) error {
 	}
 	out := make([]inviteJSON, 0, len(invs))
 	for _, inv := range invs {
-		out = append(out, inviteView(inv, e))
+		if inv.EventCreated.Equal(e.Created) { // not those to an earlier event of the same ID
+			out = append(out, inviteView(inv, e))
+		}
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-store")
 	return c.JSON(http.StatusOK, map[string]any{"event": e.ID, "invites": out})
@@ -198,4 +200,24 @@ func (s *Server) revokeInvite(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// revokeInvites revokes every invitation to a removed event, so that none
+// opens another event made later under the same ID (Admit also compares
+// the events' creation times, to the second). A failure is logged: the
+// event is gone either way.
+func (s *Server) revokeInvites(c echo.Context, event string) {
+	ctx := c.Request().Context()
+	invs, err := s.store.ListInvites(ctx, event)
+	for _, inv := range invs {
+		if err != nil {
+			break
+		}
+		if !inv.Revoked {
+			_, err = s.store.RevokeInvite(ctx, event, inv.ID)
+		}
+	}
+	if err != nil {
+		s.log.Error("invites: revoke the invitations to a removed event", "event", event, "err", err)
+	}
 }

@@ -19,7 +19,7 @@ func testInvites(t *testing.T, o Opener) {
 	if err := s.CreateOrganizer(ctx, access.Organizer{ID: "org_a", Name: "Head office", Region: agenda.RegionGlobal, TokenHash: oh, Created: base}); err != nil {
 		t.Fatal(err)
 	}
-	interp := access.Invite{ID: "inv_1", Event: "consultation", Role: "interpreter", Name: "فاطمة الزهراء", Institution: "CNDH Maroc",
+	interp := access.Invite{ID: "inv_1", Event: "consultation", EventCreated: base.Add(-time.Hour), Role: "interpreter", Name: "فاطمة الزهراء", Institution: "CNDH Maroc",
 		Languages: []string{"fr", "en"}, Booth: "ar", Expires: base.Add(48 * time.Hour), By: "org_a", Created: base.Add(time.Minute), TokenHash: h1}
 	host := access.Invite{ID: "inv_0", Event: "consultation", Role: "host", Name: "Chair", Expires: base.Add(24 * time.Hour), By: "org_a",
 		Created: base, TokenHash: h2}
@@ -46,7 +46,7 @@ func testInvites(t *testing.T, o Opener) {
 	}
 	same := func(t *testing.T, got, want access.Invite) {
 		t.Helper()
-		if got.ID != want.ID || got.Event != want.Event || got.Role != want.Role || got.Name != want.Name ||
+		if got.ID != want.ID || got.Event != want.Event || !got.EventCreated.Equal(want.EventCreated) || got.Role != want.Role || got.Name != want.Name ||
 			got.Institution != want.Institution || !slices.Equal(got.Languages, want.Languages) || got.Booth != want.Booth ||
 			!got.Expires.Equal(want.Expires) || got.By != want.By || !got.Created.Equal(want.Created) ||
 			got.Revoked != want.Revoked || got.TokenHash != want.TokenHash || !got.LastJoined.Equal(want.LastJoined) {
