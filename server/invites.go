@@ -183,7 +183,8 @@ func (s *Server) listInvites(c echo.Context) error {
 
 // revokeInvite answers DELETE /api/v1/events/{id}/invites/{invite}: the
 // invitation stops working at once, on every instance (they all ask the
-// store at each join). Revocation only ever goes one way, so it needs no
+// store at each join), and whoever joined the room with it is removed and
+// banned from it, as a host's remove does. Revocation only ever goes one way, so it needs no
 // If-Match; revoking twice answers 204 again.
 func (s *Server) revokeInvite(c echo.Context) error {
 	e, err := s.editableEvent(c)
@@ -194,10 +195,16 @@ func (s *Server) revokeInvite(c echo.Context) error {
 	if len(id) > 64 {
 		return errNotFound
 	}
-	if _, err := s.store.RevokeInvite(c.Request().Context(), e.ID, id); errors.Is(err, access.ErrNotFound) {
+	ctx := c.Request().Context()
+	if _, err := s.store.RevokeInvite(ctx, e.ID, id); errors.Is(err, access.ErrNotFound) {
 		return errNotFound
 	} else if err != nil {
 		return err
+	}
+	// Whoever is in the room with it leaves it now, on every instance.
+	// Should that fail, the answer is an error: revoking again retries.
+	if err := s.rooms.RemoveSubject(ctx, e.ID, "invite:"+id); err != nil {
+		return fmt.Errorf("server: remove the holder of a revoked invitation: %w", err)
 	}
 	return c.NoContent(http.StatusNoContent)
 }

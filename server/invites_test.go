@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/majlis/majlis/realtime"
 	"github.com/majlis/majlis/server"
 )
 
@@ -108,9 +109,19 @@ func TestInvitesListedAndRevoked(t *testing.T) {
 		t.Fatalf("listing: %s", list.body)
 	}
 
+	live, _ := f.join("Fatou, still in the room", "token="+url.QueryEscape(fatou.Token))
+	delegate, _ := f.join("Delegate", "token="+url.QueryEscape(kept))
 	path := "/api/v1/events/" + roomEvent + "/invites/" + fatou.ID
 	if r := f.do(req{method: "DELETE", path: path, token: f.bob}); r.status != http.StatusNoContent {
 		t.Fatalf("revoke: %d %s", r.status, r.body)
+	}
+	if code := live.closeCode(); code != realtime.CloseRemoved {
+		t.Errorf("the member who joined with the revoked invitation: close %d, want %d", code, realtime.CloseRemoved)
+	}
+	// The others stay: they see the removal (and the booth emptied), and
+	// go on.
+	delegate.send(realtime.CmdChat, "c1", map[string]string{"text": "still here"})
+	for env := delegate.next(); env.Type != realtime.MsgChat; env = delegate.next() {
 	}
 	f.refused(t, "revoked", fatou.Token)
 	f.admitted(t, "the other invitation", kept)

@@ -281,8 +281,9 @@ func audioFrame(channel string, payload []byte) []byte {
 // heartbeat lives. What it checks, in order:
 //
 //   - organizer commands and the API work with --redis, and an invite
-//     made on one instance is accepted by the other, and refused by it
-//     once revoked on the first (one shared store);
+//     made on one instance is accepted by the other, and once revoked on
+//     the first, its holder is removed from the room on the other, which
+//     refuses it from then on (one shared store);
 //   - clients on both instances see each other's chat, hands and agenda
 //     progress, in the same order, with the same seq;
 //   - a listener on instance B hears the interpreter on instance A, and a
@@ -351,6 +352,7 @@ func TestScaleOut(t *testing.T) {
 	claire := join(t, addrA, "token="+url.QueryEscape(invite.Token))
 	var revoked struct{ ID, Token string }
 	apiPost(t, addrB, "/api/v1/events/"+consultation+"/invites", token, `{"role":"participant","name":"Withdrawn"}`, &revoked)
+	withdrawn := join(t, addrA, "token="+url.QueryEscape(revoked.Token))
 	del, _ := http.NewRequest("DELETE", "http://"+addrB+"/api/v1/events/"+consultation+"/invites/"+revoked.ID, nil)
 	del.Header.Set("Authorization", "Bearer "+token)
 	res, err := http.DefaultClient.Do(del)
@@ -358,6 +360,15 @@ func TestScaleOut(t *testing.T) {
 		t.Fatalf("revoke on B: %v %v", res, err)
 	}
 	res.Body.Close()
+	withdrawn.until("removed on A after the revocation on B", func(f frame) bool { return f.env.Type == "remove" })
+	select { // then closed: 4003, removed
+	case f := <-withdrawn.in:
+		if !websocket.IsCloseError(f.err, 4003) {
+			t.Fatalf("the holder of an invitation revoked on B: %v, want close 4003", f.err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the holder of an invitation revoked on B is still connected")
+	}
 	if _, res, err := websocket.DefaultDialer.Dial("ws://"+addrA+"/ws/rooms/"+consultation+"?token="+url.QueryEscape(revoked.Token), nil); err == nil || res == nil || res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("an invitation revoked on B joins on A: %v %v", res, err)
 	}
