@@ -1,92 +1,179 @@
 package access
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
+	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
+
+	"github.com/majlis/majlis/agenda"
 )
 
 // invitePrefix marks room join tokens.
 const invitePrefix = "mjj_"
 
-// MaxInviteToken bounds the length of a join token accepted from a URL.
-const MaxInviteToken = 2048
+// inviteSecretLen is the number of base32 characters after the prefix:
+// 16 random bytes (128 bits).
+const inviteSecretLen = 26
 
-// Invite is what a join token grants: one person, one event's room, one
-// role, until it expires. It is signed, not stored: it cannot be revoked
-// one by one, so it is short-lived and a host can remove (and ban) its
-// holder from the room.
+// MaxInviteToken bounds the length of a join token accepted from a URL or
+// typed by a person (a canonical token has 30 characters; dashes and
+// spaces between groups are allowed).
+const MaxInviteToken = 64
+
+// inviteEncoding writes join tokens in lower-case base32 without padding:
+// letters and digits 2 to 7 only, easy to read out and to type on a phone.
+var inviteEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// Invite is an invitation: what a join token grants, one person, one
+// event's room, one role, until it expires. The token itself is a random
+// secret that carries nothing readable; only its hash is stored, with the
+// invitation. An invitation stops working when it expires, when it is
+// revoked, or when the organizer who issued it is revoked.
 type Invite struct {
 	// ID names the invitation; it is the subject a removal bans.
-	ID          string   `json:"id"`
-	Event       string   `json:"ev"`
-	Role        string   `json:"role"`
-	Name        string   `json:"name"`
-	Institution string   `json:"inst,omitempty"`
-	Languages   []string `json:"langs,omitempty"`
+	ID    string `json:"id"`
+	Event string `json:"event"`
+	// EventCreated is when the event was created: an event removed and
+	// made again under the same ID is another event, which the
+	// invitation does not open.
+	EventCreated time.Time `json:"event_created"`
+	Role         string    `json:"role"`
+	Name         string    `json:"name"`
+	Institution  string    `json:"institution,omitempty"`
+	Languages    []string  `json:"languages,omitempty"`
 	// Booth is an interpreter's target language.
-	Booth   string    `json:"booth,omitempty"`
-	Expires time.Time `json:"exp"`
+	Booth string `json:"booth,omitempty"`
+	// Expires is an expiry chosen when the invitation was issued; zero
+	// for the default, the end of the event plus InviteMargin. Either way
+	// the invitation ends by then (see ExpiresFor).
+	Expires time.Time `json:"expires,omitzero"`
 	// By is the organizer who issued it.
-	By string `json:"by"`
+	By      string    `json:"by"`
+	Created time.Time `json:"created"`
+	// Revoked is set once an organizer revokes the invitation.
+	Revoked bool `json:"revoked"`
+	// LastJoined is when the token last opened the room; zero if never.
+	LastJoined time.Time `json:"last_joined,omitzero"`
+	// TokenHash is the hex SHA-256 of the join token; the token itself is
+	// never stored.
+	TokenHash string `json:"-"`
 }
 
-// ErrBadInvite is returned for a join token that is malformed, forged,
-// for another event, or expired.
+// InviteMargin is how long after its event ends an invitation still
+// works: a session that runs late, a booth that stays to wrap up.
+const InviteMargin = 24 * time.Hour
+
+// ExpiresFor returns when the invitation stops working for e, its event:
+// its own expiry if it has one, at the latest the end of e (as it is now,
+// so an invitation follows its event when it moves) plus InviteMargin.
+func (inv Invite) ExpiresFor(e agenda.Event) time.Time {
+	limit := e.End.Add(InviteMargin)
+	if !inv.Expires.IsZero() && inv.Expires.Before(limit) {
+		return inv.Expires
+	}
+	return limit
+}
+
+// InviteStore keeps invitations. Implementations live in package store.
+type InviteStore interface {
+	// CreateInvite stores a new invitation with its TokenHash; a
+	// duplicate ID or token hash fails with an ErrConflict-like error.
+	CreateInvite(ctx context.Context, inv Invite) error
+	// InviteByTokenHash finds an invitation by the hash of its token,
+	// revoked ones included, or ErrNotFound.
+	InviteByTokenHash(ctx context.Context, hash string) (Invite, error)
+	// ListInvites returns the invitations to an event, ordered by
+	// creation time, then ID.
+	ListInvites(ctx context.Context, event string) ([]Invite, error)
+	// RevokeInvite marks an event's invitation revoked and returns it, or
+	// ErrNotFound. Revoking twice is not an error.
+	RevokeInvite(ctx context.Context, event, id string) (Invite, error)
+	// InviteJoined records that an invitation's token opened its room at
+	// at; a missing invitation is not an error.
+	InviteJoined(ctx context.Context, event, id string, at time.Time) error
+	// GetOrganizer returns an organizer by ID, revoked ones included, or
+	// ErrNotFound.
+	GetOrganizer(ctx context.Context, id string) (Organizer, error)
+}
+
+// ErrBadInvite is returned for a join token that is malformed, unknown,
+// revoked, issued by a revoked organizer, for another event, or expired.
 var ErrBadInvite = errors.New("access: invalid or expired join token")
 
-// SignInvite returns the join token for inv, signed with secret.
-func SignInvite(secret []byte, inv Invite) string {
-	payload, err := json.Marshal(inv)
-	if err != nil {
-		panic("access: encode invite: " + err.Error())
+// NewInviteToken returns a fresh join token (mjj_ and 26 base32
+// characters, 128 random bits) and its hash.
+func NewInviteToken() (token, hash string) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("access: no randomness: " + err.Error())
 	}
-	p := base64.RawURLEncoding.EncodeToString(payload)
-	return invitePrefix + p + "." + base64.RawURLEncoding.EncodeToString(inviteMAC(secret, p))
-}
-
-func inviteMAC(secret []byte, payload string) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("majlis-join\x00"))
-	m.Write([]byte(payload))
-	return m.Sum(nil)
+	token = invitePrefix + inviteEncoding.EncodeToString(b[:])
+	return token, HashToken(token)
 }
 
 // IsInvite reports whether token looks like a join token.
-func IsInvite(token string) bool { return strings.HasPrefix(token, invitePrefix) }
+func IsInvite(token string) bool {
+	return len(token) > len(invitePrefix) && strings.EqualFold(token[:len(invitePrefix)], invitePrefix)
+}
 
-// ParseInvite checks a join token's signature and expiry and returns what
-// it grants.
-func ParseInvite(secret []byte, token string, now time.Time) (Invite, error) {
-	if len(token) > MaxInviteToken {
-		return Invite{}, ErrBadInvite
+// canonicalInvite returns token in its canonical form (lower case, no
+// dashes or spaces), or false if it cannot be a join token.
+func canonicalInvite(token string) (string, bool) {
+	if len(token) > MaxInviteToken || !IsInvite(token) {
+		return "", false
 	}
-	rest, ok := strings.CutPrefix(token, invitePrefix)
+	var b strings.Builder
+	b.WriteString(invitePrefix)
+	for _, r := range token[len(invitePrefix):] {
+		switch {
+		case r == '-' || r == ' ':
+		case r >= 'a' && r <= 'z', r >= '2' && r <= '7':
+			b.WriteRune(r)
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r + ('a' - 'A'))
+		default:
+			return "", false
+		}
+	}
+	if b.Len() != len(invitePrefix)+inviteSecretLen {
+		return "", false
+	}
+	return b.String(), true
+}
+
+// Admit checks a join token for the event e and returns the invitation
+// it holds: the token must be known, its invitation for e (this very
+// event, not an earlier one of the same ID), not revoked,
+// not expired (ExpiresFor), and its issuer an organizer who is not
+// revoked. The store
+// is asked every time, so a revocation works at once on every instance
+// that shares it. Any refusal is ErrBadInvite; other errors are the
+// store's.
+func Admit(ctx context.Context, s InviteStore, token string, e agenda.Event, now time.Time) (Invite, error) {
+	canon, ok := canonicalInvite(token)
 	if !ok {
 		return Invite{}, ErrBadInvite
 	}
-	p, sig, ok := strings.Cut(rest, ".")
-	if !ok {
+	inv, err := s.InviteByTokenHash(ctx, HashToken(canon))
+	if errors.Is(err, ErrNotFound) {
 		return Invite{}, ErrBadInvite
 	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, inviteMAC(secret, p)) {
-		return Invite{}, ErrBadInvite
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(p)
 	if err != nil {
+		return Invite{}, fmt.Errorf("access: find invitation: %w", err)
+	}
+	if inv.Event != e.ID || !inv.EventCreated.Equal(e.Created) || inv.Revoked || !now.Before(inv.ExpiresFor(e)) {
 		return Invite{}, ErrBadInvite
 	}
-	var inv Invite
-	if err := json.Unmarshal(payload, &inv); err != nil || inv.ID == "" || inv.Event == "" {
+	o, err := s.GetOrganizer(ctx, inv.By)
+	if errors.Is(err, ErrNotFound) || (err == nil && o.Revoked) {
 		return Invite{}, ErrBadInvite
 	}
-	if !now.Before(inv.Expires) {
-		return Invite{}, ErrBadInvite
+	if err != nil {
+		return Invite{}, fmt.Errorf("access: find the issuer of an invitation: %w", err)
 	}
 	return inv, nil
 }

@@ -45,6 +45,7 @@ type Store interface {
 	ListOrganizers(ctx context.Context) ([]Organizer, error)
 	// RevokeOrganizer marks an organizer revoked, or ErrNotFound.
 	RevokeOrganizer(ctx context.Context, id string) error
+	InviteStore
 }
 
 // tokenPrefix marks majlis organizer tokens so leaked ones are easy to grep for.

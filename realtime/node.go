@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"sync"
@@ -206,6 +207,26 @@ func (n *Node) Accept(conn *websocket.Conn, roomID string, m Member, since *uint
 		}
 	}()
 	return nil
+}
+
+// RemoveSubject removes from the room roomID whoever joined as subject
+// (Member.Subject), on every instance, and bans subject from the room, as
+// a host's remove does; for a subject nobody joined as, it only bans.
+func (n *Node) RemoveSubject(ctx context.Context, roomID, subject string) error {
+	r, err := n.acquire(roomID)
+	if err != nil {
+		return err
+	}
+	defer n.conns.Done()
+	defer n.release(r)
+	done := make(chan error, 1)
+	r.post(removeSubjectReq{subject: subject, done: done})
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("realtime: remove from room %s: %w", roomID, ctx.Err())
+	}
 }
 
 // goingAway closes a connection the node will not serve.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -86,6 +87,11 @@ type (
 		frame []byte
 	}
 	shutdownReq struct{}
+	// removeSubjectReq removes and bans everyone who joined as subject.
+	removeSubjectReq struct {
+		subject string
+		done    chan error
+	}
 )
 
 func newRoom(n *Node, id string) *room {
@@ -195,6 +201,8 @@ func (r *room) handle(req any) {
 		r.catchUp() // messages still in flight from other instances count too
 		cov := r.state.Coverage.Clone()
 		q.reply <- &cov
+	case removeSubjectReq:
+		q.done <- r.removeSubject(q.subject)
 	case shutdownReq:
 		r.closing = true
 		for _, c := range r.clients {
@@ -563,7 +571,15 @@ func (r *room) deliver(env Envelope) {
 	r.fanout(env)
 	if env.Type == MsgRemove {
 		var d removeData
-		if json.Unmarshal(env.Data, &d) == nil {
+		if json.Unmarshal(env.Data, &d) == nil && d.ID == "" && d.Ban != "" {
+			// Removed by subject (Node.RemoveSubject): every instance
+			// closes its own clients who joined as it.
+			for _, c := range r.clients {
+				if banKey(r.id, c.member.Subject) == d.Ban {
+					r.drop(c, CloseRemoved, "removed by a host")
+				}
+			}
+		} else if d.ID != "" {
 			if c, ok := r.clients[d.ID]; ok {
 				ban := banKey(r.id, c.member.Subject)
 				r.drop(c, CloseRemoved, "removed by a host")
@@ -735,5 +751,25 @@ func (r *room) publish(env Envelope) *Error {
 		return errorf(ErrUnavailable, "the message could not be sent; try again")
 	}
 	r.deliver(env)
+	return nil
+}
+
+// removeSubject bans subject from the room and removes its members on
+// every instance: a remove message with no member ID and the subject's ban.
+func (r *room) removeSubject(subject string) error {
+	if !r.loaded {
+		if err := r.load(); err != nil {
+			return err
+		}
+	}
+	ban := banKey(r.id, subject)
+	if e := r.publishState(func(st *State) (Envelope, *Error) {
+		if !slices.Contains(st.Banned, ban) {
+			st.Banned = append(st.Banned, ban)
+		}
+		return Envelope{Type: MsgRemove, Data: mustJSON(removeData{Ban: ban})}, nil
+	}, nil); e != nil {
+		return fmt.Errorf("realtime: remove from room %s: %s", r.id, e.Message)
+	}
 	return nil
 }

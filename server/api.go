@@ -40,7 +40,7 @@ func (s *Server) apiRoutes(g *echo.Group) {
 	g.POST("/events/:id/agenda/items", s.addItem)
 	g.PATCH("/events/:id/agenda/items/:item", s.patchItem)
 	g.DELETE("/events/:id/agenda/items/:item", s.deleteItem)
-	g.POST("/events/:id/invites", s.createInvite)
+	s.inviteRoutes(g)
 	g.GET("/events/:id/coverage", s.coverage)
 	g.GET("/feeds/private", s.privateFeedURL)
 	g.GET("/series", s.listSeries)
@@ -464,6 +464,7 @@ func (s *Server) deleteEvent(c echo.Context) error {
 		return err
 	}
 	if removed {
+		s.revokeInvites(c, e.ID) // its ID may serve another event later
 		return c.NoContent(http.StatusNoContent)
 	}
 	return s.sendEvent(c, http.StatusOK, ev)

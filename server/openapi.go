@@ -103,6 +103,14 @@ func buildOpenAPI() obj {
 						"local_start":       obj{"type": "string", "format": "date-time"}, "local_end": obj{"type": "string", "format": "date-time"},
 						"inside_working_hours": obj{"type": "boolean"}, "minutes_outside": obj{"type": "integer"},
 						"minutes_at_night": obj{"type": "integer"}, "stretch_minutes": obj{"type": "integer"}}}}}},
+				"Invite": obj{"type": "object", "properties": obj{
+					"id": obj{"type": "string"}, "event": obj{"type": "string"}, "role": obj{"type": "string"}, "name": obj{"type": "string"},
+					"institution": obj{"type": "string"}, "languages": obj{"type": "array", "items": obj{"type": "string"}}, "booth": obj{"type": "string"},
+					"expires": obj{"type": "string", "format": "date-time", "description": "when it stops working, for the event as it is now"},
+					"created": obj{"type": "string", "format": "date-time"}, "by": obj{"type": "string", "description": "the issuing organizer"},
+					"revoked": obj{"type": "boolean"}, "last_joined": obj{"type": "string", "format": "date-time", "description": "absent until the token first opens the room"},
+					"token": obj{"type": "string", "description": "only in the answer to POST: mjj_ and 26 base32 characters"},
+					"url":   obj{"type": "string", "description": "only in the answer to POST"}}},
 				"Agenda": obj{"type": "object", "properties": obj{"event": obj{"type": "string"}, "items": obj{"type": "array", "items": ref("Item")}}},
 				"Series": obj{"type": "object", "properties": obj{"id": obj{"type": "string"}, "title": ref("Text"),
 					"region":         obj{"type": "string", "readOnly": true, "description": "the secretariat it belongs to (set on creation); its organizers and head office may change it"},
@@ -143,19 +151,26 @@ func buildOpenAPI() obj {
 			},
 			"/events/{id}/invites": obj{
 				"parameters": []any{id},
-				"post": obj{"summary": "issue a signed, expiring join token for the event's room (docs/protocol.md)", "security": sec,
+				"post": obj{"summary": "invite one person to the event's room: the join token (shown only here) and the page they open (docs/protocol.md)", "security": sec,
 					"requestBody": jsonBody(obj{"type": "object", "required": []any{"role", "name"}, "additionalProperties": false, "properties": obj{
 						"role":        obj{"type": "string", "enum": []any{"host", "speaker", "interpreter", "participant", "observer"}},
 						"name":        obj{"type": "string", "maxLength": 80},
 						"institution": obj{"type": "string", "maxLength": 80},
-						"languages":   obj{"type": "array", "items": obj{"type": "string"}, "description": "preferred first; an interpreter's input languages"},
+						"languages":   obj{"type": "array", "maxItems": maxInviteLanguages, "items": obj{"type": "string"}, "description": "preferred first; an interpreter's input languages"},
 						"booth":       obj{"type": "string", "description": "an interpreter's target language, one of the event's"},
-						"expires_in":  obj{"type": "integer", "minimum": 60, "maximum": 2592000, "description": "seconds; default until a day after the event"},
+						"expires_in": obj{"type": "integer", "minimum": minInviteLife,
+							"description": "seconds; default and maximum: until the event ends plus one day (a longer lifetime is a 422 naming expires_in)"},
 					}}),
-					"responses": std(obj{"201": jsonResp("the token and the room URL", obj{"type": "object", "properties": obj{
-						"id": obj{"type": "string"}, "token": obj{"type": "string"}, "url": obj{"type": "string"},
-						"role": obj{"type": "string"}, "name": obj{"type": "string"}, "expires": obj{"type": "string", "format": "date-time"}}})}),
+					"responses": std(obj{"201": jsonResp("the invitation with its token and url, the page the invitee opens: /events/{id}/session?token=…, or /events/{id}/booth?token=… for an interpreter", ref("Invite"))}),
 				},
+				"get": obj{"summary": "the event's invitations, oldest first, revoked ones too; never their tokens", "security": sec,
+					"responses": std(obj{"200": jsonResp("invitations", obj{"type": "object", "properties": obj{
+						"event": obj{"type": "string"}, "invites": obj{"type": "array", "items": ref("Invite")}}})})},
+			},
+			"/events/{id}/invites/{invite}": obj{
+				"parameters": []any{id, param("invite", "path", "invitation id", true)},
+				"delete": obj{"summary": "revoke an invitation: its token stops working at once (no If-Match: revocation only goes one way; revoking twice is 204 again)", "security": sec,
+					"responses": std(obj{"204": obj{"description": "revoked"}})},
 			},
 			"/events/{id}/coverage": obj{
 				"parameters": []any{id},

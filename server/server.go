@@ -46,9 +46,9 @@ type Config struct {
 	Version string
 	// Now returns the current time. Default: time.Now.
 	Now func() time.Time
-	// Secret signs the tokens majlis hands out (private feed URLs, room
-	// join tokens); at least 32 bytes, kept across restarts so that issued
-	// tokens stay valid. Default: random per process, so tokens die with it.
+	// Secret signs the private feed URLs majlis hands out (join tokens are
+	// stored invitations instead); at least 32 bytes, kept across restarts
+	// so that issued URLs stay valid. Default: random per process, so tokens die with it.
 	Secret []byte
 	// Rooms runs the websocket rooms. Default: a realtime.Node over an
 	// in-process broker.Memory (one instance).

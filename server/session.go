@@ -49,8 +49,11 @@ func (s *Server) sessionPage(c echo.Context) error {
 	}
 	sv := &sessionView{Booth: c.Path() == "/events/:id/booth"}
 	if token := c.QueryParam("token"); token != "" {
-		inv, err := access.ParseInvite(s.cfg.Secret, token, s.cfg.Now())
-		if !access.IsInvite(token) || err != nil || inv.Event != e.ID {
+		_, err := access.Admit(ctx, s.store, token, e, s.cfg.Now())
+		if err != nil && !errors.Is(err, access.ErrBadInvite) {
+			return err
+		}
+		if err != nil {
 			if !pagePrincipal.CanSee(e) {
 				return errPageNotFound // a 401 would tell that the hidden event exists
 			}

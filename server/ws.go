@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
@@ -120,6 +119,13 @@ func (s *Server) joinRoom(c echo.Context) error {
 	if err != nil {
 		return nil // the upgrader has answered
 	}
+	if inv, ok := strings.CutPrefix(m.Subject, "invite:"); ok {
+		// When an invitation was last used is a hint for its organizers,
+		// not worth refusing a join for.
+		if err := s.store.InviteJoined(req.Context(), e.ID, inv, s.cfg.Now()); err != nil {
+			s.log.Warn("room: record an invitation's join", "room", e.ID, "err", err)
+		}
+	}
 	// The room serves the connection on goroutines of its own; this
 	// handler (and the request's memory) ends now.
 	if err := s.rooms.Accept(conn, e.ID, m, since); err != nil && !errors.Is(err, realtime.ErrShuttingDown) {
@@ -129,17 +135,21 @@ func (s *Server) joinRoom(c echo.Context) error {
 }
 
 // roomMember decides who the caller is in the room of e: an organizer
-// (header or ?token=), an invitee (?token=mjj_…), or, for public events,
-// an anonymous participant named by ?name=.
+// (header or ?token=), an invitee (?token=mjj_…, checked against the
+// stored invitation at every join), or, for public events, an anonymous
+// participant named by ?name=.
 func (s *Server) roomMember(c echo.Context, e agenda.Event) (realtime.Member, error) {
 	ctx := c.Request().Context()
 	p := principal(c)
 	token := c.QueryParam("token")
 	switch {
 	case token != "" && access.IsInvite(token):
-		inv, err := access.ParseInvite(s.cfg.Secret, token, s.cfg.Now())
-		if err != nil || inv.Event != e.ID {
-			return realtime.Member{}, &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "the join token is invalid, expired or for another event"}
+		inv, err := access.Admit(ctx, s.store, token, e, s.cfg.Now())
+		if errors.Is(err, access.ErrBadInvite) {
+			return realtime.Member{}, &apiError{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "the join token is invalid, expired, revoked or for another event"}
+		}
+		if err != nil {
+			return realtime.Member{}, err
 		}
 		return realtime.Member{Name: inv.Name, Role: realtime.Role(inv.Role), Institution: inv.Institution,
 			Languages: inv.Languages, Booth: inv.Booth, Subject: "invite:" + inv.ID}, nil
@@ -178,79 +188,6 @@ func (s *Server) roomMember(c echo.Context, e agenda.Event) (realtime.Member, er
 // isControl reports a character usertext forbids in one line: a control
 // character, a bidi override or isolate, a line break or a tab.
 func isControl(r rune) bool { return !usertext.Allowed(r, usertext.Line) }
-
-// inviteInput is the body of POST /api/v1/events/{id}/invites.
-type inviteInput struct {
-	Role        string `json:"role"`
-	Name        string `json:"name"`
-	Institution string `json:"institution"`
-	// Languages are the invitee's languages, preferred first; for an
-	// interpreter, those they can take as input.
-	Languages []string `json:"languages"`
-	// Booth is an interpreter's target language: one the event offers.
-	Booth string `json:"booth"`
-	// ExpiresIn is the token's lifetime in seconds. Default: until a day
-	// after the event ends, at least an hour, at most 30 days.
-	ExpiresIn *int64 `json:"expires_in"`
-}
-
-// maxInviteLife bounds a join token's lifetime: tokens cannot be revoked
-// one by one.
-const maxInviteLife = 30 * 24 * time.Hour
-
-func (s *Server) createInvite(c echo.Context) error {
-	o, err := requireOrganizer(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.editableEvent(c)
-	if err != nil {
-		return err
-	}
-	var in inviteInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
-	fields := map[string]string{}
-	if !realtime.Role(in.Role).Valid() {
-		fields["role"] = "must be one of host, speaker, interpreter, participant, observer"
-	}
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" || utf8.RuneCountInString(in.Name) > realtime.MaxName || strings.ContainsFunc(in.Name, isControl) {
-		fields["name"] = fmt.Sprintf("1 to %d characters, no control characters", realtime.MaxName)
-	}
-	if utf8.RuneCountInString(in.Institution) > realtime.MaxName || strings.ContainsFunc(in.Institution, isControl) {
-		fields["institution"] = fmt.Sprintf("at most %d characters, no control characters", realtime.MaxName)
-	}
-	for i, l := range in.Languages {
-		if !slices.Contains(s.agenda.Languages(), l) {
-			fields[fmt.Sprintf("languages[%d]", i)] = "must be one of " + strings.Join(s.agenda.Languages(), ", ")
-		}
-	}
-	if in.Booth != "" && (in.Role != string(realtime.RoleInterpreter) || !slices.Contains(e.Languages, in.Booth)) {
-		fields["booth"] = "only for interpreters, and one of the event's languages: " + strings.Join(e.Languages, ", ")
-	}
-	now := s.cfg.Now().UTC().Truncate(time.Second)
-	life := e.End.Add(24 * time.Hour).Sub(now)
-	if in.ExpiresIn != nil {
-		life = time.Duration(*in.ExpiresIn) * time.Second
-		if *in.ExpiresIn < 60 || life > maxInviteLife {
-			fields["expires_in"] = fmt.Sprintf("seconds, from 60 to %d", int64(maxInviteLife/time.Second))
-		}
-	}
-	if len(fields) > 0 {
-		return &agenda.ValidationError{Fields: fields}
-	}
-	life = min(max(life, time.Hour), maxInviteLife)
-	inv := access.Invite{ID: agenda.NewID("inv"), Event: e.ID, Role: in.Role, Name: in.Name,
-		Institution: in.Institution, Languages: in.Languages, Booth: in.Booth, Expires: now.Add(life), By: o.ID}
-	token := access.SignInvite(s.cfg.Secret, inv)
-	ws := strings.Replace(strings.Replace(s.cfg.BaseURL, "https://", "wss://", 1), "http://", "ws://", 1)
-	return c.JSON(http.StatusCreated, map[string]any{
-		"id": inv.ID, "token": token, "role": inv.Role, "name": inv.Name, "expires": inv.Expires.Format(rfc3339),
-		"url": ws + "/ws/rooms/" + url.PathEscape(e.ID) + "?token=" + url.QueryEscape(token),
-	})
-}
 
 // Shutdown closes every room connection ("going away", so clients resume
 // elsewhere) and waits for them, or for ctx. http.Server.Shutdown does not

@@ -146,11 +146,15 @@ func (f *roomFixture) inviteWith(body string) string {
 		f.t.Fatalf("invite: %d %s", r.status, r.body)
 	}
 	var out struct {
-		Token, URL string
+		Token, URL, Role string
 	}
 	mustUnmarshal(f.t, r.body, &out)
-	if !strings.HasPrefix(out.URL, "wss://majlis.example.org/ws/rooms/"+roomEvent+"?token=mjj_") {
-		f.t.Fatalf("invite URL %q", out.URL)
+	page := "/session"
+	if out.Role == string(realtime.RoleInterpreter) {
+		page = "/booth"
+	}
+	if want := "https://majlis.example.org/events/" + roomEvent + page + "?token=" + url.QueryEscape(out.Token); out.URL != want || !strings.HasPrefix(out.Token, "mjj_") {
+		f.t.Fatalf("invite URL %q, want %q", out.URL, want)
 	}
 	return out.Token
 }
@@ -614,7 +618,7 @@ func TestRoomRefusesBadJoins(t *testing.T) {
 	otherInvite := f.do(req{method: "POST", path: "/api/v1/events/other-room/invites", token: f.bob, body: `{"role":"host","name":"Mallory"}`})
 	var inv struct{ Token string }
 	mustUnmarshal(t, otherInvite.body, &inv)
-	expired := access.SignInvite([]byte("not the server's secret, 32 bytes long"), access.Invite{ID: "x", Event: roomEvent, Role: "host", Name: "x", Expires: time.Now().Add(time.Hour)})
+	expired, _ := access.NewInviteToken() // well-formed, never issued
 
 	tests := []struct {
 		name   string

@@ -9,13 +9,13 @@ import (
 // secretSize is the length of the secret Secret makes.
 const secretSize = 32
 
-// Secret returns the deployment's token-signing secret (private feed URLs,
-// room join tokens), kept under P+"secret" so that every instance of a
-// scale-out deployment signs and checks with the same one. The first
-// caller makes it (32 random bytes, SET NX: of instances starting together,
-// one wins and all read its secret). Deleting the key invalidates every
-// issued URL and token, as deleting the embedded deployment's secret file
-// does.
+// Secret returns the deployment's token-signing secret (private feed URLs;
+// join tokens are stored invitations instead), kept under P+"secret" so
+// that every instance of a scale-out deployment signs and checks with the
+// same one. The first caller makes it (32 random bytes, SET NX: of
+// instances starting together, one wins and all read its secret). Deleting
+// the key invalidates every issued URL, as deleting the embedded
+// deployment's secret file does.
 func (r *Redis) Secret(ctx context.Context) ([]byte, error) {
 	end, err := r.begin(ctx)
 	if err != nil {
@@ -35,7 +35,7 @@ func (r *Redis) Secret(ctx context.Context) ([]byte, error) {
 		return nil, r.fail("get secret", err)
 	}
 	if len(b) < secretSize {
-		return nil, fmt.Errorf("store: redis key %s holds %d bytes, want at least %d (delete it to make a new one; issued feed URLs and join tokens then stop working)", key, len(b), secretSize)
+		return nil, fmt.Errorf("store: redis key %s holds %d bytes, want at least %d (delete it to make a new one; issued feed URLs then stop working)", key, len(b), secretSize)
 	}
 	return b, nil
 }

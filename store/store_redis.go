@@ -54,6 +54,7 @@ type RedisConfig struct {
 //	P organizers           hash: organizer ID → organizer JSON
 //	P organizers:by-token  hash: token hash → organizer ID
 //	P secret               string: the token-signing secret (see Secret)
+//	P invites:…            invitations (see invite_redis.go)
 //
 // (no space between P and the name). Values are the same JSON documents as
 // Bolt's, each with its version as the first field ("_version"). Every

@@ -270,14 +270,14 @@ func serve(args []string, stderr io.Writer) error {
 	return nil
 }
 
-// loadSecret reads the server secret that signs private feed URLs and join
-// tokens, creating it (32 random bytes, mode 0600) on first start, so that
+// loadSecret reads the server secret that signs private feed URLs,
+// creating it (32 random bytes, mode 0600) on first start, so that
 // issued URLs survive restarts. Deleting the file invalidates them all.
 func loadSecret(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err == nil {
 		if len(b) < 32 {
-			return nil, fmt.Errorf("secret %s: %d bytes, want at least 32 (delete it to make a new one; issued feed URLs and join tokens then stop working)", path, len(b))
+			return nil, fmt.Errorf("secret %s: %d bytes, want at least 32 (delete it to make a new one; issued feed URLs then stop working)", path, len(b))
 		}
 		return b, nil
 	}

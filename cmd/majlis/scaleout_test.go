@@ -21,9 +21,39 @@ import (
 // TestMain) on one real redis-server, as a deployment behind a load
 // balancer would, and talk to them as clients do: over websockets.
 
-// consultation is the demo's public side event with interpretation in
-// four languages; its first agenda item's floor language is English.
-const consultation = "am-2021-hrd-consultation"
+// consultation is the session of the scale-out test: a public webinar
+// running now, like the demo's consultation, with interpretation in four
+// languages; its first agenda item (item-1) has English as its floor
+// language. It runs now because invitations to it must still work (an
+// invitation ends with its event). TestScaleOut makes it.
+var consultation string
+
+// makeConsultation creates the session through addr's API and returns its
+// ID.
+func makeConsultation(t *testing.T, addr, token string) string {
+	t.Helper()
+	start := time.Now().UTC().Truncate(time.Minute).Add(-10 * time.Minute)
+	var ev struct{ ID string }
+	apiPost(t, addr, "/api/v1/events", token, fmt.Sprintf(`{"id":"scale-out-consultation","kind":"webinar",
+		"title":{"en":"Consultation on the Global Action Plan"},"start":%q,"end":%q,"timezone":"Europe/Zurich","region":"global",
+		"visibility":"public","status":"published","languages":["ar","en","fr","es"]}`,
+		start.Format(time.RFC3339), start.Add(90*time.Minute).Format(time.RFC3339)), &ev)
+	body := fmt.Sprintf(`{"items":[{"id":"item-1","title":{"en":"Welcome and opening"},"start":%q,"duration":15,
+		"speakers":[],"floor_language":"en","kind":"opening"}]}`, start.Format(time.RFC3339))
+	req, _ := http.NewRequest("PUT", "http://"+addr+"/api/v1/events/"+url.PathEscape(ev.ID)+"/agenda", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("If-Match", "*")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("PUT agenda: %s", res.Status)
+	}
+	return ev.ID
+}
 
 // envelope is a server message (docs/protocol.md).
 type envelope struct {
@@ -251,7 +281,9 @@ func audioFrame(channel string, payload []byte) []byte {
 // heartbeat lives. What it checks, in order:
 //
 //   - organizer commands and the API work with --redis, and an invite
-//     made on one instance is accepted by the other (one shared secret);
+//     made on one instance is accepted by the other, and once revoked on
+//     the first, its holder is removed from the room on the other, which
+//     refuses it from then on (one shared store);
 //   - clients on both instances see each other's chat, hands and agenda
 //     progress, in the same order, with the same seq;
 //   - a listener on instance B hears the interpreter on instance A, and a
@@ -277,6 +309,7 @@ func TestScaleOut(t *testing.T) {
 	addrA, addrB := freePort(t), freePort(t)
 	srvA := startServe(t, t.TempDir(), addrA, "--redis", redis.URL(), "--demo")
 	startServe(t, t.TempDir(), addrB, "--redis", redis.URL(), "--demo")
+	consultation = makeConsultation(t, addrB, token)
 
 	// One session across both instances.
 	host := join(t, addrA, "token="+url.QueryEscape(token))
@@ -317,6 +350,28 @@ func TestScaleOut(t *testing.T) {
 	apiPost(t, addrB, "/api/v1/events/"+consultation+"/invites", token,
 		`{"role":"interpreter","name":"Claire","languages":["en"],"booth":"fr"}`, &invite)
 	claire := join(t, addrA, "token="+url.QueryEscape(invite.Token))
+	var revoked struct{ ID, Token string }
+	apiPost(t, addrB, "/api/v1/events/"+consultation+"/invites", token, `{"role":"participant","name":"Withdrawn"}`, &revoked)
+	withdrawn := join(t, addrA, "token="+url.QueryEscape(revoked.Token))
+	del, _ := http.NewRequest("DELETE", "http://"+addrB+"/api/v1/events/"+consultation+"/invites/"+revoked.ID, nil)
+	del.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(del)
+	if err != nil || res.StatusCode != http.StatusNoContent {
+		t.Fatalf("revoke on B: %v %v", res, err)
+	}
+	res.Body.Close()
+	withdrawn.until("removed on A after the revocation on B", func(f frame) bool { return f.env.Type == "remove" })
+	select { // then closed: 4003, removed
+	case f := <-withdrawn.in:
+		if !websocket.IsCloseError(f.err, 4003) {
+			t.Fatalf("the holder of an invitation revoked on B: %v, want close 4003", f.err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the holder of an invitation revoked on B is still connected")
+	}
+	if _, res, err := websocket.DefaultDialer.Dial("ws://"+addrA+"/ws/rooms/"+consultation+"?token="+url.QueryEscape(revoked.Token), nil); err == nil || res == nil || res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("an invitation revoked on B joins on A: %v %v", res, err)
+	}
 	claire.name = "Claire (A, fr booth)"
 	sofia := join(t, addrB, "name=Sofia")
 	sofia.name = "Sofia (B, es)"

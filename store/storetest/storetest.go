@@ -142,6 +142,7 @@ func Run(t *testing.T, o Opener) {
 		{"concurrent writers", testConcurrent},
 		{"series", testSeries},
 		{"organizers", testOrganizers},
+		{"invitations", testInvites},
 		{"returned values are copies", testCopies},
 		{"cancelled context", testCancelled},
 		{"closed store", testClosed},
