@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -35,9 +36,9 @@ type RedisConfig struct {
 	// with an error after it rather than hang on a Redis that does not
 	// answer. Default 3 s.
 	Timeout time.Duration
-	// SkipDurabilityCheck lets OpenRedis accept a Redis whose AOF is off
-	// or whose maxmemory-policy may evict keys, or whose INFO this user
-	// may not read. Default false: such a Redis is refused, since it
+	// SkipDurabilityCheck lets OpenRedis accept a Redis whose AOF is off,
+	// whose appendfsync is not always, whose maxmemory-policy may evict
+	// keys, or whose INFO or CONFIG this user may not read. Default false: such a Redis is refused, since it
 	// cannot keep the store's promise that acknowledged writes survive.
 	SkipDurabilityCheck bool
 }
@@ -113,8 +114,8 @@ func newRedisKeys(p string) redisKeys {
 // OpenRedis connects to the Redis at rawURL
 // (redis://[user:password@]host:port/db, or rediss:// for TLS), checks
 // that it answers, and, unless cfg.SkipDurabilityCheck, that it is
-// configured to keep what it acknowledges (AOF on, no eviction of the
-// store's keys).
+// configured to keep what it acknowledges (AOF on with appendfsync
+// always, no eviction of the store's keys).
 func OpenRedis(ctx context.Context, rawURL string, cfg RedisConfig) (*Redis, error) {
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
@@ -156,7 +157,7 @@ func OpenRedis(ctx context.Context, rawURL string, cfg RedisConfig) (*Redis, err
 }
 
 // checkDurable refuses a Redis that would lose acknowledged writes on a
-// restart (no AOF) or drop keys when full (an allkeys-* eviction policy;
+// restart (no AOF) or a crash (appendfsync other than always), or drop keys when full (an allkeys-* eviction policy;
 // volatile-* policies only evict keys with a TTL, which the store never
 // sets).
 func (r *Redis) checkDurable(ctx context.Context) error {
@@ -175,6 +176,14 @@ func (r *Redis) checkDurable(ctx context.Context) error {
 	}
 	if p := fields["maxmemory_policy"]; strings.HasPrefix(p, "allkeys-") {
 		return fmt.Errorf("store: redis %s has maxmemory-policy %s, which may evict stored events; configure maxmemory-policy noeviction (see the README)", r.addr, p)
+	}
+	// INFO does not tell the fsync policy; CONFIG GET does.
+	conf, err := r.client.ConfigGet(ctx, "appendfsync").Result()
+	if err != nil {
+		return fmt.Errorf("store: redis %s: read CONFIG appendfsync to check durability: %w (set SkipDurabilityCheck if this user may not)", r.addr, err)
+	}
+	if p := conf["appendfsync"]; p != "always" {
+		return fmt.Errorf("store: redis %s has appendfsync %s: writes it acknowledged could be lost on a crash; configure appendfsync always (see the README)", r.addr, cmp.Or(p, "unset"))
 	}
 	return nil
 }
