@@ -104,8 +104,8 @@ func TestRedisTwoInstances(t *testing.T) {
 
 	// Conditional publishes: of two instances that both read seq 7, one wins.
 	st := realtime.State{Floor: realtime.Floor{Speaker: "m-1", Queue: []string{}}}
-	errA := a.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgFloor}, &realtime.Change{Check: true, IfSeq: 7, State: &st})
-	errB := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgFloor}, &realtime.Change{Check: true, IfSeq: 7, State: &realtime.State{}})
+	errA := a.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgFloor}, &realtime.Change{Check: true, Seen: realtime.Position{Seq: 7}, State: &st})
+	errB := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgFloor}, &realtime.Change{Check: true, Seen: realtime.Position{Seq: 7}, State: &realtime.State{}})
 	if errA != nil || !errors.Is(errB, realtime.ErrStale) {
 		t.Fatalf("conditional publishes: %v, %v", errA, errB)
 	}
@@ -115,14 +115,14 @@ func TestRedisTwoInstances(t *testing.T) {
 	}
 
 	// History: the log keeps about 5 messages; older asks are gaps.
-	h, err := b.History(ctx, "r", 6)
+	h, err := b.History(ctx, "r", realtime.Position{Seq: 6, Epoch: snap.Epoch})
 	if err != nil || len(h) != 2 || h[0].Seq != 7 || h[1].Type != realtime.MsgFloor {
 		t.Fatalf("history since 6: %+v %v", h, err)
 	}
-	if _, err := b.History(ctx, "r", 0); !errors.Is(err, realtime.ErrGap) {
+	if _, err := b.History(ctx, "r", realtime.Position{Epoch: snap.Epoch}); !errors.Is(err, realtime.ErrGap) {
 		t.Fatalf("history since 0: %v, want ErrGap", err)
 	}
-	if h, err := b.History(ctx, "r", 8); err != nil || len(h) != 0 {
+	if h, err := b.History(ctx, "r", realtime.Position{Seq: 8, Epoch: snap.Epoch}); err != nil || len(h) != 0 {
 		t.Fatalf("history since the last: %v %v", h, err)
 	}
 
@@ -237,5 +237,69 @@ func TestRedisOutage(t *testing.T) {
 			t.Fatalf("after the restart: %d resyncs, had %d", n, before)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestRedisEpoch deletes a room's keys (as FLUSHALL or an eviction
+// would), then moves its seq back (as a restored backup would): each time
+// the log gets a new epoch, positions in the old one are refused, and
+// deliveries carry the epoch.
+func TestRedisEpoch(t *testing.T) {
+	srv := redistest.Start(t, redistest.Config{})
+	b := newRedis(t, srv, "t3:")
+	ctx := context.Background()
+	var c collector
+	if _, err := b.Subscribe(ctx, "r", realtime.Subscriber{Deliver: c.deliver, Resync: c.resync}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgChat}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := b.Snapshot(ctx, "r")
+	if err != nil || first.Seq != 3 || first.Epoch == "" {
+		t.Fatalf("snapshot: %+v %v", first, err)
+	}
+	if got := c.wait(t, 3); got[2].Epoch != first.Epoch {
+		t.Fatalf("delivery in epoch %q, want %q", got[2].Epoch, first.Epoch)
+	}
+
+	keys, err := b.client.Keys(ctx, "t3:room:{r}:*").Result()
+	if err != nil || len(keys) < 3 {
+		t.Fatalf("keys %v %v", keys, err)
+	}
+	if err := b.client.Del(ctx, keys...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgChat}, &realtime.Change{Seen: first.Position}); !errors.Is(err, realtime.ErrStale) {
+		t.Fatalf("publish from the lost log: %v, want ErrStale", err)
+	}
+	if _, err := b.History(ctx, "r", realtime.Position{Seq: 1, Epoch: first.Epoch}); !errors.Is(err, realtime.ErrEpoch) {
+		t.Fatalf("history in the lost log: %v, want ErrEpoch", err)
+	}
+	second, err := b.Snapshot(ctx, "r")
+	if err != nil || second.Seq != 0 || second.Epoch == "" || second.Epoch == first.Epoch {
+		t.Fatalf("after the loss: %+v %v, want seq 0 in a new epoch", second.Position, err)
+	}
+	env := realtime.Envelope{Type: realtime.MsgChat}
+	if err := b.Publish(ctx, "r", &env, &realtime.Change{Seen: second.Position}); err != nil || env.Seq != 1 || env.Epoch != second.Epoch {
+		t.Fatalf("publish in the new log: %+v %v", env, err)
+	}
+	if got := c.wait(t, 4); got[3].Epoch != second.Epoch || got[3].Seq != 1 {
+		t.Fatalf("delivery in the new log: %+v", got[3])
+	}
+	if h, err := b.History(ctx, "r", second.Position); err != nil || len(h) != 1 || h[0].Epoch != second.Epoch {
+		t.Fatalf("history in the new log: %+v %v", h, err)
+	}
+
+	if err := b.client.Set(ctx, "t3:room:{r}:seq", "0", 0).Err(); err != nil { // a backup from before
+		t.Fatal(err)
+	}
+	if err := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgChat}, &realtime.Change{Seen: realtime.Position{Seq: 1, Epoch: second.Epoch}}); !errors.Is(err, realtime.ErrStale) {
+		t.Fatalf("publish from a position the log went back from: %v, want ErrStale", err)
+	}
+	if third, _ := b.Snapshot(ctx, "r"); third.Epoch == second.Epoch || third.Seq != 0 {
+		t.Fatalf("after the regression: %+v, want a new epoch", third.Position)
 	}
 }

@@ -205,7 +205,7 @@ func catchUpCoverage(ctx context.Context, b Backend, room string, snap *Snapshot
 	if snap.State.Coverage.Seq >= snap.Seq {
 		return
 	}
-	hist, err := b.History(ctx, room, snap.State.Coverage.Seq)
+	hist, err := b.History(ctx, room, Position{Seq: snap.State.Coverage.Seq, Epoch: snap.Epoch})
 	if err != nil {
 		return // the log is gone or unreachable: the coverage stays behind
 	}

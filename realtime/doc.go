@@ -27,10 +27,14 @@
 //
 // # Recovery
 //
-// A client that reconnects with ?since=N gets a resume message and then
-// exactly the logged messages after N addressed to it, once, in order,
-// followed by live ones; when the log no longer reaches back to N it gets a
-// fresh welcome instead.
+// A position is a seq and the epoch that names the log (Position). A
+// client that reconnects with ?since=N&epoch=E gets a resume message and
+// then exactly the logged messages after N addressed to it, once, in
+// order, followed by live ones; when the log no longer reaches back to N,
+// or is not the log E, it gets a fresh welcome instead. A log that was
+// lost starts again with a new epoch; a room that sees another epoch (a
+// delivery, a refused publish) or a log behind what it saw starts again
+// from a fresh snapshot and welcomes every local client again.
 //
 // # Concurrency
 //

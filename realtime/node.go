@@ -191,10 +191,11 @@ func (n *Node) Stats() Stats {
 // at once, so that the caller — an HTTP handler, deep in middleware,
 // holding its request — can end: an idle connection then costs two
 // shallow goroutines and the websocket's own buffers. since, when not
-// nil, asks to resume after that seq; the member's ID and Instance are
+// nil, asks to resume after that position (a seq and the epoch of the
+// welcome that gave it); the member's ID and Instance are
 // set here. Joining errors after Accept returns are logged;
 // ErrShuttingDown is returned when the node no longer takes connections.
-func (n *Node) Accept(conn *websocket.Conn, roomID string, m Member, since *uint64) error {
+func (n *Node) Accept(conn *websocket.Conn, roomID string, m Member, since *Position) error {
 	r, err := n.acquire(roomID)
 	if err != nil {
 		goingAway(conn)
@@ -215,7 +216,7 @@ func goingAway(conn *websocket.Conn) {
 }
 
 // serve runs a connection that acquire counted in r, until it ends.
-func (n *Node) serve(ctx context.Context, r *room, conn *websocket.Conn, m Member, since *uint64) error {
+func (n *Node) serve(ctx context.Context, r *room, conn *websocket.Conn, m Member, since *Position) error {
 	defer n.conns.Done()
 	if tc, ok := conn.NetConn().(*net.TCPConn); ok {
 		_ = tc.SetWriteBuffer(n.cfg.SocketBuffer)

@@ -12,7 +12,7 @@ import (
 
 // ProtocolVersion is the version of the room protocol described in
 // docs/protocol.md. It is sent in every welcome.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // MsgType names a message. Server messages and client commands share the
 // envelope; a few names (chat, reaction) are both.
@@ -112,6 +112,9 @@ const (
 	MaxChat = 2000
 	// MaxName is the longest display name or institution, in characters.
 	MaxName = 80
+	// MaxEpoch is the longest epoch a client may send back (epochs are 16
+	// characters today).
+	MaxEpoch = 64
 )
 
 // Envelope is every message on the wire. Client commands leave Seq and TS
@@ -136,6 +139,10 @@ type Envelope struct {
 	// "staff" (hosts and interpreters).
 	To   string          `json:"to,omitempty"`
 	Data json.RawMessage `json:"data,omitempty"`
+	// Epoch names the log that Seq counts in (see Position); backends set
+	// it on every logged message. It is not sent: clients learn it from
+	// welcome and resume.
+	Epoch string `json:"-"`
 }
 
 // Audience values of Envelope.To.

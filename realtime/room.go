@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -40,7 +41,8 @@ type room struct {
 	refs int
 
 	loaded  bool
-	seq     uint64
+	seq     uint64 // the room's position: seq in the log named epoch
+	epoch   string
 	state   State
 	members map[string]Member
 	order   []string           // member IDs in join order
@@ -61,7 +63,7 @@ type room struct {
 type (
 	joinReq struct {
 		c     *Client
-		since *uint64
+		since *Position
 		done  chan error
 	}
 	leaveReq struct{ c *Client }
@@ -96,6 +98,9 @@ func newRoom(n *Node, id string) *room {
 // post queues a request for the room goroutine. Callers hold a reference
 // (refs), so the room is running.
 func (r *room) post(req any) { r.inbox <- req }
+
+// pos is the room's position in its log.
+func (r *room) pos() Position { return Position{Seq: r.seq, Epoch: r.epoch} }
 
 func (r *room) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), backendTimeout)
@@ -253,7 +258,7 @@ func (r *room) refreshItems() {
 }
 
 func (r *room) reset(s Snapshot) {
-	r.seq, r.state = s.Seq, s.State.Clone()
+	r.seq, r.epoch, r.state = s.Seq, s.Epoch, s.State.Clone()
 	r.ensureBooths(&r.state)
 	r.hearing = nil
 	r.members, r.order = map[string]Member{}, nil
@@ -270,8 +275,9 @@ func banKey(room, subject string) string {
 }
 
 // join adds c to the room: it announces the member, then brings the client
-// up to date with a welcome, or with the messages it missed.
-func (r *room) join(c *Client, since *uint64) error {
+// up to date with a welcome, or with the messages it missed when since is
+// a position in the room's log.
+func (r *room) join(c *Client, since *Position) error {
 	if !r.loaded {
 		if err := r.load(); err != nil {
 			r.node.log.Warn("room: load", "room", r.id, "err", err)
@@ -287,17 +293,24 @@ func (r *room) join(c *Client, since *uint64) error {
 	}
 	m := c.member
 	join := Envelope{Type: MsgJoin, From: m.ID, To: r.presenceAudience(m), Data: mustJSON(m)}
-	ctx, cancel := r.ctx()
-	defer cancel()
-	if err := r.node.backend.Publish(ctx, r.id, &join, &Change{Join: &m}); err != nil {
+	// A client that saw further in this log than the log now holds tells
+	// that the log went back: the publish then starts a new epoch.
+	var ahead uint64
+	if since != nil && since.Epoch == r.epoch {
+		ahead = since.Seq
+	}
+	if err := r.publishAt(&join, Change{Join: &m}, ahead); err != nil {
 		r.node.log.Warn("room: publish join", "room", r.id, "err", err)
 		return err
 	}
 	r.deliver(join)
-	if since != nil && *since > 0 && *since <= r.seq {
+	ctx, cancel := r.ctx()
+	defer cancel()
+	if since != nil && since.Seq > 0 && since.Epoch == r.epoch && since.Seq <= r.seq {
 		hist, err := r.node.backend.History(ctx, r.id, *since)
 		if err == nil {
-			r.send(c, Envelope{Type: MsgResume, Room: r.id, Data: mustJSON(resumeData{You: m, From: *since, To: r.seq})})
+			r.send(c, Envelope{Type: MsgResume, Room: r.id,
+				Data: mustJSON(resumeData{You: m, From: since.Seq, To: r.seq, Epoch: r.epoch})})
 			for _, env := range hist {
 				if env.Seq <= r.seq && r.visible(c, env) {
 					r.send(c, env)
@@ -320,6 +333,11 @@ func (r *room) join(c *Client, since *uint64) error {
 func (r *room) admit(c *Client) {
 	r.clients[c.member.ID] = c
 	r.hearing = nil
+	r.enterBooth(c)
+}
+
+// enterBooth puts an interpreter with a booth in it.
+func (r *room) enterBooth(c *Client) {
 	m := c.member
 	if m.Role == RoleInterpreter && m.Booth != "" {
 		if _, ok := r.state.Interp.Booths[m.Booth]; ok {
@@ -334,9 +352,10 @@ func (r *room) admit(c *Client) {
 }
 
 type resumeData struct {
-	You  Member `json:"you"`
-	From uint64 `json:"from"` // replay starts after this seq
-	To   uint64 `json:"to"`   // and ends with this one; live messages follow
+	You   Member `json:"you"`
+	From  uint64 `json:"from"`  // replay starts after this seq
+	To    uint64 `json:"to"`    // and ends with this one; live messages follow
+	Epoch string `json:"epoch"` // the log's epoch, unchanged
 }
 
 // presenceAudience is who hears a member arrive or leave: everyone, but in
@@ -362,6 +381,9 @@ type welcomeData struct {
 	Agenda         agendaState `json:"agenda"`
 	Interpretation interpView  `json:"interpretation"`
 	Seq            uint64      `json:"seq"`
+	// Epoch names the room's log: a client resumes with since=Seq (or a
+	// later seq) and this epoch.
+	Epoch string `json:"epoch"`
 }
 
 type eventInfo struct {
@@ -387,6 +409,7 @@ func (r *room) welcome(c *Client) Envelope {
 		Agenda:         agendaState{Items: r.items, Progress: r.state.Agenda},
 		Interpretation: r.interpView(r.state),
 		Seq:            r.seq,
+		Epoch:          r.epoch,
 	}
 	if w.Agenda.Items == nil {
 		w.Agenda.Items = []agenda.Item{}
@@ -549,6 +572,13 @@ func (r *room) deliver(env Envelope) {
 		r.fanout(env)
 		return
 	}
+	if env.Epoch != r.epoch {
+		// Another log: ours is gone (catchUp restarts the room from a
+		// fresh snapshot), or this is a late delivery from a log we
+		// already left (catchUp finds ours intact).
+		r.catchUp()
+		return
+	}
 	if env.Seq <= r.seq {
 		return // already applied
 	}
@@ -592,25 +622,15 @@ func (r *room) needResync() {
 	}
 }
 
-// catchUp applies what the log holds beyond r.seq; when the log has lost
-// some of it, the room reloads its snapshot and welcomes every local
-// client again.
+// catchUp applies what the log holds beyond the room's position; when the
+// log has lost some of it, or is another log (a new epoch), the room
+// starts again from a fresh snapshot.
 func (r *room) catchUp() {
 	ctx, cancel := r.ctx()
 	defer cancel()
-	hist, err := r.node.backend.History(ctx, r.id, r.seq)
+	hist, err := r.node.backend.History(ctx, r.id, r.pos())
 	if errors.Is(err, ErrGap) {
-		snap, err := r.node.backend.Snapshot(ctx, r.id)
-		if err != nil {
-			r.node.log.Warn("room: snapshot", "room", r.id, "err", err)
-			r.resync.Store(true)
-			return
-		}
-		catchUpCoverage(ctx, r.node.backend, r.id, &snap, r.languages())
-		r.reset(snap)
-		for _, c := range r.clients {
-			r.send(c, r.welcome(c))
-		}
+		r.restart(ctx, errors.Is(err, ErrEpoch))
 		return
 	}
 	if err != nil {
@@ -619,11 +639,47 @@ func (r *room) catchUp() {
 		return
 	}
 	for _, env := range hist {
-		if env.Seq == r.seq+1 {
+		if env.Seq == r.seq+1 && env.Epoch == r.epoch {
 			r.apply(env)
 			r.seq = env.Seq
 			r.fanout(env)
 		}
+	}
+}
+
+// restart reloads the room from a fresh snapshot and welcomes every local
+// client again: each replaces what it held with the welcome (see
+// docs/protocol.md, Recovery). After a new epoch (lost is set) the log's
+// roster may have lost the local members: those it lacks join again.
+func (r *room) restart(ctx context.Context, lost bool) {
+	snap, err := r.node.backend.Snapshot(ctx, r.id)
+	if err != nil {
+		r.node.log.Warn("room: snapshot", "room", r.id, "err", err)
+		r.resync.Store(true)
+		return
+	}
+	if lost {
+		r.node.log.Warn("room: the room's log started again (new epoch): clients start from a fresh snapshot",
+			"room", r.id, "epoch", snap.Epoch, "seq", snap.Seq)
+	}
+	catchUpCoverage(ctx, r.node.backend, r.id, &snap, r.languages())
+	r.reset(snap)
+	for _, c := range r.clients {
+		r.send(c, r.welcome(c))
+	}
+	for _, c := range r.clients {
+		if _, ok := r.members[c.member.ID]; ok {
+			continue
+		}
+		m := c.member
+		join := Envelope{Type: MsgJoin, From: m.ID, To: r.presenceAudience(m), Data: mustJSON(m)}
+		if err := r.node.backend.Publish(ctx, r.id, &join, &Change{Seen: r.pos(), Join: &m}); err != nil {
+			r.node.log.Warn("room: publish join again", "room", r.id, "member", m.ID, "err", err)
+			r.resync.Store(true)
+			continue
+		}
+		r.deliver(join)
+		r.enterBooth(c)
 	}
 }
 
@@ -705,7 +761,7 @@ func (r *room) publishState(build func(st *State) (Envelope, *Error), extra *Cha
 		if e != nil {
 			return e
 		}
-		ch := &Change{Check: true, IfSeq: r.seq, State: &st}
+		ch := &Change{Seen: r.pos(), Check: true, State: &st}
 		if extra != nil {
 			ch.Join, ch.Leave, ch.Update = extra.Join, extra.Leave, extra.Update
 		}
@@ -728,12 +784,30 @@ func (r *room) publishState(build func(st *State) (Envelope, *Error), extra *Cha
 
 // publish publishes a message that changes no state (chat).
 func (r *room) publish(env Envelope) *Error {
-	ctx, cancel := r.ctx()
-	defer cancel()
-	if err := r.node.backend.Publish(ctx, r.id, &env, nil); err != nil {
+	if err := r.publishAt(&env, Change{}, 0); err != nil {
 		r.node.log.Warn("room: publish", "room", r.id, "err", err)
 		return errorf(ErrUnavailable, "the message could not be sent; try again")
 	}
 	r.deliver(env)
 	return nil
+}
+
+// publishAt publishes env with ch in the room's log, as the room last saw
+// it (or at seq ahead, when a client saw further): a log that is now
+// another (a new epoch) refuses it, and the room starts again from a
+// fresh snapshot and publishes in the new log, a few times.
+func (r *room) publishAt(env *Envelope, ch Change, ahead uint64) error {
+	for range 5 {
+		ch.Seen = r.pos()
+		ch.Seen.Seq = max(ch.Seen.Seq, ahead)
+		ahead = 0
+		ctx, cancel := r.ctx()
+		err := r.node.backend.Publish(ctx, r.id, env, &ch)
+		cancel()
+		if !errors.Is(err, ErrStale) {
+			return err
+		}
+		r.catchUp()
+	}
+	return fmt.Errorf("realtime: publish in room %s: %w", r.id, ErrStale)
 }

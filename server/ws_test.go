@@ -58,11 +58,12 @@ func newRoomFixtureWith(t *testing.T, cfg server.Config, rooms func(st *store.Bo
 
 // member is one websocket client in a test.
 type member struct {
-	t    *testing.T
-	name string
-	conn *websocket.Conn
-	id   string
-	last uint64 // the last seq received
+	t     *testing.T
+	name  string
+	conn  *websocket.Conn
+	id    string
+	last  uint64 // the last seq received
+	epoch string // the room log's epoch, from the welcome or resume
 }
 
 func (f *roomFixture) dialRaw(query string, header http.Header) (*websocket.Conn, *http.Response, error) {
@@ -108,17 +109,19 @@ func (f *roomFixture) join(name, query string) (*member, realtime.Envelope) {
 	switch first.Type {
 	case realtime.MsgWelcome:
 		var w struct {
-			You realtime.Member `json:"you"`
+			You   realtime.Member `json:"you"`
+			Epoch string          `json:"epoch"`
 		}
 		mustUnmarshal(f.t, first.Data, &w)
-		m.id = w.You.ID
+		m.id, m.epoch = w.You.ID, w.Epoch
 		m.last = first.Seq
 	case realtime.MsgResume:
 		var r struct {
-			You realtime.Member `json:"you"`
+			You   realtime.Member `json:"you"`
+			Epoch string          `json:"epoch"`
 		}
 		mustUnmarshal(f.t, first.Data, &r)
-		m.id = r.You.ID
+		m.id, m.epoch = r.You.ID, r.Epoch
 	default:
 		f.t.Fatalf("%s: first message %s", name, first.Type)
 	}
@@ -484,7 +487,7 @@ func TestRoomResumeAfterDisconnect(t *testing.T) {
 		host.expect(realtime.MsgChat)
 	}
 
-	back, first := f.join("Paola again", fmt.Sprintf("name=Paola&since=%d", last))
+	back, first := f.join("Paola again", fmt.Sprintf("name=Paola&since=%d&epoch=%s", last, p.epoch))
 	if first.Type != realtime.MsgResume {
 		t.Fatalf("first message %s, want resume", first.Type)
 	}
@@ -511,7 +514,7 @@ func TestRoomResumeAfterDisconnect(t *testing.T) {
 	for range 14 {
 		host.expect(realtime.MsgChat)
 	}
-	_, first = f.join("Paola, much later", fmt.Sprintf("name=Paola&since=%d", last))
+	_, first = f.join("Paola, much later", fmt.Sprintf("name=Paola&since=%d&epoch=%s", last, p.epoch))
 	if first.Type != realtime.MsgWelcome {
 		t.Fatalf("a gap older than the log: %s, want welcome", first.Type)
 	}
