@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/interpretation"
 )
@@ -29,7 +31,7 @@ var errBanned = errors.New("realtime: removed from this room")
 type room struct {
 	id    string
 	node  *Node
-	inbox chan any
+	inbox chan request
 	// resync is set by the backend callback when it had to drop a
 	// delivery; the room then refills from the log. wake (buffer 1) tells
 	// the room goroutine at once, rather than at its next tick: the
@@ -60,44 +62,114 @@ type room struct {
 	counted    time.Time
 }
 
-type (
-	joinReq struct {
-		c     *Client
-		since *Position
-		done  chan error
+// request is one thing the room goroutine does: each request carries its
+// own handling, so a new kind of request cannot go unhandled. handle runs
+// on the room goroutine only.
+type request interface{ handle(r *room) }
+
+// joinReq adds a connection to the room (join) and answers in done.
+type joinReq struct {
+	c     *Client
+	since *Position
+	done  chan error
+}
+
+func (q joinReq) handle(r *room) { q.done <- r.join(q.c, q.since) }
+
+// leaveReq: a connection's reader ended.
+type leaveReq struct{ c *Client }
+
+func (q leaveReq) handle(r *room) {
+	if _, ok := r.clients[q.c.member.ID]; ok {
+		r.drop(q.c, websocket.CloseNormalClosure, "")
 	}
-	leaveReq struct{ c *Client }
-	cmdReq   struct {
-		c   *Client
-		env Envelope
+	r.node.release(r)
+	if len(r.clients) == 0 {
+		r.idle = r.node.cfg.Now()
 	}
-	replyReq struct {
-		c   *Client
-		err *Error
-		id  string
+}
+
+// cmdReq is a command from a client.
+type cmdReq struct {
+	c   *Client
+	env Envelope
+}
+
+func (q cmdReq) handle(r *room) {
+	if _, ok := r.clients[q.c.member.ID]; !ok {
+		return
 	}
-	dropReq struct {
-		c    *Client
-		code int
-		text string
+	if e := r.command(q.c, q.env); e != nil {
+		r.reply(q.c, e, q.env.ID)
 	}
-	deliveryReq struct{ env Envelope }
-	frameReq    struct{ frame []byte }
-	audioReq    struct {
-		c     *Client
-		frame []byte
+}
+
+// replyReq sends a client an error its reader found.
+type replyReq struct {
+	c   *Client
+	err *Error
+	id  string
+}
+
+func (q replyReq) handle(r *room) {
+	if _, ok := r.clients[q.c.member.ID]; ok {
+		r.reply(q.c, q.err, q.id)
 	}
-	shutdownReq struct{}
-)
+}
+
+// dropReq closes a client its reader gave up on.
+type dropReq struct {
+	c    *Client
+	code int
+	text string
+}
+
+func (q dropReq) handle(r *room) {
+	if _, ok := r.clients[q.c.member.ID]; ok {
+		r.drop(q.c, q.code, q.text)
+	}
+}
+
+// deliveryReq is a message from the backend.
+type deliveryReq struct{ env Envelope }
+
+func (q deliveryReq) handle(r *room) { r.deliver(q.env) }
+
+// frameReq is an audio frame from the backend.
+type frameReq struct{ frame []byte }
+
+func (q frameReq) handle(r *room) { r.forward(q.frame) }
+
+// audioReq is an audio frame from a local client.
+type audioReq struct {
+	c     *Client
+	frame []byte
+}
+
+func (q audioReq) handle(r *room) {
+	if _, ok := r.clients[q.c.member.ID]; ok {
+		r.audio(q.c, q.frame)
+	}
+}
+
+// shutdownReq closes every local client: the node shuts down.
+type shutdownReq struct{}
+
+func (shutdownReq) handle(r *room) {
+	r.closing = true
+	for _, c := range r.clients {
+		r.drop(c, websocket.CloseGoingAway, "server shutting down; reconnect with since")
+	}
+}
 
 func newRoom(n *Node, id string) *room {
-	return &room{id: id, node: n, inbox: make(chan any, inboxSize), wake: make(chan struct{}, 1),
+	return &room{id: id, node: n, inbox: make(chan request, inboxSize), wake: make(chan struct{}, 1),
 		members: map[string]Member{}, clients: map[string]*Client{}}
 }
 
 // post queues a request for the room goroutine. Callers hold a reference
 // (refs), so the room is running.
-func (r *room) post(req any) { r.inbox <- req }
+func (r *room) post(req request) { r.inbox <- req }
 
 // pos is the room's position in its log.
 func (r *room) pos() Position { return Position{Seq: r.seq, Epoch: r.epoch} }
@@ -119,7 +191,7 @@ func (r *room) run() {
 	for {
 		select {
 		case req := <-r.inbox:
-			r.handle(req)
+			req.handle(r)
 		case <-r.wake:
 			if r.resync.Swap(false) {
 				r.catchUp()
@@ -152,58 +224,6 @@ func (r *room) drain() {
 		case <-r.inbox:
 		default:
 			return
-		}
-	}
-}
-
-func (r *room) handle(req any) {
-	switch q := req.(type) {
-	case joinReq:
-		err := r.join(q.c, q.since)
-		q.done <- err
-	case leaveReq:
-		if _, ok := r.clients[q.c.member.ID]; ok {
-			r.drop(q.c, 1000, "")
-		}
-		r.node.release(r)
-		if len(r.clients) == 0 {
-			r.idle = r.node.cfg.Now()
-		}
-	case cmdReq:
-		if _, ok := r.clients[q.c.member.ID]; !ok {
-			return
-		}
-		if e := r.command(q.c, q.env); e != nil {
-			r.reply(q.c, e, q.env.ID)
-		}
-	case replyReq:
-		if _, ok := r.clients[q.c.member.ID]; ok {
-			r.reply(q.c, q.err, q.id)
-		}
-	case dropReq:
-		if _, ok := r.clients[q.c.member.ID]; ok {
-			r.drop(q.c, q.code, q.text)
-		}
-	case deliveryReq:
-		r.deliver(q.env)
-	case frameReq:
-		r.forward(q.frame)
-	case audioReq:
-		if _, ok := r.clients[q.c.member.ID]; ok {
-			r.audio(q.c, q.frame)
-		}
-	case coverageReq:
-		if !r.loaded {
-			q.reply <- nil
-			return
-		}
-		r.catchUp() // messages still in flight from other instances count too
-		cov := r.state.Coverage.Clone()
-		q.reply <- &cov
-	case shutdownReq:
-		r.closing = true
-		for _, c := range r.clients {
-			r.drop(c, 1001, "server shutting down; reconnect with since")
 		}
 	}
 }
@@ -468,7 +488,7 @@ func (r *room) drop(c *Client, code int, text string) {
 		c.discard.Store(true)
 	}
 	c.closeSend(code, text)
-	reason := map[int]string{CloseSlowConsumer: "slow", CloseRemoved: "removed", 1001: "shutdown"}[code]
+	reason := map[int]string{CloseSlowConsumer: "slow", CloseRemoved: "removed", websocket.CloseGoingAway: "shutdown"}[code]
 	if reason == "" {
 		reason = "left"
 	}
