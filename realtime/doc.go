@@ -25,6 +25,16 @@
 // in-process broker serves one process; the Redis one shares rooms across
 // instances with the same room code.
 //
+// # Commands
+//
+// Each client command is one line of commandTable (commands.go): its
+// type, the roles that may send it, whether it is ephemeral, and its
+// handler, which takes the command's data in its own type. The command
+// list, the permission check and the dispatch derive from it; handlers
+// live by concern (chat.go, floor.go, agenda_live.go, moderation.go,
+// booth.go). Adding a command is its line, its handler and its line in
+// docs/protocol.md (a test checks the two lists agree).
+//
 // # Recovery
 //
 // A position is a seq and the epoch that names the log (Position). A

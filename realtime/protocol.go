@@ -64,16 +64,6 @@ const (
 	CmdCaption       MsgType = "caption"        // a caption on your channel
 )
 
-// Commands lists every client command.
-var Commands = []MsgType{CmdChat, CmdReaction, CmdHandRaise, CmdHandLower, CmdFloorGrant, CmdFloorRelease,
-	CmdFloorReorder, CmdFloorClear, CmdAgendaStart, CmdAgendaEnd, CmdMute, CmdRemove,
-	CmdChannel, CmdFloorLanguage, CmdBoothTake, CmdBoothRequest, CmdBoothAccept, CmdBoothDecline,
-	CmdBoothMute, CmdBoothForce, CmdCaption}
-
-// interpCommands are handled by interp.go.
-var interpCommands = []MsgType{CmdChannel, CmdFloorLanguage, CmdBoothTake, CmdBoothRequest, CmdBoothAccept,
-	CmdBoothDecline, CmdBoothMute, CmdBoothForce, CmdCaption}
-
 // ErrorCode is the stable code of an error message.
 type ErrorCode string
 

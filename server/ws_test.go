@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -399,17 +400,43 @@ func TestRoomAuthorization(t *testing.T) {
 	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
 	target := f.anon("Target")
 	host.expect(realtime.MsgJoin)
-	allowed := map[realtime.Role][]realtime.MsgType{
-		realtime.RoleHost: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandLower, realtime.CmdFloorGrant, realtime.CmdFloorRelease,
-			realtime.CmdFloorReorder, realtime.CmdFloorClear, realtime.CmdAgendaStart, realtime.CmdAgendaEnd, realtime.CmdMute, realtime.CmdRemove,
-			realtime.CmdChannel, realtime.CmdFloorLanguage, realtime.CmdBoothForce, realtime.CmdCaption},
-		realtime.RoleSpeaker: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandRaise, realtime.CmdHandLower, realtime.CmdFloorRelease,
-			realtime.CmdChannel, realtime.CmdCaption},
-		realtime.RoleInterpreter: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdChannel, realtime.CmdBoothTake, realtime.CmdBoothRequest,
-			realtime.CmdBoothAccept, realtime.CmdBoothDecline, realtime.CmdBoothMute, realtime.CmdCaption},
-		realtime.RoleParticipant: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandRaise, realtime.CmdHandLower, realtime.CmdFloorRelease,
-			realtime.CmdChannel, realtime.CmdCaption},
-		realtime.RoleObserver: {realtime.CmdChannel},
+	// The authorization matrix, written out here rather than read from
+	// the room's command table: every command, with the roles that may
+	// send it (none listed: no role may).
+	const (
+		ho, sp, in = realtime.RoleHost, realtime.RoleSpeaker, realtime.RoleInterpreter
+		pa, ob     = realtime.RoleParticipant, realtime.RoleObserver
+	)
+	matrix := map[realtime.MsgType][]realtime.Role{
+		realtime.CmdChat:          {ho, sp, in, pa},
+		realtime.CmdReaction:      {ho, sp, in, pa},
+		realtime.CmdHandRaise:     {sp, pa},
+		realtime.CmdHandLower:     {ho, sp, pa},
+		realtime.CmdFloorGrant:    {ho},
+		realtime.CmdFloorRelease:  {ho, sp, pa},
+		realtime.CmdFloorReorder:  {ho},
+		realtime.CmdFloorClear:    {ho},
+		realtime.CmdAgendaStart:   {ho},
+		realtime.CmdAgendaEnd:     {ho},
+		realtime.CmdMute:          {ho},
+		realtime.CmdRemove:        {ho},
+		realtime.CmdChannel:       {ho, sp, in, pa, ob},
+		realtime.CmdFloorLanguage: {ho},
+		realtime.CmdBoothTake:     {in},
+		realtime.CmdBoothRequest:  {in},
+		realtime.CmdBoothAccept:   {in},
+		realtime.CmdBoothDecline:  {in},
+		realtime.CmdBoothMute:     {in},
+		realtime.CmdBoothForce:    {ho},
+		realtime.CmdCaption:       {ho, sp, in, pa},
+	}
+	for _, cmd := range realtime.Commands {
+		if _, ok := matrix[cmd]; !ok {
+			t.Errorf("the matrix does not say which roles may send %s", cmd)
+		}
+	}
+	if len(matrix) != len(realtime.Commands) {
+		t.Errorf("the matrix has %d commands, the room %d: %v", len(matrix), len(realtime.Commands), realtime.Commands)
 	}
 	data := map[realtime.MsgType]any{
 		realtime.CmdChat: map[string]string{"text": "hello"}, realtime.CmdReaction: map[string]string{"reaction": "clap"},
@@ -450,22 +477,13 @@ func TestRoomAuthorization(t *testing.T) {
 						break
 					}
 				}
-				want := !contains(allowed[role], cmd)
+				want := !slices.Contains(matrix[cmd], role)
 				if forbidden != want {
 					t.Errorf("%s %s: forbidden=%v, want %v", role, cmd, forbidden, want)
 				}
 			}
 		})
 	}
-}
-
-func contains(list []realtime.MsgType, x realtime.MsgType) bool {
-	for _, v := range list {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func TestRoomResumeAfterDisconnect(t *testing.T) {
