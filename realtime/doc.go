@@ -46,6 +46,11 @@
 // delivery, a refused publish) or a log behind what it saw starts again
 // from a fresh snapshot and welcomes every local client again.
 //
+// # Tests
+//
+// realtime/backendtest is the conformance suite of Backend, which both
+// brokers run (with a real redis-server for the Redis one).
+//
 // # Concurrency
 //
 // Node methods are goroutine-safe. Backend implementations are
