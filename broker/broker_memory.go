@@ -234,7 +234,10 @@ func (b *Memory) persist(room string, env realtime.Envelope, ch *realtime.Change
 			}
 		}
 		if ch.Join != nil {
-			m, _ := json.Marshal(ch.Join)
+			m, err := json.Marshal(ch.Join)
+			if err != nil {
+				return err
+			}
 			if err := rb.Put([]byte(ch.Join.ID), []byte(strconv.FormatUint(env.Seq, 10)+"|"+string(m))); err != nil {
 				return err
 			}
@@ -242,7 +245,10 @@ func (b *Memory) persist(room string, env realtime.Envelope, ch *realtime.Change
 		if ch.Update != nil {
 			if old := rb.Get([]byte(ch.Update.ID)); old != nil {
 				prefix, _, _ := strings.Cut(string(old), "|")
-				m, _ := json.Marshal(ch.Update)
+				m, err := json.Marshal(ch.Update)
+				if err != nil {
+					return err
+				}
 				if err := rb.Put([]byte(ch.Update.ID), []byte(prefix+"|"+string(m))); err != nil {
 					return err
 				}

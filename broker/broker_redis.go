@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/majlis/majlis/internal/redisconn"
 	"github.com/majlis/majlis/realtime"
 )
 
@@ -31,6 +32,10 @@ type RedisConfig struct {
 	RoomTTL time.Duration
 	// Logger receives connection problems. Default slog.Default().
 	Logger *slog.Logger
+	// SkipDurabilityCheck lets NewRedis accept a Redis that could lose
+	// acknowledged messages (AOF off, appendfsync not always, an
+	// allkeys-* eviction policy). Default false: refused.
+	SkipDurabilityCheck bool
 }
 
 // Redis is the realtime.Backend shared by every majlis instance of a
@@ -76,14 +81,10 @@ type subscriber = realtime.Subscriber
 
 var _ realtime.Backend = (*Redis)(nil)
 
-// NewRedis connects to the Redis at url (redis://[user:pass@]host:port/db)
-// and starts the pub/sub receiver.
+// NewRedis connects to the Redis at url (redis://[user:pass@]host:port/db),
+// checks that it keeps what it acknowledges (as the store does; see
+// RedisConfig.SkipDurabilityCheck), and starts the pub/sub receiver.
 func NewRedis(ctx context.Context, url string, cfg RedisConfig) (*Redis, error) {
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("broker: redis URL: %w", err)
-	}
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
 	if cfg.Prefix == "" {
 		cfg.Prefix = "majlis:"
 	}
@@ -96,10 +97,9 @@ func NewRedis(ctx context.Context, url string, cfg RedisConfig) (*Redis, error) 
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	client := redis.NewClient(opts)
-	if err := client.Ping(ctx).Err(); err != nil {
-		client.Close()
-		return nil, fmt.Errorf("broker: redis %s: %w", opts.Addr, err)
+	client, err := redisconn.Open(ctx, "broker", url, redisconn.Config{SkipDurabilityCheck: cfg.SkipDurabilityCheck})
+	if err != nil {
+		return nil, err
 	}
 	b := &Redis{cfg: cfg, client: client, log: cfg.Logger, subs: map[string]map[int]*subscriber{},
 		stop: make(chan struct{}), done: make(chan struct{})}

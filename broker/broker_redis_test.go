@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -301,5 +302,37 @@ func TestRedisEpoch(t *testing.T) {
 	}
 	if third, _ := b.Snapshot(ctx, "r"); third.Epoch == second.Epoch || third.Seq != 0 {
 		t.Fatalf("after the regression: %+v, want a new epoch", third.Position)
+	}
+}
+
+// TestRedisRefusesUndurable: the broker, like the store, refuses a Redis
+// that could lose the room messages it acknowledged.
+func TestRedisRefusesUndurable(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  redistest.Config
+		want string
+	}{
+		{"appendfsync everysec", redistest.Config{AppendFsync: "everysec"}, "has appendfsync everysec"},
+		{"appendfsync no", redistest.Config{AppendFsync: "no"}, "configure appendfsync always"},
+		{"AOF off", redistest.Config{Args: []string{"--appendonly", "no"}}, "has appendonly off"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := redistest.Start(t, tt.cfg)
+			b, err := NewRedis(context.Background(), srv.URL(), RedisConfig{})
+			if err == nil {
+				b.Close()
+				t.Fatalf("opened, want an error with %q", tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), "broker: redis ") || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q, want one with %q", err, tt.want)
+			}
+			b, err = NewRedis(context.Background(), srv.URL(), RedisConfig{SkipDurabilityCheck: true})
+			if err != nil {
+				t.Fatalf("with the check skipped: %v", err)
+			}
+			b.Close()
+		})
 	}
 }
