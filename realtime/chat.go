@@ -39,7 +39,7 @@ func (r *room) reaction(c *Client, _ Envelope, d reactionCmd) *Error {
 		return errorf(ErrBadMessage, "data.reaction must be one of %v", Reactions)
 	}
 	out := Envelope{Type: MsgReaction, From: c.member.ID, Data: mustJSON(d)}
-	ctx, cancel := r.ctx()
+	ctx, cancel := r.callContext()
 	defer cancel()
 	if err := r.node.backend.Announce(ctx, r.id, &out); err != nil {
 		return errorf(ErrUnavailable, "the reaction could not be sent")

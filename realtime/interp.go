@@ -167,7 +167,7 @@ func (r *room) audio(c *Client, frame []byte) {
 		}
 		return
 	}
-	ctx, cancel := r.ctx()
+	ctx, cancel := r.callContext()
 	defer cancel()
 	if err := r.node.backend.Frame(ctx, r.id, frame); err != nil {
 		r.node.log.Warn("room: frame", "room", r.id, "err", err)

@@ -174,7 +174,9 @@ func (r *room) post(req request) { r.inbox <- req }
 // pos is the room's position in its log.
 func (r *room) pos() Position { return Position{Seq: r.seq, Epoch: r.epoch} }
 
-func (r *room) ctx() (context.Context, context.CancelFunc) {
+// callContext starts one call to the backend or the store: a new context
+// bounded by backendTimeout, whose cancel the caller must call.
+func (r *room) callContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), backendTimeout)
 }
 
@@ -231,7 +233,7 @@ func (r *room) drain() {
 // load reads the room's state from the backend and the event from the
 // store, and subscribes. It runs on the first join.
 func (r *room) load() error {
-	ctx, cancel := r.ctx()
+	ctx, cancel := r.callContext()
 	defer cancel()
 	ev, err := r.node.info.GetEvent(ctx, r.id)
 	if err != nil {
@@ -270,7 +272,7 @@ func (r *room) load() error {
 }
 
 func (r *room) refreshItems() {
-	ctx, cancel := r.ctx()
+	ctx, cancel := r.callContext()
 	defer cancel()
 	if a, err := r.node.info.GetAgenda(ctx, r.id); err == nil {
 		r.items = a.Items
@@ -324,7 +326,7 @@ func (r *room) join(c *Client, since *Position) error {
 		return err
 	}
 	r.deliver(join)
-	ctx, cancel := r.ctx()
+	ctx, cancel := r.callContext()
 	defer cancel()
 	if since != nil && since.Seq > 0 && since.Epoch == r.epoch && since.Seq <= r.seq {
 		hist, err := r.node.backend.History(ctx, r.id, *since)
@@ -526,7 +528,7 @@ func (r *room) reap() {
 	if len(others) == 0 {
 		return
 	}
-	ctx, cancel := r.ctx()
+	ctx, cancel := r.callContext()
 	dead, err := r.node.backend.Dead(ctx, others)
 	cancel()
 	if err != nil || len(dead) == 0 {
@@ -646,7 +648,7 @@ func (r *room) needResync() {
 // log has lost some of it, or is another log (a new epoch), the room
 // starts again from a fresh snapshot.
 func (r *room) catchUp() {
-	ctx, cancel := r.ctx()
+	ctx, cancel := r.callContext()
 	defer cancel()
 	hist, err := r.node.backend.History(ctx, r.id, r.pos())
 	if errors.Is(err, ErrGap) {
@@ -785,7 +787,7 @@ func (r *room) publishState(build func(st *State) (Envelope, *Error), extra *Cha
 		if extra != nil {
 			ch.Join, ch.Leave, ch.Update = extra.Join, extra.Leave, extra.Update
 		}
-		ctx, cancel := r.ctx()
+		ctx, cancel := r.callContext()
 		err := r.node.backend.Publish(ctx, r.id, &env, ch)
 		cancel()
 		if errors.Is(err, ErrStale) {
@@ -821,7 +823,7 @@ func (r *room) publishAt(env *Envelope, ch Change, ahead uint64) error {
 		ch.Seen = r.pos()
 		ch.Seen.Seq = max(ch.Seen.Seq, ahead)
 		ahead = 0
-		ctx, cancel := r.ctx()
+		ctx, cancel := r.callContext()
 		err := r.node.backend.Publish(ctx, r.id, env, &ch)
 		cancel()
 		if !errors.Is(err, ErrStale) {
