@@ -3,6 +3,7 @@ package broker
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -177,7 +178,7 @@ func (b *Redis) Publish(ctx context.Context, room string, env *realtime.Envelope
 		check,
 		ch.Seen.Seq,
 		ch.Seen.Epoch,
-		newEpoch(),
+		rand.Text(),
 		body,
 		state,
 		joinID,
@@ -232,7 +233,7 @@ func (b *Redis) Announce(ctx context.Context, room string, env *realtime.Envelop
 // Snapshot implements realtime.Backend.
 func (b *Redis) Snapshot(ctx context.Context, room string) (realtime.Snapshot, error) {
 	res, err := snapshotScript.Run(ctx, b.client, b.keys(room),
-		newEpoch(),
+		rand.Text(),
 		b.cfg.RoomTTL.Milliseconds(),
 	).Slice()
 	if err != nil {
@@ -283,7 +284,7 @@ func (b *Redis) History(ctx context.Context, room string, since realtime.Positio
 	res, err := historyScript.Run(ctx, b.client, []string{b.key(room, "seq"), b.key(room, "log"), b.key(room, "epoch")},
 		since.Seq,
 		since.Epoch,
-		newEpoch(),
+		rand.Text(),
 		b.cfg.RoomTTL.Milliseconds(),
 	).Slice()
 	if err != nil {

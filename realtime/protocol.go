@@ -102,8 +102,8 @@ const (
 	MaxChat = 2000
 	// MaxName is the longest display name or institution, in characters.
 	MaxName = 80
-	// MaxEpoch is the longest epoch a client may send back (epochs are 16
-	// characters today).
+	// MaxEpoch is the longest epoch a client may send back (epochs are
+	// 26 characters today: crypto/rand.Text).
 	MaxEpoch = 64
 )
 
