@@ -652,6 +652,7 @@ func TestRoomRefusesBadJoins(t *testing.T) {
 		{"name too long", "/ws/rooms/" + roomEvent + "?name=" + strings.Repeat("n", 81), "", 400, "invalid"},
 		{"unknown parameter", "/ws/rooms/" + roomEvent + "?name=Eve&room=x", "", 400, "unknown_parameter"},
 		{"bad since", "/ws/rooms/" + roomEvent + "?name=Eve&since=-1", "", 400, "invalid"},
+		{"epoch too long", "/ws/rooms/" + roomEvent + "?name=Eve&since=1&epoch=" + strings.Repeat("E", 65), "", 400, "too_long"},
 		{"confidential event, anonymous", "/ws/rooms/other-room?name=Eve", "", 404, "not_found"},
 		{"missing event", "/ws/rooms/no-such-room?name=Eve", "", 404, "not_found"},
 		{"confidential event, organizer not invited", "/ws/rooms/other-room?token=" + url.QueryEscape(f.alice), "", 404, "not_found"},
