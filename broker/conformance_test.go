@@ -76,6 +76,19 @@ func (d *redisDeployment) Lose(t *testing.T, room string) {
 	}
 }
 
+// Outage kills the deployment's redis-server; restore restarts it on the
+// same port and data.
+func (d *redisDeployment) Outage(t *testing.T) func() {
+	if err := d.srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		if err := d.srv.Restart(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 var deployments atomic.Int64
 
 func TestRedisConformance(t *testing.T) {

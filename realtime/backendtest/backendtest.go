@@ -32,6 +32,14 @@ type Deployment interface {
 	Lose(t *testing.T, room string)
 }
 
+// Outager is a Deployment whose storage can become unreachable (Redis):
+// Outage makes it so (the process killed) until restore is called (the
+// process restarted on the same data). The in-process backend has no
+// outage, only calls whose context ends (see the suite's context test).
+type Outager interface {
+	Outage(t *testing.T) (restore func())
+}
+
 // Run runs the suite, each test on a fresh Deployment from open.
 func Run(t *testing.T, open func(t *testing.T) Deployment) {
 	tests := []struct {
@@ -48,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) Deployment) {
 		{"log behind a seen position gets a new epoch", testRegression},
 		{"heartbeats", testHeartbeats},
 		{"calls fail after their context", testContext},
+		{"outage", testOutage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, open(t)) })
@@ -401,5 +410,59 @@ func testContext(t *testing.T, d Deployment) {
 	}
 	if s := snapshot(t, a, "r"); s.Seq != 1 {
 		t.Fatalf("after the failed publish: seq %d, want 1", s.Seq)
+	}
+}
+
+// testOutage: during an outage calls fail with an error (never hang, never
+// succeed silently); afterwards the same backend works again on its own,
+// keeps what it acknowledged, and asks subscribers to resync.
+func testOutage(t *testing.T, d Deployment) {
+	o, ok := d.(Outager)
+	if !ok {
+		t.Log("this backend is in-process: it has no outage")
+		return
+	}
+	a := d.Open(t)
+	c, _ := subscribe(t, a, "r")
+	mustPublish(t, a, "r", chat("before"), nil)
+	c.Wait(t, 1)
+	restore := o.Outage(t)
+	callCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	err := a.Publish(callCtx, "r", chat("during"), nil)
+	cancel()
+	if err == nil {
+		t.Fatal("a publish during the outage succeeded")
+	}
+	c.mu.Lock()
+	before := c.resyncs
+	c.mu.Unlock()
+	restore()
+	var env *realtime.Envelope
+	for i := 0; ; i++ {
+		env = chat("after")
+		if err = a.Publish(ctx, "r", env, nil); err == nil {
+			break
+		}
+		if i > 100 {
+			t.Fatalf("no reconnection: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if env.Seq != 2 {
+		t.Fatalf("after the outage: seq %d, want 2 (the acknowledged message kept, the failed one never applied)", env.Seq)
+	}
+	for i := 0; ; i++ {
+		// The publish above may precede the resubscription: the resync
+		// is what tells a room to refill from the log.
+		c.mu.Lock()
+		n := c.resyncs
+		c.mu.Unlock()
+		if n > before {
+			break
+		}
+		if i > 300 {
+			t.Fatalf("after the outage: %d resyncs, had %d", n, before)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
