@@ -3,6 +3,7 @@ package broker
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -44,6 +45,7 @@ type Memory struct {
 
 type memRoom struct {
 	seq    uint64
+	epoch  string              // names the log (realtime.Position)
 	log    []realtime.Envelope // the last cfg.LogSize messages, in seq order
 	state  realtime.State
 	roster map[string]realtime.Member
@@ -65,8 +67,8 @@ func NewMemory(cfg MemoryConfig) *Memory {
 	return &Memory{cfg: cfg, rooms: map[string]*memRoom{}, alive: map[string]time.Time{}}
 }
 
-// bucketRooms holds one sub-bucket per room: "seq" (8 bytes), "state"
-// (JSON), and sub-buckets "log" (8-byte seq → envelope JSON) and "roster"
+// bucketRooms holds one sub-bucket per room: "seq" (8 bytes), "epoch"
+// (the log's name), "state" (JSON), and sub-buckets "log" (8-byte seq → envelope JSON) and "roster"
 // (member ID → "<join seq>|<member JSON>").
 var bucketRooms = []byte("rooms")
 
@@ -125,6 +127,18 @@ func loadRoom(bk *bolt.Bucket) (*memRoom, error) {
 	if v := bk.Get([]byte("seq")); len(v) == 8 {
 		r.seq = binary.BigEndian.Uint64(v)
 	}
+	r.epoch = string(bk.Get([]byte("epoch")))
+	if r.epoch == "" { // a file written before epochs: its log starts again
+		r.epoch = rand.Text()
+		if err := bk.Put([]byte("epoch"), []byte(r.epoch)); err != nil {
+			return nil, err
+		}
+		if bk.Bucket([]byte("log")) != nil {
+			if err := bk.DeleteBucket([]byte("log")); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if v := bk.Get([]byte("state")); v != nil {
 		if err := json.Unmarshal(v, &r.state); err != nil {
 			return nil, err
@@ -136,6 +150,7 @@ func loadRoom(bk *bolt.Bucket) (*memRoom, error) {
 			if err := json.Unmarshal(v, &env); err != nil {
 				return err
 			}
+			env.Epoch = r.epoch
 			r.log = append(r.log, env)
 			return nil
 		})
@@ -192,6 +207,9 @@ func (b *Memory) persist(room string, env realtime.Envelope, ch *realtime.Change
 		if err := bk.Put([]byte("seq"), seqKey(env.Seq)); err != nil {
 			return err
 		}
+		if err := bk.Put([]byte("epoch"), []byte(env.Epoch)); err != nil {
+			return err
+		}
 		body, err := json.Marshal(env)
 		if err != nil {
 			return err
@@ -217,7 +235,10 @@ func (b *Memory) persist(room string, env realtime.Envelope, ch *realtime.Change
 			}
 		}
 		if ch.Join != nil {
-			m, _ := json.Marshal(ch.Join)
+			m, err := json.Marshal(ch.Join)
+			if err != nil {
+				return err
+			}
 			if err := rb.Put([]byte(ch.Join.ID), []byte(strconv.FormatUint(env.Seq, 10)+"|"+string(m))); err != nil {
 				return err
 			}
@@ -225,7 +246,10 @@ func (b *Memory) persist(room string, env realtime.Envelope, ch *realtime.Change
 		if ch.Update != nil {
 			if old := rb.Get([]byte(ch.Update.ID)); old != nil {
 				prefix, _, _ := strings.Cut(string(old), "|")
-				m, _ := json.Marshal(ch.Update)
+				m, err := json.Marshal(ch.Update)
+				if err != nil {
+					return err
+				}
 				if err := rb.Put([]byte(ch.Update.ID), []byte(prefix+"|"+string(m))); err != nil {
 					return err
 				}
@@ -238,13 +262,40 @@ func (b *Memory) persist(room string, env realtime.Envelope, ch *realtime.Change
 	})
 }
 
+// room returns the room id, creating it (with a new epoch) if it has no
+// log yet, or lost it with the room file.
 func (b *Memory) room(id string) *memRoom {
 	r, ok := b.rooms[id]
 	if !ok {
-		r = &memRoom{roster: map[string]realtime.Member{}, subs: map[int]realtime.Subscriber{}}
+		r = &memRoom{epoch: rand.Text(), roster: map[string]realtime.Member{}, subs: map[int]realtime.Subscriber{}}
 		b.rooms[id] = r
 	}
 	return r
+}
+
+// restart starts a new epoch for a room whose log went back: its log
+// starts again empty, its seq, state and roster stay.
+func (b *Memory) restart(room string, r *memRoom) error {
+	epoch := rand.Text()
+	if b.db != nil {
+		err := b.db.Update(func(tx *bolt.Tx) error {
+			bk, err := tx.Bucket(bucketRooms).CreateBucketIfNotExists([]byte(room))
+			if err != nil {
+				return err
+			}
+			if bk.Bucket([]byte("log")) != nil {
+				if err := bk.DeleteBucket([]byte("log")); err != nil {
+					return err
+				}
+			}
+			return bk.Put([]byte("epoch"), []byte(epoch))
+		})
+		if err != nil {
+			return fmt.Errorf("broker: store room %s: %w", room, err)
+		}
+	}
+	r.epoch, r.log = epoch, nil
+	return nil
 }
 
 // Publish implements realtime.Backend.
@@ -255,12 +306,23 @@ func (b *Memory) Publish(ctx context.Context, room string, env *realtime.Envelop
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	r := b.room(room)
-	if ch != nil && ch.Check && ch.IfSeq != r.seq {
-		return fmt.Errorf("%w (at %d, expected %d)", realtime.ErrStale, r.seq, ch.IfSeq)
+	if ch != nil && ch.Seen.Epoch != "" {
+		if ch.Seen.Epoch != r.epoch {
+			return fmt.Errorf("%w (log %s, seen %s)", realtime.ErrStale, r.epoch, ch.Seen.Epoch)
+		}
+		if r.seq < ch.Seen.Seq {
+			if err := b.restart(room, r); err != nil {
+				return err
+			}
+			return fmt.Errorf("%w (log went back to %d after %d: new epoch)", realtime.ErrStale, r.seq, ch.Seen.Seq)
+		}
 	}
-	env.Seq, env.TS, env.Room = r.seq+1, b.cfg.Now().UnixMilli(), room
+	if ch != nil && ch.Check && ch.Seen.Seq != r.seq {
+		return fmt.Errorf("%w (at %d, expected %d)", realtime.ErrStale, r.seq, ch.Seen.Seq)
+	}
+	env.Seq, env.TS, env.Room, env.Epoch = r.seq+1, b.cfg.Now().UnixMilli(), room, r.epoch
 	if err := b.persist(room, *env, ch); err != nil {
-		env.Seq, env.TS = 0, 0
+		env.Seq, env.TS, env.Epoch = 0, 0, ""
 		return fmt.Errorf("broker: store room %s: %w", room, err)
 	}
 	r.seq++
@@ -303,7 +365,7 @@ func (b *Memory) Announce(ctx context.Context, room string, env *realtime.Envelo
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	env.Seq, env.TS, env.Room = 0, b.cfg.Now().UnixMilli(), room
+	env.Seq, env.TS, env.Room, env.Epoch = 0, b.cfg.Now().UnixMilli(), room, ""
 	for _, sub := range b.room(room).subs {
 		sub.Deliver(*env)
 	}
@@ -318,7 +380,8 @@ func (b *Memory) Snapshot(ctx context.Context, room string) (realtime.Snapshot, 
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	r := b.room(room)
-	s := realtime.Snapshot{Seq: r.seq, State: r.state.Clone(), Roster: make([]realtime.Member, 0, len(r.order))}
+	s := realtime.Snapshot{Position: realtime.Position{Seq: r.seq, Epoch: r.epoch}, State: r.state.Clone(),
+		Roster: make([]realtime.Member, 0, len(r.order))}
 	for _, id := range r.order {
 		s.Roster = append(s.Roster, r.roster[id])
 	}
@@ -326,20 +389,23 @@ func (b *Memory) Snapshot(ctx context.Context, room string) (realtime.Snapshot, 
 }
 
 // History implements realtime.Backend.
-func (b *Memory) History(ctx context.Context, room string, since uint64) ([]realtime.Envelope, error) {
+func (b *Memory) History(ctx context.Context, room string, since realtime.Position) ([]realtime.Envelope, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("broker: history: %w", err)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	r := b.room(room)
-	if since >= r.seq {
+	if since.Epoch != r.epoch || since.Seq > r.seq {
+		return nil, realtime.ErrEpoch
+	}
+	if since.Seq == r.seq {
 		return nil, nil
 	}
-	if len(r.log) == 0 || r.log[0].Seq > since+1 {
+	if len(r.log) == 0 || r.log[0].Seq > since.Seq+1 {
 		return nil, realtime.ErrGap
 	}
-	i := int(since + 1 - r.log[0].Seq)
+	i := int(since.Seq + 1 - r.log[0].Seq)
 	return slices.Clone(r.log[i:]), nil
 }
 

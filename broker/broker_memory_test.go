@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -27,18 +28,20 @@ func TestMemoryLog(t *testing.T) {
 	if len(got) != 5 || got[0] != 1 || got[4] != 5 {
 		t.Fatalf("delivered %v", got)
 	}
-	if h, err := b.History(ctx, "r", 2); err != nil || len(h) != 3 || h[0].Seq != 3 {
+	s0, _ := b.Snapshot(ctx, "r")
+	at := func(seq uint64) realtime.Position { return realtime.Position{Seq: seq, Epoch: s0.Epoch} }
+	if h, err := b.History(ctx, "r", at(2)); err != nil || len(h) != 3 || h[0].Seq != 3 {
 		t.Fatalf("history since 2: %v %v", h, err)
 	}
-	if _, err := b.History(ctx, "r", 1); !errors.Is(err, realtime.ErrGap) {
+	if _, err := b.History(ctx, "r", at(1)); !errors.Is(err, realtime.ErrGap) {
 		t.Fatalf("history since 1 with a 3-message log: %v, want realtime.ErrGap", err)
 	}
-	if h, err := b.History(ctx, "r", 5); err != nil || len(h) != 0 {
+	if h, err := b.History(ctx, "r", at(5)); err != nil || len(h) != 0 {
 		t.Fatalf("history since the last seq: %v %v", h, err)
 	}
 	// A conditional publish against a stale seq changes nothing.
 	st := realtime.State{Floor: realtime.Floor{Speaker: "m-1"}}
-	err = b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgFloor}, &realtime.Change{Check: true, IfSeq: 4, State: &st})
+	err = b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgFloor}, &realtime.Change{Check: true, Seen: at(4), State: &st})
 	if !errors.Is(err, realtime.ErrStale) {
 		t.Fatalf("stale publish: %v", err)
 	}
@@ -46,7 +49,7 @@ func TestMemoryLog(t *testing.T) {
 		t.Fatalf("a refused publish changed the room: %+v", s)
 	}
 	m := realtime.Member{ID: "m-1", Name: "A"}
-	if err := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgJoin}, &realtime.Change{Check: true, IfSeq: 5, State: &st, Join: &m}); err != nil {
+	if err := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgJoin}, &realtime.Change{Check: true, Seen: at(5), State: &st, Join: &m}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := b.Snapshot(ctx, "r")
@@ -92,11 +95,11 @@ func TestLocalSurvivesRestart(t *testing.T) {
 	if err != nil || s.Seq != 5 || s.State.Floor.Speaker != "m-1" || len(s.Roster) != 1 || s.Roster[0].Name != "Amina" {
 		t.Fatalf("after restart: %+v %v", s, err)
 	}
-	h, err := b.History(ctx, "r", 2)
+	h, err := b.History(ctx, "r", realtime.Position{Seq: 2, Epoch: s.Epoch})
 	if err != nil || len(h) != 3 || h[2].Seq != 5 || string(h[2].Data) != `{"text":"3"}` {
 		t.Fatalf("history after restart: %+v %v", h, err)
 	}
-	if _, err := b.History(ctx, "r", 1); !errors.Is(err, realtime.ErrGap) {
+	if _, err := b.History(ctx, "r", realtime.Position{Seq: 1, Epoch: s.Epoch}); !errors.Is(err, realtime.ErrGap) {
 		t.Fatalf("trimmed log after restart: %v", err)
 	}
 	if dead, _ := b.Dead(ctx, []string{"i-old"}); len(dead) != 1 {
@@ -105,5 +108,86 @@ func TestLocalSurvivesRestart(t *testing.T) {
 	env := realtime.Envelope{Type: realtime.MsgChat}
 	if err := b.Publish(ctx, "r", &env, nil); err != nil || env.Seq != 6 {
 		t.Fatalf("publish after restart: seq %d %v", env.Seq, err)
+	}
+}
+
+// TestLocalEpoch: a room file restored from a backup (behind what was
+// seen) or deleted gives its rooms new epochs, so that no position in the
+// lost log is read as one in the new.
+func TestLocalEpoch(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path, backup := filepath.Join(dir, "rooms.db"), filepath.Join(dir, "backup.db")
+	open := func() *Memory {
+		t.Helper()
+		b, err := OpenLocal(path, MemoryConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	copyFile := func(from, to string) {
+		t.Helper()
+		data, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := open()
+	for range 3 {
+		if err := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgChat}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, _ := b.Snapshot(ctx, "r")
+	b.Close()
+	copyFile(path, backup)
+	b = open()
+	env := realtime.Envelope{Type: realtime.MsgChat}
+	if err := b.Publish(ctx, "r", &env, &realtime.Change{Seen: first.Position}); err != nil || env.Epoch != first.Epoch || env.Seq != 4 {
+		t.Fatalf("publish after a restart: %+v %v, want seq 4 in epoch %s", env, err, first.Epoch)
+	}
+	seen := realtime.Position{Seq: env.Seq, Epoch: env.Epoch}
+	b.Close()
+
+	copyFile(backup, path) // the log goes back to seq 3, same epoch
+	b = open()
+	if s, _ := b.Snapshot(ctx, "r"); s.Position != first.Position {
+		t.Fatalf("restored: %+v, want %+v", s.Position, first.Position)
+	}
+	if err := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgChat}, &realtime.Change{Seen: seen}); !errors.Is(err, realtime.ErrStale) {
+		t.Fatalf("publish from a position the log went back from: %v, want ErrStale", err)
+	}
+	restored, _ := b.Snapshot(ctx, "r")
+	if restored.Epoch == first.Epoch || restored.Seq != 3 {
+		t.Fatalf("after the regression: %+v, want a new epoch at seq 3", restored.Position)
+	}
+	if _, err := b.History(ctx, "r", realtime.Position{Seq: 2, Epoch: first.Epoch}); !errors.Is(err, realtime.ErrEpoch) {
+		t.Fatalf("history in the old epoch: %v, want ErrEpoch", err)
+	}
+	b.Close()
+	b = open() // the new epoch is in the file
+	if s, _ := b.Snapshot(ctx, "r"); s.Position != restored.Position {
+		t.Fatalf("reopened: %+v, want %+v", s.Position, restored.Position)
+	}
+	b.Close()
+
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	b = open()
+	defer b.Close()
+	s, _ := b.Snapshot(ctx, "r")
+	if s.Seq != 0 || s.Epoch == "" || s.Epoch == restored.Epoch || s.Epoch == first.Epoch {
+		t.Fatalf("a deleted room file: %+v, want seq 0 in a new epoch", s.Position)
+	}
+	if _, err := b.History(ctx, "r", realtime.Position{Seq: 1, Epoch: restored.Epoch}); !errors.Is(err, realtime.ErrEpoch) {
+		t.Fatalf("history in the lost log: %v, want ErrEpoch", err)
+	}
+	if err := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgChat}, &realtime.Change{Seen: restored.Position}); !errors.Is(err, realtime.ErrStale) {
+		t.Fatalf("publish from the lost log: %v, want ErrStale", err)
 	}
 }

@@ -3,8 +3,9 @@ package broker
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/majlis/majlis/internal/redisconn"
 	"github.com/majlis/majlis/realtime"
 )
 
@@ -31,20 +33,30 @@ type RedisConfig struct {
 	RoomTTL time.Duration
 	// Logger receives connection problems. Default slog.Default().
 	Logger *slog.Logger
+	// SkipDurabilityCheck lets NewRedis accept a Redis that could lose
+	// acknowledged messages (AOF off, appendfsync not always, an
+	// allkeys-* eviction policy). Default false: refused.
+	SkipDurabilityCheck bool
 }
 
 // Redis is the realtime.Backend shared by every majlis instance of a
 // scale-out deployment. Per room R, under the prefix P:
 //
 //	P:room:{R}:seq     the last seq (string)
+//	P:room:{R}:epoch   the log's epoch (string; see realtime.Position)
 //	P:room:{R}:log     the capped log, a stream whose entry IDs are "<seq>-0"
 //	P:room:{R}:state   the room state (JSON)
 //	P:room:{R}:roster  member ID → "<join seq>|<member JSON>"
-//	P:room:{R}         the pub/sub channel: "<seq>|<ts>|<envelope JSON>"
+//	P:room:{R}         the pub/sub channel: "<seq>|<ts>|<epoch>|<envelope JSON>"
 //	P:instance:<id>    present while the instance's heartbeat lasts
 //
-// Every publish is one Lua script: check, count, log, store, announce, in
-// one atomic step, so that seq order, log order and announcement order
+// A room whose epoch key is missing (its keys expired, were deleted or
+// evicted) gets a new epoch and an empty log from the first script that
+// touches it: positions in the lost log can never be taken for positions
+// in the new one, whose seqs start again.
+//
+// Every publish is one Lua script (lua/room_publish.lua): check, count,
+// log, store, announce, in one atomic step, so that seq order, log order and announcement order
 // agree across instances. Pub/sub is at-most-once: a room that misses
 // announcements (a reconnection, a full queue) refills from the log.
 //
@@ -70,14 +82,10 @@ type subscriber = realtime.Subscriber
 
 var _ realtime.Backend = (*Redis)(nil)
 
-// NewRedis connects to the Redis at url (redis://[user:pass@]host:port/db)
-// and starts the pub/sub receiver.
+// NewRedis connects to the Redis at url (redis://[user:pass@]host:port/db),
+// checks that it keeps what it acknowledges (as the store does; see
+// RedisConfig.SkipDurabilityCheck), and starts the pub/sub receiver.
 func NewRedis(ctx context.Context, url string, cfg RedisConfig) (*Redis, error) {
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, fmt.Errorf("broker: redis URL: %w", err)
-	}
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 2*time.Second, 2*time.Second, 2*time.Second
 	if cfg.Prefix == "" {
 		cfg.Prefix = "majlis:"
 	}
@@ -90,10 +98,9 @@ func NewRedis(ctx context.Context, url string, cfg RedisConfig) (*Redis, error) 
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	client := redis.NewClient(opts)
-	if err := client.Ping(ctx).Err(); err != nil {
-		client.Close()
-		return nil, fmt.Errorf("broker: redis %s: %w", opts.Addr, err)
+	client, err := redisconn.Open(ctx, "broker", url, redisconn.Config{SkipDurabilityCheck: cfg.SkipDurabilityCheck})
+	if err != nil {
+		return nil, err
 	}
 	b := &Redis{cfg: cfg, client: client, log: cfg.Logger, subs: map[string]map[int]*subscriber{},
 		stop: make(chan struct{}), done: make(chan struct{})}
@@ -117,113 +124,136 @@ func (b *Redis) channel(room string) string   { return b.cfg.Prefix + "room:{" +
 func (b *Redis) audio(room string) string     { return b.cfg.Prefix + "room:{" + room + "}:audio" }
 
 func (b *Redis) keys(room string) []string {
-	return []string{b.key(room, "seq"), b.key(room, "log"), b.key(room, "state"), b.key(room, "roster")}
+	return []string{b.key(room, "seq"), b.key(room, "log"), b.key(room, "state"), b.key(room, "roster"), b.key(room, "epoch")}
 }
 
-// publishScript runs a publish atomically; see Redis.
-var publishScript = redis.NewScript(`
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if ARGV[1] == '1' and cur ~= tonumber(ARGV[2]) then
-  return {-1, cur}
-end
-local seq = cur + 1
-local t = redis.call('TIME')
-local ts = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('SET', KEYS[1], seq)
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[10], seq .. '-0', 'e', ARGV[3], 't', ts)
-if ARGV[4] ~= '' then redis.call('SET', KEYS[3], ARGV[4]) end
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[4], ARGV[5], seq .. '|' .. ARGV[6]) end
-if ARGV[8] ~= '' then
-  local old = redis.call('HGET', KEYS[4], ARGV[8])
-  if old then
-    local bar = string.find(old, '|', 1, true)
-    redis.call('HSET', KEYS[4], ARGV[8], string.sub(old, 1, bar) .. ARGV[9])
-  end
-end
-if ARGV[7] ~= '' then redis.call('HDEL', KEYS[4], ARGV[7]) end
-for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[12]) end
-redis.call('PUBLISH', ARGV[11], seq .. '|' .. ts .. '|' .. ARGV[3])
-return {seq, ts}
-`)
+// The room scripts; each names its KEYS and ARGV at the top, and is called
+// with them in that order.
+var (
+	//go:embed lua/room_publish.lua
+	publishLua    string
+	publishScript = redis.NewScript(publishLua)
+	//go:embed lua/room_snapshot.lua
+	snapshotLua    string
+	snapshotScript = redis.NewScript(snapshotLua)
+	//go:embed lua/room_history.lua
+	historyLua    string
+	historyScript = redis.NewScript(historyLua)
+)
 
 // Publish implements realtime.Backend.
 func (b *Redis) Publish(ctx context.Context, room string, env *realtime.Envelope, ch *realtime.Change) error {
-	env.Seq, env.TS, env.Room = 0, 0, room
+	env.Seq, env.TS, env.Room, env.Epoch = 0, 0, room, ""
 	body, err := json.Marshal(env)
 	if err != nil {
 		return fmt.Errorf("broker: encode: %w", err)
 	}
-	args := []any{"0", "0", string(body), "", "", "", "", "", "", b.cfg.LogSize, b.channel(room), b.cfg.RoomTTL.Milliseconds()}
-	if ch != nil {
-		if ch.Check {
-			args[0], args[1] = "1", strconv.FormatUint(ch.IfSeq, 10)
-		}
-		if ch.State != nil {
-			s, err := json.Marshal(ch.State)
-			if err != nil {
-				return fmt.Errorf("broker: encode state: %w", err)
-			}
-			args[3] = string(s)
-		}
-		if ch.Join != nil {
-			m, _ := json.Marshal(ch.Join)
-			args[4], args[5] = ch.Join.ID, string(m)
-		}
-		args[6] = ch.Leave
-		if ch.Update != nil {
-			m, _ := json.Marshal(ch.Update)
-			args[7], args[8] = ch.Update.ID, string(m)
+	if ch == nil {
+		ch = &realtime.Change{}
+	}
+	check := "0"
+	if ch.Check {
+		check = "1"
+	}
+	var state, join, update []byte
+	if ch.State != nil {
+		if state, err = json.Marshal(ch.State); err != nil {
+			return fmt.Errorf("broker: encode state: %w", err)
 		}
 	}
-	res, err := publishScript.Run(ctx, b.client, b.keys(room), args...).Int64Slice()
+	var joinID, updateID string
+	if ch.Join != nil {
+		if join, err = json.Marshal(ch.Join); err != nil {
+			return fmt.Errorf("broker: encode member: %w", err)
+		}
+		joinID = ch.Join.ID
+	}
+	if ch.Update != nil {
+		if update, err = json.Marshal(ch.Update); err != nil {
+			return fmt.Errorf("broker: encode member: %w", err)
+		}
+		updateID = ch.Update.ID
+	}
+	res, err := publishScript.Run(ctx, b.client, b.keys(room),
+		check,
+		ch.Seen.Seq,
+		ch.Seen.Epoch,
+		rand.Text(),
+		body,
+		state,
+		joinID,
+		join,
+		ch.Leave,
+		updateID,
+		update,
+		b.cfg.LogSize,
+		b.channel(room),
+		b.cfg.RoomTTL.Milliseconds(),
+	).Slice()
 	if err != nil {
 		return fmt.Errorf("broker: redis publish: %w", err)
 	}
-	if len(res) != 2 {
+	seq, ts, epoch, ok := publishReply(res)
+	if !ok {
 		return fmt.Errorf("broker: redis publish: unexpected reply %v", res)
 	}
-	if res[0] < 0 {
-		return fmt.Errorf("%w (at %d, expected %d)", realtime.ErrStale, res[1], ch.IfSeq)
+	if seq < 0 {
+		return fmt.Errorf("%w (log at %d in epoch %s; seen %d in %s)", realtime.ErrStale, ts, epoch, ch.Seen.Seq, ch.Seen.Epoch)
 	}
-	env.Seq, env.TS = uint64(res[0]), res[1]
+	env.Seq, env.TS, env.Epoch = uint64(seq), ts, epoch
 	return nil
+}
+
+// publishReply reads the publish script's {seq, ts, epoch}, or
+// {-1, current seq, epoch} when it refused.
+func publishReply(res []any) (seq, ts int64, epoch string, ok bool) {
+	if len(res) != 3 {
+		return 0, 0, "", false
+	}
+	seq, ok1 := res[0].(int64)
+	ts, ok2 := res[1].(int64)
+	epoch, ok3 := res[2].(string)
+	return seq, ts, epoch, ok1 && ok2 && ok3
 }
 
 // Announce implements realtime.Backend.
 func (b *Redis) Announce(ctx context.Context, room string, env *realtime.Envelope) error {
-	env.Seq, env.Room = 0, room
+	env.Seq, env.Room, env.Epoch = 0, room, ""
 	env.TS = time.Now().UnixMilli()
 	body, err := json.Marshal(env)
 	if err != nil {
 		return fmt.Errorf("broker: encode: %w", err)
 	}
-	if err := b.client.Publish(ctx, b.channel(room), "0|"+strconv.FormatInt(env.TS, 10)+"|"+string(body)).Err(); err != nil {
+	if err := b.client.Publish(ctx, b.channel(room), "0|"+strconv.FormatInt(env.TS, 10)+"||"+string(body)).Err(); err != nil {
 		return fmt.Errorf("broker: redis announce: %w", err)
 	}
 	return nil
 }
 
-var snapshotScript = redis.NewScript(`
-return {redis.call('GET', KEYS[1]) or '0', redis.call('GET', KEYS[3]) or '', redis.call('HGETALL', KEYS[4])}
-`)
-
 // Snapshot implements realtime.Backend.
 func (b *Redis) Snapshot(ctx context.Context, room string) (realtime.Snapshot, error) {
-	res, err := snapshotScript.Run(ctx, b.client, b.keys(room)).Slice()
+	res, err := snapshotScript.Run(ctx, b.client, b.keys(room),
+		rand.Text(),
+		b.cfg.RoomTTL.Milliseconds(),
+	).Slice()
 	if err != nil {
 		return realtime.Snapshot{}, fmt.Errorf("broker: redis snapshot: %w", err)
+	}
+	if len(res) != 4 {
+		return realtime.Snapshot{}, fmt.Errorf("broker: redis snapshot: unexpected reply %v", res)
 	}
 	var s realtime.Snapshot
 	seqText, _ := res[0].(string)
 	if s.Seq, err = strconv.ParseUint(seqText, 10, 64); err != nil {
 		return realtime.Snapshot{}, fmt.Errorf("broker: redis snapshot: bad seq %q", seqText)
 	}
-	if st, _ := res[1].(string); st != "" {
+	s.Epoch, _ = res[1].(string)
+	if st, _ := res[2].(string); st != "" {
 		if err := json.Unmarshal([]byte(st), &s.State); err != nil {
 			return realtime.Snapshot{}, fmt.Errorf("broker: redis snapshot: state: %w", err)
 		}
 	}
-	flat, _ := res[2].([]any)
+	flat, _ := res[3].([]any)
 	type joined struct {
 		seq uint64
 		m   realtime.Member
@@ -250,36 +280,39 @@ func (b *Redis) Snapshot(ctx context.Context, room string) (realtime.Snapshot, e
 }
 
 // History implements realtime.Backend.
-func (b *Redis) History(ctx context.Context, room string, since uint64) ([]realtime.Envelope, error) {
-	msgs, err := b.client.XRange(ctx, b.key(room, "log"), "("+strconv.FormatUint(since, 10)+"-0", "+").Result()
+func (b *Redis) History(ctx context.Context, room string, since realtime.Position) ([]realtime.Envelope, error) {
+	res, err := historyScript.Run(ctx, b.client, []string{b.key(room, "seq"), b.key(room, "log"), b.key(room, "epoch")},
+		since.Seq,
+		since.Epoch,
+		rand.Text(),
+		b.cfg.RoomTTL.Milliseconds(),
+	).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("broker: redis history: %w", err)
 	}
-	if len(msgs) == 0 {
-		last, err := b.client.Get(ctx, b.key(room, "seq")).Uint64()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return nil, fmt.Errorf("broker: redis history: %w", err)
-		}
-		if last > since {
-			return nil, realtime.ErrGap
-		}
-		return nil, nil
+	status, _ := res[0].(string)
+	switch status {
+	case "epoch":
+		return nil, realtime.ErrEpoch
+	case "gap":
+		return nil, realtime.ErrGap
+	case "ok":
+	default:
+		return nil, fmt.Errorf("broker: redis history: unexpected reply %v", res)
 	}
-	out := make([]realtime.Envelope, 0, len(msgs))
-	for i, m := range msgs {
-		seqText, _, _ := strings.Cut(m.ID, "-")
-		seq, _ := strconv.ParseUint(seqText, 10, 64)
-		if i == 0 && seq != since+1 {
-			return nil, realtime.ErrGap
-		}
-		body, _ := m.Values["e"].(string)
-		tsText, _ := m.Values["t"].(string)
+	out := make([]realtime.Envelope, 0, (len(res)-1)/3)
+	for i := 1; i+2 < len(res); i += 3 {
+		id, _ := res[i].(string)
+		body, _ := res[i+1].(string)
+		tsText, _ := res[i+2].(string)
+		seqText, _, _ := strings.Cut(id, "-")
 		var env realtime.Envelope
 		if err := json.Unmarshal([]byte(body), &env); err != nil {
-			return nil, fmt.Errorf("broker: redis history: entry %s: %w", m.ID, err)
+			return nil, fmt.Errorf("broker: redis history: entry %s: %w", id, err)
 		}
-		env.Seq = seq
+		env.Seq, _ = strconv.ParseUint(seqText, 10, 64)
 		env.TS, _ = strconv.ParseInt(tsText, 10, 64)
+		env.Epoch = since.Epoch
 		out = append(out, env)
 	}
 	return out, nil
@@ -396,13 +429,18 @@ func (b *Redis) each(ch string, fn func(*subscriber)) {
 	}
 }
 
-// decodeAnnouncement reads "<seq>|<ts>|<envelope JSON>".
+// decodeAnnouncement reads "<seq>|<ts>|<epoch>|<envelope JSON>" (the
+// epoch is empty for ephemeral messages).
 func decodeAnnouncement(payload string) (realtime.Envelope, bool) {
 	seqText, rest, ok := strings.Cut(payload, "|")
 	if !ok {
 		return realtime.Envelope{}, false
 	}
-	tsText, body, ok := strings.Cut(rest, "|")
+	tsText, rest, ok := strings.Cut(rest, "|")
+	if !ok {
+		return realtime.Envelope{}, false
+	}
+	epoch, body, ok := strings.Cut(rest, "|")
 	if !ok {
 		return realtime.Envelope{}, false
 	}
@@ -410,6 +448,7 @@ func decodeAnnouncement(payload string) (realtime.Envelope, bool) {
 	if json.Unmarshal([]byte(body), &env) != nil {
 		return realtime.Envelope{}, false
 	}
+	env.Epoch = epoch
 	var err1, err2 error
 	env.Seq, err1 = strconv.ParseUint(seqText, 10, 64)
 	env.TS, err2 = strconv.ParseInt(tsText, 10, 64)

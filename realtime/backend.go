@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -11,11 +12,27 @@ import (
 
 // Backend sentinel errors.
 var (
-	// ErrStale: a conditional publish found the room at another seq.
+	// ErrStale: a conditional publish found the room at another position.
 	ErrStale = errors.New("realtime: room changed meanwhile")
-	// ErrGap: the log no longer holds every message after the seq asked.
+	// ErrGap: the log no longer holds every message after the position
+	// asked.
 	ErrGap = errors.New("realtime: messages no longer in the room log")
+	// ErrEpoch: the position asked is in another log than the room's: the
+	// room's log was lost and started again (its keys deleted or evicted,
+	// its file replaced, a backup restored). It wraps ErrGap: whoever
+	// holds such a position starts again from a fresh snapshot.
+	ErrEpoch = fmt.Errorf("%w: the room's log started again (new epoch)", ErrGap)
 )
+
+// Position is a place in a room's log: Seq counts the log's messages and
+// Epoch names the log. A log that is lost and started again gets a new
+// epoch, so that a position in the old log can never be read as one in
+// the new (its seqs start again). The backend chooses the epoch, a random
+// string, when it creates the log.
+type Position struct {
+	Seq   uint64 `json:"seq"`
+	Epoch string `json:"epoch"`
+}
 
 // Backend carries a room's messages between the instances serving it and
 // keeps what outlives a connection: the room's capped message log, its
@@ -23,25 +40,32 @@ var (
 // single instance, and on Redis so that a room spans instances. Both run
 // the same room code.
 //
+// Every position a backend answers (a publish, a snapshot, a history
+// entry, a delivery) carries the log's epoch. A backend that finds its
+// log gone creates a new one, with a new epoch and an empty log.
+//
 // Implementations are goroutine-safe. Subscriber callbacks must not block;
 // a room that cannot keep up drops deliveries and refills them from
 // History, so delivery may be at-most-once as long as the log is exact.
 type Backend interface {
-	// Publish gives env the room's next seq and the current time (TS),
-	// appends it to the room's log and announces it to the room's
-	// subscribers, in one atomic step, so that log order, seq order and
-	// announcement order agree. A non-nil change is applied in the same
-	// step; when change.Check is set and the room's last seq is not
-	// change.IfSeq, nothing happens and the error wraps ErrStale.
+	// Publish gives env the room's next seq, the log's epoch and the
+	// current time (TS), appends it to the room's log and announces it to
+	// the room's subscribers, in one atomic step, so that log order, seq
+	// order and announcement order agree. A non-nil change is applied in
+	// the same step and guards it (see Change): when the guard fails,
+	// nothing is published and the error wraps ErrStale.
 	Publish(ctx context.Context, room string, env *Envelope, change *Change) error
 	// Announce delivers an ephemeral env (no seq, not logged) to the
 	// room's subscribers.
 	Announce(ctx context.Context, room string, env *Envelope) error
-	// Snapshot returns the room's last seq, state and roster as of that seq.
+	// Snapshot returns the room's position, state and roster as of that
+	// position.
 	Snapshot(ctx context.Context, room string) (Snapshot, error)
-	// History returns the logged messages with a seq above since, in
-	// order; ErrGap when some of them have left the capped log.
-	History(ctx context.Context, room string, since uint64) ([]Envelope, error)
+	// History returns the logged messages after since, in order; ErrGap
+	// when some of them have left the capped log, ErrEpoch when since is
+	// not a position of the room's log (another epoch, or a seq beyond
+	// the log's last).
+	History(ctx context.Context, room string, since Position) ([]Envelope, error)
 	// Subscribe calls s.Deliver with every message published or announced
 	// in the room from now on, s.Frame with every audio frame, until
 	// cancel is called, and s.Resync when some deliveries may have been
@@ -64,12 +88,18 @@ type Subscriber struct {
 	Resync  func()
 }
 
-// Change is what a published message changes besides the log.
+// Change is what a published message changes besides the log, and the
+// position it was built from.
 type Change struct {
-	// Check makes the publish conditional on the room's last seq being
-	// IfSeq.
+	// Seen is the room's position as the publisher last saw it. When its
+	// Epoch is set, the publish is refused (ErrStale) if the log has
+	// another epoch, or if the log is in that epoch but behind Seen.Seq:
+	// then the log went back (a restored backup, say), and the backend
+	// first starts a new epoch, so that every instance notices.
+	Seen Position
+	// Check makes the publish conditional on the log being at Seen.Seq
+	// exactly.
 	Check bool
-	IfSeq uint64
 	// State, when set, replaces the room's state.
 	State *State
 	// Join adds a member to the roster, Leave removes one by ID, Update
@@ -81,7 +111,7 @@ type Change struct {
 
 // Snapshot is a room as stored by its backend.
 type Snapshot struct {
-	Seq    uint64
+	Position
 	State  State
 	Roster []Member
 }

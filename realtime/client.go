@@ -1,8 +1,6 @@
 package realtime
 
 import (
-	"context"
-	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -167,8 +165,10 @@ func (c *Client) writePump() {
 }
 
 // readPump is the connection's only reader: it decodes commands and hands
-// them to the room, in order, until the connection fails or closes.
-func (c *Client) readPump(ctx context.Context) {
+// them to the room, in order, until the connection fails or closes (a
+// frame over the read limit ends it too: gorilla then answers with close
+// 1009, message too big).
+func (c *Client) readPump() {
 	c.conn.SetReadLimit(max(MaxFrame, MaxAudio+18))
 	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
@@ -186,13 +186,9 @@ func (c *Client) readPump(ctx context.Context) {
 		}
 		return true
 	}
-	for ctx.Err() == nil {
+	for {
 		typ, frame, err := c.conn.ReadMessage()
 		if err != nil {
-			if errors.Is(err, websocket.ErrReadLimit) {
-				// gorilla has answered with close 1009 (message too big).
-				return
-			}
 			return
 		}
 		_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))

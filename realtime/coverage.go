@@ -205,7 +205,7 @@ func catchUpCoverage(ctx context.Context, b Backend, room string, snap *Snapshot
 	if snap.State.Coverage.Seq >= snap.Seq {
 		return
 	}
-	hist, err := b.History(ctx, room, snap.State.Coverage.Seq)
+	hist, err := b.History(ctx, room, Position{Seq: snap.State.Coverage.Seq, Epoch: snap.Epoch})
 	if err != nil {
 		return // the log is gone or unreachable: the coverage stays behind
 	}
@@ -238,6 +238,16 @@ var ErrNoRoom = errors.New("realtime: the room has never been opened")
 
 // coverageReq asks a room goroutine for its coverage.
 type coverageReq struct{ reply chan *Coverage }
+
+func (q coverageReq) handle(r *room) {
+	if !r.loaded {
+		q.reply <- nil
+		return
+	}
+	r.catchUp() // messages still in flight from other instances count too
+	cov := r.state.Coverage.Clone()
+	q.reply <- &cov
+}
 
 // Coverage returns what room's channels carried so far, with the open
 // segment closed at the current time: from the room itself when it runs

@@ -25,12 +25,31 @@
 // in-process broker serves one process; the Redis one shares rooms across
 // instances with the same room code.
 //
+// # Commands
+//
+// Each client command is one line of commandTable (commands.go): its
+// type, the roles that may send it, whether it is ephemeral, and its
+// handler, which takes the command's data in its own type. The command
+// list, the permission check and the dispatch derive from it; handlers
+// live by concern (chat.go, floor.go, agenda_live.go, moderation.go,
+// booth.go). Adding a command is its line, its handler and its line in
+// docs/protocol.md (a test checks the two lists agree).
+//
 // # Recovery
 //
-// A client that reconnects with ?since=N gets a resume message and then
-// exactly the logged messages after N addressed to it, once, in order,
-// followed by live ones; when the log no longer reaches back to N it gets a
-// fresh welcome instead.
+// A position is a seq and the epoch that names the log (Position). A
+// client that reconnects with ?since=N&epoch=E gets a resume message and
+// then exactly the logged messages after N addressed to it, once, in
+// order, followed by live ones; when the log no longer reaches back to N,
+// or is not the log E, it gets a fresh welcome instead. A log that was
+// lost starts again with a new epoch; a room that sees another epoch (a
+// delivery, a refused publish) or a log behind what it saw starts again
+// from a fresh snapshot and welcomes every local client again.
+//
+// # Tests
+//
+// realtime/backendtest is the conformance suite of Backend, which both
+// brokers run (with a real redis-server for the Redis one).
 //
 // # Concurrency
 //

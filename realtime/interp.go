@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	"github.com/majlis/majlis/interpretation"
 )
@@ -130,143 +129,6 @@ func (r *room) defaultChannel(m Member) string {
 	return interpretation.Floor
 }
 
-// interpCommand runs the interpretation commands.
-func (r *room) interpCommand(c *Client, env Envelope) *Error {
-	me := c.member
-	booth := func(st *State) (*interpretation.Booth, error) {
-		b, ok := st.Interp.Booths[me.Booth]
-		if me.Booth == "" || !ok || !b.Has(me.ID) {
-			return nil, errorf(ErrForbidden, "you are not in a booth")
-		}
-		return b, nil
-	}
-	switch env.Type {
-	case CmdChannel:
-		var d struct {
-			Channel  string `json:"channel"`
-			Original bool   `json:"original"`
-		}
-		if e := decodeData(env.Data, &d); e != nil {
-			return e
-		}
-		if d.Channel != interpretation.Floor && !slices.Contains(r.languages(), d.Channel) {
-			return errorf(ErrUnknown, "data.channel must be floor or one of %v", r.languages())
-		}
-		if d.Channel == me.Channel && d.Original == me.Original {
-			return nil
-		}
-		m := r.members[me.ID]
-		m.Channel, m.Original = d.Channel, d.Original
-		return r.publishState(func(*State) (Envelope, *Error) {
-			return Envelope{Type: MsgMember, From: me.ID, To: ToStaff, Data: mustJSON(m)}, nil
-		}, &Change{Update: &m})
-
-	case CmdFloorLanguage:
-		var d struct {
-			Language string `json:"language"`
-		}
-		if e := decodeData(env.Data, &d); e != nil {
-			return e
-		}
-		if d.Language != "" && !langCode.MatchString(d.Language) {
-			return errorf(ErrBadMessage, "data.language must be an ISO 639-1 code, or empty when unknown")
-		}
-		return r.publishInterp(me.ID, func(st *State) error {
-			st.Interp.FloorLanguage = d.Language
-			return nil
-		})
-
-	case CmdBoothTake, CmdBoothAccept, CmdBoothDecline:
-		if e := decodeData(env.Data, &struct{}{}); e != nil {
-			return e
-		}
-		return r.publishInterp(me.ID, func(st *State) error {
-			b, err := booth(st)
-			if err != nil {
-				return err
-			}
-			switch env.Type {
-			case CmdBoothTake:
-				return b.Take(me.ID)
-			case CmdBoothAccept:
-				return b.Accept(me.ID)
-			default:
-				return b.Decline(me.ID)
-			}
-		})
-
-	case CmdBoothRequest:
-		var d struct {
-			To string `json:"to"`
-		}
-		if e := decodeData(env.Data, &d); e != nil {
-			return e
-		}
-		return r.publishInterp(me.ID, func(st *State) error {
-			b, err := booth(st)
-			if err != nil {
-				return err
-			}
-			return b.Request(me.ID, d.To)
-		})
-
-	case CmdBoothMute:
-		var d struct {
-			Muted bool `json:"muted"`
-		}
-		if e := decodeData(env.Data, &d); e != nil {
-			return e
-		}
-		return r.publishInterp(me.ID, func(st *State) error {
-			b, err := booth(st)
-			if err != nil {
-				return err
-			}
-			return b.Mute(me.ID, d.Muted)
-		})
-
-	case CmdBoothForce:
-		var d struct {
-			Booth string `json:"booth"`
-			ID    string `json:"id"`
-		}
-		if e := decodeData(env.Data, &d); e != nil {
-			return e
-		}
-		return r.publishInterp(me.ID, func(st *State) error {
-			b, ok := st.Interp.Booths[d.Booth]
-			if !ok {
-				return errorf(ErrUnknown, "data.booth: no %q booth", clip(d.Booth, 16))
-			}
-			return b.Force(d.ID)
-		})
-
-	case CmdCaption:
-		var d struct {
-			Text string `json:"text"`
-		}
-		if e := decodeData(env.Data, &d); e != nil {
-			return e
-		}
-		text := cleanText(d.Text)
-		if text == "" || utf8.RuneCountInString(text) > MaxCaption {
-			return errorf(ErrTooLong, "data.text must have 1 to %d characters", MaxCaption)
-		}
-		channel, ok := r.publishesOn(me)
-		if !ok {
-			return errorf(ErrInvalidState, "you are not on air: captions come from the live interpreter of a booth, or whoever has the floor")
-		}
-		return r.publish(Envelope{Type: MsgCaption, From: me.ID,
-			Data: mustJSON(captionData{Channel: channel, Text: text})})
-	}
-	return errorf(ErrBadMessage, "unknown message type %q", env.Type)
-}
-
-type captionData struct {
-	Channel string `json:"channel"`
-	Text    string `json:"text"`
-}
-
 // publishesOn is the channel m may publish audio and captions on: the
 // booth they are live in, or the floor when they have it (or host).
 func (r *room) publishesOn(m Member) (string, bool) {
@@ -305,7 +167,7 @@ func (r *room) audio(c *Client, frame []byte) {
 		}
 		return
 	}
-	ctx, cancel := r.ctx()
+	ctx, cancel := r.callContext()
 	defer cancel()
 	if err := r.node.backend.Frame(ctx, r.id, frame); err != nil {
 		r.node.log.Warn("room: frame", "room", r.id, "err", err)

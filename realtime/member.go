@@ -20,38 +20,6 @@ var Roles = []Role{RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant, Role
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
-// permissions is the authorization matrix: which role may send which
-// command. Commands that act on oneself (hand.lower of one's own hand,
-// floor.release by the speaker) are further checked by the room.
-var permissions = map[MsgType][]Role{
-	CmdChat:         {RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant},
-	CmdReaction:     {RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant},
-	CmdHandRaise:    {RoleSpeaker, RoleParticipant},
-	CmdHandLower:    {RoleHost, RoleSpeaker, RoleParticipant},
-	CmdFloorRelease: {RoleHost, RoleSpeaker, RoleParticipant},
-	CmdFloorGrant:   {RoleHost},
-	CmdFloorReorder: {RoleHost},
-	CmdFloorClear:   {RoleHost},
-	CmdAgendaStart:  {RoleHost},
-	CmdAgendaEnd:    {RoleHost},
-	CmdMute:         {RoleHost},
-	CmdRemove:       {RoleHost},
-	// Anyone may pick what to listen to; interpreters run their booth;
-	// captions come from whoever publishes on a channel (checked then).
-	CmdChannel:       {RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant, RoleObserver},
-	CmdFloorLanguage: {RoleHost},
-	CmdBoothTake:     {RoleInterpreter},
-	CmdBoothRequest:  {RoleInterpreter},
-	CmdBoothAccept:   {RoleInterpreter},
-	CmdBoothDecline:  {RoleInterpreter},
-	CmdBoothMute:     {RoleInterpreter},
-	CmdBoothForce:    {RoleHost},
-	CmdCaption:       {RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant},
-}
-
-// Can reports whether role r may send cmd at all.
-func (r Role) Can(cmd MsgType) bool { return slices.Contains(permissions[cmd], r) }
-
 // Member is one connection in a room's roster.
 type Member struct {
 	// ID identifies the connection; a reconnect gets a new one.

@@ -81,6 +81,7 @@ type Node struct {
 	stop     chan struct{}  // closed by Shutdown: ends the heartbeat
 	conns    sync.WaitGroup // one per connection accepted and not yet ended
 	roomsRun sync.WaitGroup // one per room goroutine
+	beating  sync.WaitGroup // the heartbeat goroutine
 
 	// beatingSince is when this instance's heartbeats began to succeed
 	// without a failure since (Unix nanoseconds of cfg.Now), 0 while they
@@ -125,9 +126,9 @@ func New(cfg Config, backend Backend, info Info) *Node {
 		cfg.Logger = slog.Default()
 	}
 	n := &Node{cfg: cfg, backend: backend, info: info, log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{})}
-	n.roomsRun.Add(1)
+	n.beating.Add(1)
 	go func() {
-		defer n.roomsRun.Done()
+		defer n.beating.Done()
 		n.heartbeat()
 	}()
 	return n
@@ -192,17 +193,18 @@ func (n *Node) Stats() Stats {
 // at once, so that the caller — an HTTP handler, deep in middleware,
 // holding its request — can end: an idle connection then costs two
 // shallow goroutines and the websocket's own buffers. since, when not
-// nil, asks to resume after that seq; the member's ID and Instance are
+// nil, asks to resume after that position (a seq and the epoch of the
+// welcome that gave it); the member's ID and Instance are
 // set here. Joining errors after Accept returns are logged;
 // ErrShuttingDown is returned when the node no longer takes connections.
-func (n *Node) Accept(conn *websocket.Conn, roomID string, m Member, since *uint64) error {
+func (n *Node) Accept(conn *websocket.Conn, roomID string, m Member, since *Position) error {
 	r, err := n.acquire(roomID)
 	if err != nil {
 		goingAway(conn)
 		return err
 	}
 	go func() {
-		if err := n.serve(context.Background(), r, conn, m, since); err != nil && !errors.Is(err, errBanned) {
+		if err := n.serve(r, conn, m, since); err != nil && !errors.Is(err, errBanned) {
 			n.log.Warn("realtime: join failed", "room", roomID, "err", err)
 		}
 	}()
@@ -236,7 +238,7 @@ func goingAway(conn *websocket.Conn) {
 }
 
 // serve runs a connection that acquire counted in r, until it ends.
-func (n *Node) serve(ctx context.Context, r *room, conn *websocket.Conn, m Member, since *uint64) error {
+func (n *Node) serve(r *room, conn *websocket.Conn, m Member, since *Position) error {
 	defer n.conns.Done()
 	if tc, ok := conn.NetConn().(*net.TCPConn); ok {
 		_ = tc.SetWriteBuffer(n.cfg.SocketBuffer)
@@ -262,7 +264,7 @@ func (n *Node) serve(ctx context.Context, r *room, conn *websocket.Conn, m Membe
 		n.release(r)
 		return err
 	}
-	c.readPump(ctx)
+	c.readPump()
 	close(c.readerDone)
 	r.post(leaveReq{c: c})
 	<-writerDone
@@ -332,6 +334,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	go func() {
 		n.conns.Wait()
 		n.roomsRun.Wait()
+		n.beating.Wait()
 		close(done)
 	}()
 	select {

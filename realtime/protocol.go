@@ -13,7 +13,7 @@ import (
 
 // ProtocolVersion is the version of the room protocol described in
 // docs/protocol.md. It is sent in every welcome.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // MsgType names a message. Server messages and client commands share the
 // envelope; a few names (chat, reaction) are both.
@@ -65,16 +65,6 @@ const (
 	CmdCaption       MsgType = "caption"        // a caption on your channel
 )
 
-// Commands lists every client command.
-var Commands = []MsgType{CmdChat, CmdReaction, CmdHandRaise, CmdHandLower, CmdFloorGrant, CmdFloorRelease,
-	CmdFloorReorder, CmdFloorClear, CmdAgendaStart, CmdAgendaEnd, CmdMute, CmdRemove,
-	CmdChannel, CmdFloorLanguage, CmdBoothTake, CmdBoothRequest, CmdBoothAccept, CmdBoothDecline,
-	CmdBoothMute, CmdBoothForce, CmdCaption}
-
-// interpCommands are handled by interp.go.
-var interpCommands = []MsgType{CmdChannel, CmdFloorLanguage, CmdBoothTake, CmdBoothRequest, CmdBoothAccept,
-	CmdBoothDecline, CmdBoothMute, CmdBoothForce, CmdCaption}
-
 // ErrorCode is the stable code of an error message.
 type ErrorCode string
 
@@ -113,6 +103,9 @@ const (
 	MaxChat = 2000
 	// MaxName is the longest display name or institution, in characters.
 	MaxName = 80
+	// MaxEpoch is the longest epoch a client may send back (epochs are
+	// 26 characters today: crypto/rand.Text).
+	MaxEpoch = 64
 )
 
 // Envelope is every message on the wire. Client commands leave Seq and TS
@@ -137,6 +130,10 @@ type Envelope struct {
 	// "staff" (hosts and interpreters).
 	To   string          `json:"to,omitempty"`
 	Data json.RawMessage `json:"data,omitempty"`
+	// Epoch names the log that Seq counts in (see Position); backends set
+	// it on every logged message. It is not sent: clients learn it from
+	// welcome and resume.
+	Epoch string `json:"-"`
 }
 
 // Audience values of Envelope.To.

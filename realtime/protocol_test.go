@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"encoding/json"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -71,16 +72,57 @@ func TestCleanText(t *testing.T) {
 	}
 }
 
-func TestPermissionsCoverEveryCommand(t *testing.T) {
-	for _, c := range Commands {
-		if len(permissions[c]) == 0 {
-			t.Errorf("no role may send %s", c)
+func TestCommandTable(t *testing.T) {
+	seen := map[MsgType]bool{}
+	for _, c := range commandTable {
+		if seen[c.Type] {
+			t.Errorf("%s declared twice", c.Type)
 		}
-		if RoleObserver.Can(c) != (c == CmdChannel) {
-			t.Errorf("observer and %s: %v; an observer may only pick a channel", c, RoleObserver.Can(c))
+		seen[c.Type] = true
+		if len(c.Roles) == 0 {
+			t.Errorf("no role may send %s", c.Type)
+		}
+		if RoleObserver.Can(c.Type) != (c.Type == CmdChannel) {
+			t.Errorf("observer and %s: %v; an observer may only pick a channel", c.Type, RoleObserver.Can(c.Type))
+		}
+		if c.run == nil {
+			t.Errorf("%s has no handler", c.Type)
+		}
+		if strings.ContainsAny(string(c.Type), " `|") {
+			t.Errorf("%q: command names are single tokens", c.Type)
 		}
 	}
-	if strings.Contains(string(CmdChat), " ") {
-		t.Fatal("command names are single tokens")
+}
+
+// TestProtocolDocListsEveryCommand: the command tables of
+// docs/protocol.md list exactly the commands of the table.
+func TestProtocolDocListsEveryCommand(t *testing.T) {
+	doc, err := os.ReadFile("../docs/protocol.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[MsgType]bool{}
+	inCommands := false
+	for line := range strings.Lines(string(doc)) {
+		if strings.HasPrefix(line, "#") {
+			inCommands = strings.Contains(line, "Commands") || strings.Contains(line, "commands")
+			continue
+		}
+		if !inCommands || !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		first, _, _ := strings.Cut(strings.TrimPrefix(line, "|"), "|")
+		for _, part := range strings.Split(first, "/") {
+			documented[MsgType(strings.Trim(strings.TrimSpace(part), "`"))] = true
+		}
+	}
+	for _, c := range Commands {
+		if !documented[c] {
+			t.Errorf("docs/protocol.md does not list the command %s", c)
+		}
+		delete(documented, c)
+	}
+	for c := range documented {
+		t.Errorf("docs/protocol.md lists %s, which is no command", c)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/interpretation"
 )
@@ -29,7 +31,7 @@ var errBanned = errors.New("realtime: removed from this room")
 type room struct {
 	id    string
 	node  *Node
-	inbox chan any
+	inbox chan request
 	// resync is set by the backend callback when it had to drop a
 	// delivery; the room then refills from the log. wake (buffer 1) tells
 	// the room goroutine at once, rather than at its next tick: the
@@ -41,7 +43,8 @@ type room struct {
 	refs int
 
 	loaded  bool
-	seq     uint64
+	seq     uint64 // the room's position: seq in the log named epoch
+	epoch   string
 	state   State
 	members map[string]Member
 	order   []string           // member IDs in join order
@@ -59,51 +62,121 @@ type room struct {
 	counted    time.Time
 }
 
-type (
-	joinReq struct {
-		c     *Client
-		since *uint64
-		done  chan error
+// request is one thing the room goroutine does: each request carries its
+// own handling, so a new kind of request cannot go unhandled. handle runs
+// on the room goroutine only.
+type request interface{ handle(r *room) }
+
+// joinReq adds a connection to the room (join) and answers in done.
+type joinReq struct {
+	c     *Client
+	since *Position
+	done  chan error
+}
+
+func (q joinReq) handle(r *room) { q.done <- r.join(q.c, q.since) }
+
+// leaveReq: a connection's reader ended.
+type leaveReq struct{ c *Client }
+
+func (q leaveReq) handle(r *room) {
+	if _, ok := r.clients[q.c.member.ID]; ok {
+		r.drop(q.c, websocket.CloseNormalClosure, "")
 	}
-	leaveReq struct{ c *Client }
-	cmdReq   struct {
-		c   *Client
-		env Envelope
+	r.node.release(r)
+	if len(r.clients) == 0 {
+		r.idle = r.node.cfg.Now()
 	}
-	replyReq struct {
-		c   *Client
-		err *Error
-		id  string
+}
+
+// cmdReq is a command from a client.
+type cmdReq struct {
+	c   *Client
+	env Envelope
+}
+
+func (q cmdReq) handle(r *room) {
+	if _, ok := r.clients[q.c.member.ID]; !ok {
+		return
 	}
-	dropReq struct {
-		c    *Client
-		code int
-		text string
+	if e := r.command(q.c, q.env); e != nil {
+		r.reply(q.c, e, q.env.ID)
 	}
-	deliveryReq struct{ env Envelope }
-	frameReq    struct{ frame []byte }
-	audioReq    struct {
-		c     *Client
-		frame []byte
+}
+
+// replyReq sends a client an error its reader found.
+type replyReq struct {
+	c   *Client
+	err *Error
+	id  string
+}
+
+func (q replyReq) handle(r *room) {
+	if _, ok := r.clients[q.c.member.ID]; ok {
+		r.reply(q.c, q.err, q.id)
 	}
-	shutdownReq struct{}
-	// removeSubjectReq removes and bans everyone who joined as subject.
-	removeSubjectReq struct {
-		subject string
-		done    chan error
+}
+
+// dropReq closes a client its reader gave up on.
+type dropReq struct {
+	c    *Client
+	code int
+	text string
+}
+
+func (q dropReq) handle(r *room) {
+	if _, ok := r.clients[q.c.member.ID]; ok {
+		r.drop(q.c, q.code, q.text)
 	}
-)
+}
+
+// deliveryReq is a message from the backend.
+type deliveryReq struct{ env Envelope }
+
+func (q deliveryReq) handle(r *room) { r.deliver(q.env) }
+
+// frameReq is an audio frame from the backend.
+type frameReq struct{ frame []byte }
+
+func (q frameReq) handle(r *room) { r.forward(q.frame) }
+
+// audioReq is an audio frame from a local client.
+type audioReq struct {
+	c     *Client
+	frame []byte
+}
+
+func (q audioReq) handle(r *room) {
+	if _, ok := r.clients[q.c.member.ID]; ok {
+		r.audio(q.c, q.frame)
+	}
+}
+
+// shutdownReq closes every local client: the node shuts down.
+type shutdownReq struct{}
+
+func (shutdownReq) handle(r *room) {
+	r.closing = true
+	for _, c := range r.clients {
+		r.drop(c, websocket.CloseGoingAway, "server shutting down; reconnect with since")
+	}
+}
 
 func newRoom(n *Node, id string) *room {
-	return &room{id: id, node: n, inbox: make(chan any, inboxSize), wake: make(chan struct{}, 1),
+	return &room{id: id, node: n, inbox: make(chan request, inboxSize), wake: make(chan struct{}, 1),
 		members: map[string]Member{}, clients: map[string]*Client{}}
 }
 
 // post queues a request for the room goroutine. Callers hold a reference
 // (refs), so the room is running.
-func (r *room) post(req any) { r.inbox <- req }
+func (r *room) post(req request) { r.inbox <- req }
 
-func (r *room) ctx() (context.Context, context.CancelFunc) {
+// pos is the room's position in its log.
+func (r *room) pos() Position { return Position{Seq: r.seq, Epoch: r.epoch} }
+
+// callContext starts one call to the backend or the store: a new context
+// bounded by backendTimeout, whose cancel the caller must call.
+func (r *room) callContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), backendTimeout)
 }
 
@@ -120,7 +193,7 @@ func (r *room) run() {
 	for {
 		select {
 		case req := <-r.inbox:
-			r.handle(req)
+			req.handle(r)
 		case <-r.wake:
 			if r.resync.Swap(false) {
 				r.catchUp()
@@ -157,64 +230,10 @@ func (r *room) drain() {
 	}
 }
 
-func (r *room) handle(req any) {
-	switch q := req.(type) {
-	case joinReq:
-		err := r.join(q.c, q.since)
-		q.done <- err
-	case leaveReq:
-		if _, ok := r.clients[q.c.member.ID]; ok {
-			r.drop(q.c, 1000, "")
-		}
-		r.node.release(r)
-		if len(r.clients) == 0 {
-			r.idle = r.node.cfg.Now()
-		}
-	case cmdReq:
-		if _, ok := r.clients[q.c.member.ID]; !ok {
-			return
-		}
-		if e := r.command(q.c, q.env); e != nil {
-			r.reply(q.c, e, q.env.ID)
-		}
-	case replyReq:
-		if _, ok := r.clients[q.c.member.ID]; ok {
-			r.reply(q.c, q.err, q.id)
-		}
-	case dropReq:
-		if _, ok := r.clients[q.c.member.ID]; ok {
-			r.drop(q.c, q.code, q.text)
-		}
-	case deliveryReq:
-		r.deliver(q.env)
-	case frameReq:
-		r.forward(q.frame)
-	case audioReq:
-		if _, ok := r.clients[q.c.member.ID]; ok {
-			r.audio(q.c, q.frame)
-		}
-	case coverageReq:
-		if !r.loaded {
-			q.reply <- nil
-			return
-		}
-		r.catchUp() // messages still in flight from other instances count too
-		cov := r.state.Coverage.Clone()
-		q.reply <- &cov
-	case removeSubjectReq:
-		q.done <- r.removeSubject(q.subject)
-	case shutdownReq:
-		r.closing = true
-		for _, c := range r.clients {
-			r.drop(c, 1001, "server shutting down; reconnect with since")
-		}
-	}
-}
-
 // load reads the room's state from the backend and the event from the
 // store, and subscribes. It runs on the first join.
 func (r *room) load() error {
-	ctx, cancel := r.ctx()
+	ctx, cancel := r.callContext()
 	defer cancel()
 	ev, err := r.node.info.GetEvent(ctx, r.id)
 	if err != nil {
@@ -253,7 +272,7 @@ func (r *room) load() error {
 }
 
 func (r *room) refreshItems() {
-	ctx, cancel := r.ctx()
+	ctx, cancel := r.callContext()
 	defer cancel()
 	if a, err := r.node.info.GetAgenda(ctx, r.id); err == nil {
 		r.items = a.Items
@@ -261,7 +280,7 @@ func (r *room) refreshItems() {
 }
 
 func (r *room) reset(s Snapshot) {
-	r.seq, r.state = s.Seq, s.State.Clone()
+	r.seq, r.epoch, r.state = s.Seq, s.Epoch, s.State.Clone()
 	r.ensureBooths(&r.state)
 	r.hearing = nil
 	r.members, r.order = map[string]Member{}, nil
@@ -278,8 +297,9 @@ func banKey(room, subject string) string {
 }
 
 // join adds c to the room: it announces the member, then brings the client
-// up to date with a welcome, or with the messages it missed.
-func (r *room) join(c *Client, since *uint64) error {
+// up to date with a welcome, or with the messages it missed when since is
+// a position in the room's log.
+func (r *room) join(c *Client, since *Position) error {
 	if !r.loaded {
 		if err := r.load(); err != nil {
 			r.node.log.Warn("room: load", "room", r.id, "err", err)
@@ -295,17 +315,24 @@ func (r *room) join(c *Client, since *uint64) error {
 	}
 	m := c.member
 	join := Envelope{Type: MsgJoin, From: m.ID, To: r.presenceAudience(m), Data: mustJSON(m)}
-	ctx, cancel := r.ctx()
-	defer cancel()
-	if err := r.node.backend.Publish(ctx, r.id, &join, &Change{Join: &m}); err != nil {
+	// A client that saw further in this log than the log now holds tells
+	// that the log went back: the publish then starts a new epoch.
+	var ahead uint64
+	if since != nil && since.Epoch == r.epoch {
+		ahead = since.Seq
+	}
+	if err := r.publishAt(&join, Change{Join: &m}, ahead); err != nil {
 		r.node.log.Warn("room: publish join", "room", r.id, "err", err)
 		return err
 	}
 	r.deliver(join)
-	if since != nil && *since > 0 && *since <= r.seq {
+	ctx, cancel := r.callContext()
+	defer cancel()
+	if since != nil && since.Seq > 0 && since.Epoch == r.epoch && since.Seq <= r.seq {
 		hist, err := r.node.backend.History(ctx, r.id, *since)
 		if err == nil {
-			r.send(c, Envelope{Type: MsgResume, Room: r.id, Data: mustJSON(resumeData{You: m, From: *since, To: r.seq})})
+			r.send(c, Envelope{Type: MsgResume, Room: r.id,
+				Data: mustJSON(resumeData{You: m, From: since.Seq, To: r.seq, Epoch: r.epoch})})
 			for _, env := range hist {
 				if env.Seq <= r.seq && r.visible(c, env) {
 					r.send(c, env)
@@ -328,6 +355,11 @@ func (r *room) join(c *Client, since *uint64) error {
 func (r *room) admit(c *Client) {
 	r.clients[c.member.ID] = c
 	r.hearing = nil
+	r.enterBooth(c)
+}
+
+// enterBooth puts an interpreter with a booth in it.
+func (r *room) enterBooth(c *Client) {
 	m := c.member
 	if m.Role == RoleInterpreter && m.Booth != "" {
 		if _, ok := r.state.Interp.Booths[m.Booth]; ok {
@@ -342,9 +374,10 @@ func (r *room) admit(c *Client) {
 }
 
 type resumeData struct {
-	You  Member `json:"you"`
-	From uint64 `json:"from"` // replay starts after this seq
-	To   uint64 `json:"to"`   // and ends with this one; live messages follow
+	You   Member `json:"you"`
+	From  uint64 `json:"from"`  // replay starts after this seq
+	To    uint64 `json:"to"`    // and ends with this one; live messages follow
+	Epoch string `json:"epoch"` // the log's epoch, unchanged
 }
 
 // presenceAudience is who hears a member arrive or leave: everyone, but in
@@ -370,6 +403,9 @@ type welcomeData struct {
 	Agenda         agendaState `json:"agenda"`
 	Interpretation interpView  `json:"interpretation"`
 	Seq            uint64      `json:"seq"`
+	// Epoch names the room's log: a client resumes with since=Seq (or a
+	// later seq) and this epoch.
+	Epoch string `json:"epoch"`
 }
 
 type eventInfo struct {
@@ -395,6 +431,7 @@ func (r *room) welcome(c *Client) Envelope {
 		Agenda:         agendaState{Items: r.items, Progress: r.state.Agenda},
 		Interpretation: r.interpView(r.state),
 		Seq:            r.seq,
+		Epoch:          r.epoch,
 	}
 	if w.Agenda.Items == nil {
 		w.Agenda.Items = []agenda.Item{}
@@ -453,7 +490,7 @@ func (r *room) drop(c *Client, code int, text string) {
 		c.discard.Store(true)
 	}
 	c.closeSend(code, text)
-	reason := map[int]string{CloseSlowConsumer: "slow", CloseRemoved: "removed", 1001: "shutdown"}[code]
+	reason := map[int]string{CloseSlowConsumer: "slow", CloseRemoved: "removed", websocket.CloseGoingAway: "shutdown"}[code]
 	if reason == "" {
 		reason = "left"
 	}
@@ -491,7 +528,7 @@ func (r *room) reap() {
 	if len(others) == 0 {
 		return
 	}
-	ctx, cancel := r.ctx()
+	ctx, cancel := r.callContext()
 	dead, err := r.node.backend.Dead(ctx, others)
 	cancel()
 	if err != nil || len(dead) == 0 {
@@ -557,6 +594,13 @@ func (r *room) deliver(env Envelope) {
 		r.fanout(env)
 		return
 	}
+	if env.Epoch != r.epoch {
+		// Another log: ours is gone (catchUp restarts the room from a
+		// fresh snapshot), or this is a late delivery from a log we
+		// already left (catchUp finds ours intact).
+		r.catchUp()
+		return
+	}
 	if env.Seq <= r.seq {
 		return // already applied
 	}
@@ -608,25 +652,15 @@ func (r *room) needResync() {
 	}
 }
 
-// catchUp applies what the log holds beyond r.seq; when the log has lost
-// some of it, the room reloads its snapshot and welcomes every local
-// client again.
+// catchUp applies what the log holds beyond the room's position; when the
+// log has lost some of it, or is another log (a new epoch), the room
+// starts again from a fresh snapshot.
 func (r *room) catchUp() {
-	ctx, cancel := r.ctx()
+	ctx, cancel := r.callContext()
 	defer cancel()
-	hist, err := r.node.backend.History(ctx, r.id, r.seq)
+	hist, err := r.node.backend.History(ctx, r.id, r.pos())
 	if errors.Is(err, ErrGap) {
-		snap, err := r.node.backend.Snapshot(ctx, r.id)
-		if err != nil {
-			r.node.log.Warn("room: snapshot", "room", r.id, "err", err)
-			r.resync.Store(true)
-			return
-		}
-		catchUpCoverage(ctx, r.node.backend, r.id, &snap, r.languages())
-		r.reset(snap)
-		for _, c := range r.clients {
-			r.send(c, r.welcome(c))
-		}
+		r.restart(ctx, errors.Is(err, ErrEpoch))
 		return
 	}
 	if err != nil {
@@ -635,11 +669,47 @@ func (r *room) catchUp() {
 		return
 	}
 	for _, env := range hist {
-		if env.Seq == r.seq+1 {
+		if env.Seq == r.seq+1 && env.Epoch == r.epoch {
 			r.apply(env)
 			r.seq = env.Seq
 			r.fanout(env)
 		}
+	}
+}
+
+// restart reloads the room from a fresh snapshot and welcomes every local
+// client again: each replaces what it held with the welcome (see
+// docs/protocol.md, Recovery). After a new epoch (lost is set) the log's
+// roster may have lost the local members: those it lacks join again.
+func (r *room) restart(ctx context.Context, lost bool) {
+	snap, err := r.node.backend.Snapshot(ctx, r.id)
+	if err != nil {
+		r.node.log.Warn("room: snapshot", "room", r.id, "err", err)
+		r.resync.Store(true)
+		return
+	}
+	if lost {
+		r.node.log.Warn("room: the room's log started again (new epoch): clients start from a fresh snapshot",
+			"room", r.id, "epoch", snap.Epoch, "seq", snap.Seq)
+	}
+	catchUpCoverage(ctx, r.node.backend, r.id, &snap, r.languages())
+	r.reset(snap)
+	for _, c := range r.clients {
+		r.send(c, r.welcome(c))
+	}
+	for _, c := range r.clients {
+		if _, ok := r.members[c.member.ID]; ok {
+			continue
+		}
+		m := c.member
+		join := Envelope{Type: MsgJoin, From: m.ID, To: r.presenceAudience(m), Data: mustJSON(m)}
+		if err := r.node.backend.Publish(ctx, r.id, &join, &Change{Seen: r.pos(), Join: &m}); err != nil {
+			r.node.log.Warn("room: publish join again", "room", r.id, "member", m.ID, "err", err)
+			r.resync.Store(true)
+			continue
+		}
+		r.deliver(join)
+		r.enterBooth(c)
 	}
 }
 
@@ -721,11 +791,11 @@ func (r *room) publishState(build func(st *State) (Envelope, *Error), extra *Cha
 		if e != nil {
 			return e
 		}
-		ch := &Change{Check: true, IfSeq: r.seq, State: &st}
+		ch := &Change{Seen: r.pos(), Check: true, State: &st}
 		if extra != nil {
 			ch.Join, ch.Leave, ch.Update = extra.Join, extra.Leave, extra.Update
 		}
-		ctx, cancel := r.ctx()
+		ctx, cancel := r.callContext()
 		err := r.node.backend.Publish(ctx, r.id, &env, ch)
 		cancel()
 		if errors.Is(err, ErrStale) {
@@ -744,9 +814,7 @@ func (r *room) publishState(build func(st *State) (Envelope, *Error), extra *Cha
 
 // publish publishes a message that changes no state (chat).
 func (r *room) publish(env Envelope) *Error {
-	ctx, cancel := r.ctx()
-	defer cancel()
-	if err := r.node.backend.Publish(ctx, r.id, &env, nil); err != nil {
+	if err := r.publishAt(&env, Change{}, 0); err != nil {
 		r.node.log.Warn("room: publish", "room", r.id, "err", err)
 		return errorf(ErrUnavailable, "the message could not be sent; try again")
 	}
@@ -754,22 +822,22 @@ func (r *room) publish(env Envelope) *Error {
 	return nil
 }
 
-// removeSubject bans subject from the room and removes its members on
-// every instance: a remove message with no member ID and the subject's ban.
-func (r *room) removeSubject(subject string) error {
-	if !r.loaded {
-		if err := r.load(); err != nil {
+// publishAt publishes env with ch in the room's log, as the room last saw
+// it (or at seq ahead, when a client saw further): a log that is now
+// another (a new epoch) refuses it, and the room starts again from a
+// fresh snapshot and publishes in the new log, a few times.
+func (r *room) publishAt(env *Envelope, ch Change, ahead uint64) error {
+	for range 5 {
+		ch.Seen = r.pos()
+		ch.Seen.Seq = max(ch.Seen.Seq, ahead)
+		ahead = 0
+		ctx, cancel := r.callContext()
+		err := r.node.backend.Publish(ctx, r.id, env, &ch)
+		cancel()
+		if !errors.Is(err, ErrStale) {
 			return err
 		}
+		r.catchUp()
 	}
-	ban := banKey(r.id, subject)
-	if e := r.publishState(func(st *State) (Envelope, *Error) {
-		if !slices.Contains(st.Banned, ban) {
-			st.Banned = append(st.Banned, ban)
-		}
-		return Envelope{Type: MsgRemove, Data: mustJSON(removeData{Ban: ban})}, nil
-	}, nil); e != nil {
-		return fmt.Errorf("realtime: remove from room %s: %s", r.id, e.Message)
-	}
-	return nil
+	return fmt.Errorf("realtime: publish in room %s: %w", r.id, ErrStale)
 }

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
@@ -217,28 +216,9 @@ func TestCoverageReportRefusals(t *testing.T) {
 // listener on the other instance is counted.
 func TestCoverageAcrossInstances(t *testing.T) {
 	rs := redistest.Start(t, redistest.Config{})
-	node := func(st *store.Bolt, instance string) *realtime.Node {
-		b, err := broker.NewRedis(context.Background(), rs.URL(), broker.RedisConfig{Prefix: "cov:"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
-		return realtime.New(realtime.Config{Instance: instance}, b, st)
-	}
+	node := func(st *store.Bolt, instance string) *realtime.Node { return redisNode(t, rs, "cov:", instance, st) }
 	a := newRoomFixture(t, func(st *store.Bolt) *realtime.Node { return node(st, "a") })
-	instance := func(name string) *roomFixture {
-		srv := server.New(server.Config{BaseURL: "https://majlis.example.org", Rooms: node(a.st, name)}, a.st, a.svc)
-		ts := httptest.NewServer(srv.Handler())
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(ctx)
-			ts.Close()
-		})
-		fx := *a.fixture
-		fx.srv, fx.ts = srv, ts
-		return &roomFixture{fixture: &fx, items: a.items}
-	}
+	instance := func(name string) *roomFixture { return a.instance(node(a.st, name)) }
 	b := instance("b")
 
 	host, _ := a.join("alice", "token="+url.QueryEscape(a.alice))

@@ -76,8 +76,8 @@ func (s *Server) originAllowed(origin string) bool {
 func (s *Server) joinRoom(c echo.Context) error {
 	req := c.Request()
 	for name := range c.QueryParams() {
-		if !slices.Contains([]string{"token", "name", "since"}, name) {
-			return badRequest("unknown_parameter", name, fmt.Sprintf("unknown query parameter %q (known: token, name, since)", name))
+		if !slices.Contains([]string{"token", "name", "since", "epoch"}, name) {
+			return badRequest("unknown_parameter", name, fmt.Sprintf("unknown query parameter %q (known: token, name, since, epoch)", name))
 		}
 	}
 	if !s.originAllowed(req.Header.Get("Origin")) {
@@ -107,13 +107,16 @@ func (s *Server) joinRoom(c echo.Context) error {
 	if e.Status == agenda.StatusCancelled {
 		return &apiError{Status: http.StatusGone, Code: "cancelled", Message: "this event was cancelled"}
 	}
-	var since *uint64
+	var since *realtime.Position
 	if v := c.QueryParam("since"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
 			return badRequest("invalid", "since", "must be the seq of the last message received (a whole number)")
 		}
-		since = &n
+		since = &realtime.Position{Seq: n, Epoch: c.QueryParam("epoch")}
+	}
+	if len(c.QueryParam("epoch")) > realtime.MaxEpoch {
+		return badRequest("too_long", "epoch", fmt.Sprintf("must be the epoch of the welcome (at most %d characters)", realtime.MaxEpoch))
 	}
 	conn, err := upgrader.Upgrade(c.Response(), req, nil)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -58,11 +59,12 @@ func newRoomFixtureWith(t *testing.T, cfg server.Config, rooms func(st *store.Bo
 
 // member is one websocket client in a test.
 type member struct {
-	t    *testing.T
-	name string
-	conn *websocket.Conn
-	id   string
-	last uint64 // the last seq received
+	t     *testing.T
+	name  string
+	conn  *websocket.Conn
+	id    string
+	last  uint64 // the last seq received
+	epoch string // the room log's epoch, from the welcome or resume
 }
 
 func (f *roomFixture) dialRaw(query string, header http.Header) (*websocket.Conn, *http.Response, error) {
@@ -108,17 +110,19 @@ func (f *roomFixture) join(name, query string) (*member, realtime.Envelope) {
 	switch first.Type {
 	case realtime.MsgWelcome:
 		var w struct {
-			You realtime.Member `json:"you"`
+			You   realtime.Member `json:"you"`
+			Epoch string          `json:"epoch"`
 		}
 		mustUnmarshal(f.t, first.Data, &w)
-		m.id = w.You.ID
+		m.id, m.epoch = w.You.ID, w.Epoch
 		m.last = first.Seq
 	case realtime.MsgResume:
 		var r struct {
-			You realtime.Member `json:"you"`
+			You   realtime.Member `json:"you"`
+			Epoch string          `json:"epoch"`
 		}
 		mustUnmarshal(f.t, first.Data, &r)
-		m.id = r.You.ID
+		m.id, m.epoch = r.You.ID, r.Epoch
 	default:
 		f.t.Fatalf("%s: first message %s", name, first.Type)
 	}
@@ -400,17 +404,43 @@ func TestRoomAuthorization(t *testing.T) {
 	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
 	target := f.anon("Target")
 	host.expect(realtime.MsgJoin)
-	allowed := map[realtime.Role][]realtime.MsgType{
-		realtime.RoleHost: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandLower, realtime.CmdFloorGrant, realtime.CmdFloorRelease,
-			realtime.CmdFloorReorder, realtime.CmdFloorClear, realtime.CmdAgendaStart, realtime.CmdAgendaEnd, realtime.CmdMute, realtime.CmdRemove,
-			realtime.CmdChannel, realtime.CmdFloorLanguage, realtime.CmdBoothForce, realtime.CmdCaption},
-		realtime.RoleSpeaker: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandRaise, realtime.CmdHandLower, realtime.CmdFloorRelease,
-			realtime.CmdChannel, realtime.CmdCaption},
-		realtime.RoleInterpreter: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdChannel, realtime.CmdBoothTake, realtime.CmdBoothRequest,
-			realtime.CmdBoothAccept, realtime.CmdBoothDecline, realtime.CmdBoothMute, realtime.CmdCaption},
-		realtime.RoleParticipant: {realtime.CmdChat, realtime.CmdReaction, realtime.CmdHandRaise, realtime.CmdHandLower, realtime.CmdFloorRelease,
-			realtime.CmdChannel, realtime.CmdCaption},
-		realtime.RoleObserver: {realtime.CmdChannel},
+	// The authorization matrix, written out here rather than read from
+	// the room's command table: every command, with the roles that may
+	// send it (none listed: no role may).
+	const (
+		ho, sp, in = realtime.RoleHost, realtime.RoleSpeaker, realtime.RoleInterpreter
+		pa, ob     = realtime.RoleParticipant, realtime.RoleObserver
+	)
+	matrix := map[realtime.MsgType][]realtime.Role{
+		realtime.CmdChat:          {ho, sp, in, pa},
+		realtime.CmdReaction:      {ho, sp, in, pa},
+		realtime.CmdHandRaise:     {sp, pa},
+		realtime.CmdHandLower:     {ho, sp, pa},
+		realtime.CmdFloorGrant:    {ho},
+		realtime.CmdFloorRelease:  {ho, sp, pa},
+		realtime.CmdFloorReorder:  {ho},
+		realtime.CmdFloorClear:    {ho},
+		realtime.CmdAgendaStart:   {ho},
+		realtime.CmdAgendaEnd:     {ho},
+		realtime.CmdMute:          {ho},
+		realtime.CmdRemove:        {ho},
+		realtime.CmdChannel:       {ho, sp, in, pa, ob},
+		realtime.CmdFloorLanguage: {ho},
+		realtime.CmdBoothTake:     {in},
+		realtime.CmdBoothRequest:  {in},
+		realtime.CmdBoothAccept:   {in},
+		realtime.CmdBoothDecline:  {in},
+		realtime.CmdBoothMute:     {in},
+		realtime.CmdBoothForce:    {ho},
+		realtime.CmdCaption:       {ho, sp, in, pa},
+	}
+	for _, cmd := range realtime.Commands {
+		if _, ok := matrix[cmd]; !ok {
+			t.Errorf("the matrix does not say which roles may send %s", cmd)
+		}
+	}
+	if len(matrix) != len(realtime.Commands) {
+		t.Errorf("the matrix has %d commands, the room %d: %v", len(matrix), len(realtime.Commands), realtime.Commands)
 	}
 	data := map[realtime.MsgType]any{
 		realtime.CmdChat: map[string]string{"text": "hello"}, realtime.CmdReaction: map[string]string{"reaction": "clap"},
@@ -451,22 +481,13 @@ func TestRoomAuthorization(t *testing.T) {
 						break
 					}
 				}
-				want := !contains(allowed[role], cmd)
+				want := !slices.Contains(matrix[cmd], role)
 				if forbidden != want {
 					t.Errorf("%s %s: forbidden=%v, want %v", role, cmd, forbidden, want)
 				}
 			}
 		})
 	}
-}
-
-func contains(list []realtime.MsgType, x realtime.MsgType) bool {
-	for _, v := range list {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func TestRoomResumeAfterDisconnect(t *testing.T) {
@@ -488,7 +509,7 @@ func TestRoomResumeAfterDisconnect(t *testing.T) {
 		host.expect(realtime.MsgChat)
 	}
 
-	back, first := f.join("Paola again", fmt.Sprintf("name=Paola&since=%d", last))
+	back, first := f.join("Paola again", fmt.Sprintf("name=Paola&since=%d&epoch=%s", last, p.epoch))
 	if first.Type != realtime.MsgResume {
 		t.Fatalf("first message %s, want resume", first.Type)
 	}
@@ -515,7 +536,7 @@ func TestRoomResumeAfterDisconnect(t *testing.T) {
 	for range 14 {
 		host.expect(realtime.MsgChat)
 	}
-	_, first = f.join("Paola, much later", fmt.Sprintf("name=Paola&since=%d", last))
+	_, first = f.join("Paola, much later", fmt.Sprintf("name=Paola&since=%d&epoch=%s", last, p.epoch))
 	if first.Type != realtime.MsgWelcome {
 		t.Fatalf("a gap older than the log: %s, want welcome", first.Type)
 	}
@@ -632,6 +653,7 @@ func TestRoomRefusesBadJoins(t *testing.T) {
 		{"name too long", "/ws/rooms/" + roomEvent + "?name=" + strings.Repeat("n", 81), "", 400, "invalid"},
 		{"unknown parameter", "/ws/rooms/" + roomEvent + "?name=Eve&room=x", "", 400, "unknown_parameter"},
 		{"bad since", "/ws/rooms/" + roomEvent + "?name=Eve&since=-1", "", 400, "invalid"},
+		{"epoch too long", "/ws/rooms/" + roomEvent + "?name=Eve&since=1&epoch=" + strings.Repeat("E", 65), "", 400, "too_long"},
 		{"confidential event, anonymous", "/ws/rooms/other-room?name=Eve", "", 404, "not_found"},
 		{"missing event", "/ws/rooms/no-such-room?name=Eve", "", 404, "not_found"},
 		{"confidential event, organizer not invited", "/ws/rooms/other-room?token=" + url.QueryEscape(f.alice), "", 404, "not_found"},

@@ -27,8 +27,8 @@
 // always (fsynced before Redis replies). With everysec, acknowledged
 // writes of up to about two seconds can be lost on a crash of the machine,
 // and even on a kill of Redis while the disk is slow; see the README.
-// OpenRedis refuses a Redis with the AOF off or an allkeys-* eviction
-// policy. A call made while Redis is unreachable fails within the
+// OpenRedis refuses a Redis with the AOF off, an appendfsync other than
+// always, or an allkeys-* eviction policy. A call made while Redis is unreachable fails within the
 // configured timeouts with a "store: redis: " error, and the same store
 // recovers on its own when Redis is back. A write that failed after its
 // request was sent (a timeout) may still have been applied, whole; the

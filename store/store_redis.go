@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/redisconn"
 )
 
 // RedisConfig tunes the Redis store.
@@ -35,9 +35,9 @@ type RedisConfig struct {
 	// with an error after it rather than hang on a Redis that does not
 	// answer. Default 3 s.
 	Timeout time.Duration
-	// SkipDurabilityCheck lets OpenRedis accept a Redis whose AOF is off
-	// or whose maxmemory-policy may evict keys, or whose INFO this user
-	// may not read. Default false: such a Redis is refused, since it
+	// SkipDurabilityCheck lets OpenRedis accept a Redis whose AOF is off,
+	// whose appendfsync is not always, whose maxmemory-policy may evict
+	// keys, or whose INFO or CONFIG this user may not read. Default false: such a Redis is refused, since it
 	// cannot keep the store's promise that acknowledged writes survive.
 	SkipDurabilityCheck bool
 }
@@ -114,70 +114,18 @@ func newRedisKeys(p string) redisKeys {
 // OpenRedis connects to the Redis at rawURL
 // (redis://[user:password@]host:port/db, or rediss:// for TLS), checks
 // that it answers, and, unless cfg.SkipDurabilityCheck, that it is
-// configured to keep what it acknowledges (AOF on, no eviction of the
-// store's keys).
+// configured to keep what it acknowledges (AOF on with appendfsync
+// always, no eviction of the store's keys).
 func OpenRedis(ctx context.Context, rawURL string, cfg RedisConfig) (*Redis, error) {
-	opts, err := redis.ParseURL(rawURL)
-	if err != nil {
-		// url.Error quotes the whole URL, password included: keep it out.
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return nil, fmt.Errorf("store: redis URL (want redis://[user:password@]host:port/db): %w", err)
-	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = "majlis:"
 	}
-	if cfg.DialTimeout <= 0 {
-		cfg.DialTimeout = 2 * time.Second
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 3 * time.Second
-	}
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = cfg.DialTimeout, cfg.Timeout, cfg.Timeout
-	opts.PoolTimeout = cfg.Timeout
-	// A refused dial is tried once more, not five times: while Redis is
-	// down a call should fail in about 100 ms, not half a second.
-	opts.DialerRetries = 2
-	opts.ContextTimeoutEnabled = true // a caller's deadline bounds the network wait too
-	opts.MaxRetries = -1              // see Redis: never run a write twice
-	r := &Redis{client: redis.NewClient(opts), addr: opts.Addr, k: newRedisKeys(cfg.Prefix), cache: map[string]cachedEvent{}}
-	if err := r.client.Ping(ctx).Err(); err != nil {
-		r.client.Close()
-		return nil, fmt.Errorf("store: redis: cannot reach %s: %w", r.addr, err)
-	}
-	if !cfg.SkipDurabilityCheck {
-		if err := r.checkDurable(ctx); err != nil {
-			r.client.Close()
-			return nil, err
-		}
-	}
-	return r, nil
-}
-
-// checkDurable refuses a Redis that would lose acknowledged writes on a
-// restart (no AOF) or drop keys when full (an allkeys-* eviction policy;
-// volatile-* policies only evict keys with a TTL, which the store never
-// sets).
-func (r *Redis) checkDurable(ctx context.Context) error {
-	info, err := r.client.Info(ctx, "persistence", "memory").Result()
+	client, err := redisconn.Open(ctx, "store", rawURL, redisconn.Config{DialTimeout: cfg.DialTimeout, Timeout: cfg.Timeout,
+		SkipDurabilityCheck: cfg.SkipDurabilityCheck})
 	if err != nil {
-		return fmt.Errorf("store: redis %s: read INFO to check durability: %w (set SkipDurabilityCheck if this user may not)", r.addr, err)
+		return nil, err
 	}
-	fields := map[string]string{}
-	for line := range strings.Lines(info) {
-		if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); ok {
-			fields[k] = v
-		}
-	}
-	if fields["aof_enabled"] != "1" {
-		return fmt.Errorf("store: redis %s has appendonly off: acknowledged writes would not survive a restart; configure appendonly yes and appendfsync always (see the README)", r.addr)
-	}
-	if p := fields["maxmemory_policy"]; strings.HasPrefix(p, "allkeys-") {
-		return fmt.Errorf("store: redis %s has maxmemory-policy %s, which may evict stored events; configure maxmemory-policy noeviction (see the README)", r.addr, p)
-	}
-	return nil
+	return &Redis{client: client, addr: client.Options().Addr, k: newRedisKeys(cfg.Prefix), cache: map[string]cachedEvent{}}, nil
 }
 
 // begin starts a call: it fails on a cancelled context or a closed store,

@@ -256,6 +256,8 @@ func TestRedisOpenErrors(t *testing.T) {
 	ctx := context.Background()
 	volatile := redistest.Start(t, redistest.Config{Args: []string{"--appendonly", "no"}})
 	evicting := redistest.Start(t, redistest.Config{Args: []string{"--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"}})
+	everysec := redistest.Start(t, redistest.Config{AppendFsync: "everysec"})
+	never := redistest.Start(t, redistest.Config{AppendFsync: "no"})
 	tests := []struct {
 		name    string
 		url     string
@@ -269,6 +271,10 @@ func TestRedisOpenErrors(t *testing.T) {
 		{"AOF off", volatile.URL(), store.RedisConfig{}, "has appendonly off", ""},
 		{"AOF off, check skipped", volatile.URL(), store.RedisConfig{SkipDurabilityCheck: true}, "", ""},
 		{"evicting", evicting.URL(), store.RedisConfig{}, "maxmemory-policy allkeys-lru", ""},
+		{"appendfsync everysec", everysec.URL(), store.RedisConfig{}, "has appendfsync everysec", ""},
+		{"appendfsync everysec says what to set", everysec.URL(), store.RedisConfig{}, "configure appendfsync always", ""},
+		{"appendfsync no", never.URL(), store.RedisConfig{}, "has appendfsync no", ""},
+		{"appendfsync no, check skipped", never.URL(), store.RedisConfig{SkipDurabilityCheck: true}, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -548,7 +554,8 @@ func TestRedisOutage(t *testing.T) {
 // apart, in the five regions in turn, writing from several goroutines.
 func seedRedis(b *testing.B, url string, n int) (*store.Redis, time.Time) {
 	b.Helper()
-	s := openRedis(b, url, store.RedisConfig{Prefix: newPrefix()})
+	// The everysec benchmark measures a Redis the store would refuse.
+	s := openRedis(b, url, store.RedisConfig{Prefix: newPrefix(), SkipDurabilityCheck: true})
 	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	const writers = 8
 	var wg sync.WaitGroup

@@ -82,6 +82,8 @@ type peer struct {
 	conn *websocket.Conn
 	in   chan frame
 	you  string // member ID of the current connection
+	// epoch names the room's log, from the last welcome or resume.
+	epoch string
 
 	mu  sync.Mutex
 	log []envelope
@@ -113,11 +115,14 @@ func (p *peer) connect(addr, query string) envelope {
 	if first.env.Type != "welcome" && first.env.Type != "resume" {
 		p.t.Fatalf("%s: first message %q, want welcome or resume", p.name, first.env.Type)
 	}
-	var d struct{ You struct{ ID string } }
-	if err := json.Unmarshal(first.env.Data, &d); err != nil || d.You.ID == "" {
-		p.t.Fatalf("%s: %s without you.id: %s", p.name, first.env.Type, first.env.Data)
+	var d struct {
+		You   struct{ ID string }
+		Epoch string
 	}
-	p.you = d.You.ID
+	if err := json.Unmarshal(first.env.Data, &d); err != nil || d.You.ID == "" || d.Epoch == "" {
+		p.t.Fatalf("%s: %s without you.id or epoch: %s", p.name, first.env.Type, first.env.Data)
+	}
+	p.you, p.epoch = d.You.ID, d.Epoch
 	return first.env
 }
 
@@ -424,7 +429,7 @@ func TestScaleOut(t *testing.T) {
 	amina.send("chat", "k1", map[string]string{"text": "while A is down, one"})
 	amina.send("chat", "k2", map[string]string{"text": "while A is down, two"})
 	amina.chatWith("while A is down, two")
-	resumed := kwame.connect(addrB, fmt.Sprintf("name=Kwame&since=%d", kwameLast))
+	resumed := kwame.connect(addrB, fmt.Sprintf("name=Kwame&since=%d&epoch=%s", kwameLast, kwame.epoch))
 	if resumed.Type != "resume" {
 		t.Fatalf("Kwame reconnecting with since=%d got %s, want resume", kwameLast, resumed.Type)
 	}

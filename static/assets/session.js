@@ -50,6 +50,7 @@
   let ws = null;
   let me = null;
   let seq = 0;
+  let epoch = ""; // names the room's log: a resume needs both
   let name = "";
   let retry = 0;
   let members = new Map();
@@ -77,8 +78,9 @@
     } else {
       q.set("name", name);
     }
-    if (seq > 0) {
+    if (seq > 0 && epoch) {
       q.set("since", String(seq));
+      q.set("epoch", epoch);
     }
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     ws = new WebSocket(scheme + "//" + location.host + "/ws/rooms/" + encodeURIComponent(eventID) + "?" + q.toString());
@@ -144,6 +146,10 @@
     const d = env.data || {};
     switch (env.type) {
       case "welcome":
+        // A welcome may come at any time (the room's log started again):
+        // it replaces everything, the position too.
+        seq = env.seq || 0;
+        epoch = d.epoch || "";
         me = d.you;
         members = new Map();
         d.roster.forEach(function (m) { members.set(m.id, m); });
@@ -155,6 +161,7 @@
         enterRoom();
         break;
       case "resume":
+        epoch = d.epoch || epoch;
         me = d.you;
         enterRoom();
         break;

@@ -1,0 +1,120 @@
+package realtime
+
+import (
+	"slices"
+	"unicode/utf8"
+
+	"github.com/majlis/majlis/interpretation"
+)
+
+// channelCmd picks what a member listens to.
+type channelCmd struct {
+	Channel  string `json:"channel"`
+	Original bool   `json:"original"`
+}
+
+func (r *room) channel(c *Client, _ Envelope, d channelCmd) *Error {
+	me := c.member
+	if d.Channel != interpretation.Floor && !slices.Contains(r.languages(), d.Channel) {
+		return errorf(ErrUnknown, "data.channel must be floor or one of %v", r.languages())
+	}
+	if d.Channel == me.Channel && d.Original == me.Original {
+		return nil
+	}
+	m := r.members[me.ID]
+	m.Channel, m.Original = d.Channel, d.Original
+	return r.publishState(func(*State) (Envelope, *Error) {
+		return Envelope{Type: MsgMember, From: me.ID, To: ToStaff, Data: mustJSON(m)}, nil
+	}, &Change{Update: &m})
+}
+
+type floorLanguageCmd struct {
+	Language string `json:"language"`
+}
+
+func (r *room) floorLanguage(c *Client, _ Envelope, d floorLanguageCmd) *Error {
+	if d.Language != "" && !langCode.MatchString(d.Language) {
+		return errorf(ErrBadMessage, "data.language must be an ISO 639-1 code, or empty when unknown")
+	}
+	return r.publishInterp(c.member.ID, func(st *State) error {
+		st.Interp.FloorLanguage = d.Language
+		return nil
+	})
+}
+
+// inBooth publishes a change the sender makes in their own booth.
+func (r *room) inBooth(c *Client, change func(b *interpretation.Booth) error) *Error {
+	me := c.member
+	return r.publishInterp(me.ID, func(st *State) error {
+		b, ok := st.Interp.Booths[me.Booth]
+		if me.Booth == "" || !ok || !b.Has(me.ID) {
+			return errorf(ErrForbidden, "you are not in a booth")
+		}
+		return change(b)
+	})
+}
+
+func (r *room) boothTake(c *Client, _ Envelope, _ noData) *Error {
+	return r.inBooth(c, func(b *interpretation.Booth) error { return b.Take(c.member.ID) })
+}
+
+type boothRequestCmd struct {
+	To string `json:"to"`
+}
+
+func (r *room) boothRequest(c *Client, _ Envelope, d boothRequestCmd) *Error {
+	return r.inBooth(c, func(b *interpretation.Booth) error { return b.Request(c.member.ID, d.To) })
+}
+
+func (r *room) boothAccept(c *Client, _ Envelope, _ noData) *Error {
+	return r.inBooth(c, func(b *interpretation.Booth) error { return b.Accept(c.member.ID) })
+}
+
+func (r *room) boothDecline(c *Client, _ Envelope, _ noData) *Error {
+	return r.inBooth(c, func(b *interpretation.Booth) error { return b.Decline(c.member.ID) })
+}
+
+type boothMuteCmd struct {
+	Muted bool `json:"muted"`
+}
+
+func (r *room) boothMute(c *Client, _ Envelope, d boothMuteCmd) *Error {
+	return r.inBooth(c, func(b *interpretation.Booth) error { return b.Mute(c.member.ID, d.Muted) })
+}
+
+type boothForceCmd struct {
+	Booth string `json:"booth"`
+	ID    string `json:"id"`
+}
+
+func (r *room) boothForce(c *Client, _ Envelope, d boothForceCmd) *Error {
+	return r.publishInterp(c.member.ID, func(st *State) error {
+		b, ok := st.Interp.Booths[d.Booth]
+		if !ok {
+			return errorf(ErrUnknown, "data.booth: no %q booth", clip(d.Booth, 16))
+		}
+		return b.Force(d.ID)
+	})
+}
+
+type captionCmd struct {
+	Text string `json:"text"`
+}
+
+type captionData struct {
+	Channel string `json:"channel"`
+	Text    string `json:"text"`
+}
+
+func (r *room) caption(c *Client, _ Envelope, d captionCmd) *Error {
+	text := cleanText(d.Text)
+	if text == "" || utf8.RuneCountInString(text) > MaxCaption {
+		return errorf(ErrTooLong, "data.text must have 1 to %d characters", MaxCaption)
+	}
+	channel, ok := r.publishesOn(c.member)
+	if !ok {
+		return errorf(ErrInvalidState, "you are not on air: captions come from the live interpreter of a booth, or whoever has the floor")
+	}
+	return r.publish(Envelope{Type: MsgCaption, From: c.member.ID,
+		Data: mustJSON(captionData{Channel: channel, Text: text})})
+}
