@@ -47,14 +47,17 @@ type room struct {
 	epoch   string
 	state   State
 	members map[string]Member
-	order   []string           // member IDs in join order
-	clients map[string]*Client // local connections by member ID
-	event   agenda.Event
-	items   []agenda.Item
-	cancel  func()
-	idle    time.Time // when the last local client left
-	closing bool
-	reaped  time.Time // when members of dead instances were last looked for
+	// listening counts members per channel as they change (coverage and
+	// the listener counts read it).
+	listening listeners
+	order     []string           // member IDs in join order
+	clients   map[string]*Client // local connections by member ID
+	event     agenda.Event
+	items     []agenda.Item
+	cancel    func()
+	idle      time.Time // when the last local client left
+	closing   bool
+	reaped    time.Time // when members of dead instances were last looked for
 	// hearing lists the local clients by the channel whose audio they
 	// receive; nil when it must be recomputed.
 	hearing    map[string][]*Client
@@ -164,7 +167,7 @@ func (shutdownReq) handle(r *room) {
 
 func newRoom(n *Node, id string) *room {
 	return &room{id: id, node: n, inbox: make(chan request, inboxSize), wake: make(chan struct{}, 1),
-		members: map[string]Member{}, clients: map[string]*Client{}}
+		members: map[string]Member{}, listening: listeners{}, clients: map[string]*Client{}}
 }
 
 // post queues a request for the room goroutine. Callers hold a reference
@@ -288,6 +291,7 @@ func (r *room) reset(s Snapshot) {
 		r.members[m.ID] = m
 		r.order = append(r.order, m.ID)
 	}
+	r.listening = countListeners(r.members)
 }
 
 // banKey is a one-way, per-room pseudonym of a subject.
@@ -735,7 +739,8 @@ func (r *room) apply(env Envelope) {
 		if json.Unmarshal(env.Data, &m) != nil {
 			return
 		}
-		if old, ok := r.members[m.ID]; ok {
+		old, known := r.members[m.ID]
+		if known {
 			m.Subject, m.Instance = old.Subject, old.Instance
 		} else if env.Type == MsgJoin {
 			r.order = append(r.order, m.ID)
@@ -746,11 +751,18 @@ func (r *room) apply(env Envelope) {
 			m.Subject, m.Instance = c.member.Subject, c.member.Instance
 			c.member.Muted, c.member.Channel, c.member.Original = m.Muted, m.Channel, m.Original
 		}
+		if known {
+			r.listening.add(old, -1)
+		}
+		r.listening.add(m, 1)
 		r.members[m.ID] = m
 	case MsgLeave:
 		var d leaveData
 		if json.Unmarshal(env.Data, &d) != nil {
 			return
+		}
+		if old, ok := r.members[d.ID]; ok {
+			r.listening.add(old, -1)
 		}
 		delete(r.members, d.ID)
 		r.order = slices.DeleteFunc(r.order, func(id string) bool { return id == d.ID })
