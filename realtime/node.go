@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -240,16 +239,11 @@ func goingAway(conn *websocket.Conn) {
 // serve runs a connection that acquire counted in r, until it ends.
 func (n *Node) serve(r *room, conn *websocket.Conn, m Member, since *Position) error {
 	defer n.conns.Done()
-	if tc, ok := conn.NetConn().(*net.TCPConn); ok {
+	if tc, ok := tcp(conn); ok {
 		_ = tc.SetWriteBuffer(n.cfg.SocketBuffer)
 	}
 	m.ID, m.Instance = randomID("m-"), n.cfg.Instance
 	c := newClient(n, conn, r, m)
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writePump()
-	}()
 	joined := make(chan error, 1)
 	r.post(joinReq{c: c, since: since, done: joined})
 	if err := <-joined; err != nil {
@@ -258,16 +252,16 @@ func (n *Node) serve(r *room, conn *websocket.Conn, m Member, since *Position) e
 		if errors.Is(err, errBanned) {
 			code, text = CloseRemoved, "you were removed from this room"
 		}
-		c.closeSend(code, text)
 		close(c.readerDone) // nothing reads: no handshake to wait for
-		<-writerDone
+		c.closeSend(code, text)
+		<-c.writerDone
 		n.release(r)
 		return err
 	}
 	c.readPump()
 	close(c.readerDone)
 	r.post(leaveReq{c: c})
-	<-writerDone
+	<-c.writerDone
 	return nil
 }
 

@@ -118,7 +118,7 @@ func (s *Server) joinRoom(c echo.Context) error {
 	if len(c.QueryParam("epoch")) > realtime.MaxEpoch {
 		return badRequest("too_long", "epoch", fmt.Sprintf("must be the epoch of the welcome (at most %d characters)", realtime.MaxEpoch))
 	}
-	conn, err := upgrader.Upgrade(c.Response(), req, nil)
+	conn, err := realtime.Upgrade(&upgrader, c.Response(), req, nil)
 	if err != nil {
 		return nil // the upgrader has answered
 	}
