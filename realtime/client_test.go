@@ -2,9 +2,9 @@ package realtime
 
 import (
 	"net"
-	"runtime"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
