@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -60,9 +61,13 @@ type room struct {
 	reaped    time.Time // when members of dead instances were last looked for
 	// hearing lists the local clients by the channel whose audio they
 	// receive; nil when it must be recomputed.
-	hearing    map[string][]*Client
-	lastCounts map[string]int
-	counted    time.Time
+	hearing map[string][]*Client
+	// version counts the changes of what a welcome shows (every applied
+	// message, a reset, a new agenda); welcomeCache is keyed by it.
+	version      uint64
+	welcomeCache *welcomeParts
+	lastCounts   map[string]int
+	counted      time.Time
 }
 
 // request is one thing the room goroutine does: each request carries its
@@ -279,10 +284,12 @@ func (r *room) refreshItems() {
 	defer cancel()
 	if a, err := r.node.info.GetAgenda(ctx, r.id); err == nil {
 		r.items = a.Items
+		r.version++
 	}
 }
 
 func (r *room) reset(s Snapshot) {
+	r.version++
 	r.seq, r.epoch, r.state = s.Seq, s.Epoch, s.State.Clone()
 	r.ensureBooths(&r.state)
 	r.hearing = nil
@@ -349,7 +356,7 @@ func (r *room) join(c *Client, since *Position) error {
 			return err
 		}
 	}
-	r.send(c, r.welcome(c))
+	r.sendEncoded(c, r.welcome(c))
 	r.admit(c)
 	return nil
 }
@@ -426,31 +433,122 @@ type agendaState struct {
 	Progress
 }
 
-func (r *room) welcome(c *Client) Envelope {
-	w := welcomeData{
-		Protocol: ProtocolVersion, You: c.member, Members: len(r.order),
-		Event: eventInfo{ID: r.event.ID, Title: r.event.Title, Start: r.event.Start, End: r.event.End,
-			TimeZone: r.event.TimeZone, Languages: r.event.Languages},
-		Floor:          r.state.Floor,
-		Agenda:         agendaState{Items: r.items, Progress: r.state.Agenda},
-		Interpretation: r.interpView(r.state),
-		Seq:            r.seq,
-		Epoch:          r.epoch,
-	}
-	if w.Agenda.Items == nil {
-		w.Agenda.Items = []agenda.Item{}
+// welcomeParts are the parts of a welcome that are the same for every
+// client, encoded once per version of the room (see room.version): a
+// join storm of thousands encodes the event, agenda and roster once per
+// change, not once per client.
+type welcomeParts struct {
+	version uint64
+	event   []byte // eventInfo
+	tail    []byte // ,"floor":…,"agenda":…,"interpretation":…,"seq":…,"epoch":…}
+	// roster is the whole roster (rooms up to PresenceLimit, and hosts),
+	// built when first needed; staff the members a partial roster lists
+	// (neither participants nor observers), with their places in order.
+	roster []byte
+	staff  []placedMember
+	staffB bool // staff is built
+}
+
+type placedMember struct {
+	at   int // index in room.order
+	json []byte
+}
+
+// welcome encodes c's welcome: the room as a new connection first sees it.
+func (r *room) welcome(c *Client) []byte {
+	wp := r.welcomeCache
+	if wp == nil || wp.version != r.version {
+		wp = &welcomeParts{version: r.version}
+		wp.event = mustJSON(eventInfo{ID: r.event.ID, Title: r.event.Title, Start: r.event.Start, End: r.event.End,
+			TimeZone: r.event.TimeZone, Languages: r.event.Languages})
+		items := r.items
+		if items == nil {
+			items = []agenda.Item{}
+		}
+		tail := []byte(`,"floor":`)
+		tail = append(tail, mustJSON(r.state.Floor)...)
+		tail = append(tail, `,"agenda":`...)
+		tail = append(tail, mustJSON(agendaState{Items: items, Progress: r.state.Agenda})...)
+		tail = append(tail, `,"interpretation":`...)
+		tail = append(tail, mustJSON(r.interpView(r.state))...)
+		tail = append(tail, `,"seq":`...)
+		tail = strconv.AppendUint(tail, r.seq, 10)
+		tail = append(tail, `,"epoch":`...)
+		tail = append(tail, mustJSON(r.epoch)...)
+		wp.tail = append(tail, '}')
+		r.welcomeCache = wp
 	}
 	partial := len(r.order) > r.node.cfg.PresenceLimit && c.member.Role != RoleHost
-	w.Roster = make([]Member, 0, min(len(r.order), r.node.cfg.PresenceLimit))
-	for _, id := range r.order {
-		m := r.members[id]
-		if partial && (m.Role == RoleParticipant || m.Role == RoleObserver) && id != c.member.ID {
-			continue
-		}
-		w.Roster = append(w.Roster, m)
+	b := make([]byte, 0, 512+len(wp.tail)+len(wp.event))
+	b = append(b, `{"type":"welcome","room":`...)
+	b = append(b, mustJSON(r.id)...)
+	if r.seq != 0 {
+		b = append(b, `,"seq":`...)
+		b = strconv.AppendUint(b, r.seq, 10)
 	}
-	w.RosterPartial = partial
-	return Envelope{Type: MsgWelcome, Room: r.id, Seq: r.seq, Data: mustJSON(w)}
+	b = append(b, `,"data":{"protocol":`...)
+	b = strconv.AppendInt(b, ProtocolVersion, 10)
+	b = append(b, `,"you":`...)
+	b = append(b, mustJSON(c.member)...)
+	b = append(b, `,"event":`...)
+	b = append(b, wp.event...)
+	b = append(b, `,"roster":`...)
+	if !partial {
+		if wp.roster == nil {
+			roster := make([]Member, 0, len(r.order))
+			for _, id := range r.order {
+				roster = append(roster, r.members[id])
+			}
+			wp.roster = mustJSON(roster)
+		}
+		b = append(b, wp.roster...)
+	} else {
+		if !wp.staffB {
+			for i, id := range r.order {
+				if m := r.members[id]; m.Role != RoleParticipant && m.Role != RoleObserver {
+					wp.staff = append(wp.staff, placedMember{at: i, json: mustJSON(m)})
+				}
+			}
+			wp.staffB = true
+		}
+		// The client itself is listed where it stands in the order: last,
+		// when it has just joined.
+		var self []byte
+		at := -1
+		if m, ok := r.members[c.member.ID]; ok && (m.Role == RoleParticipant || m.Role == RoleObserver) {
+			self = mustJSON(m)
+			if at = len(r.order) - 1; r.order[at] != c.member.ID {
+				at = slices.Index(r.order, c.member.ID)
+			}
+		}
+		b = append(b, '[')
+		n := 0
+		add := func(j []byte) {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, j...)
+			n++
+		}
+		for _, s := range wp.staff {
+			if self != nil && at < s.at {
+				add(self)
+				self = nil
+			}
+			add(s.json)
+		}
+		if self != nil {
+			add(self)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"members":`...)
+	b = strconv.AppendInt(b, int64(len(r.order)), 10)
+	if partial {
+		b = append(b, `,"roster_partial":true`...)
+	}
+	b = append(b, wp.tail...)
+	return append(b, '}')
 }
 
 // visible reports whether env is addressed to c.
@@ -474,6 +572,12 @@ func (r *room) send(c *Client, env Envelope) {
 		r.node.log.Error("room: encode", "room", r.id, "err", err)
 		return
 	}
+	r.sendEncoded(c, b)
+}
+
+// sendEncoded queues an encoded message for c; a full queue drops the
+// client.
+func (r *room) sendEncoded(c *Client, b []byte) {
 	if !c.enqueue(&outMsg{data: b}) {
 		r.drop(c, CloseSlowConsumer, "too slow: reconnect with since")
 	}
@@ -699,7 +803,7 @@ func (r *room) restart(ctx context.Context, lost bool) {
 	catchUpCoverage(ctx, r.node.backend, r.id, &snap, r.languages())
 	r.reset(snap)
 	for _, c := range r.clients {
-		r.send(c, r.welcome(c))
+		r.sendEncoded(c, r.welcome(c))
 	}
 	for _, c := range r.clients {
 		if _, ok := r.members[c.member.ID]; ok {
@@ -721,6 +825,7 @@ func (r *room) restart(ctx context.Context, lost bool) {
 // instance.
 func (r *room) apply(env Envelope) {
 	r.hearing = nil
+	r.version++
 	defer r.cover(env)
 	switch env.Type {
 	case MsgInterp:
