@@ -6,65 +6,43 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
 )
 
-// batchConn is the network connection under a room's websocket. Gorilla
-// writes each frame with its own write call; while the client's writer
-// holds it corked, batchConn gathers those frames (the messages a client
-// has queued, and a pong the reader answers meanwhile) and flush sends
-// them with one system call. Uncorked, it writes through.
+// batchConn is the network connection under a room's websocket (made by
+// Upgrade). It lets the room write frames itself, bypassing gorilla's
+// writer (which frames, locks and sets a deadline for every message, and
+// makes one write call each):
 //
-// Gorilla serializes its frames (one frame is one Write, under its own
-// lock); mu only guards the buffer against a pong written from the reader
-// while the writer corks or flushes.
+//   - tryWrite hands a frame to the socket without waiting, from the room
+//     goroutine, when nothing else is queued for the connection: the
+//     common case costs one write call and no goroutine (see Client);
+//   - the connection's writer, when one runs, sends everything queued in
+//     one write call, with a deadline.
+//
+// Gorilla still reads, and writes the close frame (through Write, below);
+// pongs are queued like any message (Client.readPump), so that only one
+// goroutine at a time writes to the socket.
 type batchConn struct {
 	net.Conn
-	mu     sync.Mutex
-	corked bool
-	buf    *[]byte
+	raw syscall.RawConn // nil when the connection is not a TCP one
+
+	mu sync.Mutex
 	// deadline is the write deadline last set on the socket, and want the
-	// one gorilla last asked for; flush moves the socket's only when they
-	// differ by more than a second (each move costs a timer update).
+	// one last asked for; the socket's moves only when they differ by more
+	// than a second (each move costs a timer update).
 	deadline, want time.Time
 }
 
-// batchBufs holds the buffers of corked batches, shared by every
-// connection: an idle connection holds none.
-var batchBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-// maxBatchBuf is the largest buffer returned to batchBufs.
-const maxBatchBuf = 64 << 10
-
-// Write sends p, or gathers it while corked.
-func (b *batchConn) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	if b.corked {
-		*b.buf = append(*b.buf, p...)
-		b.mu.Unlock()
-		return len(p), nil
-	}
-	b.mu.Unlock()
-	return b.Conn.Write(p)
-}
-
-// SetWriteDeadline records the deadline gorilla sets before each frame;
-// the socket gets it at the next write through or flush.
+// SetWriteDeadline records the deadline; the socket gets it unless it
+// has one within a second of it.
 func (b *batchConn) SetWriteDeadline(t time.Time) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.want = t
-	if b.corked {
-		return nil
-	}
-	return b.moveDeadline()
-}
-
-// moveDeadline gives the socket the deadline wanted, unless the one it
-// has is within a second of it. Called with mu held.
-func (b *batchConn) moveDeadline() error {
 	if d := b.want.Sub(b.deadline); d > -time.Second && d < time.Second && !b.want.IsZero() && !b.deadline.IsZero() {
 		return nil
 	}
@@ -72,29 +50,62 @@ func (b *batchConn) moveDeadline() error {
 	return b.Conn.SetWriteDeadline(b.want)
 }
 
-// cork starts gathering writes.
-func (b *batchConn) cork() {
-	b.mu.Lock()
-	b.corked = true
-	b.buf = batchBufs.Get().(*[]byte)
-	b.mu.Unlock()
+// tryWrite writes what of p the socket takes at once, without waiting:
+// n < len(p) means the rest must wait for the connection's writer. An
+// error is a broken connection.
+func (b *batchConn) tryWrite(p []byte) (n int, err error) {
+	if b.raw == nil {
+		return 0, nil
+	}
+	var werr error
+	rerr := b.raw.Write(func(fd uintptr) bool {
+		n, werr = syscall.Write(int(fd), p)
+		return true // never wait: the writer does
+	})
+	switch {
+	case n < 0:
+		n = 0
+	case werr == syscall.EAGAIN || werr == syscall.EINTR:
+		werr = nil
+	}
+	if rerr != nil {
+		// A deadline passed (the last writer's) or the socket is closed:
+		// the writer finds out which.
+		return n, nil
+	}
+	return n, werr
 }
 
-// flush writes what was gathered, in one write call, and stops gathering.
-func (b *batchConn) flush() error {
-	b.mu.Lock()
-	buf := b.buf
-	b.buf, b.corked = nil, false
-	err := b.moveDeadline()
-	b.mu.Unlock()
-	if err == nil && len(*buf) > 0 {
-		_, err = b.Conn.Write(*buf)
+// frameFor is the server-to-client websocket frame of a message: no mask,
+// no compression, one fragment.
+func frameFor(data []byte, binary bool) []byte {
+	op := byte(0x81) // FIN, text
+	if binary {
+		op = 0x82
 	}
-	if cap(*buf) <= maxBatchBuf {
-		*buf = (*buf)[:0]
-		batchBufs.Put(buf)
+	var h [10]byte
+	h[0] = op
+	hl := 2
+	switch n := len(data); {
+	case n < 126:
+		h[1] = byte(n)
+	case n < 1<<16:
+		h[1], h[2], h[3] = 126, byte(n>>8), byte(n)
+		hl = 4
+	default:
+		h[1] = 127
+		for i := range 8 {
+			h[2+i] = byte(uint64(n) >> (56 - 8*i))
+		}
+		hl = 10
 	}
-	return err
+	f := make([]byte, 0, hl+len(data))
+	return append(append(f, h[:hl]...), data...)
+}
+
+// controlFrame is a ping or pong frame (payload at most 125 bytes).
+func controlFrame(op byte, payload []byte) []byte {
+	return append([]byte{0x80 | op, byte(len(payload))}, payload...)
 }
 
 // tcp is the TCP connection under conn, if it is one.
@@ -114,9 +125,9 @@ func batching(conn *websocket.Conn) *batchConn {
 }
 
 // Upgrade upgrades an HTTP request to a websocket for a room, like
-// u.Upgrade, with the connection's writes batched: the messages a client
-// has queued go out in one system call rather than one each. Give the
-// result to Node.Accept.
+// u.Upgrade, on a connection the room writes to itself (batchConn): a
+// message costs one write call, and the messages a slow client has
+// queued go out together. Give the result to Node.Accept.
 func Upgrade(u *websocket.Upgrader, w http.ResponseWriter, r *http.Request, header http.Header) (*websocket.Conn, error) {
 	return u.Upgrade(hijacker{w}, r, header)
 }
@@ -134,5 +145,11 @@ func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return &batchConn{Conn: nc}, rw, nil
+	b := &batchConn{Conn: nc}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			b.raw = raw
+		}
+	}
+	return b, rw, nil
 }

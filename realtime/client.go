@@ -30,12 +30,16 @@ const (
 
 // Client is one websocket connection in a room.
 //
-// Its writer is a goroutine that runs only while the client has something
-// to send: enqueue starts it when the queue was empty, and it ends once it
-// has emptied the queue, so an idle connection has no writer (only its
-// reader, and a timer for pings). One writer at a time (writing), and it
-// sends everything queued at once: gorilla frames each message, and the
-// batchConn under it gathers the frames into one write call.
+// Writing: when nothing is queued for the client and no writer runs, the
+// room goroutine hands a message's frame (built once per fan-out) to the
+// socket itself, without waiting (batchConn.tryWrite): one write call,
+// no goroutine — a fan-out is then the room goroutine writing to each
+// socket in turn. What the socket does not take at once (a slow client)
+// is queued, and a writer goroutine runs until the queue is empty,
+// sending everything queued in one write call with a deadline; it ends
+// then, so an idle connection has no writer (only its reader, and a timer
+// for pings). One writer at a time: the room writes only under mu, with
+// no writer running and nothing queued.
 type Client struct {
 	node   *Node
 	conn   *websocket.Conn
@@ -48,13 +52,16 @@ type Client struct {
 	// the writer's previous batch, reused. The room goroutine appends,
 	// the writer takes.
 	queue, spare []*outMsg
-	writing      bool // a writer goroutine runs
-	pingDue      bool
-	closed       bool // closeSend was called: the close frame follows the queue
-	done         bool // the connection is closed: nothing is written any more
-	closeCode    int
-	closeText    string
-	ping         *time.Timer
+	// partial is the rest of a frame the room began to write: the writer
+	// sends it before anything else.
+	partial   []byte
+	writing   bool // a writer goroutine runs
+	pingDue   bool
+	closed    bool // closeSend was called: the close frame follows the queue
+	done      bool // the connection is closed: nothing is written any more
+	closeCode int
+	closeText string
+	ping      *time.Timer
 	// discard, set before closeSend, tells the writer to skip what is
 	// still queued and send the close frame at once: a client that
 	// overflowed will resume with since, and a stalled socket must not
@@ -86,6 +93,17 @@ type outMsg struct {
 	data   []byte
 	binary bool
 	pm     *websocket.PreparedMessage // set by shared
+	// frame is the websocket frame of data (set by shared, or built when
+	// first needed); a control frame (a pong) has only this.
+	frame []byte
+}
+
+// frameOf is msg's frame.
+func (msg *outMsg) frameOf() []byte {
+	if msg.frame == nil {
+		msg.frame = frameFor(msg.data, msg.binary)
+	}
+	return msg.frame
 }
 
 // shared makes a message for many recipients.
@@ -94,7 +112,7 @@ func shared(data []byte, binary bool) *outMsg {
 	if binary {
 		typ = websocket.BinaryMessage
 	}
-	m := &outMsg{data: data, binary: binary}
+	m := &outMsg{data: data, binary: binary, frame: frameFor(data, binary)}
 	if pm, err := websocket.NewPreparedMessage(typ, data); err == nil { // it fails only for a bad type
 		m.pm = pm
 	}
@@ -148,6 +166,20 @@ func (c *Client) enqueue(msg *outMsg) bool {
 	if len(c.queue) >= c.node.cfg.QueueSize {
 		return false
 	}
+	if c.batch != nil && !c.writing && len(c.queue) == 0 {
+		f := msg.frameOf()
+		n, err := c.batch.tryWrite(f)
+		if err == nil && n == len(f) {
+			return true
+		}
+		if err == nil && n > 0 {
+			c.partial = f[n:]
+			c.kick()
+			return true
+		}
+		// Not taken (or the connection broke): the writer sends it, or
+		// finds out.
+	}
 	if c.queue == nil && c.spare != nil {
 		c.queue, c.spare = c.spare, nil
 	}
@@ -174,7 +206,7 @@ func (c *Client) closeSend(code int, text string) {
 func (c *Client) finish() {
 	c.finishOnce.Do(func() {
 		c.mu.Lock()
-		c.done, c.queue, c.spare = true, nil, nil
+		c.done, c.queue, c.spare, c.partial = true, nil, nil, nil
 		c.ping.Stop()
 		c.mu.Unlock()
 		c.conn.Close()
@@ -196,15 +228,15 @@ func (c *Client) write() {
 			clear(c.queue)
 			c.queue = c.queue[:0]
 		}
-		batch := c.queue
-		c.queue = nil
+		batch, partial := c.queue, c.partial
+		c.queue, c.partial = nil, nil
 		if len(batch) == 0 && c.spare == nil && cap(batch) <= keptQueue {
 			c.spare = batch
 		}
 		ping := c.pingDue
 		c.pingDue = false
-		closing := c.closed && len(batch) == 0
-		if len(batch) == 0 && !ping && !closing {
+		closing := c.closed && len(batch) == 0 && partial == nil
+		if len(batch) == 0 && !ping && !closing && partial == nil {
 			c.writing = false
 			c.mu.Unlock()
 			return
@@ -215,7 +247,7 @@ func (c *Client) write() {
 			c.finish()
 			return
 		}
-		if err := c.send(batch, ping); err != nil {
+		if err := c.send(partial, batch, ping); err != nil {
 			c.finish()
 			return
 		}
@@ -228,30 +260,58 @@ func (c *Client) write() {
 	}
 }
 
-// send writes a batch of messages, and a ping when due: one write call
-// when the connection batches.
-func (c *Client) send(batch []*outMsg, ping bool) error {
-	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-	corked := c.batch != nil && len(batch)+btoi(ping) > 1
-	if corked {
-		c.batch.cork()
-	}
-	var err error
-	for _, msg := range batch {
-		if err = writeMsg(c.conn, msg); err != nil {
-			break
+// send writes the rest of a frame the room began, a batch of messages,
+// and a ping when due: one write call on a batchConn.
+func (c *Client) send(partial []byte, batch []*outMsg, ping bool) error {
+	if c.batch == nil {
+		_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+		for _, msg := range batch {
+			if err := writeMsg(c.conn, msg); err != nil {
+				return err
+			}
 		}
-	}
-	if ping && err == nil {
-		err = c.conn.WriteMessage(websocket.PingMessage, nil)
-	}
-	if corked {
-		if ferr := c.batch.flush(); err == nil {
-			err = ferr
+		if ping {
+			return c.conn.WriteMessage(websocket.PingMessage, nil)
 		}
+		return nil
 	}
+	var buf []byte
+	if len(batch)+btoi(ping) == 0 {
+		buf = partial
+	} else if len(batch) == 1 && partial == nil && !ping {
+		buf = batch[0].frameOf()
+	} else {
+		bp := batchBufs.Get().(*[]byte)
+		buf = append((*bp)[:0], partial...)
+		for _, msg := range batch {
+			buf = append(buf, msg.frameOf()...)
+		}
+		if ping {
+			buf = append(buf, pingFrame...)
+		}
+		defer func() {
+			if cap(buf) <= maxBatchBuf {
+				*bp = buf[:0]
+				batchBufs.Put(bp)
+			}
+		}()
+	}
+	if err := c.batch.SetWriteDeadline(time.Now().Add(writeWait)); err != nil {
+		return err
+	}
+	_, err := c.batch.Conn.Write(buf)
 	return err
 }
+
+// pingFrame is an empty ping.
+var pingFrame = controlFrame(websocket.PingMessage, nil)
+
+// batchBufs holds the buffers of batches, shared by every connection: an
+// idle connection holds none.
+var batchBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxBatchBuf is the largest buffer returned to batchBufs.
+const maxBatchBuf = 64 << 10
 
 func btoi(b bool) int {
 	if b {
@@ -293,6 +353,16 @@ func (c *Client) readPump() {
 	c.conn.SetReadLimit(max(MaxFrame, MaxAudio+18))
 	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
+	if c.batch != nil {
+		// Only the room and the writer write (see Client): a pong is
+		// queued like a message, and a peer's close is answered by the
+		// close frame the room sends when the client leaves.
+		c.conn.SetPingHandler(func(data string) error {
+			c.enqueue(&outMsg{frame: controlFrame(websocket.PongMessage, []byte(data))})
+			return nil
+		})
+		c.conn.SetCloseHandler(func(int, string) error { return nil })
+	}
 	strikes := 0
 	strike := func(e *Error, id string) bool {
 		strikes++
