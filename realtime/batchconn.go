@@ -62,11 +62,9 @@ func (b *batchConn) tryWrite(p []byte) (n int, err error) {
 		n, werr = syscall.Write(int(fd), p)
 		return true // never wait: the writer does
 	})
-	switch {
-	case n < 0:
-		n = 0
-	case werr == syscall.EAGAIN || werr == syscall.EINTR:
-		werr = nil
+	n = max(n, 0)
+	if werr == syscall.EAGAIN || werr == syscall.EINTR {
+		werr = nil // the socket is full: the rest waits for the writer
 	}
 	if rerr != nil {
 		// A deadline passed (the last writer's) or the socket is closed:

@@ -43,7 +43,8 @@ const (
 type Client struct {
 	node   *Node
 	conn   *websocket.Conn
-	batch  *batchConn // nil for a connection not made by Upgrade
+	batch  *batchConn  // nil for a connection not made by Upgrade
+	shard  *writeShard // the write worker for batch; nil: a goroutine writes
 	room   *room
 	member Member
 
@@ -128,6 +129,9 @@ func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
 		commands:   rate.NewLimiter(rate.Limit(n.cfg.CommandRate), n.cfg.CommandBurst),
 		chats:      rate.NewLimiter(rate.Limit(n.cfg.ChatRate), n.cfg.ChatBurst),
 	}
+	if len(n.shards) > 0 {
+		c.shard = n.shards[int(n.nextShard.Add(1))%len(n.shards)]
+	}
 	c.mu.Lock()
 	c.ping = time.AfterFunc(pingPeriod, c.pingTime)
 	c.mu.Unlock()
@@ -150,7 +154,11 @@ func (c *Client) pingTime() {
 func (c *Client) kick() {
 	if !c.writing && !c.done {
 		c.writing = true
-		go c.write()
+		if c.batch != nil && c.shard != nil {
+			c.shard.push(c)
+		} else {
+			go c.write()
+		}
 	}
 }
 
@@ -165,20 +173,6 @@ func (c *Client) enqueue(msg *outMsg) bool {
 	}
 	if len(c.queue) >= c.node.cfg.QueueSize {
 		return false
-	}
-	if c.batch != nil && !c.writing && len(c.queue) == 0 {
-		f := msg.frameOf()
-		n, err := c.batch.tryWrite(f)
-		if err == nil && n == len(f) {
-			return true
-		}
-		if err == nil && n > 0 {
-			c.partial = f[n:]
-			c.kick()
-			return true
-		}
-		// Not taken (or the connection broke): the writer sends it, or
-		// finds out.
 	}
 	if c.queue == nil && c.spare != nil {
 		c.queue, c.spare = c.spare, nil
@@ -257,6 +251,68 @@ func (c *Client) write() {
 			c.spare = batch[:0]
 		}
 		c.mu.Unlock()
+	}
+}
+
+// writeReady is c's turn at its write worker: it hands everything queued
+// (and a ping when due) to the socket in one write call, without waiting.
+// What the socket does not take, and a close (which waits for the peer),
+// go to a writer goroutine of c's own; messages queued meanwhile bring c
+// back to the worker.
+func (c *Client) writeReady() {
+	c.mu.Lock()
+	if c.discard.Load() {
+		clear(c.queue)
+		c.queue = c.queue[:0]
+	}
+	batch, partial := c.queue, c.partial
+	ping := c.pingDue
+	closing := c.closed && len(batch) == 0 && partial == nil
+	if closing || (len(batch) == 0 && partial == nil && !ping) {
+		if !closing {
+			c.writing = false
+		}
+		c.mu.Unlock()
+		if closing {
+			go c.write() // sends the close frame and waits for the peer's
+		}
+		return
+	}
+	c.queue, c.partial, c.pingDue = nil, nil, false
+	c.mu.Unlock()
+
+	bp := batchBufs.Get().(*[]byte)
+	buf := append((*bp)[:0], partial...)
+	for _, msg := range batch {
+		buf = append(buf, msg.frameOf()...)
+	}
+	if ping {
+		buf = append(buf, pingFrame...)
+	}
+	n, err := c.batch.tryWrite(buf)
+	clear(batch)
+	c.mu.Lock()
+	if c.spare == nil && cap(batch) <= keptQueue {
+		c.spare = batch[:0]
+	}
+	switch {
+	case err != nil:
+		c.mu.Unlock()
+		c.finish()
+	case n < len(buf):
+		c.partial = append([]byte(nil), buf[n:]...) // first, before anything queued meanwhile
+		c.mu.Unlock()
+		go c.write() // still writing: the goroutine takes over
+	case len(c.queue) > 0 || c.pingDue || c.closed:
+		c.shard.push(c) // still writing: another turn
+		c.mu.Unlock()
+	default:
+		c.writing = false
+		c.mu.Unlock()
+	}
+	if cap(buf) <= maxBatchBuf {
+		*bp = buf[:0]
+		batchBufs.Put(bp)
 	}
 }
 

@@ -51,13 +51,16 @@ func batchPair(t *testing.T) (*Client, *countingConn, *websocket.Conn) {
 	}
 	cc := &countingConn{Conn: b.Conn}
 	b.Conn = cc
-	n := &Node{cfg: Config{QueueSize: 256, CommandRate: 10, CommandBurst: 30, ChatRate: 1, ChatBurst: 5}}
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	n := &Node{cfg: Config{QueueSize: 256, CommandRate: 10, CommandBurst: 30, ChatRate: 1, ChatBurst: 5},
+		shards: []*writeShard{newWriteShard(stop)}}
 	return newClient(n, conn, nil, Member{ID: "m-1"}), cc, peer
 }
 
-// TestClientWrites: a message for a client with nothing queued goes
-// straight from the room to the socket (no writer goroutine, no queue);
-// the rest of a frame the socket did not take goes out first, then what
+// TestClientWrites: a message for a client with nothing queued goes to
+// the socket from the node's write worker, without waiting (no writer
+// goroutine of its own); the rest of a frame the socket did not take goes out first, then what
 // was queued meanwhile, in order; and what a client has queued goes out in
 // one write call, every message its own frame, in order.
 func TestClientWrites(t *testing.T) {
@@ -65,21 +68,34 @@ func TestClientWrites(t *testing.T) {
 	read := func(want string) {
 		t.Helper()
 		if _, msg, err := peer.ReadMessage(); err != nil || string(msg) != want {
-			t.Fatalf("read %q, %v; want %q", msg, err, want)
+			t.Fatalf("read %.20q (%d bytes), %v; want %.20q", msg, len(msg), err, want)
 		}
 	}
 
-	// Straight from the room.
-	if !c.enqueue(shared([]byte("one"), false)) {
-		t.Fatal("enqueue refused")
+	idle := func() {
+		t.Helper()
+		for { // the writer ends once the queue is empty
+			c.mu.Lock()
+			writing := c.writing
+			c.mu.Unlock()
+			if !writing {
+				return
+			}
+			runtime.Gosched()
+		}
 	}
-	c.mu.Lock()
-	writing, queued := c.writing, len(c.queue)
-	c.mu.Unlock()
-	if writing || queued != 0 || cc.writes.Load() != 0 {
-		t.Errorf("an idle client's message: writer running %v, %d queued, %d writes by a writer", writing, queued, cc.writes.Load())
+	// From the worker.
+	for _, m := range []string{"one", "two"} {
+		if !c.enqueue(shared([]byte(m), false)) {
+			t.Fatal("enqueue refused")
+		}
 	}
 	read("one")
+	read("two")
+	idle()
+	if got := cc.writes.Load(); got != 0 {
+		t.Errorf("an idle client's messages: %d blocking writes by a writer goroutine, want none", got)
+	}
 
 	// A frame the socket took in part: the writer finishes it first.
 	f := frameFor([]byte("partial message"), false)
@@ -93,6 +109,19 @@ func TestClientWrites(t *testing.T) {
 	c.enqueue(shared([]byte("after"), false))
 	read("partial message")
 	read("after")
+
+	// More than the socket takes at once: the peer reads later, and gets
+	// everything, in order (a full socket is not a broken one).
+	big := strings.Repeat("b", 16<<10)
+	for i := range 200 {
+		if !c.enqueue(shared([]byte(strconv.Itoa(i)+big), false)) {
+			t.Fatalf("message %d refused", i)
+		}
+	}
+	for i := range 200 {
+		read(strconv.Itoa(i) + big)
+	}
+	idle()
 
 	// A batch: one write call.
 	before := cc.writes.Load()
@@ -112,19 +141,34 @@ func TestClientWrites(t *testing.T) {
 	}
 	read("unshared")
 
-	for { // the writer ends once the queue is empty
-		c.mu.Lock()
-		writing := c.writing
-		c.mu.Unlock()
-		if !writing {
-			break
-		}
-		runtime.Gosched()
-	}
+	idle()
 	c.closeSend(websocket.CloseNormalClosure, "")
 	close(c.readerDone)
 	<-c.writerDone
 	if _, _, err := peer.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
 		t.Errorf("after closeSend: %v, want close 1000", err)
+	}
+}
+
+// TestTryWriteFullSocket: a socket that takes nothing more at the moment
+// is full, not broken: tryWrite says it wrote nothing, without an error
+// (an error closes the connection).
+func TestTryWriteFullSocket(t *testing.T) {
+	c, _, _ := batchPair(t) // the peer never reads
+	chunk := make([]byte, 64<<10)
+	for i := 0; ; i++ {
+		n, err := c.batch.tryWrite(chunk)
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		if n == 0 {
+			break // full, and said so
+		}
+		if i > 10000 {
+			t.Fatal("the socket never filled")
+		}
+	}
+	if n, err := c.batch.tryWrite(chunk); n != 0 || err != nil {
+		t.Errorf("a full socket: tryWrite = %d, %v; want 0, nil", n, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,6 +87,12 @@ type Node struct {
 	// without a failure since (Unix nanoseconds of cfg.Now), 0 while they
 	// fail. See mayReap.
 	beatingSince atomic.Int64
+
+	// shards are the write workers (writeShard); a client gets the next
+	// one. writersStop ends them once Shutdown is done.
+	shards      []*writeShard
+	nextShard   atomic.Uint32
+	writersStop chan struct{}
 }
 
 // ErrShuttingDown is returned by Accept once Shutdown has begun.
@@ -124,7 +131,11 @@ func New(cfg Config, backend Backend, info Info) *Node {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	n := &Node{cfg: cfg, backend: backend, info: info, log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{})}
+	n := &Node{cfg: cfg, backend: backend, info: info, log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{}),
+		writersStop: make(chan struct{})}
+	for range runtime.GOMAXPROCS(0) {
+		n.shards = append(n.shards, newWriteShard(n.writersStop))
+	}
 	n.beating.Add(1)
 	go func() {
 		defer n.beating.Done()
@@ -329,6 +340,13 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		n.conns.Wait()
 		n.roomsRun.Wait()
 		n.beating.Wait()
+		n.mu.Lock()
+		select {
+		case <-n.writersStop:
+		default:
+			close(n.writersStop) // every connection has ended
+		}
+		n.mu.Unlock()
 		close(done)
 	}()
 	select {
