@@ -82,7 +82,29 @@ type joinReq struct {
 	done  chan error
 }
 
-func (q joinReq) handle(r *room) { q.done <- r.join(q.c, q.since) }
+func (q joinReq) handle(r *room) {
+	// The joins queued right behind this one join with it (joinAll); the
+	// first other request found is handled after them, in its turn.
+	reqs := []joinReq{q}
+	var next request
+more:
+	for len(reqs) < maxJoinBatch {
+		select {
+		case req := <-r.inbox:
+			if j, ok := req.(joinReq); ok {
+				reqs = append(reqs, j)
+				continue
+			}
+			next = req
+		default:
+		}
+		break more
+	}
+	r.joinAll(reqs)
+	if next != nil {
+		next.handle(r)
+	}
+}
 
 // leaveReq: a connection's reader ended.
 type leaveReq struct{ c *Client }
@@ -336,6 +358,83 @@ func (r *room) join(c *Client, since *Position) error {
 		r.node.log.Warn("room: publish join", "room", r.id, "err", err)
 		return err
 	}
+	return r.joined(c, since, join)
+}
+
+// maxJoinBatch bounds the joins published together.
+const maxJoinBatch = 256
+
+// joinAll joins clients that queued up at once (a join storm): with a
+// backend that can (JoinPublisher), their joins are published in one
+// call — one durable write for all of them instead of one each — and
+// then each client is welcomed as join would. A join that must go alone
+// (a resume from further than the room's position), and every join when
+// the batch publish fails, takes the single path.
+func (r *room) joinAll(reqs []joinReq) {
+	jp, ok := r.node.backend.(JoinPublisher)
+	if !ok || len(reqs) == 1 {
+		for _, q := range reqs {
+			q.done <- r.join(q.c, q.since)
+		}
+		return
+	}
+	if !r.loaded {
+		if err := r.load(); err != nil {
+			r.node.log.Warn("room: load", "room", r.id, "err", err)
+			for _, q := range reqs {
+				q.done <- err
+			}
+			return
+		}
+	}
+	var group, alone []joinReq
+	for _, q := range reqs {
+		switch {
+		case slices.Contains(r.state.Banned, banKey(r.id, q.c.member.Subject)):
+			q.done <- errBanned
+		case q.since != nil && q.since.Epoch == r.epoch && q.since.Seq > r.seq:
+			alone = append(alone, q)
+		default:
+			group = append(group, q)
+		}
+	}
+	envs := make([]*Envelope, len(group))
+	members := make([]*Member, len(group))
+	for i, q := range group {
+		q.c.member.Channel = r.defaultChannel(q.c.member)
+		if q.c.member.Role == RoleInterpreter {
+			q.c.member.Channel = interpretation.Floor
+		}
+		m := q.c.member
+		to := ToEveryone
+		if len(r.members)+i >= r.node.cfg.PresenceLimit && (m.Role == RoleParticipant || m.Role == RoleObserver) {
+			to = ToHosts // as presenceAudience, with the joins before it counted
+		}
+		members[i] = &m
+		envs[i] = &Envelope{Type: MsgJoin, From: m.ID, To: to, Data: mustJSON(m)}
+	}
+	if len(group) > 0 {
+		ctx, cancel := r.callContext()
+		err := jp.PublishJoins(ctx, r.id, r.pos(), envs, members)
+		cancel()
+		if err != nil {
+			alone = append(alone, group...) // nothing was published
+			group = nil
+		}
+	}
+	for i, q := range group {
+		q.done <- r.joined(q.c, q.since, *envs[i])
+	}
+	for _, q := range alone {
+		q.done <- r.join(q.c, q.since)
+	}
+}
+
+// joined delivers a published join and brings its client up to date:
+// the messages it missed when since is a position in the room's log,
+// else a welcome.
+func (r *room) joined(c *Client, since *Position, join Envelope) error {
+	m := c.member
 	r.deliver(join)
 	ctx, cancel := r.callContext()
 	defer cancel()
