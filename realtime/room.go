@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,21 +54,28 @@ type room struct {
 	listening listeners
 	order     []string           // member IDs in join order
 	clients   map[string]*Client // local connections by member ID
-	event     agenda.Event
-	items     []agenda.Item
-	cancel    func()
-	idle      time.Time // when the last local client left
-	closing   bool
-	reaped    time.Time // when members of dead instances were last looked for
+	// staffClients are the local hosts and interpreters (a client's role
+	// does not change): the only ones besides its author that a message
+	// not addressed to everyone can reach (visible).
+	staffClients map[string]*Client
+	event        agenda.Event
+	items        []agenda.Item
+	cancel       func()
+	idle         time.Time // when the last local client left
+	closing      bool
+	reaped       time.Time // when members of dead instances were last looked for
 	// hearing lists the local clients by the channel whose audio they
 	// receive; nil when it must be recomputed.
 	hearing map[string][]*Client
 	// version counts the changes of what a welcome shows (every applied
-	// message, a reset, a new agenda); welcomeCache is keyed by it.
-	version      uint64
-	welcomeCache *welcomeParts
-	lastCounts   map[string]int
-	counted      time.Time
+	// message, a reset, a new agenda); stateVersion those of the state and
+	// agenda only (not arrivals and departures), staffVersion those of the
+	// members who are neither participants nor observers. welcomeCache is
+	// keyed by them.
+	version, stateVersion, staffVersion uint64
+	welcomeCache                        *welcomeParts
+	lastCounts                          map[string]int
+	counted                             time.Time
 }
 
 // request is one thing the room goroutine does: each request carries its
@@ -194,7 +202,7 @@ func (shutdownReq) handle(r *room) {
 
 func newRoom(n *Node, id string) *room {
 	return &room{id: id, node: n, inbox: make(chan request, inboxSize), wake: make(chan struct{}, 1),
-		members: map[string]Member{}, listening: listeners{}, clients: map[string]*Client{}}
+		members: map[string]Member{}, listening: listeners{}, clients: map[string]*Client{}, staffClients: map[string]*Client{}}
 }
 
 // post queues a request for the room goroutine. Callers hold a reference
@@ -307,11 +315,14 @@ func (r *room) refreshItems() {
 	if a, err := r.node.info.GetAgenda(ctx, r.id); err == nil {
 		r.items = a.Items
 		r.version++
+		r.stateVersion++
 	}
 }
 
 func (r *room) reset(s Snapshot) {
 	r.version++
+	r.stateVersion++
+	r.staffVersion++
 	r.seq, r.epoch, r.state = s.Seq, s.Epoch, s.State.Clone()
 	r.ensureBooths(&r.state)
 	r.hearing = nil
@@ -464,6 +475,9 @@ func (r *room) joined(c *Client, since *Position, join Envelope) error {
 // enters it.
 func (r *room) admit(c *Client) {
 	r.clients[c.member.ID] = c
+	if c.member.Role == RoleHost || c.member.Role == RoleInterpreter {
+		r.staffClients[c.member.ID] = c
+	}
 	r.hearing = nil
 	r.enterBooth(c)
 }
@@ -537,16 +551,21 @@ type agendaState struct {
 // join storm of thousands encodes the event, agenda and roster once per
 // change, not once per client.
 type welcomeParts struct {
-	version uint64
-	event   []byte // eventInfo
-	tail    []byte // ,"floor":…,"agenda":…,"interpretation":…,"seq":…,"epoch":…}
+	stateVersion uint64
+	event        []byte // eventInfo
+	tail         []byte // ,"floor":…,"agenda":…,"interpretation":…
 	// roster is the whole roster (rooms up to PresenceLimit, and hosts),
-	// built when first needed; staff the members a partial roster lists
-	// (neither participants nor observers), with their places in order.
-	roster []byte
-	staff  []placedMember
-	staffB bool // staff is built
+	// built when first needed for version; staff the members a partial
+	// roster lists (neither participants nor observers), with their places
+	// in order, for staffVersion.
+	version, staffVersion uint64
+	roster                []byte
+	staff                 []placedMember
+	staffB                bool // staff is built
 }
+
+// staff reports whether a partial roster lists members of role.
+func staff(role Role) bool { return role != RoleParticipant && role != RoleObserver }
 
 type placedMember struct {
 	at   int // index in room.order
@@ -556,8 +575,8 @@ type placedMember struct {
 // welcome encodes c's welcome: the room as a new connection first sees it.
 func (r *room) welcome(c *Client) []byte {
 	wp := r.welcomeCache
-	if wp == nil || wp.version != r.version {
-		wp = &welcomeParts{version: r.version}
+	if wp == nil || wp.stateVersion != r.stateVersion {
+		wp = &welcomeParts{stateVersion: r.stateVersion}
 		wp.event = mustJSON(eventInfo{ID: r.event.ID, Title: r.event.Title, Start: r.event.Start, End: r.event.End,
 			TimeZone: r.event.TimeZone, Languages: r.event.Languages})
 		items := r.items
@@ -569,12 +588,7 @@ func (r *room) welcome(c *Client) []byte {
 		tail = append(tail, `,"agenda":`...)
 		tail = append(tail, mustJSON(agendaState{Items: items, Progress: r.state.Agenda})...)
 		tail = append(tail, `,"interpretation":`...)
-		tail = append(tail, mustJSON(r.interpView(r.state))...)
-		tail = append(tail, `,"seq":`...)
-		tail = strconv.AppendUint(tail, r.seq, 10)
-		tail = append(tail, `,"epoch":`...)
-		tail = append(tail, mustJSON(r.epoch)...)
-		wp.tail = append(tail, '}')
+		wp.tail = append(tail, mustJSON(r.interpView(r.state))...)
 		r.welcomeCache = wp
 	}
 	partial := len(r.order) > r.node.cfg.PresenceLimit && c.member.Role != RoleHost
@@ -593,7 +607,8 @@ func (r *room) welcome(c *Client) []byte {
 	b = append(b, wp.event...)
 	b = append(b, `,"roster":`...)
 	if !partial {
-		if wp.roster == nil {
+		if wp.roster == nil || wp.version != r.version {
+			wp.version = r.version
 			roster := make([]Member, 0, len(r.order))
 			for _, id := range r.order {
 				roster = append(roster, r.members[id])
@@ -602,22 +617,32 @@ func (r *room) welcome(c *Client) []byte {
 		}
 		b = append(b, wp.roster...)
 	} else {
-		if !wp.staffB {
+		if !wp.staffB || wp.staffVersion != r.staffVersion {
+			wp.staff, wp.staffB, wp.staffVersion = nil, true, r.staffVersion
 			for i, id := range r.order {
-				if m := r.members[id]; m.Role != RoleParticipant && m.Role != RoleObserver {
+				if m := r.members[id]; staff(m.Role) {
 					wp.staff = append(wp.staff, placedMember{at: i, json: mustJSON(m)})
 				}
 			}
-			wp.staffB = true
 		}
 		// The client itself is listed where it stands in the order: last,
-		// when it has just joined.
+		// when it has just joined; elsewhere (a welcome again, after a
+		// restart), the staff's places are taken afresh.
+		staffList := wp.staff
 		var self []byte
 		at := -1
-		if m, ok := r.members[c.member.ID]; ok && (m.Role == RoleParticipant || m.Role == RoleObserver) {
+		if m, ok := r.members[c.member.ID]; ok && !staff(m.Role) {
 			self = mustJSON(m)
 			if at = len(r.order) - 1; r.order[at] != c.member.ID {
 				at = slices.Index(r.order, c.member.ID)
+				staffList = nil
+				for i, id := range r.order {
+					if m := r.members[id]; staff(m.Role) {
+						staffList = append(staffList, placedMember{at: i, json: mustJSON(m)})
+					}
+				}
+			} else {
+				at = math.MaxInt // after every staff member
 			}
 		}
 		b = append(b, '[')
@@ -629,7 +654,7 @@ func (r *room) welcome(c *Client) []byte {
 			b = append(b, j...)
 			n++
 		}
-		for _, s := range wp.staff {
+		for _, s := range staffList {
 			if self != nil && at < s.at {
 				add(self)
 				self = nil
@@ -647,7 +672,11 @@ func (r *room) welcome(c *Client) []byte {
 		b = append(b, `,"roster_partial":true`...)
 	}
 	b = append(b, wp.tail...)
-	return append(b, '}')
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendUint(b, r.seq, 10)
+	b = append(b, `,"epoch":`...)
+	b = append(b, mustJSON(r.epoch)...)
+	return append(b, '}', '}')
 }
 
 // visible reports whether env is addressed to c.
@@ -692,6 +721,7 @@ func (r *room) drop(c *Client, code int, text string) {
 		return
 	}
 	delete(r.clients, c.member.ID)
+	delete(r.staffClients, c.member.ID)
 	r.hearing = nil
 	if code == CloseSlowConsumer {
 		c.discard.Store(true)
@@ -784,7 +814,16 @@ func (r *room) fanout(env Envelope) {
 	}
 	var slow []*Client
 	msg := shared(b, false)
-	for _, c := range r.clients {
+	reach := r.clients
+	if env.To != ToEveryone {
+		// Hosts, interpreters and the author only (visible): in a large
+		// room, a participant's arrival is not a walk over everyone.
+		reach = r.staffClients
+		if c, ok := r.clients[env.From]; ok && r.staffClients[env.From] == nil && !c.enqueue(msg) {
+			slow = append(slow, c)
+		}
+	}
+	for _, c := range reach {
 		if r.visible(c, env) && !c.enqueue(msg) {
 			slow = append(slow, c)
 		}
@@ -925,6 +964,14 @@ func (r *room) restart(ctx context.Context, lost bool) {
 func (r *room) apply(env Envelope) {
 	r.hearing = nil
 	r.version++
+	switch env.Type {
+	case MsgJoin, MsgMember:
+		// the state does not change; the staff may (below)
+	case MsgLeave:
+		r.stateVersion++ // the floor may lose its speaker or a hand
+	default:
+		r.stateVersion++
+	}
 	defer r.cover(env)
 	switch env.Type {
 	case MsgInterp:
@@ -959,6 +1006,9 @@ func (r *room) apply(env Envelope) {
 			r.listening.add(old, -1)
 		}
 		r.listening.add(m, 1)
+		if staff(m.Role) || known && staff(old.Role) {
+			r.staffVersion++
+		}
 		r.members[m.ID] = m
 	case MsgLeave:
 		var d leaveData
@@ -967,6 +1017,9 @@ func (r *room) apply(env Envelope) {
 		}
 		if old, ok := r.members[d.ID]; ok {
 			r.listening.add(old, -1)
+			if staff(old.Role) {
+				r.staffVersion++
+			}
 		}
 		delete(r.members, d.ID)
 		r.order = slices.DeleteFunc(r.order, func(id string) bool { return id == d.ID })

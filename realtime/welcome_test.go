@@ -3,6 +3,7 @@ package realtime
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -79,9 +80,27 @@ func TestWelcomeCached(t *testing.T) {
 				}
 			}
 		}
+		// Departures (a participant's, a staff member's) show too.
+		for _, id := range []string{"m-0", "m-1"} {
+			if _, ok := r.members[id]; !ok {
+				continue
+			}
+			r.seq++
+			r.apply(Envelope{Type: MsgLeave, Seq: r.seq, Data: mustJSON(leaveData{ID: id, Reason: "left"})})
+			for _, cid := range append(slices.Clone(r.order), "new") {
+				m, ok := r.members[cid]
+				if !ok {
+					m = Member{ID: cid, Role: RoleParticipant}
+				}
+				c := &Client{member: m}
+				if got, want := r.welcome(c), referenceWelcome(r, c); !bytes.Equal(got, want) {
+					t.Fatalf("%d members, after %s left, %s (%s):\n got %s\nwant %s", n, id, cid, m.Role, got, want)
+				}
+			}
+		}
 		// A change shows in the next welcome.
-		r.apply(Envelope{Type: MsgFloor, Seq: 43, Data: mustJSON(Floor{Speaker: "m-2"})})
-		r.seq = 43
+		r.seq++
+		r.apply(Envelope{Type: MsgFloor, Seq: r.seq, Data: mustJSON(Floor{Speaker: "m-2"})})
 		c := &Client{member: Member{ID: "x", Role: RoleHost}}
 		if got, want := r.welcome(c), referenceWelcome(r, c); !bytes.Equal(got, want) {
 			t.Fatalf("after a change:\n got %s\nwant %s", got, want)
