@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
@@ -68,6 +69,10 @@ type Config struct {
 	// one for each request by sending the header. New panics on an
 	// unparsable entry (cmd/majlis checks them first).
 	TrustedProxies []string
+	// JoinRate and JoinBurst limit room joins per client address: JoinRate
+	// joins a second on average, JoinBurst at once. Default: 2 and 20.
+	JoinRate  rate.Limit
+	JoinBurst int
 	// Sync keeps the regional calendar sources in step (/api/v1/sources);
 	// its owner runs it. Default: a Syncer over the store when the store
 	// keeps sources (calendar.Store), not running, so sources sync only
@@ -110,6 +115,12 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.JoinRate == 0 {
+		cfg.JoinRate = 2
+	}
+	if cfg.JoinBurst == 0 {
+		cfg.JoinBurst = 20
 	}
 	if n := len(cfg.Secret); n > 0 && n < 32 {
 		panic("server: Config.Secret must have at least 32 bytes")

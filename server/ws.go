@@ -15,7 +15,6 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
@@ -29,7 +28,7 @@ func (s *Server) roomRoutes(e *echo.Echo) {
 	// events must not let one address flood a room.
 	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(2), Burst: 20, ExpiresIn: 3 * time.Minute,
+			Rate: s.cfg.JoinRate, Burst: s.cfg.JoinBurst, ExpiresIn: 3 * time.Minute,
 		}),
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			return &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many joins from this address; wait a moment"}
