@@ -60,6 +60,9 @@ type room struct {
 	hearing    map[string][]*Client
 	lastCounts map[string]int
 	counted    time.Time
+	// slowedDown is when each local interpreter last asked the floor to
+	// slow down (booth.slow_down's own limit).
+	slowedDown map[string]time.Time
 }
 
 // request is one thing the room goroutine does: each request carries its
@@ -80,6 +83,7 @@ func (q joinReq) handle(r *room) { q.done <- r.join(q.c, q.since) }
 type leaveReq struct{ c *Client }
 
 func (q leaveReq) handle(r *room) {
+	delete(r.slowedDown, q.c.member.ID)
 	if _, ok := r.clients[q.c.member.ID]; ok {
 		r.drop(q.c, websocket.CloseNormalClosure, "")
 	}
@@ -459,6 +463,8 @@ func (r *room) visible(c *Client, env Envelope) bool {
 		return c.member.Role == RoleInterpreter
 	case strings.HasPrefix(env.To, ToBooth):
 		return c.member.Role == RoleInterpreter && env.To == ToBooth+c.member.Booth
+	case env.To == ToSpeaker:
+		return c.member.ID == r.state.Floor.Speaker
 	}
 	return false
 }
