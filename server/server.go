@@ -131,9 +131,12 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = clientAddress(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
+	// The security headers come before anything that may answer on its
+	// own (the body limit's 413, a panic's 500, a missing route): every
+	// answer carries them.
+	e.Pre(securityHeaders)
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
-	e.Use(securityHeaders)
 	e.Use(s.logRequests)
 	e.Use(s.authenticate)
 	s.echo = e
