@@ -148,11 +148,11 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	s.sourcePageRoutes(e)
 	s.feedRoutes(e)
 	s.roomRoutes(e)
-	s.metricsRoutes(e)
 	return s
 }
 
-// Handler returns the http.Handler serving every route.
+// Handler returns the http.Handler serving every public route (the debug
+// endpoints are on DebugHandler).
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // Echo exposes the router to tests that enumerate routes.
