@@ -72,7 +72,7 @@ func main() {
 type config struct {
 	urls        []string
 	debugURLs   []string // one per urls entry, same order
-	mode        string // "chat" or "audio"
+	mode        string   // "chat" or "audio"
 	clients     int
 	rooms       int
 	publishers  int
