@@ -261,29 +261,35 @@ func (s *Server) newPage(c echo.Context) (*page, error) {
 	lang, langErr := s.pageLang(c)
 	p := &page{messages: s.pages.cats.in(lang), Dir: dir(lang), loc: time.UTC, TZ: "UTC"}
 	p.Langs = s.langLinks(c, lang)
-	if langErr != nil {
-		return p, langErr
-	}
+	// The zone is read even when the language was bad: the error page must
+	// tell the script that a zone was chosen, or it reloads with the same
+	// ?tz= forever.
 	req := c.Request()
 	if v := req.URL.Query().Get("tz"); v != "" {
 		loc, ok := loadZone(v)
 		if !ok {
 			p.TZChosen = true // do not let the script retry in a loop
+			p.TZLabel = zoneLabel(p.loc, s.cfg.Now())
 			return p, &pageError{Status: http.StatusBadRequest, Title: "error.bad_request.title", Body: "error.bad_tz", Value: clip(v)}
 		}
 		p.loc, p.TZ, p.TZChosen = loc, loc.String(), true
-		s.remember(c, "tz", p.TZ)
+		if langErr == nil {
+			s.remember(c, "tz", p.TZ)
+		}
 	} else if ck, err := req.Cookie("tz"); err == nil {
 		if loc, ok := loadZone(ck.Value); ok {
 			p.loc, p.TZ, p.TZChosen = loc, loc.String(), true
 		}
 	}
 	p.TZLabel = zoneLabel(p.loc, s.cfg.Now())
-	return p, nil
+	return p, langErr
 }
 
 // pageLang picks the language: ?lang=, then the lang cookie, then
-// Accept-Language, then English.
+// Accept-Language, then English. ?lang= is a BCP 47 tag read without
+// regard to case: a regional variant is its language (fr-CA is French,
+// es-419 Spanish, EN English); a language majlis does not speak is a 400
+// page, in the language the viewer would otherwise get.
 func (s *Server) pageLang(c echo.Context) (string, error) {
 	req := c.Request()
 	fallback := func() string {
@@ -293,11 +299,12 @@ func (s *Server) pageLang(c echo.Context) (string, error) {
 		return s.pages.cats.negotiate(req.Header.Get("Accept-Language"))
 	}
 	if v := req.URL.Query().Get("lang"); v != "" {
-		if !s.pages.cats.has(v) {
+		lang, ok := s.pages.cats.base(v)
+		if !ok {
 			return fallback(), &pageError{Status: http.StatusBadRequest, Title: "error.bad_request.title", Body: "error.bad_lang", Value: clip(v)}
 		}
-		s.remember(c, "lang", v)
-		return v, nil
+		s.remember(c, "lang", lang)
+		return lang, nil
 	}
 	return fallback(), nil
 }

@@ -186,6 +186,11 @@ func TestPageLanguageChoice(t *testing.T) {
 		{"parameter beats cookie", "/?lang=es", []string{"Cookie", "lang=ar"}, 200, "es"},
 		{"bad cookie ignored", "/", []string{"Accept-Language", "fr", "Cookie", "lang=xx"}, 200, "fr"},
 		{"bad parameter", "/?lang=de", []string{"Accept-Language", "fr"}, 400, "fr"},
+		{"upper case", "/?lang=EN", []string{"Accept-Language", "fr"}, 200, "en"},
+		{"canadian french", "/?lang=fr-CA", nil, 200, "fr"},
+		{"latin american spanish parameter", "/?lang=es-419", nil, 200, "es"},
+		{"egyptian arabic parameter", "/?lang=AR-eg", nil, 200, "ar"},
+		{"undetermined language", "/?lang=und", []string{"Accept-Language", "es"}, 400, "es"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,10 +199,24 @@ func TestPageLanguageChoice(t *testing.T) {
 				t.Fatalf("status %d, want %d", r.status, tt.status)
 			}
 			mustContain(t, "page", r.body, `<html lang="`+tt.lang+`"`)
-			if tt.status == 400 {
+			if tt.path == "/?lang=de" {
 				mustContain(t, "error page", visible(r.body), "« de »", "lang")
 			}
+			if tt.status == 200 && tt.path != "/" {
+				if ck := r.header.Get("Set-Cookie"); !strings.Contains(ck, "lang="+tt.lang+";") {
+					t.Errorf("remembered as %q, want lang=%s", ck, tt.lang)
+				}
+			}
 		})
+	}
+	// A bad language with a good zone: the error page says the zone was
+	// chosen, or the page's script reloads it with the same ?tz= forever.
+	for _, path := range []string{"/?lang=de&tz=Australia/Sydney", "/events/" + demo.ConsultationID + "?lang=xx&tz=Asia/Dhaka", "/slots?lang=de&tz=Europe/Zurich"} {
+		r := get(t, ts, path)
+		if r.status != 400 {
+			t.Errorf("%s: %d, want 400", path, r.status)
+		}
+		mustContain(t, path, r.body, `data-tz-chosen="true"`)
 	}
 }
 
