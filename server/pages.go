@@ -211,7 +211,11 @@ type eventView struct {
 	Kind, Region   string
 	Cancelled      bool
 	CancelledLabel string
-	StartISO       string
+	// Live is set while the event runs, Ended once it is over (by the
+	// server's clock; neither for a cancelled event), with their labels.
+	Live, Ended           bool
+	LiveLabel, EndedLabel string
+	StartISO              string
 	When           string // in the viewer's zone
 	Own            string // in the event's zone
 	OwnZone        string
@@ -231,7 +235,8 @@ type description struct {
 
 type eventDetail struct {
 	eventView
-	// SessionURL links the event's live session, unless it is cancelled.
+	// SessionURL links the event's live session, unless it is cancelled
+	// or over.
 	SessionURL  string
 	Description *description
 	Location    string
@@ -504,7 +509,7 @@ func (s *Server) eventPage(c echo.Context) error {
 		}
 	}
 	d := &eventDetail{eventView: s.eventView(p, e, titles), Location: e.Location}
-	if e.Status != agenda.StatusCancelled {
+	if !d.Cancelled && !d.Ended {
 		d.SessionURL = d.URL + "/session"
 	}
 	p.Title = d.Title.Text
@@ -590,8 +595,14 @@ func (s *Server) eventView(p *page, e agenda.Event, titles map[string]agenda.Tex
 		ViewerZone: zoneLabel(p.loc, e.Start),
 		SameZone:   own.String() == p.loc.String(),
 	}
-	if v.Cancelled {
+	now := s.cfg.Now()
+	switch {
+	case v.Cancelled:
 		v.CancelledLabel = p.T("status.cancelled")
+	case !e.End.After(now):
+		v.Ended, v.EndedLabel = true, p.T("status.ended")
+	case !e.Start.After(now):
+		v.Live, v.LiveLabel = true, p.T("status.live")
 	}
 	var langs []string
 	for _, l := range e.Languages {

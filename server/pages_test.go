@@ -493,3 +493,64 @@ func TestCancelledEventStaysVisibleAndMarked(t *testing.T) {
 	ev := get(t, ts, "/events/apf-webinar-climate?lang=fr")
 	mustContain(t, "cancelled page", visible(ev.body), "Cet événement a été annulé.")
 }
+
+// TestEventStateFollowsTheClock: an event over offers no "join" any more
+// and says it has ended; while it runs the event page and the calendar say
+// it is live (past events offered "Join the live session" for ever).
+func TestEventStateFollowsTheClock(t *testing.T) {
+	consultation := "/events/" + demo.ConsultationID
+	tests := []struct {
+		name       string
+		now        time.Time // the consultation runs 14:30–16:00Z on 1 July 2021
+		join       bool
+		pageNote   string
+		rowBadge   string
+		notOnPages []string
+	}{
+		{name: "before", now: time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC), join: true, notOnPages: []string{"Live now", "has ended", "Ended"}},
+		{name: "running", now: time.Date(2021, 7, 1, 15, 0, 0, 0, time.UTC), join: true, pageNote: "This event is taking place now.", rowBadge: "Live now", notOnPages: []string{"has ended", "Ended"}},
+		{name: "at its end", now: time.Date(2021, 7, 1, 16, 0, 0, 0, time.UTC), pageNote: "This event has ended.", rowBadge: "Ended", notOnPages: []string{"Live now", "Join the live session"}},
+		{name: "years later", now: pageNow, pageNote: "This event has ended.", rowBadge: "Ended", notOnPages: []string{"Live now", "Join the live session"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			clock := func() time.Time { return tt.now }
+			svc := agenda.New(agenda.Config{Now: clock}, st)
+			if _, err := demo.Load(context.Background(), svc); err != nil {
+				t.Fatal(err)
+			}
+			ts := httptest.NewServer(server.New(server.Config{BaseURL: pageBase, Now: clock}, st, svc).Handler())
+			t.Cleanup(ts.Close)
+			ev := get(t, ts, consultation+"?lang=en")
+			if ev.status != 200 {
+				t.Fatalf("event page: %d", ev.status)
+			}
+			if got := strings.Contains(ev.body, `href="`+consultation+`/session"`); got != tt.join {
+				t.Errorf("join link shown: %v, want %v", got, tt.join)
+			}
+			if tt.pageNote != "" {
+				mustContain(t, "event page", visible(ev.body), tt.pageNote)
+			}
+			mustNotContain(t, "event page", visible(ev.body), tt.notOnPages...)
+			home := get(t, ts, "/?lang=en")
+			li := regexp.MustCompile(`(?s)<li class="event" id="event-` + demo.ConsultationID + `">(.*?)</li>`).FindStringSubmatch(home.body)
+			if li == nil {
+				t.Fatal("the consultation is not on the calendar")
+			}
+			if tt.rowBadge != "" {
+				mustContain(t, "calendar row", visible(li[1]), tt.rowBadge)
+			}
+			mustNotContain(t, "calendar row", visible(li[1]), tt.notOnPages...)
+			// The parent meeting lists its side event with the same state.
+			meeting := get(t, ts, "/events/"+demo.AnnualMeetingID+"?lang=fr")
+			if tt.rowBadge == "Ended" {
+				mustContain(t, "side event row", visible(meeting.body), "Terminé")
+			}
+		})
+	}
+}
