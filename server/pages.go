@@ -216,14 +216,14 @@ type eventView struct {
 	Live, Ended           bool
 	LiveLabel, EndedLabel string
 	StartISO              string
-	When           string // in the viewer's zone
-	Own            string // in the event's zone
-	OwnZone        string
-	ViewerZone     string
-	SameZone       bool
-	Languages      string
-	LanguagesLabel string
-	Parent         *parentLink
+	When                  string // in the viewer's zone
+	Own                   string // in the event's zone
+	OwnZone               string
+	ViewerZone            string
+	SameZone              bool
+	Languages             string
+	LanguagesLabel        string
+	Parent                *parentLink
 	// Origin names the regional calendar an imported event comes from.
 	Origin, OriginLabel string
 }

@@ -1,5 +1,7 @@
 // majlis pages: progressive enhancement only. Every page works without
-// this script; it adds two conveniences.
+// this script; it adds one convenience. (Selects never act on change: an
+// arrow key in a select would leave the page, WCAG 3.2.2; forms have a
+// submit button.)
 "use strict";
 
 // 1. When the viewer has not chosen a time zone yet, use the browser's
@@ -37,10 +39,3 @@
   url.searchParams.set("tz", zone);
   window.location.replace(url.toString());
 })();
-
-// 2. Selecting a time zone or region applies it at once.
-document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-  select.addEventListener("change", function () {
-    select.form.submit();
-  });
-});
