@@ -546,6 +546,11 @@ func TestEventStateFollowsTheClock(t *testing.T) {
 				mustContain(t, "calendar row", visible(li[1]), tt.rowBadge)
 			}
 			mustNotContain(t, "calendar row", visible(li[1]), tt.notOnPages...)
+			// Its session page, still open to a late link, says so too.
+			sess := get(t, ts, consultation+"/session?lang=en")
+			if ended := strings.Contains(visible(sess.body), "This event has ended."); ended != (tt.rowBadge == "Ended") {
+				t.Errorf("session page says ended: %v", ended)
+			}
 			// The parent meeting lists its side event with the same state.
 			meeting := get(t, ts, "/events/"+demo.AnnualMeetingID+"?lang=fr")
 			if tt.rowBadge == "Ended" {
