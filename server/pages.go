@@ -211,21 +211,21 @@ type eventView struct {
 	Kind, Region   string
 	Cancelled      bool
 	CancelledLabel string
+	StartISO       string
+	When           string // in the viewer's zone
+	Own            string // in the event's zone
+	OwnZone        string
+	ViewerZone     string
+	SameZone       bool
+	Languages      string
+	LanguagesLabel string
+	Parent         *parentLink
+	// Origin names the regional calendar an imported event comes from.
+	Origin, OriginLabel string
 	// Live is set while the event runs, Ended once it is over (by the
 	// server's clock; neither for a cancelled event), with their labels.
 	Live, Ended           bool
 	LiveLabel, EndedLabel string
-	StartISO              string
-	When                  string // in the viewer's zone
-	Own                   string // in the event's zone
-	OwnZone               string
-	ViewerZone            string
-	SameZone              bool
-	Languages             string
-	LanguagesLabel        string
-	Parent                *parentLink
-	// Origin names the regional calendar an imported event comes from.
-	Origin, OriginLabel string
 }
 
 type description struct {
