@@ -59,8 +59,9 @@ func newBrowser(t *testing.T, zone string, extra ...chromedp.ExecAllocatorOption
 	)
 	opts = append(opts, extra...)
 	// The timeout bounds the whole browser: a hung page fails the test
-	// instead of hanging the suite.
-	parent, cancelTimeout := context.WithTimeout(context.Background(), 2*time.Minute)
+	// instead of hanging the suite. The session test, with -race on two
+	// busy cores and axe-core on three pages, takes over two minutes.
+	parent, cancelTimeout := context.WithTimeout(context.Background(), 5*time.Minute)
 	actx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelCtx(); cancelAlloc(); cancelTimeout() })
