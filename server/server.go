@@ -146,9 +146,12 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = clientAddress(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
+	// The security headers come before anything that may answer on its
+	// own (the body limit's 413, a panic's 500, a missing route): every
+	// answer carries them.
+	e.Pre(securityHeaders)
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
-	e.Use(securityHeaders)
 	e.Use(s.logRequests)
 	e.Use(s.authenticate)
 	s.echo = e
@@ -160,11 +163,11 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	s.sourcePageRoutes(e)
 	s.feedRoutes(e)
 	s.roomRoutes(e)
-	s.metricsRoutes(e)
 	return s
 }
 
-// Handler returns the http.Handler serving every route.
+// Handler returns the http.Handler serving every public route (the debug
+// endpoints are on DebugHandler).
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // Echo exposes the router to tests that enumerate routes.

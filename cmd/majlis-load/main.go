@@ -2,11 +2,13 @@
 // thousands of websocket clients against one or more majlis instances and
 // measures what users notice — whether every chat message or audio frame
 // arrives, once, in order, and how late — together with what the servers
-// spend (memory, goroutines, CPU, read from each instance's /debug/metrics).
+// spend (memory, goroutines, CPU, read from each instance's /debug/metrics
+// on its debug listener: majlis serve --debug-listen).
 //
 // Usage:
 //
-//	majlis-load --url http://127.0.0.1:8080[,http://127.0.0.1:8081] [flags]
+//	majlis-load --url http://127.0.0.1:8080[,http://127.0.0.1:8081] \
+//	  --debug-url http://127.0.0.1:6060[,http://127.0.0.1:6061] [flags]
 //
 // Chat mode (default): --clients N connect to --rooms R rooms (events),
 // spread round-robin over rooms and then over the instances; the first
@@ -69,7 +71,8 @@ func main() {
 // config is the whole run, from the flags.
 type config struct {
 	urls        []string
-	mode        string // "chat" or "audio"
+	debugURLs   []string // one per urls entry, same order
+	mode        string   // "chat" or "audio"
 	clients     int
 	rooms       int
 	publishers  int
@@ -94,6 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	var c config
 	urls := fs.String("url", "http://127.0.0.1:8080", "comma-separated base URLs of the majlis instances; clients are spread round-robin")
+	debugURLs := fs.String("debug-url", "http://127.0.0.1:6060", "comma-separated base URLs of the instances' debug listeners (majlis serve --debug-listen), one per --url in the same order, for the servers' figures")
 	fs.StringVar(&c.mode, "mode", "chat", "chat or audio")
 	fs.IntVar(&c.clients, "clients", 100, "clients (audio mode: listeners)")
 	fs.IntVar(&c.rooms, "rooms", 1, "rooms (events) the clients are spread over (chat mode)")
@@ -119,6 +123,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	c.urls = splitList(*urls)
+	c.debugURLs = splitList(*debugURLs)
 	c.events = splitList(*events)
 	if c.join == "" {
 		c.join = "anonymous"
@@ -130,6 +135,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	switch {
 	case len(c.urls) == 0:
 		problems = append(problems, "--url: at least one instance")
+	case len(c.debugURLs) != len(c.urls):
+		problems = append(problems, "--debug-url: one debug listener (majlis serve --debug-listen) per --url")
 	case c.mode != "chat" && c.mode != "audio":
 		problems = append(problems, "--mode: chat or audio")
 	case c.clients < 1:

@@ -1,13 +1,14 @@
 // Command majlis runs the majlis service and its administration commands.
 //
-//	majlis serve [--listen :8080] [--data ./data | --redis URL] [--base-url URL] [--demo]
+//	majlis serve [--listen :8080] [--data ./data | --redis URL] [--base-url URL] [--demo] [--debug-listen ADDR]
 //	majlis organizer add --name NAME [--region R] [--data DIR | --redis URL]
 //	majlis organizer list [--data DIR | --redis URL]
 //	majlis organizer revoke ID [--data DIR | --redis URL]
 //	majlis version
 //
 // Every flag can also be set by an environment variable (MAJLIS_LISTEN,
-// MAJLIS_DATA, MAJLIS_BASE_URL, MAJLIS_REDIS, MAJLIS_DEMO); flags win.
+// MAJLIS_DATA, MAJLIS_BASE_URL, MAJLIS_REDIS, MAJLIS_DEMO,
+// MAJLIS_DEBUG_LISTEN); flags win.
 package main
 
 import (
@@ -133,6 +134,7 @@ func serve(args []string, stderr io.Writer) error {
 	origins := fs.String("allowed-origins", envOr("MAJLIS_ALLOWED_ORIGINS", ""), "comma-separated origins (https://host) whose pages may open rooms, besides the base URL's (env MAJLIS_ALLOWED_ORIGINS)")
 	allowPrivate := fs.Bool("sources-allow-private", envOr("MAJLIS_SOURCES_ALLOW_PRIVATE", "") == "1" || envOr("MAJLIS_SOURCES_ALLOW_PRIVATE", "") == "true",
 		"let regional calendar sources be on loopback, private or link-local addresses, e.g. a CalDAV server on the same network (env MAJLIS_SOURCES_ALLOW_PRIVATE=1); default: public addresses only")
+	debugListen := fs.String("debug-listen", envOr("MAJLIS_DEBUG_LISTEN", ""), "address of a second listener for /debug/metrics and /debug/pprof, e.g. 127.0.0.1:6060: keep it on loopback or a private network, it asks no token (env MAJLIS_DEBUG_LISTEN); default off, and the public listener has no /debug")
 	proxies := fs.String("trusted-proxies", envOr("MAJLIS_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of the load balancers in front, whose X-Forwarded-For is believed for rate limits (env MAJLIS_TRUSTED_PROXIES); default none")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -240,9 +242,24 @@ func serve(args []string, stderr io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.ListenAndServe() }()
 	where := []any{"listen", *listen, "base_url", *baseURL, "version", version}
+	// The debug endpoints (profiles, figures) get a listener of their own,
+	// only when asked: on the public one any client reaching the host
+	// would read them.
+	var ds *http.Server
+	if *debugListen != "" {
+		ds = &http.Server{
+			Addr:              *debugListen,
+			Handler:           srv.DebugHandler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			WriteTimeout:      60 * time.Second, // CPU profiles last up to 50 s
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		go func() { errc <- ds.ListenAndServe() }()
+		where = append(where, "debug_listen", *debugListen)
+	}
 	if c.redis != "" {
 		where = append(where, "store", "redis")
 	} else {
@@ -261,6 +278,9 @@ func serve(args []string, stderr io.Writer) error {
 	// close them, telling clients to resume elsewhere.
 	roomsDone := make(chan error, 1)
 	go func() { roomsDone <- srv.Shutdown(sctx) }()
+	if ds != nil {
+		_ = ds.Close() // profiles in progress may be cut off
+	}
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}

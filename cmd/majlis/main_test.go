@@ -294,3 +294,35 @@ func TestSessionSurvivesRestart(t *testing.T) {
 		}
 	}
 }
+
+// TestDebugListener: /debug is never on the public listener (a loopback
+// client read pprof there); --debug-listen serves it on its own address.
+func TestDebugListener(t *testing.T) {
+	status := func(u string) int {
+		t.Helper()
+		res, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	addr, debug := freePort(t), freePort(t)
+	startServe(t, t.TempDir(), addr, "--debug-listen", debug)
+	for _, p := range []string{"/debug/metrics", "/debug/pprof/heap"} {
+		if got := status("http://" + addr + p); got != http.StatusNotFound {
+			t.Errorf("public %s: %d, want 404", p, got)
+		}
+		if got := status("http://" + debug + p); got != http.StatusOK {
+			t.Errorf("debug listener %s: %d, want 200", p, got)
+		}
+	}
+	if got := status("http://" + debug + "/api/v1/events"); got != http.StatusNotFound {
+		t.Errorf("the debug listener serves the API: %d", got)
+	}
+	plain := freePort(t)
+	startServe(t, t.TempDir(), plain)
+	if got := status("http://" + plain + "/debug/metrics"); got != http.StatusNotFound {
+		t.Errorf("without --debug-listen: /debug/metrics %d, want 404", got)
+	}
+}
