@@ -11,44 +11,10 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 )
-
-// apiRoutes registers /api/v1. Every route here must also be in the
-// OpenAPI document (a test enforces it).
-func (s *Server) apiRoutes(g *echo.Group) {
-	g.Use(middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(20), Burst: 100, ExpiresIn: 3 * time.Minute,
-		}),
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many requests; slow down"}
-		},
-	}))
-	g.GET("/openapi.json", s.openAPI)
-	g.GET("/events", s.listEvents)
-	g.POST("/events", s.createEvent)
-	g.GET("/events/:id", s.getEvent)
-	g.PATCH("/events/:id", s.patchEvent)
-	g.DELETE("/events/:id", s.deleteEvent)
-	g.GET("/events/:id/agenda", s.getAgenda)
-	g.PUT("/events/:id/agenda", s.putAgenda)
-	g.POST("/events/:id/agenda/items", s.addItem)
-	g.PATCH("/events/:id/agenda/items/:item", s.patchItem)
-	g.DELETE("/events/:id/agenda/items/:item", s.deleteItem)
-	s.inviteRoutes(g)
-	g.GET("/events/:id/coverage", s.coverage)
-	g.GET("/feeds/private", s.privateFeedURL)
-	g.GET("/series", s.listSeries)
-	g.GET("/series/:id", s.getSeries)
-	g.PUT("/series/:id", s.putSeries)
-	s.planAPIRoutes(g)
-	s.sourceRoutes(g)
-}
 
 // eventJSON is an event as the API shows it.
 type eventJSON struct {

@@ -33,10 +33,7 @@ func (s *Server) DebugHandler() http.Handler {
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(securityHeaders)
 	e.Use(middleware.Recover())
-	g := e.Group("/debug")
-	g.GET("/metrics", s.metrics)
-	g.GET("/pprof/profile", cpuProfile)
-	g.GET("/pprof/:name", namedProfile)
+	s.debugRoutes(e)
 	return e
 }
 

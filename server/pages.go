@@ -122,17 +122,6 @@ func newPages() *pages {
 	return p
 }
 
-// pageRoutes registers the HTML pages and their assets.
-func (s *Server) pageRoutes(e *echo.Echo) {
-	s.pages = newPages()
-	get := []string{http.MethodGet, http.MethodHead}
-	e.Match(get, "/", s.homePage, s.pages.limiter)
-	e.Match(get, "/events/:id", s.eventPage, s.pages.limiter)
-	e.Match(get, "/events/:id/session", s.sessionPage, s.pages.limiter)
-	e.Match(get, "/events/:id/booth", s.sessionPage, s.pages.limiter)
-	e.Match(get, "/assets/:name", s.serveAsset)
-}
-
 // pageError is an error shown as an HTML page; Title and Body are
 // catalog keys, Value fills a {value} placeholder.
 type pageError struct {

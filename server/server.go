@@ -155,14 +155,10 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	e.Use(s.logRequests)
 	e.Use(s.authenticate)
 	s.echo = e
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	s.apiRoutes(e.Group("/api/v1"))
-	s.pageRoutes(e)
-	s.planRoutes(e)
-	s.sourcePageRoutes(e)
-	s.feedRoutes(e)
-	s.roomRoutes(e)
+	s.pages = newPages()
+	s.feeds = newFeedCache(feedCacheSize)
+	s.planner = calendar.NewPlanner(calendar.PlannerConfig{Zone: s.agenda.Zone, Hours: s.cfg.WorkingHours})
+	s.routes(e)
 	return s
 }
 
