@@ -244,7 +244,10 @@ func TestSessionSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var welcome struct{ Seq uint64 }
+	var welcome struct {
+		Seq  uint64
+		Data struct{ Epoch string }
+	}
 	if err := conn.ReadJSON(&welcome); err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +275,7 @@ func TestSessionSurvivesRestart(t *testing.T) {
 		t.Fatalf("private feed after restart: %v %v", err, res)
 	}
 	res.Body.Close()
-	conn, _, err = websocket.DefaultDialer.Dial(fmt.Sprintf("%s?name=Amina&since=%d", room, welcome.Seq), nil)
+	conn, _, err = websocket.DefaultDialer.Dial(fmt.Sprintf("%s?name=Amina&since=%d&epoch=%s", room, welcome.Seq, url.QueryEscape(welcome.Data.Epoch)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
