@@ -136,11 +136,8 @@ func TestInvitesListedAndRevoked(t *testing.T) {
 
 	// Bob's confidential event: Alice may not see it, so its invitations
 	// answer her as a missing event's do.
-	other := f.do(req{method: "POST", path: "/api/v1/events", token: f.bob, body: `{"id":"other-room","kind":"webinar","title":{"en":"Other"},
-		"start":"2030-01-01T10:00:00Z","end":"2030-01-01T11:00:00Z","timezone":"UTC","region":"global","visibility":"confidential","status":"published"}`})
-	if other.status != http.StatusCreated {
-		t.Fatalf("create: %d %s", other.status, other.body)
-	}
+	f.create(`{"id":"other-room","kind":"webinar","title":{"en":"Other"},
+		"start":"2030-01-01T10:00:00Z","end":"2030-01-01T11:00:00Z","timezone":"UTC","region":"global","visibility":"confidential","status":"published"}`, f.bob)
 	var hidden listedInvite
 	mustUnmarshal(t, f.do(req{method: "POST", path: "/api/v1/events/other-room/invites", token: f.bob, body: `{"role":"host","name":"Chair"}`}).body, &hidden)
 	missing := f.do(req{method: "GET", path: "/api/v1/events/no-such-room/invites", token: f.alice})
@@ -207,12 +204,9 @@ func TestInviteLifetime(t *testing.T) {
 	now := time.Date(2027, 1, 20, 6, 0, 0, 0, time.UTC)
 	f := serveFixture(t, server.Config{BaseURL: "https://majlis.example.org", Now: func() time.Time { return now }}, nil)
 	create := func(id string, start time.Time) {
-		r := f.do(req{method: "POST", path: "/api/v1/events", token: f.alice, body: fmt.Sprintf(`{"id":%q,"kind":"webinar","title":{"en":"Webinar"},
+		f.create(fmt.Sprintf(`{"id":%q,"kind":"webinar","title":{"en":"Webinar"},
 			"start":%q,"end":%q,"timezone":"UTC","region":"global","visibility":"public","status":"published","languages":["en","fr"]}`,
-			id, start.Format(time.RFC3339), start.Add(2*time.Hour).Format(time.RFC3339))})
-		if r.status != http.StatusCreated {
-			t.Fatalf("create %s: %d %s", id, r.status, r.body)
-		}
+			id, start.Format(time.RFC3339), start.Add(2*time.Hour).Format(time.RFC3339)), f.alice)
 	}
 	later := now.Add(90 * 24 * time.Hour) // a webinar in three months
 	create("later", later)
