@@ -147,9 +147,8 @@ func canonicalInvite(token string) (string, bool) {
 
 // Admit checks a join token for the event e and returns the invitation
 // it holds: the token must be known, its invitation for e (this very
-// event, not an earlier one of the same ID), not revoked,
-// not expired (ExpiresFor), and its issuer an organizer who is not
-// revoked. The store
+// event, not an earlier one of the same ID), not revoked, not expired
+// (ExpiresFor), and its issuer an organizer who is not revoked. The store
 // is asked every time, so a revocation works at once on every instance
 // that shares it. Any refusal is ErrBadInvite; other errors are the
 // store's.
