@@ -3,7 +3,6 @@ package broker
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -178,7 +177,7 @@ func (b *Redis) Publish(ctx context.Context, room string, env *realtime.Envelope
 		check,
 		ch.Seen.Seq,
 		ch.Seen.Epoch,
-		rand.Text(),
+		newEpoch(),
 		body,
 		state,
 		joinID,
@@ -233,7 +232,7 @@ func (b *Redis) Announce(ctx context.Context, room string, env *realtime.Envelop
 // Snapshot implements realtime.Backend.
 func (b *Redis) Snapshot(ctx context.Context, room string) (realtime.Snapshot, error) {
 	res, err := snapshotScript.Run(ctx, b.client, b.keys(room),
-		rand.Text(),
+		newEpoch(),
 		b.cfg.RoomTTL.Milliseconds(),
 	).Slice()
 	if err != nil {
@@ -284,7 +283,7 @@ func (b *Redis) History(ctx context.Context, room string, since realtime.Positio
 	res, err := historyScript.Run(ctx, b.client, []string{b.key(room, "seq"), b.key(room, "log"), b.key(room, "epoch")},
 		since.Seq,
 		since.Epoch,
-		rand.Text(),
+		newEpoch(),
 		b.cfg.RoomTTL.Milliseconds(),
 	).Slice()
 	if err != nil {

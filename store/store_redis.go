@@ -3,8 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/randid"
 	"github.com/majlis/majlis/internal/redisconn"
 )
 
@@ -259,15 +258,11 @@ func encodeEvent(e agenda.Event) (eventDoc, error) {
 	return eventDoc{body: body, start: e.Start.Unix(), dur: max(dur, 0), rev: newRev()}, nil
 }
 
-// newRev returns a revision: 96 random bits in revLen characters, so
+// newRev returns a revision: 80 random bits in revLen characters, so
 // that one revision names one write of one event, across processes,
-// restarts and restores from backups alike. A listing's cache trusts a decoded event only while
-// Redis holds the same revision.
-func newRev() string {
-	var b [12]byte
-	rand.Read(b[:]) // never fails
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+// restarts and restores from backups alike. A listing's cache trusts a
+// decoded event only while Redis holds the same revision.
+func newRev() string { return randid.New("", randid.IDBytes) }
 
 // CreateEvent implements agenda.Store.
 func (r *Redis) CreateEvent(ctx context.Context, e agenda.Event, a agenda.Agenda) (agenda.Event, agenda.Agenda, error) {
@@ -514,8 +509,10 @@ func (r *Redis) listOnce(ctx context.Context, from, to string) ([]*agenda.Event,
 	return evs, nil
 }
 
-// revLen is the length of a revision.
-const revLen = 16
+// revLen is the length of a revision: 16, as long as the base64url
+// revisions (96 bits) of stores written before revisions came from
+// randid, which the index still holds.
+var revLen = randid.Len("", randid.IDBytes)
 
 // splitMember splits a member of events:start into revision and ID.
 func splitMember(m string) (rev, id string) {

@@ -12,7 +12,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +31,7 @@ import (
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/demo"
+	"github.com/majlis/majlis/internal/randid"
 	"github.com/majlis/majlis/internal/usertext"
 	"github.com/majlis/majlis/realtime"
 	"github.com/majlis/majlis/server"
@@ -271,7 +271,7 @@ func serve(args []string, stderr io.Writer) error {
 }
 
 // loadSecret reads the server secret that signs private feed URLs,
-// creating it (32 random bytes, mode 0600) on first start, so that
+// creating it (256 random bits in 52 characters, mode 0600) on first start, so that
 // issued URLs survive restarts. Deleting the file invalidates them all.
 func loadSecret(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
@@ -284,10 +284,7 @@ func loadSecret(path string) ([]byte, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("secret: %w", err)
 	}
-	b = make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, fmt.Errorf("secret: %w", err)
-	}
+	b = []byte(randid.New("", randid.TokenBytes))
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("secret: %w", err)
