@@ -104,16 +104,9 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.redis, "redis", envOr("MAJLIS_REDIS", ""), "redis://[user:password@]host:port/db of the scale-out deployment's Redis, with AOF (env MAJLIS_REDIS); default: the embedded store in --data")
 }
 
-// dataStore is what the commands need of either store.
-type dataStore interface {
-	server.Store
-	calendar.Store
-	Close() error
-}
-
 // open opens the Redis store when --redis is given, else the embedded one
 // in --data.
-func (c *common) open(ctx context.Context) (dataStore, error) {
+func (c *common) open(ctx context.Context) (store.Store, error) {
 	if c.redis != "" {
 		return store.OpenRedis(ctx, c.redis, store.RedisConfig{})
 	}
