@@ -127,17 +127,20 @@ func (b *Redis) keys(room string) []string {
 }
 
 // The room scripts; each names its KEYS and ARGV at the top, and is called
-// with them in that order.
+// with them in that order. lua/lib.lua, the functions they share, is put
+// in front of each.
 var (
+	//go:embed lua/lib.lua
+	libLua string
 	//go:embed lua/room_publish.lua
 	publishLua    string
-	publishScript = redis.NewScript(publishLua)
+	publishScript = redis.NewScript(libLua + publishLua)
 	//go:embed lua/room_snapshot.lua
 	snapshotLua    string
-	snapshotScript = redis.NewScript(snapshotLua)
+	snapshotScript = redis.NewScript(libLua + snapshotLua)
 	//go:embed lua/room_history.lua
 	historyLua    string
-	historyScript = redis.NewScript(historyLua)
+	historyScript = redis.NewScript(libLua + historyLua)
 )
 
 // Publish implements realtime.Backend.
