@@ -146,10 +146,7 @@ func (r *Redis) hset(ctx context.Context, key, field, what string, v any) error 
 
 // ListPushes implements calendar.Store: ordered by event ID.
 func (r *Redis) ListPushes(ctx context.Context, sourceID string) ([]calendar.Push, error) {
-	out, err := all(ctx, r, r.sourceKeys(sourceID)[2], "push", func(raw []byte) (calendar.Push, error) {
-		var p calendar.Push
-		return p, json.Unmarshal(raw, &p)
-	})
+	out, err := all(ctx, r, r.sourceKeys(sourceID)[2], "push", decodePush)
 	if err != nil {
 		return nil, err
 	}

@@ -312,6 +312,24 @@ func read[T any](bk *bolt.Bucket, kind, key string, decode func([]byte) (T, erro
 	return v, true, nil
 }
 
+// readAll decodes every document of a bucket, in key order; a missing
+// bucket holds none.
+func readAll[T any](bk *bolt.Bucket, kind string, decode func([]byte) (T, error)) ([]T, error) {
+	if bk == nil {
+		return nil, nil
+	}
+	var out []T
+	err := bk.ForEach(func(k, v []byte) error {
+		x, err := decode(v)
+		if err != nil {
+			return fmt.Errorf("store: decode %s %q: %w", kind, k, err)
+		}
+		out = append(out, x)
+		return nil
+	})
+	return out, err
+}
+
 func notFound(kind, id string) error {
 	return fmt.Errorf("store: %s %q: %w", kind, id, agenda.ErrNotFound)
 }
@@ -561,20 +579,11 @@ func (b *Bolt) GetSeries(ctx context.Context, id string) (agenda.Series, error) 
 // the order by ID.
 func (b *Bolt) ListSeries(ctx context.Context) ([]agenda.Series, error) {
 	var out []agenda.Series
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSeries).ForEach(func(k, v []byte) error {
-			s, err := decodeSeries(v)
-			if err != nil {
-				return fmt.Errorf("store: decode series %q: %w", k, err)
-			}
-			out = append(out, s)
-			return nil
-		})
+	err := b.view(ctx, func(tx *bolt.Tx) (err error) {
+		out, err = readAll(tx.Bucket(bucketSeries), "series", decodeSeries)
+		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, err
 }
 
 // CreateOrganizer implements access.Store. A duplicate ID or token hash
@@ -627,15 +636,9 @@ func (b *Bolt) OrganizerByTokenHash(ctx context.Context, hash string) (access.Or
 // ListOrganizers implements access.Store: ordered by creation, then ID.
 func (b *Bolt) ListOrganizers(ctx context.Context) ([]access.Organizer, error) {
 	var out []access.Organizer
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOrganizers).ForEach(func(k, v []byte) error {
-			o, err := decodeOrganizer(v)
-			if err != nil {
-				return fmt.Errorf("store: decode organizer %q: %w", k, err)
-			}
-			out = append(out, o)
-			return nil
-		})
+	err := b.view(ctx, func(tx *bolt.Tx) (err error) {
+		out, err = readAll(tx.Bucket(bucketOrganizers), "organizer", decodeOrganizer)
+		return err
 	})
 	if err != nil {
 		return nil, err
