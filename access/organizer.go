@@ -2,8 +2,6 @@ package access
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"slices"
 	"time"
@@ -58,10 +56,7 @@ func NewToken() (token, hash string) {
 }
 
 // HashToken is the stored form of a token.
-func HashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
+func HashToken(token string) string { return randid.Hash(token) }
 
 // NewID returns a random identifier with the given prefix: prefix and 16
 // characters (randid.New with randid.IDBytes).

@@ -1,9 +1,7 @@
 package caption
 
 import (
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"net/url"
 	"strings"
 	"time"
@@ -53,10 +51,7 @@ type Token struct {
 }
 
 // HashSecret is the stored form of a caption token's secret.
-func HashSecret(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:])
-}
+func HashSecret(secret string) string { return randid.Hash(secret) }
 
 // newSecret returns a fresh secret (256 random bits) and a fresh token ID
 // (80 random bits).

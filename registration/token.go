@@ -1,9 +1,6 @@
 package registration
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-
 	"github.com/majlis/majlis/internal/randid"
 )
 
@@ -19,10 +16,7 @@ func NewToken() (token, hash string) {
 }
 
 // HashToken is the stored form of a token.
-func HashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
+func HashToken(token string) string { return randid.Hash(token) }
 
 // wellFormed reports whether token could have come from NewToken.
 func wellFormed(token string) bool {

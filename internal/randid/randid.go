@@ -1,7 +1,8 @@
 // Package randid makes every random identifier and token of majlis: event,
 // item and source IDs, organizer and invitation IDs, join, organizer,
 // registrant and caption tokens, member and instance IDs, room log epochs,
-// store revisions and the signing secret. One maker, one encoding:
+// store revisions and the signing secret; and the form a token is stored
+// in (Hash). One maker, one encoding:
 // crypto/rand bytes in lower-case base32 without padding (a–z and 2–7),
 // which survive URLs, file names, Redis keys and being read out over a
 // phone, after a prefix that says what the value is ("ev-", "mjj_").
@@ -13,7 +14,9 @@ package randid
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
+	"encoding/hex"
 	"strings"
 )
 
@@ -51,4 +54,11 @@ func Valid(s, prefix string, n int) bool {
 	}
 	b, err := Encoding.DecodeString(s[len(prefix):])
 	return err == nil && len(b) == n
+}
+
+// Hash returns the stored form of a token: its SHA-256 in hex, so that
+// whoever reads a store learns no token from it.
+func Hash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
 }

@@ -67,3 +67,8 @@ func ExampleLen() {
 	fmt.Println(randid.Len("ev-", randid.IDBytes), randid.Len("mjo_", randid.TokenBytes))
 	// Output: 19 56
 }
+
+func ExampleHash() {
+	fmt.Println(randid.Hash("mjo_abc"))
+	// Output: 096af0d688c7fcf8c11f0136b34b65106c76fb986eddffcfb642b706bdec3452
+}
