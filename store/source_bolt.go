@@ -74,20 +74,7 @@ func (b *Bolt) PutSource(ctx context.Context, s calendar.Source, ifVersion int64
 
 // GetSource implements calendar.Store.
 func (b *Bolt) GetSource(ctx context.Context, id string) (calendar.Source, error) {
-	var s calendar.Source
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketSources)
-		ok := false
-		var err error
-		if bk != nil {
-			s, ok, err = read(bk, "source", id, decodeSource)
-		}
-		if err == nil && !ok {
-			err = notFound("source", id)
-		}
-		return err
-	})
-	return s, err
+	return readOne(ctx, b, bucketSources, "source", id, decodeSource, agenda.ErrNotFound)
 }
 
 // ListSources implements calendar.Store, in key (ID) order.
