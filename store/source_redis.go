@@ -54,9 +54,6 @@ func (r *Redis) PutSource(ctx context.Context, s calendar.Source, ifVersion int6
 		return calendar.Source{}, r.fail(fmt.Sprintf("put source %q", s.ID), err)
 	}
 	if res.status != "ok" {
-		if res.status == "conflict" {
-			return calendar.Source{}, conflict("source", s.ID, ifVersion, res.version)
-		}
 		return calendar.Source{}, writeError(res, "put source", s.ID, ifVersion)
 	}
 	return decodeSource(stamp(res.version, body))
