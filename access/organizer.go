@@ -2,15 +2,12 @@ package access
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"slices"
 	"time"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/randid"
 )
 
 // Sentinel errors.
@@ -51,30 +48,19 @@ type Store interface {
 // tokenPrefix marks majlis organizer tokens so leaked ones are easy to grep for.
 const tokenPrefix = "mjo_"
 
-// NewToken returns a fresh random organizer token (256 bits) and its hash.
+// NewToken returns a fresh random organizer token (mjo_ and 52
+// characters, 256 bits) and its hash.
 func NewToken() (token, hash string) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("access: no randomness: " + err.Error())
-	}
-	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	token = randid.New(tokenPrefix, randid.TokenBytes)
 	return token, HashToken(token)
 }
 
 // HashToken is the stored form of a token.
-func HashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
+func HashToken(token string) string { return randid.Hash(token) }
 
-// NewID returns a random URL-safe identifier with the given prefix.
-func NewID(prefix string) string {
-	var b [9]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("access: no randomness: " + err.Error())
-	}
-	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
-}
+// NewID returns a random identifier with the given prefix: prefix and 16
+// characters (randid.New with randid.IDBytes).
+func NewID(prefix string) string { return randid.New(prefix, randid.IDBytes) }
 
 // Authenticate resolves a bearer token to an active organizer.
 func Authenticate(ctx context.Context, s Store, token string) (Organizer, error) {

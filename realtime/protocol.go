@@ -106,7 +106,7 @@ const (
 	// MaxName is the longest display name or institution, in characters.
 	MaxName = 80
 	// MaxEpoch is the longest epoch a client may send back (epochs are
-	// 26 characters today: crypto/rand.Text).
+	// 26 characters today: see broker.newEpoch).
 	MaxEpoch = 64
 )
 

@@ -13,7 +13,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +32,7 @@ import (
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/demo"
+	"github.com/majlis/majlis/internal/randid"
 	"github.com/majlis/majlis/internal/usertext"
 	"github.com/majlis/majlis/realtime"
 	"github.com/majlis/majlis/server"
@@ -105,16 +105,9 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.redis, "redis", envOr("MAJLIS_REDIS", ""), "redis://[user:password@]host:port/db of the scale-out deployment's Redis, with AOF (env MAJLIS_REDIS); default: the embedded store in --data")
 }
 
-// dataStore is what the commands need of either store.
-type dataStore interface {
-	server.Store
-	calendar.Store
-	Close() error
-}
-
 // open opens the Redis store when --redis is given, else the embedded one
 // in --data.
-func (c *common) open(ctx context.Context) (dataStore, error) {
+func (c *common) open(ctx context.Context) (store.Store, error) {
 	if c.redis != "" {
 		return store.OpenRedis(ctx, c.redis, store.RedisConfig{})
 	}
@@ -291,7 +284,7 @@ func serve(args []string, stderr io.Writer) error {
 }
 
 // loadSecret reads the server secret that signs private feed URLs,
-// creating it (32 random bytes, mode 0600) on first start, so that
+// creating it (256 random bits in 52 characters, mode 0600) on first start, so that
 // issued URLs survive restarts. Deleting the file invalidates them all.
 func loadSecret(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
@@ -304,10 +297,7 @@ func loadSecret(path string) ([]byte, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("secret: %w", err)
 	}
-	b = make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, fmt.Errorf("secret: %w", err)
-	}
+	b = []byte(randid.New("", randid.TokenBytes))
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("secret: %w", err)
