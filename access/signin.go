@@ -74,8 +74,8 @@ type Session struct {
 // Link is a single-use sign-in link: it enrols a passkey or recovers
 // access. Only the hash of its secret is stored.
 type Link struct {
-	Hash      string    `json:"-"`
-	Organizer string    `json:"organizer"`
+	Hash      string `json:"-"`
+	Organizer string `json:"organizer"`
 	// By is the organizer who made it, or "" for the command line.
 	By      string    `json:"by,omitempty"`
 	Created time.Time `json:"created"`
