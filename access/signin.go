@@ -299,7 +299,12 @@ func UseLink(ctx context.Context, s signInReader, token string, now time.Time) (
 	if !wellFormed(token, linkPrefix) {
 		return Organizer{}, ErrLinkUnknown
 	}
-	hash := HashToken(token)
+	return UseLinkHash(ctx, s, HashToken(token), now)
+}
+
+// UseLinkHash is UseLink for a link known by its hash (a ceremony begun
+// with a link keeps the hash, never the secret).
+func UseLinkHash(ctx context.Context, s signInReader, hash string, now time.Time) (Organizer, error) {
 	l, err := s.LinkByHash(ctx, hash)
 	if errors.Is(err, ErrNotFound) {
 		return Organizer{}, ErrLinkUnknown
