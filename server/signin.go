@@ -188,14 +188,16 @@ func refuse(c echo.Context, err *apiError, pe *pageError) error {
 }
 
 // crossSite reports whether the browser says the request comes from
-// another site: Sec-Fetch-Site other than same-origin or none, or an
-// Origin other than BaseURL's.
+// another site: Sec-Fetch-Site other than same-origin or none; from a
+// browser without Fetch Metadata, an Origin other than BaseURL's. Our
+// pages' Referrer-Policy (no-referrer) makes browsers send "Origin: null"
+// with form posts, so Sec-Fetch-Site, when present, decides alone.
 func (s *Server) crossSite(c echo.Context) bool {
 	h := c.Request().Header
-	if v := h.Get("Sec-Fetch-Site"); v != "" && v != "same-origin" && v != "none" {
-		return true
+	if v := h.Get("Sec-Fetch-Site"); v != "" {
+		return v != "same-origin" && v != "none"
 	}
-	if v := h.Get(echo.HeaderOrigin); v != "" && v != s.signin.origin {
+	if v := h.Get(echo.HeaderOrigin); v != "" && v != "null" && v != s.signin.origin {
 		return true
 	}
 	return false
