@@ -348,7 +348,7 @@ func TestSignInLinkAPI(t *testing.T) {
 func TestSignInAttemptsAreLimited(t *testing.T) {
 	f := newFixture(t)
 	limited := false
-	for range 30 {
+	for range 40 {
 		res, _ := f.browse(browserReq{method: "POST", path: "/organizer/sign-in", form: url.Values{"link": {"mjl_" + strings.Repeat("y", 43)}}})
 		if res.StatusCode == http.StatusTooManyRequests {
 			limited = true
@@ -356,6 +356,73 @@ func TestSignInAttemptsAreLimited(t *testing.T) {
 		}
 	}
 	if !limited {
-		t.Fatal("30 forged links in a row from one address were all tried")
+		t.Fatal("40 forged links in a row from one address were all tried")
+	}
+}
+
+func TestPasskeyCeremoniesAreSingleUse(t *testing.T) {
+	f := newFixture(t)
+	ck := f.signIn(f.aliceID)
+	csrf := f.csrf(ck)
+	cookie := map[string]string{"Cookie": ck.Name + "=" + ck.Value, "X-CSRF-Token": csrf}
+	if r := f.do(req{method: "POST", path: "/organizer/passkeys/enrol/begin", body: `{}`}); r.status != http.StatusUnauthorized {
+		t.Fatalf("enrol without a link or a session: %d %s", r.status, r.body)
+	}
+	if r := f.do(req{method: "POST", path: "/organizer/passkeys/enrol/begin", body: `{}`, header: map[string]string{"Cookie": cookie["Cookie"]}}); r.status != http.StatusForbidden {
+		t.Fatalf("enrol with the cookie, without the CSRF token: %d %s", r.status, r.body)
+	}
+	r := f.do(req{method: "POST", path: "/organizer/passkeys/enrol/begin", body: `{}`, header: cookie})
+	var begun struct {
+		Ceremony string `json:"ceremony"`
+		Options  struct {
+			PublicKey struct {
+				RP struct {
+					ID string `json:"id"`
+				} `json:"rp"`
+				User struct {
+					ID string `json:"id"`
+				} `json:"user"`
+				AuthenticatorSelection struct {
+					ResidentKey string `json:"residentKey"`
+				} `json:"authenticatorSelection"`
+			} `json:"publicKey"`
+		} `json:"options"`
+	}
+	if err := json.Unmarshal(r.body, &begun); r.status != http.StatusOK || err != nil || begun.Ceremony == "" ||
+		begun.Options.PublicKey.RP.ID != "majlis.example.org" || begun.Options.PublicKey.AuthenticatorSelection.ResidentKey != "required" {
+		t.Fatalf("enrol begin: %d %s", r.status, r.body)
+	}
+	finish := "/organizer/passkeys/enrol/finish?ceremony=" + begun.Ceremony
+	bogus := `{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"clientDataJSON":"e30","attestationObject":"oA"}}`
+	if r := f.do(req{method: "POST", path: finish, body: bogus, header: cookie}); r.status != http.StatusUnauthorized {
+		t.Fatalf("a forged answer: %d %s", r.status, r.body)
+	}
+	r = f.do(req{method: "POST", path: finish, body: bogus, header: cookie})
+	if code, _ := errorOf(t, r); r.status != http.StatusBadRequest || code != "ceremony_expired" {
+		t.Fatalf("the same ceremony twice: %d %s", r.status, code)
+	}
+	r = f.do(req{method: "POST", path: "/organizer/passkeys/login/begin", body: `{}`})
+	var login struct{ Ceremony string }
+	if err := json.Unmarshal(r.body, &login); r.status != http.StatusOK || err != nil || login.Ceremony == "" {
+		t.Fatalf("login begin: %d %s", r.status, r.body)
+	}
+	r = f.do(req{method: "POST", path: "/organizer/passkeys/enrol/finish?ceremony=" + login.Ceremony, body: bogus, header: cookie})
+	if code, _ := errorOf(t, r); r.status != http.StatusBadRequest || code != "ceremony_expired" {
+		t.Fatalf("a login ceremony finishing an enrolment: %d %s", r.status, code)
+	}
+	if keys, err := f.st.ListPasskeys(context.Background(), f.aliceID); err != nil || len(keys) != 0 {
+		t.Fatalf("passkeys: %v %v", keys, err)
+	}
+	// A link's enrolment that fails leaves the link usable.
+	link := f.link(f.bobID, time.Now())
+	r = f.do(req{method: "POST", path: "/organizer/passkeys/enrol/begin", body: `{"link":"` + link + `"}`})
+	if err := json.Unmarshal(r.body, &begun); r.status != http.StatusOK || err != nil {
+		t.Fatalf("enrol with a link: %d %s", r.status, r.body)
+	}
+	if r := f.do(req{method: "POST", path: "/organizer/passkeys/enrol/finish?ceremony=" + begun.Ceremony, body: bogus}); r.status != http.StatusUnauthorized {
+		t.Fatalf("a forged answer: %d %s", r.status, r.body)
+	}
+	if res, _ := f.browse(browserReq{method: "GET", path: "/organizer/sign-in?link=" + link}); res.StatusCode != http.StatusOK {
+		t.Fatalf("the link after a failed enrolment: %d", res.StatusCode)
 	}
 }

@@ -21,10 +21,11 @@ import (
 
 // Sign-in limits.
 const (
-	// signInEvery and signInBurst limit sign-in attempts (passkey
-	// ceremonies, sign-in links) per client address and per organizer.
-	signInEvery = 6 * time.Second
-	signInBurst = 10
+	// Sign-in attempts (each step of a passkey ceremony, each use of a
+	// sign-in link) are limited per client address (an office behind one
+	// address signs several people in) and per organizer.
+	addressEvery, addressBurst     = 3 * time.Second, 30
+	organizerEvery, organizerBurst = 6 * time.Second, 10
 	// maxCeremonyID bounds the ceremony parameter of a finish request.
 	maxCeremonyID = 64
 )
@@ -48,7 +49,8 @@ type signIn struct {
 }
 
 func newSignIn(baseURL string) *signIn {
-	si := &signIn{cookie: "majlis_session", byAddress: newAttempts(), byOrganizer: newAttempts()}
+	si := &signIn{cookie: "majlis_session", byAddress: newAttempts(addressEvery, addressBurst),
+		byOrganizer: newAttempts(organizerEvery, organizerBurst)}
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Host == "" {
 		return si
@@ -70,9 +72,12 @@ func newSignIn(baseURL string) *signIn {
 	return si
 }
 
-// attempts is a set of token buckets by key (an address, an organizer).
+// attempts is a set of token buckets by key (an address, an organizer),
+// one per instance.
 type attempts struct {
-	mu sync.Mutex
+	every time.Duration
+	burst int
+	mu    sync.Mutex
 	// mu guards m.
 	m map[string]*attempt
 }
@@ -82,7 +87,9 @@ type attempt struct {
 	seen time.Time
 }
 
-func newAttempts() *attempts { return &attempts{m: map[string]*attempt{}} }
+func newAttempts(every time.Duration, burst int) *attempts {
+	return &attempts{every: every, burst: burst, m: map[string]*attempt{}}
+}
 
 // allow takes one attempt for key at now.
 func (a *attempts) allow(key string, now time.Time) bool {
@@ -90,14 +97,14 @@ func (a *attempts) allow(key string, now time.Time) bool {
 	defer a.mu.Unlock()
 	if len(a.m) > 10000 {
 		for k, v := range a.m {
-			if now.Sub(v.seen) > signInEvery*signInBurst {
+			if now.Sub(v.seen) > a.every*time.Duration(a.burst) {
 				delete(a.m, k)
 			}
 		}
 	}
 	e, ok := a.m[key]
 	if !ok {
-		e = &attempt{lim: rate.NewLimiter(rate.Every(signInEvery), signInBurst)}
+		e = &attempt{lim: rate.NewLimiter(rate.Every(a.every), a.burst)}
 		a.m[key] = e
 	}
 	e.seen = now
@@ -226,13 +233,14 @@ func (s *Server) sameSite(c echo.Context) error {
 
 var errTooManySignIns = &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many sign-in attempts; wait a minute"}
 
-// allowSignIn takes a sign-in attempt for the client's address and, when
-// known, the organizer.
+// allowSignIn takes a sign-in attempt for the client's address, or, once
+// the organizer is known, for the organizer.
 func (s *Server) allowSignIn(c echo.Context, organizer string) error {
-	now := s.cfg.Now()
-	ok := s.signin.byAddress.allow(c.RealIP(), now)
-	if organizer != "" {
-		ok = s.signin.byOrganizer.allow(organizer, now) && ok
+	var ok bool
+	if organizer == "" {
+		ok = s.signin.byAddress.allow(c.RealIP(), s.cfg.Now())
+	} else {
+		ok = s.signin.byOrganizer.allow(organizer, s.cfg.Now())
 	}
 	if !ok {
 		return refuse(c, errTooManySignIns, &pageError{Status: http.StatusTooManyRequests, Title: "error.too_many.title", Body: "error.too_many.body"})

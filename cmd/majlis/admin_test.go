@@ -3,6 +3,7 @@ package main
 import (
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,11 +62,36 @@ func TestOrganizerCommandsWhileServing(t *testing.T) {
 	if _, errOut, err := majlis(t, nil, "organizer", "link", "nobody", "--data", data); err == nil || !strings.Contains(errOut, "not found") {
 		t.Fatalf("link for nobody: %v %s", err, errOut)
 	}
+	// Sign in with the link (no passkey): a session cookie.
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err = client.PostForm("http://"+addr+"/organizer/sign-in", url.Values{"link": {strings.TrimPrefix(link, base+"/organizer/sign-in?link=")}})
+	if err != nil || res.StatusCode != http.StatusSeeOther || len(res.Cookies()) != 1 {
+		t.Fatalf("sign in with the link: %v %v", res, err)
+	}
+	res.Body.Close()
+	session := res.Cookies()[0]
+	withCookie := func() int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/sessions", nil)
+		req.AddCookie(session)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := withCookie(); code != http.StatusOK {
+		t.Fatalf("the session cookie: %d", code)
+	}
 	if _, errOut, err := majlis(t, nil, "organizer", "revoke", id, "--data", data); err != nil {
 		t.Fatalf("revoke while serving: %v %s", err, errOut)
 	}
 	if code := get("/api/v1/tokens", token); code != http.StatusUnauthorized {
 		t.Fatalf("a revoked organizer's token still works: %d", code)
+	}
+	if code := withCookie(); code != http.StatusUnauthorized {
+		t.Fatalf("a revoked organizer's session still works: %d", code)
 	}
 	if _, errOut, err := majlis(t, nil, "organizer", "revoke", "org_nope", "--data", data); err == nil || !strings.Contains(errOut, "not found") {
 		t.Fatalf("revoke unknown while serving: %v %s", err, errOut)
