@@ -426,3 +426,75 @@ func TestPasskeyCeremoniesAreSingleUse(t *testing.T) {
 		t.Fatalf("the link after a failed enrolment: %d", res.StatusCode)
 	}
 }
+
+func TestHomeForms(t *testing.T) {
+	f := newFixture(t)
+	ck := f.signIn(f.aliceID)
+	csrf := f.csrf(ck)
+	post := func(path string, form url.Values, lang string) (*http.Response, string) {
+		form.Set("csrf", csrf)
+		return f.browse(browserReq{method: "POST", path: path, cookie: ck, form: form, header: map[string]string{"Accept-Language": lang}})
+	}
+	res, body := post("/organizer/tokens", url.Values{"name": {strings.Repeat("n", 61)}}, "es")
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Dé al token un nombre") || !strings.Contains(body, `aria-invalid="true"`) {
+		t.Fatalf("a bad token name: %d %s", res.StatusCode, body)
+	}
+	res, body = post("/organizer/tokens", url.Values{"name": {"sync script"}}, "en")
+	_, after, _ := strings.Cut(body, `<code id="new-token" dir="ltr">`)
+	token, _, _ := strings.Cut(after, "<")
+	if res.StatusCode != http.StatusCreated || !strings.HasPrefix(token, "mjo_") {
+		t.Fatalf("make a token: %d %s", res.StatusCode, body)
+	}
+	if r := f.do(req{method: "GET", path: "/api/v1/tokens", token: token}); r.status != http.StatusOK {
+		t.Fatalf("the token from the form: %d", r.status)
+	}
+	if _, body := f.browse(browserReq{method: "GET", path: "/organizer/", cookie: ck}); strings.Contains(body, token) {
+		t.Fatal("the token is shown again")
+	}
+	ts, _ := f.st.ListTokens(context.Background(), f.aliceID)
+	if res, _ := post("/organizer/tokens/"+ts[0].ID+"/revoke", url.Values{}, "en"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", res.StatusCode)
+	}
+	if r := f.do(req{method: "GET", path: "/api/v1/tokens", token: token}); r.status != http.StatusUnauthorized {
+		t.Fatalf("the revoked token: %d", r.status)
+	}
+
+	// Head office makes a sign-in link for Bob; a regional secretariat
+	// cannot.
+	res, body = post("/organizer/sign-in-links", url.Values{"organizer": {f.bobID}}, "fr")
+	if res.StatusCode != http.StatusCreated || !strings.Contains(body, "https://majlis.example.org/organizer/sign-in?link=mjl_") {
+		t.Fatalf("a link for Bob: %d %s", res.StatusCode, body)
+	}
+	_, hash := access.NewToken()
+	if err := f.st.CreateOrganizer(context.Background(), access.Organizer{ID: "org_rindhca", Name: "RINDHCA", Region: agenda.RegionAmericas, TokenHash: hash, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	rc := f.signIn("org_rindhca")
+	rcsrf := f.csrf(rc)
+	res, body = f.browse(browserReq{method: "POST", path: "/organizer/sign-in-links", cookie: rc, form: url.Values{"csrf": {rcsrf}, "organizer": {f.bobID}}})
+	if res.StatusCode != http.StatusBadRequest || strings.Contains(body, "link=mjl_") || !strings.Contains(body, "No sign-in link could be made") {
+		t.Fatalf("a regional secretariat's link: %d %s", res.StatusCode, body)
+	}
+
+	// End another session from the list; ending one's own signs out.
+	other := f.signIn(f.aliceID)
+	all, _ := f.st.ListSessions(context.Background(), f.aliceID)
+	var otherID, ownID string
+	for _, se := range all {
+		if se.Hash == access.HashToken(other.Value) {
+			otherID = se.ID
+		}
+		if se.Hash == access.HashToken(ck.Value) {
+			ownID = se.ID
+		}
+	}
+	if res, _ := post("/organizer/sessions/"+otherID+"/end", url.Values{}, "en"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/organizer/" {
+		t.Fatalf("end another session: %d", res.StatusCode)
+	}
+	if res, _ := f.browse(browserReq{method: "GET", path: "/organizer/", cookie: other}); res.StatusCode != http.StatusSeeOther {
+		t.Fatal("the ended session still works")
+	}
+	if res, _ := post("/organizer/sessions/"+ownID+"/end", url.Values{}, "en"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/organizer/sign-in" {
+		t.Fatalf("end one's own session: %d", res.StatusCode)
+	}
+}
