@@ -411,6 +411,8 @@ func (s *Server) signInLinkForm(c echo.Context) error {
 func withSignIn(doc obj) obj {
 	id := param("id", "path", "id", true)
 	sec := []any{obj{"bearer": []any{}}, obj{"session": []any{}}}
+	doc["components"].(obj)["securitySchemes"].(obj)["session"] = obj{"type": "apiKey", "in": "cookie", "name": "__Host-majlis_session",
+		"description": "the organizer app's session (majlis_session under plain http); state-changing requests also need X-CSRF-Token"}
 	schemas := doc["components"].(obj)["schemas"].(obj)
 	schemas["Session"] = obj{"type": "object", "properties": obj{
 		"id": obj{"type": "string"}, "created": obj{"type": "string", "format": "date-time"},

@@ -594,6 +594,12 @@ func (s *Server) loginFinish(c echo.Context) error {
 	if err != nil {
 		return errPasskey
 	}
+	if cred.Authenticator.CloneWarning {
+		// The signature counter went backwards: two copies of one
+		// authenticator exist. Refuse, and keep the stored counter.
+		s.log.Warn("passkey sign-in refused: signature counter went backwards (cloned authenticator?)", "organizer", key.Organizer)
+		return errPasskey
+	}
 	raw, err := json.Marshal(cred)
 	if err != nil {
 		return err
