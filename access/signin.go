@@ -187,7 +187,7 @@ func NewSession(o Organizer, userAgent string, now time.Time) (string, Session) 
 		Expires: now.Add(SessionMax), UserAgent: SummarizeUserAgent(userAgent), Hash: hash}
 }
 
-// Store is everything authentication reads: organizers and sign-in state.
+// signInReader is what signing in reads: organizers and sign-in state.
 type signInReader interface {
 	SignInStore
 	GetOrganizer(ctx context.Context, id string) (Organizer, error)
