@@ -107,7 +107,7 @@ func newPages() *pages {
 		},
 	}
 	p.templates = map[string]*template.Template{}
-	for _, name := range []string{"home", "event", "error", "slots", "session", "sources"} {
+	for _, name := range []string{"home", "event", "error", "slots", "session", "sources", "signin", "organizer"} {
 		p.templates[name] = template.Must(template.New(name).Funcs(funcs).
 			ParseFS(static.FS, "templates/layout.html", "templates/"+name+".html"))
 	}
@@ -158,6 +158,9 @@ type page struct {
 	Error          *errorView
 	Plan           *planView
 	Session        *sessionView
+	// Org and SignIn are the organizer app's pages (organizer.go).
+	Org    *organizerView
+	SignIn *signInView
 }
 
 // Lang is the page language, for the html lang attribute.

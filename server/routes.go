@@ -13,7 +13,7 @@ import (
 // API, the pages, the feeds and the room websockets. Handlers live in the
 // file of their resource (api.go for events, agendas and series;
 // invites.go, sources.go, plan.go, coverage.go, feeds.go, pages.go,
-// session.go, ws.go). The debug routes are debugRoutes', on their own
+// session.go, signin.go, ws.go). The debug routes are debugRoutes', on their own
 // listener.
 func (s *Server) routes(e *echo.Echo) {
 	get := []string{http.MethodGet, http.MethodHead}
@@ -51,6 +51,12 @@ func (s *Server) routes(e *echo.Echo) {
 	api.POST("/sources/:id/sync", s.syncSource)
 	api.POST("/sources/:id/confirm", s.confirmSource)
 	api.GET("/feeds/private", s.privateFeedURL)
+	api.GET("/sessions", s.listSessions)
+	api.DELETE("/sessions/:id", s.endSession)
+	api.GET("/tokens", s.listTokens)
+	api.POST("/tokens", s.createToken)
+	api.DELETE("/tokens/:id", s.revokeToken)
+	api.POST("/organizers/:id/sign-in-link", s.createSignInLink)
 
 	// Pages, rendered for an anonymous viewer in the viewer's language and
 	// zone, limited per client address; and their embedded assets.
@@ -60,8 +66,25 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Match(get, "/events/:id/session", s.sessionPage, page)
 	e.Match(get, "/events/:id/booth", s.sessionPage, page)
 	e.Match(get, "/slots", s.slotsPage, page)
-	e.Match(get, "/organizer/sources", s.sourcesPage, page)
 	e.Match(get, "/assets/:name", s.serveAsset)
+
+	// The organizer app (signin.go): sign-in with a link or a passkey, the
+	// session cookie, its CSRF token (checked in authenticate), sign-in
+	// attempts limited in the handlers.
+	e.Match(get, "/organizer", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/organizer/") })
+	e.Match(get, "/organizer/", s.organizerHome, page)
+	e.Match(get, "/organizer/sign-in", s.signInPage, page)
+	e.Match(get, "/organizer/sources", s.sourcesPage, page)
+	e.POST("/organizer/sign-in", s.signInWithLink)
+	e.POST("/organizer/sign-out", s.signOut)
+	e.POST("/organizer/passkeys/enrol/begin", s.enrolBegin)
+	e.POST("/organizer/passkeys/enrol/finish", s.enrolFinish)
+	e.POST("/organizer/passkeys/login/begin", s.loginBegin)
+	e.POST("/organizer/passkeys/login/finish", s.loginFinish)
+	e.POST("/organizer/sessions/:id/end", s.endSessionForm)
+	e.POST("/organizer/tokens", s.createTokenForm)
+	e.POST("/organizer/tokens/:id/revoke", s.revokeTokenForm)
+	e.POST("/organizer/sign-in-links", s.signInLinkForm)
 
 	// Calendar feeds (RFC 5545): see feeds.go for what each holds.
 	e.Match(get, "/feeds/all.ics", s.serveFeed)

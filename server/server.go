@@ -96,6 +96,8 @@ type Server struct {
 	// sync and syncStore serve /api/v1/sources; nil when there are none.
 	sync      *calendar.Syncer
 	syncStore calendar.Store
+	// signin runs the organizer app's sign-in (organizerRoutes).
+	signin *signIn
 }
 
 // New builds a Server over store with every route registered.
@@ -158,6 +160,7 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	s.pages = newPages()
 	s.feeds = newFeedCache(feedCacheSize)
 	s.planner = calendar.NewPlanner(calendar.PlannerConfig{Zone: s.agenda.Zone, Hours: s.cfg.WorkingHours})
+	s.signin = newSignIn(s.cfg.BaseURL)
 	s.routes(e)
 	return s
 }
@@ -225,14 +228,20 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // principalKey is the echo context key holding the caller's access.Principal.
 const principalKey = "majlis.principal"
 
-// authenticate resolves an optional bearer token. A malformed, unknown or
-// revoked token is an error (401), never silently anonymous: an organizer
-// whose token stopped working must be told.
+// authenticate resolves an optional bearer token, else the organizer
+// app's session cookie (fromSession: a cookie-authenticated request is a
+// Principal like a token one, and a state-changing one needs the CSRF
+// token). A malformed, unknown or revoked token is an error (401), never
+// silently anonymous: an organizer whose token stopped working must be
+// told.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		if h == "" {
-			return next(c) // anonymous: principal(c) is the zero Principal
+			if err := s.fromSession(c); err != nil {
+				return err
+			}
+			return next(c) // without a session: the zero Principal, anonymous
 		}
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {

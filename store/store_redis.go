@@ -54,6 +54,7 @@ type RedisConfig struct {
 //	P organizers:by-token  hash: token hash → organizer ID
 //	P secret               string: the token-signing secret (see Secret)
 //	P invites:…            invitations (see invite_redis.go)
+//	P session:…, link:…    organizer-app sessions, sign-in links, passkeys, ceremonies, named tokens (see signin_redis.go)
 //
 // (no space between P and the name). Values are the same JSON documents as
 // Bolt's, each with its version as the first field ("_version"). Every

@@ -4,6 +4,7 @@
 //	majlis organizer add --name NAME [--region R] [--data DIR | --redis URL]
 //	majlis organizer list [--data DIR | --redis URL]
 //	majlis organizer revoke ID [--data DIR | --redis URL]
+//	majlis organizer link NAME|ID [--data DIR | --redis URL] [--base-url URL]
 //	majlis version
 //
 // Every flag can also be set by an environment variable (MAJLIS_LISTEN,
@@ -24,10 +25,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
-	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/calendar"
@@ -50,9 +49,14 @@ const usage = `majlis — meetings, agendas, interpretation and calendars for th
 
 Usage:
   majlis serve [flags]              run the service
-  majlis organizer add --name NAME  create an organizer; prints its API token once
+  majlis organizer add --name NAME  create an organizer; prints a sign-in link and its API token once
   majlis organizer list             list organizers
-  majlis organizer revoke ID        revoke an organizer's token
+  majlis organizer revoke ID        revoke an organizer: its tokens and sessions stop at once
+  majlis organizer link NAME|ID     print a new single-use sign-in link (15 minutes)
+
+The organizer commands work while "majlis serve" runs on the same --data
+(they ask it over the admin.sock socket in the data folder) and while it
+does not.
   majlis version                    print the version
 
 Run "majlis serve -h" for the flags of a command.
@@ -194,6 +198,17 @@ func serve(args []string, stderr io.Writer) error {
 		defer lb.Close()
 		rooms = lb
 	}
+	// The organizer commands reach this process over a socket in the data
+	// folder while it holds the store's lock.
+	if c.redis == "" {
+		admin, err := listenAdmin(c.data, st, *baseURL, log)
+		if err != nil {
+			return err
+		}
+		adminDone := make(chan struct{})
+		go func() { defer close(adminDone); admin.serve(ctx) }()
+		defer func() { admin.close(); <-adminDone }()
+	}
 	svc := agenda.New(agenda.Config{}, st)
 	node := realtime.New(realtime.Config{Logger: log}, rooms, st)
 	if *withDemo {
@@ -315,13 +330,14 @@ func loadSecret(path string) ([]byte, error) {
 
 func organizer(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("organizer: want add, list or revoke")
+		return errors.New("organizer: want add, list, revoke or link")
 	}
 	fs := flag.NewFlagSet("organizer "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
-	ctx := context.Background()
+	baseURL := fs.String("base-url", envOr("MAJLIS_BASE_URL", "http://localhost:8080"), "public URL of the service, for sign-in links when it is not running (env MAJLIS_BASE_URL); a running service uses its own")
+	req := adminRequest{Command: args[0]}
 	switch args[0] {
 	case "add":
 		name := fs.String("name", "", "organizer's name (required)")
@@ -339,62 +355,40 @@ func organizer(args []string, stdout, stderr io.Writer) error {
 		if !agenda.Region(*region).Valid() {
 			return fmt.Errorf("organizer add: --region %q: want global, africa, americas, asia-pacific or europe", *region)
 		}
-		st, err := c.open(ctx)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		token, hash := access.NewToken()
-		o := access.Organizer{ID: access.NewID("org_"), Name: n, Region: agenda.Region(*region), TokenHash: hash, Created: time.Now().UTC()}
-		if err := st.CreateOrganizer(ctx, o); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "organizer %s (%s, %s) created.\nIts API token is shown once; store it safely:\n%s\n", o.ID, o.Name, o.Region, token)
-		return nil
+		req.Name, req.Region = n, *region
 	case "list":
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		st, err := c.open(ctx)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		all, err := st.ListOrganizers(ctx)
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tREGION\tCREATED\tSTATE")
-		for _, o := range all {
-			state := "active"
-			if o.Revoked {
-				state = "revoked"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.ID, o.Name, o.Region, o.Created.Format(time.RFC3339), state)
-		}
-		return tw.Flush()
-	case "revoke":
+	case "revoke", "link":
 		pos, err := parseInterspersed(fs, args[1:])
 		if err != nil {
 			return err
 		}
 		if len(pos) != 1 {
+			if args[0] == "link" {
+				return errors.New("organizer link: give exactly one organizer ID or name")
+			}
 			return errors.New("organizer revoke: give exactly one organizer ID")
 		}
-		st, err := c.open(ctx)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		if err := st.RevokeOrganizer(ctx, pos[0]); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "organizer %s revoked\n", pos[0])
-		return nil
+		req.Target = pos[0]
 	default:
-		return fmt.Errorf("organizer: unknown subcommand %q (want add, list or revoke)", args[0])
+		return fmt.Errorf("organizer: unknown subcommand %q (want add, list, revoke or link)", args[0])
 	}
+	// While serve runs on this data folder it holds the store's lock:
+	// ask it over its socket. With Redis every instance shares the store.
+	if c.redis == "" {
+		if asked, err := askServe(c.data, req, stdout); asked {
+			return err
+		}
+	}
+	ctx := context.Background()
+	st, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return runAdmin(ctx, st, *baseURL, req, stdout)
 }
 
 // parseInterspersed parses flags that may come before or after positional
