@@ -59,9 +59,11 @@ func newBrowser(t *testing.T, zone string, extra ...chromedp.ExecAllocatorOption
 	)
 	opts = append(opts, extra...)
 	// The timeout bounds the whole browser: a hung page fails the test
-	// instead of hanging the suite. The session test, with -race on two
-	// busy cores and axe-core on three pages, takes over two minutes.
-	parent, cancelTimeout := context.WithTimeout(context.Background(), 5*time.Minute)
+	// instead of hanging the suite (whose own limit is 20 minutes). The
+	// session test, with -race and axe-core on its pages, takes about two
+	// minutes on two quiet cores and over five when other suites share
+	// them.
+	parent, cancelTimeout := context.WithTimeout(context.Background(), 10*time.Minute)
 	actx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelCtx(); cancelAlloc(); cancelTimeout() })
