@@ -396,13 +396,7 @@ func (s *Server) takeCeremony(c echo.Context, kind string) (ceremony, error) {
 // enrolBegin starts enrolling a passkey, with a sign-in link or by a
 // signed-in organizer adding one more.
 func (s *Server) enrolBegin(c echo.Context) error {
-	if s.signin.wa == nil {
-		return errNoPasskeys
-	}
-	if err := s.sameSite(c); err != nil {
-		return err
-	}
-	if err := s.allowSignIn(c, ""); err != nil {
+	if err := s.passkeyStep(c); err != nil {
 		return err
 	}
 	var in struct {
@@ -445,17 +439,24 @@ func (s *Server) enrolBegin(c echo.Context) error {
 	return s.keepCeremony(c, cer, creation)
 }
 
-// enrolFinish checks the new passkey, uses the sign-in link up (once,
-// only now that the passkey is good), stores the passkey and signs the
-// organizer in.
-func (s *Server) enrolFinish(c echo.Context) error {
+// passkeyStep is what every step of a passkey ceremony checks first:
+// passkeys work here (a base URL with a host name), the request comes from
+// this site, and the client address is not over its sign-in attempts.
+func (s *Server) passkeyStep(c echo.Context) error {
 	if s.signin.wa == nil {
 		return errNoPasskeys
 	}
 	if err := s.sameSite(c); err != nil {
 		return err
 	}
-	if err := s.allowSignIn(c, ""); err != nil {
+	return s.allowSignIn(c, "")
+}
+
+// enrolFinish checks the new passkey, uses the sign-in link up (once,
+// only now that the passkey is good), stores the passkey and signs the
+// organizer in.
+func (s *Server) enrolFinish(c echo.Context) error {
+	if err := s.passkeyStep(c); err != nil {
 		return err
 	}
 	cer, err := s.takeCeremony(c, "enrol")
@@ -505,13 +506,7 @@ func (s *Server) enrolFinish(c echo.Context) error {
 // loginBegin starts a sign-in with a discoverable passkey: the browser
 // offers the organizer's passkeys for this site, no name typed.
 func (s *Server) loginBegin(c echo.Context) error {
-	if s.signin.wa == nil {
-		return errNoPasskeys
-	}
-	if err := s.sameSite(c); err != nil {
-		return err
-	}
-	if err := s.allowSignIn(c, ""); err != nil {
+	if err := s.passkeyStep(c); err != nil {
 		return err
 	}
 	assertion, data, err := s.signin.wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationPreferred))
@@ -523,13 +518,7 @@ func (s *Server) loginBegin(c echo.Context) error {
 
 // loginFinish checks the passkey's answer and signs its organizer in.
 func (s *Server) loginFinish(c echo.Context) error {
-	if s.signin.wa == nil {
-		return errNoPasskeys
-	}
-	if err := s.sameSite(c); err != nil {
-		return err
-	}
-	if err := s.allowSignIn(c, ""); err != nil {
+	if err := s.passkeyStep(c); err != nil {
 		return err
 	}
 	cer, err := s.takeCeremony(c, "login")
