@@ -2,31 +2,26 @@ package access
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/randid"
 )
 
 // invitePrefix marks room join tokens.
 const invitePrefix = "mjj_"
 
-// inviteSecretLen is the number of base32 characters after the prefix:
-// 16 random bytes (128 bits).
-const inviteSecretLen = 26
+// inviteBytes is the randomness of a join token: 16 bytes (128 bits), 26
+// characters after the prefix, short enough to type on a phone.
+const inviteBytes = 16
 
 // MaxInviteToken bounds the length of a join token accepted from a URL or
 // typed by a person (a canonical token has 30 characters; dashes and
 // spaces between groups are allowed).
 const MaxInviteToken = 64
-
-// inviteEncoding writes join tokens in lower-case base32 without padding:
-// letters and digits 2 to 7 only, easy to read out and to type on a phone.
-var inviteEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // Invite is an invitation: what a join token grants, one person, one
 // event's room, one role, until it expires. The token itself is a random
@@ -107,11 +102,7 @@ var ErrBadInvite = errors.New("access: invalid or expired join token")
 // NewInviteToken returns a fresh join token (mjj_ and 26 base32
 // characters, 128 random bits) and its hash.
 func NewInviteToken() (token, hash string) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("access: no randomness: " + err.Error())
-	}
-	token = invitePrefix + inviteEncoding.EncodeToString(b[:])
+	token = randid.New(invitePrefix, inviteBytes)
 	return token, HashToken(token)
 }
 
@@ -139,7 +130,7 @@ func canonicalInvite(token string) (string, bool) {
 			return "", false
 		}
 	}
-	if b.Len() != len(invitePrefix)+inviteSecretLen {
+	if b.Len() != randid.Len(invitePrefix, inviteBytes) {
 		return "", false
 	}
 	return b.String(), true
@@ -147,9 +138,8 @@ func canonicalInvite(token string) (string, bool) {
 
 // Admit checks a join token for the event e and returns the invitation
 // it holds: the token must be known, its invitation for e (this very
-// event, not an earlier one of the same ID), not revoked,
-// not expired (ExpiresFor), and its issuer an organizer who is not
-// revoked. The store
+// event, not an earlier one of the same ID), not revoked, not expired
+// (ExpiresFor), and its issuer an organizer who is not revoked. The store
 // is asked every time, so a revocation works at once on every instance
 // that shares it. Any refusal is ErrBadInvite; other errors are the
 // store's.

@@ -2,15 +2,12 @@ package access
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"slices"
 	"time"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/randid"
 )
 
 // Sentinel errors.
@@ -29,7 +26,10 @@ type Organizer struct {
 	Name string `json:"name"`
 	// Region is the organizer's network; global for head office.
 	Region agenda.Region `json:"region"`
-	// TokenHash is the hex SHA-256 of the API token; the token itself is never stored.
+	// TokenHash is the hex SHA-256 of the organizer's first API token
+	// (organizers made before named tokens existed); the token itself is
+	// never stored. Newer organizers get the hash of a discarded secret
+	// here and their tokens as Token records (SignInStore).
 	TokenHash string    `json:"-"`
 	Created   time.Time `json:"created"`
 	Revoked   bool      `json:"revoked"`
@@ -46,42 +46,54 @@ type Store interface {
 	// RevokeOrganizer marks an organizer revoked, or ErrNotFound.
 	RevokeOrganizer(ctx context.Context, id string) error
 	InviteStore
+	SignInStore
 }
 
 // tokenPrefix marks majlis organizer tokens so leaked ones are easy to grep for.
 const tokenPrefix = "mjo_"
 
-// NewToken returns a fresh random organizer token (256 bits) and its hash.
+// NewToken returns a fresh random organizer token (mjo_ and 52
+// characters, 256 bits) and its hash.
 func NewToken() (token, hash string) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("access: no randomness: " + err.Error())
-	}
-	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	token = randid.New(tokenPrefix, randid.TokenBytes)
 	return token, HashToken(token)
 }
 
 // HashToken is the stored form of a token.
-func HashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
+func HashToken(token string) string { return randid.Hash(token) }
 
-// NewID returns a random URL-safe identifier with the given prefix.
-func NewID(prefix string) string {
-	var b [9]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("access: no randomness: " + err.Error())
-	}
-	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
-}
+// NewID returns a random identifier with the given prefix: prefix and 16
+// characters (randid.New with randid.IDBytes).
+func NewID(prefix string) string { return randid.New(prefix, randid.IDBytes) }
 
-// Authenticate resolves a bearer token to an active organizer.
+// Authenticate resolves a bearer token to an active organizer: one of its
+// named tokens (whose last use it records, at most once a minute), or the
+// token of an organizer made before named tokens existed.
 func Authenticate(ctx context.Context, s Store, token string) (Organizer, error) {
 	if len(token) < len(tokenPrefix)+10 || len(token) > 200 {
 		return Organizer{}, ErrUnauthorized
 	}
-	o, err := s.OrganizerByTokenHash(ctx, HashToken(token))
+	hash := HashToken(token)
+	t, err := s.TokenByHash(ctx, hash)
+	switch {
+	case err == nil:
+		o, err := s.GetOrganizer(ctx, t.Organizer)
+		if errors.Is(err, ErrNotFound) || (err == nil && o.Revoked) {
+			return Organizer{}, ErrUnauthorized
+		}
+		if err != nil {
+			return Organizer{}, err
+		}
+		if now := time.Now().UTC(); now.Sub(t.LastUsed) >= touchEvery {
+			if err := s.TokenUsed(ctx, hash, now); err != nil && !errors.Is(err, ErrNotFound) {
+				return Organizer{}, err
+			}
+		}
+		return o, nil
+	case !errors.Is(err, ErrNotFound):
+		return Organizer{}, err
+	}
+	o, err := s.OrganizerByTokenHash(ctx, hash)
 	if errors.Is(err, ErrNotFound) || (err == nil && o.Revoked) {
 		return Organizer{}, ErrUnauthorized
 	}
@@ -118,6 +130,12 @@ func (p Principal) CanSee(e agenda.Event) bool {
 	}
 	id := p.Organizer.ID
 	return e.Owner == id || slices.Contains(e.Invitees, id)
+}
+
+// HeadOffice reports whether o is of head office (global, or without a
+// region): it manages every region and may make sign-in links for others.
+func (o Organizer) HeadOffice() bool {
+	return o.Region == agenda.RegionGlobal || o.Region == ""
 }
 
 // Manages reports whether o may manage what belongs to region r (its

@@ -2,8 +2,6 @@ package agenda
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"reflect"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/majlis/majlis/internal/randid"
 )
 
 // Config tunes a Service.
@@ -110,14 +110,9 @@ func (s *Service) Store() Store { return s.store }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Second) }
 
-// NewID returns a random lowercase identifier with the given prefix.
-func NewID(prefix string) string {
-	var b [10]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("agenda: no randomness: " + err.Error())
-	}
-	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-}
+// NewID returns a random identifier with the given prefix: prefix and 16
+// characters (randid.New with randid.IDBytes).
+func NewID(prefix string) string { return randid.New(prefix, randid.IDBytes) }
 
 func normalize(e *Event) {
 	normalizeEventText(e)

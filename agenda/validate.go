@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/majlis/majlis/internal/usertext"
+	"github.com/majlis/majlis/internal/violation"
 )
 
 // Limits on user input. They keep every stored value small enough for
@@ -37,18 +38,7 @@ type ValidationError struct {
 	Fields map[string]string
 }
 
-func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + e.Fields[k]
-	}
-	return "agenda: invalid: " + strings.Join(parts, "; ")
-}
+func (e *ValidationError) Error() string { return violation.Message("agenda", e.Fields) }
 
 // Is makes errors.Is(err, ErrInvalid) true.
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
@@ -57,9 +47,7 @@ func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
 type problems map[string]string
 
 func (p problems) add(field, format string, args ...any) {
-	if _, ok := p[field]; !ok {
-		p[field] = fmt.Sprintf(format, args...)
-	}
+	violation.Add(p, field, format, args...)
 }
 
 func (p problems) err() error {

@@ -3,7 +3,6 @@ package broker
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -129,7 +128,7 @@ func loadRoom(bk *bolt.Bucket) (*memRoom, error) {
 	}
 	r.epoch = string(bk.Get([]byte("epoch")))
 	if r.epoch == "" { // a file written before epochs: its log starts again
-		r.epoch = rand.Text()
+		r.epoch = newEpoch()
 		if err := bk.Put([]byte("epoch"), []byte(r.epoch)); err != nil {
 			return nil, err
 		}
@@ -270,7 +269,7 @@ func (b *Memory) persistTx(tx *bolt.Tx, room string, env realtime.Envelope, ch *
 func (b *Memory) room(id string) *memRoom {
 	r, ok := b.rooms[id]
 	if !ok {
-		r = &memRoom{epoch: rand.Text(), roster: map[string]realtime.Member{}, subs: map[int]realtime.Subscriber{}}
+		r = &memRoom{epoch: newEpoch(), roster: map[string]realtime.Member{}, subs: map[int]realtime.Subscriber{}}
 		b.rooms[id] = r
 	}
 	return r
@@ -279,7 +278,7 @@ func (b *Memory) room(id string) *memRoom {
 // restart starts a new epoch for a room whose log went back: its log
 // starts again empty, its seq, state and roster stay.
 func (b *Memory) restart(room string, r *memRoom) error {
-	epoch := rand.Text()
+	epoch := newEpoch()
 	if b.db != nil {
 		err := b.db.Update(func(tx *bolt.Tx) error {
 			bk, err := tx.Bucket(bucketRooms).CreateBucketIfNotExists([]byte(room))

@@ -3,7 +3,6 @@ package broker
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -128,17 +127,20 @@ func (b *Redis) keys(room string) []string {
 }
 
 // The room scripts; each names its KEYS and ARGV at the top, and is called
-// with them in that order.
+// with them in that order. lua/lib.lua, the functions they share, is put
+// in front of each.
 var (
+	//go:embed lua/lib.lua
+	libLua string
 	//go:embed lua/room_publish.lua
 	publishLua    string
-	publishScript = redis.NewScript(publishLua)
+	publishScript = redis.NewScript(libLua + publishLua)
 	//go:embed lua/room_snapshot.lua
 	snapshotLua    string
-	snapshotScript = redis.NewScript(snapshotLua)
+	snapshotScript = redis.NewScript(libLua + snapshotLua)
 	//go:embed lua/room_history.lua
 	historyLua    string
-	historyScript = redis.NewScript(historyLua)
+	historyScript = redis.NewScript(libLua + historyLua)
 )
 
 // Publish implements realtime.Backend.
@@ -178,7 +180,7 @@ func (b *Redis) Publish(ctx context.Context, room string, env *realtime.Envelope
 		check,
 		ch.Seen.Seq,
 		ch.Seen.Epoch,
-		rand.Text(),
+		newEpoch(),
 		body,
 		state,
 		joinID,
@@ -233,7 +235,7 @@ func (b *Redis) Announce(ctx context.Context, room string, env *realtime.Envelop
 // Snapshot implements realtime.Backend.
 func (b *Redis) Snapshot(ctx context.Context, room string) (realtime.Snapshot, error) {
 	res, err := snapshotScript.Run(ctx, b.client, b.keys(room),
-		rand.Text(),
+		newEpoch(),
 		b.cfg.RoomTTL.Milliseconds(),
 	).Slice()
 	if err != nil {
@@ -284,7 +286,7 @@ func (b *Redis) History(ctx context.Context, room string, since realtime.Positio
 	res, err := historyScript.Run(ctx, b.client, []string{b.key(room, "seq"), b.key(room, "log"), b.key(room, "epoch")},
 		since.Seq,
 		since.Epoch,
-		rand.Text(),
+		newEpoch(),
 		b.cfg.RoomTTL.Milliseconds(),
 	).Slice()
 	if err != nil {

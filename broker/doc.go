@@ -10,7 +10,8 @@
 // position of a lost log as one of the new.
 //
 // The Redis scripts are the files in lua/, each naming its KEYS and ARGV
-// at the top, called with them in that order. The Redis client comes from
+// at the top, called with them in that order; lua/lib.lua, the functions
+// they share, is put in front of each. The Redis client comes from
 // internal/redisconn, as the store's does.
 //
 // # Concurrency

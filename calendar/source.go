@@ -23,6 +23,9 @@ const (
 	SourceCalDAV SourceKind = "caldav"
 )
 
+// SourceKinds lists every source kind.
+var SourceKinds = []SourceKind{SourceICS, SourceCalDAV}
+
 // Source is one regional network's calendar that majlis keeps in step
 // with: an ICS URL polled over HTTP(S), or a CalDAV collection.
 type Source struct {
@@ -86,7 +89,7 @@ func (s Source) Validate() error {
 	} else if why := usertext.Problem(s.Name, usertext.Line, MaxSourceName); why != "" {
 		f["name"] = why
 	}
-	if s.Kind != SourceICS && s.Kind != SourceCalDAV {
+	if !slices.Contains(SourceKinds, s.Kind) {
 		f["kind"] = "must be ics or caldav"
 	}
 	u, err := url.Parse(s.URL)
@@ -131,6 +134,9 @@ const (
 	StateNeedsConfirmation State = "needs_confirmation"
 )
 
+// States lists every state of a source.
+var States = []State{StateNew, StateSyncing, StateOK, StateError, StateNeedsConfirmation}
+
 // Result is the outcome of one fetch.
 type Result string
 
@@ -140,6 +146,9 @@ const (
 	ResultNotModified Result = "not_modified"
 	ResultError       Result = "error"
 )
+
+// Results lists every fetch result.
+var Results = []Result{ResultChanged, ResultNotModified, ResultError}
 
 // Progress counts the events of a fetch being applied.
 type Progress struct {

@@ -2,8 +2,6 @@ package calendar
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/randid"
 	"github.com/majlis/majlis/internal/usertext"
 )
 
@@ -108,9 +107,7 @@ func NewSyncer(cfg SyncConfig, st Store, svc *agenda.Service) *Syncer {
 		cfg.MassCancelMin = 10
 	}
 	if cfg.Holder == "" {
-		var b [8]byte
-		rand.Read(b[:])
-		cfg.Holder = hex.EncodeToString(b[:])
+		cfg.Holder = randid.New("", randid.IDBytes)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

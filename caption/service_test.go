@@ -84,8 +84,8 @@ func TestCreateToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(secret, "mjc_") || len(secret) != 47 {
-			t.Fatalf("secret %q: want mjc_ and 43 base64url characters", secret)
+		if !strings.HasPrefix(secret, "mjc_") || len(secret) != 56 {
+			t.Fatalf("secret %q: want mjc_ and 52 base32 characters", secret)
 		}
 		if !strings.HasPrefix(tok.ID, "ctk_") || strings.Contains(secret, tok.ID[4:]) {
 			t.Fatalf("token ID %q must be public and apart from the secret", tok.ID)
@@ -150,12 +150,12 @@ func TestAuthorize(t *testing.T) {
 		{"a public event's token on a confidential one", secret, "threats-and-reprisals", "fr", false},
 		{"revoked", revoked, "side-event", "fr", false},
 		{"expired", expiring, "side-event", "fr", false},
-		{"unknown, well-formed", "mjc_" + strings.Repeat("A", 43), "side-event", "fr", false},
+		{"unknown, well-formed", "mjc_" + strings.Repeat("a", 52), "side-event", "fr", false},
 		{"one character changed", secret[:46] + string(secret[46]^1), "side-event", "fr", false},
 		{"too short", secret[:30], "side-event", "fr", false},
 		{"too long", secret + "A", "side-event", "fr", false},
 		{"another prefix", "mjo_" + secret[4:], "side-event", "fr", false},
-		{"not base64url", "mjc_" + strings.Repeat("+", 43), "side-event", "fr", false},
+		{"not base32", "mjc_" + strings.Repeat("+", 52), "side-event", "fr", false},
 		{"empty", "", "side-event", "fr", false},
 	}
 	var messages []string

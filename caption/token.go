@@ -1,14 +1,12 @@
 package caption
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/majlis/majlis/internal/randid"
 )
 
 // Limits on caption tokens.
@@ -24,12 +22,9 @@ const (
 )
 
 // secretPrefix marks majlis caption token secrets so that leaked ones are
-// easy to grep for; the rest is 256 random bits, base64url.
+// easy to grep for; the rest is 256 random bits in 52 characters
+// (randid.New with randid.TokenBytes).
 const secretPrefix = "mjc_"
-
-// secretLen is the length of every secret: the prefix and 43 base64url
-// characters (32 bytes).
-const secretLen = len(secretPrefix) + 43
 
 // Token is a caption token: it lets whoever holds its secret post captions
 // to one channel of one event until it expires or is revoked. The secret
@@ -56,30 +51,18 @@ type Token struct {
 }
 
 // HashSecret is the stored form of a caption token's secret.
-func HashSecret(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:])
-}
+func HashSecret(secret string) string { return randid.Hash(secret) }
 
 // newSecret returns a fresh secret (256 random bits) and a fresh token ID
-// (72 random bits).
+// (80 random bits).
 func newSecret() (secret, id string) {
-	var b [32 + 9]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("caption: no randomness: " + err.Error())
-	}
-	return secretPrefix + base64.RawURLEncoding.EncodeToString(b[:32]),
-		"ctk_" + base64.RawURLEncoding.EncodeToString(b[32:])
+	return randid.New(secretPrefix, randid.TokenBytes), randid.New("ctk_", randid.IDBytes)
 }
 
 // wellFormed reports whether secret has the shape of a caption token
 // secret, before any store is asked.
 func wellFormed(secret string) bool {
-	if len(secret) != secretLen || !strings.HasPrefix(secret, secretPrefix) {
-		return false
-	}
-	_, err := base64.RawURLEncoding.Strict().DecodeString(secret[len(secretPrefix):])
-	return err == nil
+	return randid.Valid(secret, secretPrefix, randid.TokenBytes)
 }
 
 // Admits reports whether t lets its holder post to channel of event at

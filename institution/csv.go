@@ -270,7 +270,10 @@ func (s *Service) Preview(ctx context.Context, r io.Reader) (Plan, error) {
 			pl.Invalid++
 		}
 		if rp.Action == ActionAdd || rp.Action == ActionChange {
-			b, _ := json.Marshal(rp.next)
+			b, err := json.Marshal(rp.next)
+			if err != nil {
+				return Plan{}, fmt.Errorf("institution: encode row %d: %w", rp.Record, err)
+			}
 			fmt.Fprintf(h, "%d\x00%s\x00%d\x00%s\n", rp.Record, rp.Action, rp.base, b)
 		}
 		pl.Rows = append(pl.Rows, rp)

@@ -1,6 +1,8 @@
 package realtime
 
 import (
+	"time"
+
 	"slices"
 	"unicode/utf8"
 
@@ -117,4 +119,29 @@ func (r *room) caption(c *Client, _ Envelope, d captionCmd) *Error {
 	}
 	return r.publish(Envelope{Type: MsgCaption, From: c.member.ID,
 		Data: mustJSON(captionData{Channel: channel, Text: text})})
+}
+
+// SlowDownEvery is how often one interpreter may ask the floor to slow
+// down.
+const SlowDownEvery = 15 * time.Second
+
+// slowDown tells the hosts and whoever holds the floor that a booth asks
+// the floor to slow down. It names nobody: not the interpreter, not the
+// booth (a booth is one or two people).
+func (r *room) slowDown(c *Client, _ Envelope, _ noData) *Error {
+	now := r.node.cfg.Now()
+	if last, ok := r.slowedDown[c.member.ID]; ok && now.Sub(last) < SlowDownEvery {
+		return errorf(ErrRateLimited, "you asked less than %d seconds ago", int(SlowDownEvery/time.Second))
+	}
+	out := Envelope{Type: MsgSlowDown, To: ToSpeaker}
+	ctx, cancel := r.callContext()
+	defer cancel()
+	if err := r.node.backend.Announce(ctx, r.id, &out); err != nil {
+		return errorf(ErrUnavailable, "the request could not be sent")
+	}
+	if r.slowedDown == nil {
+		r.slowedDown = map[string]time.Time{}
+	}
+	r.slowedDown[c.member.ID] = now
+	return nil
 }

@@ -79,6 +79,7 @@ var commandTable = []command{
 	{Type: CmdBoothDecline, Roles: booths, run: handler((*room).boothDecline)},
 	{Type: CmdBoothMute, Roles: booths, run: handler((*room).boothMute)},
 	{Type: CmdBoothForce, Roles: hosts, run: handler((*room).boothForce)},
+	{Type: CmdSlowDown, Roles: booths, Ephemeral: true, run: handler((*room).slowDown)},
 	{Type: CmdCaption, Roles: speakers, run: handler((*room).caption)},
 }
 

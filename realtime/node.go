@@ -2,8 +2,6 @@ package realtime
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/randid"
 )
 
 // Info is where a room reads its event and agenda.
@@ -358,9 +357,5 @@ func (n *Node) Shutdown(ctx context.Context) error {
 }
 
 func randomID(prefix string) string {
-	var b [9]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("realtime: no randomness: " + err.Error())
-	}
-	return prefix + hex.EncodeToString(b[:])
+	return randid.New(prefix, randid.IDBytes)
 }

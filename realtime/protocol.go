@@ -34,6 +34,7 @@ const (
 	MsgError    MsgType = "error"          // a command failed; only to its sender
 	MsgInterp   MsgType = "interpretation" // floor language, booths, routing table
 	MsgCaption  MsgType = "caption"        // a caption on a channel
+	MsgSlowDown MsgType = "slow_down"      // an interpreter asks the floor to slow down (ephemeral, anonymous)
 	// MsgListeners counts listeners per channel; ephemeral, to hosts and
 	// interpreters, when the counts change.
 	MsgListeners MsgType = "listeners"
@@ -54,15 +55,16 @@ const (
 	CmdMute         MsgType = "mute"
 	CmdRemove       MsgType = "remove"
 	// Interpretation.
-	CmdChannel       MsgType = "channel"        // pick the channel you listen to
-	CmdFloorLanguage MsgType = "floor.language" // a host sets the floor language
-	CmdBoothTake     MsgType = "booth.take"     // go live in an empty booth
-	CmdBoothRequest  MsgType = "booth.request"  // offer or ask for a handover
-	CmdBoothAccept   MsgType = "booth.accept"   // accept the partner's handover
-	CmdBoothDecline  MsgType = "booth.decline"  // decline or withdraw it
-	CmdBoothMute     MsgType = "booth.mute"     // the cough button
-	CmdBoothForce    MsgType = "booth.force"    // a host puts someone live
-	CmdCaption       MsgType = "caption"        // a caption on your channel
+	CmdChannel       MsgType = "channel"         // pick the channel you listen to
+	CmdFloorLanguage MsgType = "floor.language"  // a host sets the floor language
+	CmdBoothTake     MsgType = "booth.take"      // go live in an empty booth
+	CmdBoothRequest  MsgType = "booth.request"   // offer or ask for a handover
+	CmdBoothAccept   MsgType = "booth.accept"    // accept the partner's handover
+	CmdBoothDecline  MsgType = "booth.decline"   // decline or withdraw it
+	CmdBoothMute     MsgType = "booth.mute"      // the cough button
+	CmdBoothForce    MsgType = "booth.force"     // a host puts someone live
+	CmdCaption       MsgType = "caption"         // a caption on your channel
+	CmdSlowDown      MsgType = "booth.slow_down" // ask the floor to slow down, anonymously
 )
 
 // ErrorCode is the stable code of an error message.
@@ -104,7 +106,7 @@ const (
 	// MaxName is the longest display name or institution, in characters.
 	MaxName = 80
 	// MaxEpoch is the longest epoch a client may send back (epochs are
-	// 26 characters today: crypto/rand.Text).
+	// 26 characters today: see broker.newEpoch).
 	MaxEpoch = 64
 )
 
@@ -142,6 +144,9 @@ const (
 	ToHosts        = "hosts"
 	ToInterpreters = "interpreters"
 	ToStaff        = "staff"
+	// ToSpeaker is the hosts and whoever holds the floor; the server
+	// addresses messages to it, clients cannot.
+	ToSpeaker = "speaker"
 	// ToBooth prefixes a booth's language: "booth:fr".
 	ToBooth = "booth:"
 )

@@ -76,6 +76,9 @@ type room struct {
 	welcomeCache                        *welcomeParts
 	lastCounts                          map[string]int
 	counted                             time.Time
+	// slowedDown is when each local interpreter last asked the floor to
+	// slow down (booth.slow_down's own limit).
+	slowedDown map[string]time.Time
 }
 
 // request is one thing the room goroutine does: each request carries its
@@ -118,6 +121,7 @@ more:
 type leaveReq struct{ c *Client }
 
 func (q leaveReq) handle(r *room) {
+	delete(r.slowedDown, q.c.member.ID)
 	if _, ok := r.clients[q.c.member.ID]; ok {
 		r.drop(q.c, websocket.CloseNormalClosure, "")
 	}
@@ -679,7 +683,9 @@ func (r *room) welcome(c *Client) []byte {
 	return append(b, '}', '}')
 }
 
-// visible reports whether env is addressed to c.
+// visible reports whether env is addressed to c. A message not to
+// everyone reaches only the clients fanout looks at (staffClients, the
+// author, the speaker): keep the two in step.
 func (r *room) visible(c *Client, env Envelope) bool {
 	if env.To == ToEveryone || c.member.Role == RoleHost || env.From == c.member.ID {
 		return true
@@ -689,6 +695,8 @@ func (r *room) visible(c *Client, env Envelope) bool {
 		return c.member.Role == RoleInterpreter
 	case strings.HasPrefix(env.To, ToBooth):
 		return c.member.Role == RoleInterpreter && env.To == ToBooth+c.member.Booth
+	case env.To == ToSpeaker:
+		return c.member.ID == r.state.Floor.Speaker
 	}
 	return false
 }
@@ -816,11 +824,18 @@ func (r *room) fanout(env Envelope) {
 	msg := shared(b, false)
 	reach := r.clients
 	if env.To != ToEveryone {
-		// Hosts, interpreters and the author only (visible): in a large
-		// room, a participant's arrival is not a walk over everyone.
+		// Hosts, interpreters, the author and (ToSpeaker) the floor's
+		// speaker only (visible): in a large room, a participant's arrival
+		// is not a walk over everyone.
 		reach = r.staffClients
-		if c, ok := r.clients[env.From]; ok && r.staffClients[env.From] == nil && !c.enqueue(msg) {
-			slow = append(slow, c)
+		others := [2]string{env.From}
+		if env.To == ToSpeaker && r.state.Floor.Speaker != env.From {
+			others[1] = r.state.Floor.Speaker
+		}
+		for _, id := range others {
+			if c, ok := r.clients[id]; ok && id != "" && r.staffClients[id] == nil && r.visible(c, env) && !c.enqueue(msg) {
+				slow = append(slow, c)
+			}
 		}
 	}
 	for _, c := range reach {

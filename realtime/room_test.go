@@ -186,3 +186,40 @@ func TestRoomLogWentBack(t *testing.T) {
 		t.Fatalf("resume in the old epoch: %s, want welcome", first.Type)
 	}
 }
+
+// TestRoomSlowDown: an interpreter's "slow down" reaches the hosts and
+// whoever holds the floor, names nobody, reaches no one else, and cannot
+// be repeated within SlowDownEvery.
+func TestRoomSlowDown(t *testing.T) {
+	url := serve(t, broker.NewMemory(broker.MemoryConfig{}))
+	host, _, _ := dial(t, url, "name=Host&role=host")
+	amina, _, _ := dial(t, url, "name=Amina&role=participant")
+	bob, _, _ := dial(t, url, "name=Bob&role=participant")
+	ivan, _, _ := dial(t, url, "name=Ivan&role=interpreter")
+	host.send(realtime.CmdFloorGrant, "g1", map[string]string{"id": amina.id})
+	amina.until(realtime.MsgFloor)
+	bob.until(realtime.MsgFloor)
+	ivan.until(realtime.MsgFloor)
+
+	ivan.send(realtime.CmdSlowDown, "s1", nil)
+	for _, c := range []*client{host, amina} {
+		if env := c.until(realtime.MsgSlowDown); env.From != "" || env.To != realtime.ToSpeaker || len(env.Data) > 2 {
+			t.Errorf("%s got %+v: it must name nobody", c.name, env)
+		}
+	}
+	// Bob reads on up to a chat the host sends after: no slow_down before.
+	host.send(realtime.CmdChat, "c1", map[string]string{"text": "after"})
+	for {
+		env := bob.next()
+		if env.Type == realtime.MsgSlowDown {
+			t.Fatalf("a participant without the floor got %s", env.Type)
+		}
+		if env.Type == realtime.MsgChat {
+			break
+		}
+	}
+	ivan.send(realtime.CmdSlowDown, "s2", nil)
+	if e := ivan.until(realtime.MsgError); e.ID != "s2" || !strings.Contains(string(e.Data), string(realtime.ErrRateLimited)) {
+		t.Fatalf("a second request at once: %s %s", e.ID, e.Data)
+	}
+}

@@ -2,9 +2,8 @@ package registration
 
 import (
 	"errors"
-	"fmt"
-	"sort"
-	"strings"
+
+	"github.com/majlis/majlis/internal/violation"
 )
 
 // Code is the stable code of a registration error, for API bodies and the
@@ -78,18 +77,7 @@ type ValidationError struct {
 }
 
 // Error lists the fields and why, sorted by field.
-func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + e.Fields[k]
-	}
-	return "registration: invalid: " + strings.Join(parts, "; ")
-}
+func (e *ValidationError) Error() string { return violation.Message("registration", e.Fields) }
 
 // Is makes errors.Is(err, ErrInvalid) true.
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
@@ -98,9 +86,7 @@ func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
 type problems map[string]string
 
 func (p problems) add(field, format string, args ...any) {
-	if _, ok := p[field]; !ok {
-		p[field] = fmt.Sprintf(format, args...)
-	}
+	violation.Add(p, field, format, args...)
 }
 
 func (p problems) err() error {

@@ -1,52 +1,27 @@
 package registration
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"strings"
+	"github.com/majlis/majlis/internal/randid"
 )
 
 // tokenPrefix marks majlis registrant links so that leaked ones are easy
 // to grep for.
 const tokenPrefix = "mjr_"
 
-// tokenLen is the length of a token: the prefix and 32 random bytes
-// (256 bits) in unpadded base64url.
-var tokenLen = len(tokenPrefix) + base64.RawURLEncoding.EncodedLen(32)
-
-// NewToken returns a fresh random personal-link token (256 bits) and its
-// hash. The token carries no personal data.
+// NewToken returns a fresh random personal-link token (mjr_ and 52
+// characters, 256 bits) and its hash. The token carries no personal data.
 func NewToken() (token, hash string) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("registration: no randomness: " + err.Error())
-	}
-	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	token = randid.New(tokenPrefix, randid.TokenBytes)
 	return token, HashToken(token)
 }
 
 // HashToken is the stored form of a token.
-func HashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
+func HashToken(token string) string { return randid.Hash(token) }
 
 // wellFormed reports whether token could have come from NewToken.
 func wellFormed(token string) bool {
-	if len(token) != tokenLen || !strings.HasPrefix(token, tokenPrefix) {
-		return false
-	}
-	b, err := base64.RawURLEncoding.DecodeString(token[len(tokenPrefix):])
-	return err == nil && len(b) == 32
+	return randid.Valid(token, tokenPrefix, randid.TokenBytes)
 }
 
-// newID returns a random registration ID (96 bits, URL-safe).
-func newID() string {
-	var b [12]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("registration: no randomness: " + err.Error())
-	}
-	return "r_" + base64.RawURLEncoding.EncodeToString(b[:])
-}
+// newID returns a random registration ID (r_ and 20 characters, 96 bits).
+func newID() string { return randid.New("r_", 12) }

@@ -11,44 +11,10 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 )
-
-// apiRoutes registers /api/v1. Every route here must also be in the
-// OpenAPI document (a test enforces it).
-func (s *Server) apiRoutes(g *echo.Group) {
-	g.Use(middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(20), Burst: 100, ExpiresIn: 3 * time.Minute,
-		}),
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many requests; slow down"}
-		},
-	}))
-	g.GET("/openapi.json", s.openAPI)
-	g.GET("/events", s.listEvents)
-	g.POST("/events", s.createEvent)
-	g.GET("/events/:id", s.getEvent)
-	g.PATCH("/events/:id", s.patchEvent)
-	g.DELETE("/events/:id", s.deleteEvent)
-	g.GET("/events/:id/agenda", s.getAgenda)
-	g.PUT("/events/:id/agenda", s.putAgenda)
-	g.POST("/events/:id/agenda/items", s.addItem)
-	g.PATCH("/events/:id/agenda/items/:item", s.patchItem)
-	g.DELETE("/events/:id/agenda/items/:item", s.deleteItem)
-	s.inviteRoutes(g)
-	g.GET("/events/:id/coverage", s.coverage)
-	g.GET("/feeds/private", s.privateFeedURL)
-	g.GET("/series", s.listSeries)
-	g.GET("/series/:id", s.getSeries)
-	g.PUT("/series/:id", s.putSeries)
-	s.planAPIRoutes(g)
-	s.sourceRoutes(g)
-}
 
 // eventJSON is an event as the API shows it.
 type eventJSON struct {
@@ -239,6 +205,38 @@ func (s *Server) editableEvent(c echo.Context) (agenda.Event, error) {
 	return e, nil
 }
 
+// changeableEvent is the event a write names, once the caller may edit it
+// and If-Match matches its version (428 without, 412 when stale).
+func (s *Server) changeableEvent(c echo.Context) (agenda.Event, error) {
+	e, err := s.editableEvent(c)
+	if err != nil {
+		return agenda.Event{}, err
+	}
+	v, err := ifMatch(c, "e")
+	if err != nil {
+		return agenda.Event{}, err
+	}
+	if v != 0 && v != e.Version {
+		return agenda.Event{}, agenda.ErrConflict
+	}
+	return e, nil
+}
+
+// editableAgenda is the event whose agenda a write changes, once the
+// caller may edit it, and the agenda version If-Match names (0 for *; 428
+// without). The store checks the version inside its write.
+func (s *Server) editableAgenda(c echo.Context) (agenda.Event, int64, error) {
+	e, err := s.editableEvent(c)
+	if err != nil {
+		return agenda.Event{}, 0, err
+	}
+	v, err := ifMatch(c, "a")
+	if err != nil {
+		return agenda.Event{}, 0, err
+	}
+	return e, v, nil
+}
+
 func (s *Server) getEvent(c echo.Context) error {
 	e, err := s.visibleEvent(c)
 	if err != nil {
@@ -412,16 +410,9 @@ func (s *Server) createEvent(c echo.Context) error {
 }
 
 func (s *Server) patchEvent(c echo.Context) error {
-	e, err := s.editableEvent(c)
+	e, err := s.changeableEvent(c)
 	if err != nil {
 		return err
-	}
-	v, err := ifMatch(c, "e")
-	if err != nil {
-		return err
-	}
-	if v != 0 && v != e.Version {
-		return agenda.ErrConflict
 	}
 	var in eventInput
 	if err := decodeJSON(c, &in); err != nil {
@@ -448,16 +439,9 @@ func (s *Server) patchEvent(c echo.Context) error {
 }
 
 func (s *Server) deleteEvent(c echo.Context) error {
-	e, err := s.editableEvent(c)
+	e, err := s.changeableEvent(c)
 	if err != nil {
 		return err
-	}
-	v, err := ifMatch(c, "e")
-	if err != nil {
-		return err
-	}
-	if v != 0 && v != e.Version {
-		return agenda.ErrConflict
 	}
 	ev, removed, err := s.agenda.DeleteEvent(c.Request().Context(), e.ID, e.Version, agenda.For(principal(c)))
 	if err != nil {
@@ -551,11 +535,7 @@ func (s *Server) getAgenda(c echo.Context) error {
 }
 
 func (s *Server) putAgenda(c echo.Context) error {
-	e, err := s.editableEvent(c)
-	if err != nil {
-		return err
-	}
-	v, err := ifMatch(c, "a")
+	e, v, err := s.editableAgenda(c)
 	if err != nil {
 		return err
 	}
@@ -596,11 +576,7 @@ func versionOrStale(v int64) int64 {
 }
 
 func (s *Server) addItem(c echo.Context) error {
-	e, err := s.editableEvent(c)
-	if err != nil {
-		return err
-	}
-	v, err := ifMatch(c, "a")
+	e, v, err := s.editableAgenda(c)
 	if err != nil {
 		return err
 	}
@@ -633,11 +609,7 @@ type itemPatch struct {
 }
 
 func (s *Server) patchItem(c echo.Context) error {
-	e, err := s.editableEvent(c)
-	if err != nil {
-		return err
-	}
-	v, err := ifMatch(c, "a")
+	e, v, err := s.editableAgenda(c)
 	if err != nil {
 		return err
 	}
@@ -686,11 +658,7 @@ func (s *Server) patchItem(c echo.Context) error {
 }
 
 func (s *Server) deleteItem(c echo.Context) error {
-	e, err := s.editableEvent(c)
-	if err != nil {
-		return err
-	}
-	v, err := ifMatch(c, "a")
+	e, v, err := s.editableAgenda(c)
 	if err != nil {
 		return err
 	}

@@ -59,8 +59,11 @@ func newBrowser(t *testing.T, zone string, extra ...chromedp.ExecAllocatorOption
 	)
 	opts = append(opts, extra...)
 	// The timeout bounds the whole browser: a hung page fails the test
-	// instead of hanging the suite.
-	parent, cancelTimeout := context.WithTimeout(context.Background(), 2*time.Minute)
+	// instead of hanging the suite (whose own limit is 20 minutes). The
+	// session test, with -race and axe-core on its pages, takes about two
+	// minutes on two quiet cores and over five when other suites share
+	// them.
+	parent, cancelTimeout := context.WithTimeout(context.Background(), 10*time.Minute)
 	actx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelCtx(); cancelAlloc(); cancelTimeout() })
@@ -163,10 +166,10 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("choices not remembered: lang %q, note %q", lang.Value, note)
 	}
 
-	// Pick another zone in the selector (SetValue fires "change", as a
-	// user's choice does): the page's script submits it at once.
+	// Pick another zone in the selector and apply it with the button.
 	b.run(t, "choose Zurich",
 		chromedp.SetValue(css(`select[name="tz"]`), "Europe/Zurich"),
+		chromedp.Click(css(`form.controls button[type="submit"]`)),
 		chromedp.WaitVisible(css(`body[data-tz="Europe/Zurich"]`)),
 	)
 	if got := value(t, b, "consultation", chromedp.Text(row)); !strings.Contains(got, "Thursday 1 July 2021, 16:30–18:00") {
@@ -221,5 +224,54 @@ func TestBrowser(t *testing.T) {
 	}
 	for _, p := range b.problems {
 		t.Errorf("browser console: %s", p)
+	}
+}
+
+// axeVersion is the axe-core release scripts/test installs (pinned).
+const axeVersion = "4.14.1"
+
+// axeSource is axe-core, the accessibility checker, read once: from
+// $MAJLIS_AXE, or where scripts/test installs it from npm.
+var axeSource = sync.OnceValues(func() (string, error) {
+	p := os.Getenv("MAJLIS_AXE")
+	if p == "" {
+		home, _ := os.UserHomeDir()
+		p = home + "/.cache/majlis/axe-core-" + axeVersion + "/node_modules/axe-core/axe.min.js"
+	}
+	b, err := os.ReadFile(p)
+	return string(b), err
+})
+
+// axeViolation is one rule axe-core found broken, with where.
+type axeViolation struct {
+	ID, Help string
+	Nodes    []struct{ Target []string }
+}
+
+// checkAxe runs axe-core's WCAG 2.0, 2.1 and 2.2 A and AA rules on the page in b and
+// fails the test for every violation. axe is injected through the
+// DevTools protocol, which the page's Content-Security-Policy does not
+// govern.
+func checkAxe(t *testing.T, b *browser, what string) {
+	t.Helper()
+	src, err := axeSource()
+	if err != nil {
+		t.Fatalf("axe-core is missing (%v): run scripts/test (it installs axe-core@%s from npm), or set MAJLIS_AXE to axe.min.js", err, axeVersion)
+	}
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](src+";true")); err != nil {
+		t.Fatalf("%s: load axe-core: %v", what, err)
+	}
+	violations, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]axeViolation](
+		`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}).then(r => r.violations)`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("%s: axe: %v", what, err)
+	}
+	for _, v := range violations {
+		var where []string
+		for _, n := range v.Nodes {
+			where = append(where, strings.Join(n.Target, " "))
+		}
+		t.Errorf("%s: axe %s (%s) at %s", what, v.ID, v.Help, strings.Join(where, ", "))
 	}
 }

@@ -36,23 +36,6 @@ const (
 	feedTokenPrefix = "mjf_"
 )
 
-// feedRoutes registers the iCalendar feeds: GET and HEAD of
-//
-//	/feeds/all.ics                every published public event
-//	/feeds/regions/{region}.ics   a region's events and the global ones
-//	/feeds/events/{id}.ics        an event and its sessions and side events (?items=1: its agenda items too)
-//	/feeds/private/{token}.ics    all.ics plus what the token's organizer may see
-//
-// each with ?lang=ar|en|fr|es (default en).
-func (s *Server) feedRoutes(e *echo.Echo) {
-	s.feeds = newFeedCache(feedCacheSize)
-	get := []string{http.MethodGet, http.MethodHead}
-	e.Match(get, "/feeds/all.ics", s.serveFeed)
-	e.Match(get, "/feeds/regions/:file", s.serveFeed)
-	e.Match(get, "/feeds/events/:file", s.serveFeed)
-	e.Match(get, "/feeds/private/:file", s.serveFeed)
-}
-
 // feedKey names one cached feed.
 type feedKey struct {
 	kind, arg, lang string
@@ -125,7 +108,14 @@ var feedContentType = []string{"text/calendar; charset=utf-8"}
 
 var errNoFeed = &apiError{Status: http.StatusNotFound, Code: "not_found", Message: "no such feed"}
 
-// serveFeed answers every feed route.
+// serveFeed answers the iCalendar feeds: GET and HEAD of
+//
+//	/feeds/all.ics                every published public event
+//	/feeds/regions/{region}.ics   a region's events and the global ones
+//	/feeds/events/{id}.ics        an event and its sessions and side events (?items=1: its agenda items too)
+//	/feeds/private/{token}.ics    all.ics plus what the token's organizer may see
+//
+// each with ?lang=ar|en|fr|es (default en).
 func (s *Server) serveFeed(c echo.Context) error {
 	for name := range c.QueryParams() {
 		if name != "lang" && name != "items" {

@@ -92,6 +92,24 @@ func loadCatalogs() *catalogs {
 // has reports whether lang is an interface language.
 func (cs *catalogs) has(lang string) bool { _, ok := cs.byLang[lang]; return ok }
 
+// base reads a ?lang= value as a BCP 47 tag (any case) and answers its
+// language when that is an interface language: "fr-CA" → "fr",
+// "es-419" → "es", "EN" → "en".
+func (cs *catalogs) base(tag string) (string, bool) {
+	if len(tag) > maxParam {
+		return "", false
+	}
+	t, err := language.Parse(tag)
+	if err != nil {
+		return "", false
+	}
+	b, conf := t.Base()
+	if conf != language.Exact || !cs.has(b.String()) { // "und" guesses English
+		return "", false
+	}
+	return b.String(), true
+}
+
 // negotiate picks the interface language for an Accept-Language header.
 func (cs *catalogs) negotiate(acceptLanguage string) string {
 	if len(acceptLanguage) > 512 { // a hostile header should not cost parsing time

@@ -17,14 +17,6 @@ import (
 	"github.com/majlis/majlis/realtime"
 )
 
-// inviteRoutes registers the invitations of an event: issued, listed and
-// revoked by the organizers who may edit it. See docs/protocol.md.
-func (s *Server) inviteRoutes(g *echo.Group) {
-	g.POST("/events/:id/invites", s.createInvite)
-	g.GET("/events/:id/invites", s.listInvites)
-	g.DELETE("/events/:id/invites/:invite", s.revokeInvite)
-}
-
 // inviteInput is the body of POST /api/v1/events/{id}/invites.
 type inviteInput struct {
 	Role        string `json:"role"`

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"runtime"
@@ -15,52 +14,27 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/majlis/majlis/realtime"
 )
 
-// metricsRoutes registers the debug endpoints: GET /debug/metrics (the
+// DebugHandler serves the debug endpoints: GET /debug/metrics (the
 // process's figures as JSON, polled by cmd/majlis-load) and
-// GET /debug/pprof/… (profiles for `go tool pprof`). They answer loopback
-// clients and organizers only (debugOnly), and say nothing about who is
-// connected: counts, never names or room IDs.
-func (s *Server) metricsRoutes(e *echo.Echo) {
-	g := e.Group("/debug", s.debugOnly)
-	g.GET("/metrics", s.metrics)
-	g.GET("/pprof/profile", cpuProfile)
-	g.GET("/pprof/:name", namedProfile)
-}
-
-// debugOnly lets through organizers (a valid bearer token, checked by
-// authenticate) and clients connecting from a loopback address directly.
-// A request that came through a proxy (it carries X-Forwarded-For,
-// X-Real-IP or Forwarded) is not local even when the proxy is: a proxy on
-// the same host would otherwise make every visitor loopback. The client
-// address is deliberately not echo's RealIP, which trusts those headers.
-func (s *Server) debugOnly(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if principal(c).Organizer != nil || directLoopback(c.Request()) {
-			return next(c)
-		}
-		return errDebugForbidden
-	}
-}
-
-var errDebugForbidden = &apiError{Status: http.StatusForbidden, Code: "forbidden",
-	Message: "debug endpoints answer local clients and organizers (Authorization: Bearer …) only"}
-
-func directLoopback(r *http.Request) bool {
-	for _, h := range []string{"X-Forwarded-For", "X-Real-Ip", "Forwarded"} {
-		if r.Header.Get(h) != "" {
-			return false
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+// GET /debug/pprof/… (profiles for `go tool pprof`). They are not on
+// Handler: whoever reaches them can read the process's memory profile and
+// load it with CPU profiles, so they get a listener of their own
+// (cmd/majlis --debug-listen, off by default) that the operator keeps on
+// loopback or a private network; they ask no token. They say nothing
+// about who is connected: counts, never names or room IDs.
+func (s *Server) DebugHandler() http.Handler {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Pre(securityHeaders)
+	e.Use(middleware.Recover())
+	s.debugRoutes(e)
+	return e
 }
 
 // Metrics is the body of GET /debug/metrics.

@@ -4,11 +4,14 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/realtime"
 )
 
 // openAPIDoc describes /api/v1 in OpenAPI 3.0. It is built once; a test
 // checks that every registered /api/v1 route appears in it.
-var openAPIDoc = withSources(buildOpenAPI())
+var openAPIDoc = withSignIn(withSources(buildOpenAPI()))
 
 func (s *Server) openAPI(c echo.Context) error {
 	doc := make(obj, len(openAPIDoc)+1)
@@ -20,6 +23,22 @@ func (s *Server) openAPI(c echo.Context) error {
 }
 
 type obj = map[string]any
+
+// enum is an OpenAPI string enum of a domain's own list of values, so the
+// document cannot drift from what the code accepts.
+func enum[T ~string](values []T) obj {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return obj{"type": "string", "enum": out}
+}
+
+// with returns o with key set to value.
+func with(o obj, key string, value any) obj {
+	o[key] = value
+	return o
+}
 
 func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
 
@@ -67,15 +86,15 @@ func buildOpenAPI() obj {
 						"fields": obj{"type": "object", "additionalProperties": obj{"type": "string"}}}}}},
 				"Event": obj{"type": "object", "properties": obj{
 					"id":     obj{"type": "string", "readOnly": true, "description": "assigned by the server at random; sending one on create is a 422 (field id)"},
-					"kind":   obj{"type": "string", "enum": []string{"annual-meeting", "general-assembly", "session", "side-event", "webinar"}},
+					"kind":   with(enum(agenda.Kinds), "description", "regional: imported from a regional network's calendar (read-only)"),
 					"parent": obj{"type": "string", "nullable": true, "description": "its annual meeting; null when there is none or you may not see it"}, "series": obj{"type": "string"},
 					"title": ref("Text"), "description": ref("Text"),
 					"start": obj{"type": "string", "format": "date-time"}, "end": obj{"type": "string", "format": "date-time"},
 					"local_start": obj{"type": "string", "format": "date-time", "readOnly": true}, "local_end": obj{"type": "string", "format": "date-time", "readOnly": true},
 					"timezone":   obj{"type": "string", "example": "Europe/Zurich"},
-					"region":     obj{"type": "string", "enum": []string{"global", "africa", "americas", "asia-pacific", "europe"}},
-					"visibility": obj{"type": "string", "enum": []string{"public", "members", "confidential"}},
-					"status":     obj{"type": "string", "enum": []string{"draft", "published", "cancelled"}},
+					"region":     enum(agenda.Regions),
+					"visibility": enum(agenda.Visibilities),
+					"status":     enum(agenda.Statuses),
 					"languages":  obj{"type": "array", "items": obj{"type": "string"}},
 					"location":   obj{"oneOf": []any{ref("Text"), obj{"type": "string", "description": "read as English"}}, "description": "answered as a Text object"}, "invitees": obj{"type": "array", "items": obj{"type": "string"}},
 					"sequence": obj{"type": "integer", "readOnly": true}, "created": obj{"type": "string", "format": "date-time", "readOnly": true},
@@ -85,7 +104,7 @@ func buildOpenAPI() obj {
 					"id": obj{"type": "string"}, "title": ref("Text"), "start": obj{"type": "string", "format": "date-time"},
 					"end": obj{"type": "string", "format": "date-time"}, "duration": obj{"type": "integer", "description": "minutes"},
 					"speakers": obj{"type": "array", "description": "names and titles, each a Text (a plain string is read as English)", "items": obj{"oneOf": []any{ref("Text"), obj{"type": "string"}}}}, "floor_language": obj{"type": "string"},
-					"kind":     obj{"type": "string", "enum": []string{"opening", "presentation", "discussion", "break", "vote", "closing", "standing"}},
+					"kind":     enum(agenda.ItemKinds),
 					"parallel": obj{"type": "boolean"}}},
 				"Clash": obj{"type": "object", "properties": obj{"event": ref("Event"),
 					"overlap_start": obj{"type": "string", "format": "date-time"}, "overlap_end": obj{"type": "string", "format": "date-time"},
@@ -153,7 +172,7 @@ func buildOpenAPI() obj {
 				"parameters": []any{id},
 				"post": obj{"summary": "invite one person to the event's room: the join token (shown only here) and the page they open (docs/protocol.md)", "security": sec,
 					"requestBody": jsonBody(obj{"type": "object", "required": []any{"role", "name"}, "additionalProperties": false, "properties": obj{
-						"role":        obj{"type": "string", "enum": []any{"host", "speaker", "interpreter", "participant", "observer"}},
+						"role":        enum(realtime.Roles),
 						"name":        obj{"type": "string", "maxLength": 80},
 						"institution": obj{"type": "string", "maxLength": 80},
 						"languages":   obj{"type": "array", "maxItems": maxInviteLanguages, "items": obj{"type": "string"}, "description": "preferred first; an interpreter's input languages"},

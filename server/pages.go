@@ -107,7 +107,7 @@ func newPages() *pages {
 		},
 	}
 	p.templates = map[string]*template.Template{}
-	for _, name := range []string{"home", "event", "error", "slots", "session", "sources"} {
+	for _, name := range []string{"home", "event", "error", "slots", "session", "sources", "signin", "organizer"} {
 		p.templates[name] = template.Must(template.New(name).Funcs(funcs).
 			ParseFS(static.FS, "templates/layout.html", "templates/"+name+".html"))
 	}
@@ -120,17 +120,6 @@ func newPages() *pages {
 		},
 	})
 	return p
-}
-
-// pageRoutes registers the HTML pages and their assets.
-func (s *Server) pageRoutes(e *echo.Echo) {
-	s.pages = newPages()
-	get := []string{http.MethodGet, http.MethodHead}
-	e.Match(get, "/", s.homePage, s.pages.limiter)
-	e.Match(get, "/events/:id", s.eventPage, s.pages.limiter)
-	e.Match(get, "/events/:id/session", s.sessionPage, s.pages.limiter)
-	e.Match(get, "/events/:id/booth", s.sessionPage, s.pages.limiter)
-	e.Match(get, "/assets/:name", s.serveAsset)
 }
 
 // pageError is an error shown as an HTML page; Title and Body are
@@ -169,6 +158,9 @@ type page struct {
 	Error          *errorView
 	Plan           *planView
 	Session        *sessionView
+	// Org and SignIn are the organizer app's pages (organizer.go).
+	Org    *organizerView
+	SignIn *signInView
 }
 
 // Lang is the page language, for the html lang attribute.
@@ -222,6 +214,10 @@ type eventView struct {
 	Parent         *parentLink
 	// Origin names the regional calendar an imported event comes from.
 	Origin, OriginLabel string
+	// Live is set while the event runs, Ended once it is over (by the
+	// server's clock; neither for a cancelled event), with their labels.
+	Live, Ended           bool
+	LiveLabel, EndedLabel string
 }
 
 type description struct {
@@ -231,7 +227,8 @@ type description struct {
 
 type eventDetail struct {
 	eventView
-	// SessionURL links the event's live session, unless it is cancelled.
+	// SessionURL links the event's live session, unless it is cancelled
+	// or over.
 	SessionURL  string
 	Description *description
 	Location    localText
@@ -261,29 +258,35 @@ func (s *Server) newPage(c echo.Context) (*page, error) {
 	lang, langErr := s.pageLang(c)
 	p := &page{messages: s.pages.cats.in(lang), Dir: dir(lang), loc: time.UTC, TZ: "UTC"}
 	p.Langs = s.langLinks(c, lang)
-	if langErr != nil {
-		return p, langErr
-	}
+	// The zone is read even when the language was bad: the error page must
+	// tell the script that a zone was chosen, or it reloads with the same
+	// ?tz= forever.
 	req := c.Request()
 	if v := req.URL.Query().Get("tz"); v != "" {
 		loc, ok := loadZone(v)
 		if !ok {
 			p.TZChosen = true // do not let the script retry in a loop
+			p.TZLabel = zoneLabel(p.loc, s.cfg.Now())
 			return p, &pageError{Status: http.StatusBadRequest, Title: "error.bad_request.title", Body: "error.bad_tz", Value: clip(v)}
 		}
 		p.loc, p.TZ, p.TZChosen = loc, loc.String(), true
-		s.remember(c, "tz", p.TZ)
+		if langErr == nil {
+			s.remember(c, "tz", p.TZ)
+		}
 	} else if ck, err := req.Cookie("tz"); err == nil {
 		if loc, ok := loadZone(ck.Value); ok {
 			p.loc, p.TZ, p.TZChosen = loc, loc.String(), true
 		}
 	}
 	p.TZLabel = zoneLabel(p.loc, s.cfg.Now())
-	return p, nil
+	return p, langErr
 }
 
 // pageLang picks the language: ?lang=, then the lang cookie, then
-// Accept-Language, then English.
+// Accept-Language, then English. ?lang= is a BCP 47 tag read without
+// regard to case: a regional variant is its language (fr-CA is French,
+// es-419 Spanish, EN English); a language majlis does not speak is a 400
+// page, in the language the viewer would otherwise get.
 func (s *Server) pageLang(c echo.Context) (string, error) {
 	req := c.Request()
 	fallback := func() string {
@@ -293,11 +296,12 @@ func (s *Server) pageLang(c echo.Context) (string, error) {
 		return s.pages.cats.negotiate(req.Header.Get("Accept-Language"))
 	}
 	if v := req.URL.Query().Get("lang"); v != "" {
-		if !s.pages.cats.has(v) {
+		lang, ok := s.pages.cats.base(v)
+		if !ok {
 			return fallback(), &pageError{Status: http.StatusBadRequest, Title: "error.bad_request.title", Body: "error.bad_lang", Value: clip(v)}
 		}
-		s.remember(c, "lang", v)
-		return v, nil
+		s.remember(c, "lang", lang)
+		return lang, nil
 	}
 	return fallback(), nil
 }
@@ -497,7 +501,7 @@ func (s *Server) eventPage(c echo.Context) error {
 		}
 	}
 	d := &eventDetail{eventView: s.eventView(p, e, titles), Location: p.text(e.Location)}
-	if e.Status != agenda.StatusCancelled {
+	if !d.Cancelled && !d.Ended {
 		d.SessionURL = d.URL + "/session"
 	}
 	p.Title = d.Title.Text
@@ -592,8 +596,14 @@ func (s *Server) eventView(p *page, e agenda.Event, titles map[string]agenda.Tex
 		ViewerZone: zoneLabel(p.loc, e.Start),
 		SameZone:   own.String() == p.loc.String(),
 	}
-	if v.Cancelled {
+	now := s.cfg.Now()
+	switch {
+	case v.Cancelled:
 		v.CancelledLabel = p.T("status.cancelled")
+	case !e.End.After(now):
+		v.Ended, v.EndedLabel = true, p.T("status.ended")
+	case !e.Start.After(now):
+		v.Live, v.LiveLabel = true, p.T("status.live")
 	}
 	var langs []string
 	for _, l := range e.Languages {

@@ -186,6 +186,11 @@ func TestPageLanguageChoice(t *testing.T) {
 		{"parameter beats cookie", "/?lang=es", []string{"Cookie", "lang=ar"}, 200, "es"},
 		{"bad cookie ignored", "/", []string{"Accept-Language", "fr", "Cookie", "lang=xx"}, 200, "fr"},
 		{"bad parameter", "/?lang=de", []string{"Accept-Language", "fr"}, 400, "fr"},
+		{"upper case", "/?lang=EN", []string{"Accept-Language", "fr"}, 200, "en"},
+		{"canadian french", "/?lang=fr-CA", nil, 200, "fr"},
+		{"latin american spanish parameter", "/?lang=es-419", nil, 200, "es"},
+		{"egyptian arabic parameter", "/?lang=AR-eg", nil, 200, "ar"},
+		{"undetermined language", "/?lang=und", []string{"Accept-Language", "es"}, 400, "es"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,10 +199,24 @@ func TestPageLanguageChoice(t *testing.T) {
 				t.Fatalf("status %d, want %d", r.status, tt.status)
 			}
 			mustContain(t, "page", r.body, `<html lang="`+tt.lang+`"`)
-			if tt.status == 400 {
+			if tt.path == "/?lang=de" {
 				mustContain(t, "error page", visible(r.body), "« de »", "lang")
 			}
+			if tt.status == 200 && tt.path != "/" {
+				if ck := r.header.Get("Set-Cookie"); !strings.Contains(ck, "lang="+tt.lang+";") {
+					t.Errorf("remembered as %q, want lang=%s", ck, tt.lang)
+				}
+			}
 		})
+	}
+	// A bad language with a good zone: the error page says the zone was
+	// chosen, or the page's script reloads it with the same ?tz= forever.
+	for _, path := range []string{"/?lang=de&tz=Australia/Sydney", "/events/" + demo.ConsultationID + "?lang=xx&tz=Asia/Dhaka", "/slots?lang=de&tz=Europe/Zurich"} {
+		r := get(t, ts, path)
+		if r.status != 400 {
+			t.Errorf("%s: %d, want 400", path, r.status)
+		}
+		mustContain(t, path, r.body, `data-tz-chosen="true"`)
 	}
 }
 
@@ -501,4 +520,70 @@ func TestCancelledEventStaysVisibleAndMarked(t *testing.T) {
 	mustContain(t, "cancelled row", visible(li[1]), "Annulé")
 	ev := get(t, ts, "/events/apf-webinar-climate?lang=fr")
 	mustContain(t, "cancelled page", visible(ev.body), "Cet événement a été annulé.")
+}
+
+// TestEventStateFollowsTheClock: an event over offers no "join" any more
+// and says it has ended; while it runs the event page and the calendar say
+// it is live (past events offered "Join the live session" for ever).
+func TestEventStateFollowsTheClock(t *testing.T) {
+	consultation := "/events/" + demo.ConsultationID
+	tests := []struct {
+		name       string
+		now        time.Time // the consultation runs 14:30–16:00Z on 1 July 2021
+		join       bool
+		pageNote   string
+		rowBadge   string
+		notOnPages []string
+	}{
+		{name: "before", now: time.Date(2021, 6, 30, 12, 0, 0, 0, time.UTC), join: true, notOnPages: []string{"Live now", "has ended", "Ended"}},
+		{name: "running", now: time.Date(2021, 7, 1, 15, 0, 0, 0, time.UTC), join: true, pageNote: "This event is taking place now.", rowBadge: "Live now", notOnPages: []string{"has ended", "Ended"}},
+		{name: "at its end", now: time.Date(2021, 7, 1, 16, 0, 0, 0, time.UTC), pageNote: "This event has ended.", rowBadge: "Ended", notOnPages: []string{"Live now", "Join the live session"}},
+		{name: "years later", now: pageNow, pageNote: "This event has ended.", rowBadge: "Ended", notOnPages: []string{"Live now", "Join the live session"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			clock := func() time.Time { return tt.now }
+			svc := agenda.New(agenda.Config{Now: clock}, st)
+			if _, err := demo.Load(context.Background(), svc); err != nil {
+				t.Fatal(err)
+			}
+			ts := httptest.NewServer(server.New(server.Config{BaseURL: pageBase, Now: clock}, st, svc).Handler())
+			t.Cleanup(ts.Close)
+			ev := get(t, ts, consultation+"?lang=en")
+			if ev.status != 200 {
+				t.Fatalf("event page: %d", ev.status)
+			}
+			if got := strings.Contains(ev.body, `href="`+consultation+`/session"`); got != tt.join {
+				t.Errorf("join link shown: %v, want %v", got, tt.join)
+			}
+			if tt.pageNote != "" {
+				mustContain(t, "event page", visible(ev.body), tt.pageNote)
+			}
+			mustNotContain(t, "event page", visible(ev.body), tt.notOnPages...)
+			home := get(t, ts, "/?lang=en")
+			li := regexp.MustCompile(`(?s)<li class="event" id="event-` + demo.ConsultationID + `">(.*?)</li>`).FindStringSubmatch(home.body)
+			if li == nil {
+				t.Fatal("the consultation is not on the calendar")
+			}
+			if tt.rowBadge != "" {
+				mustContain(t, "calendar row", visible(li[1]), tt.rowBadge)
+			}
+			mustNotContain(t, "calendar row", visible(li[1]), tt.notOnPages...)
+			// Its session page, still open to a late link, says so too.
+			sess := get(t, ts, consultation+"/session?lang=en")
+			if ended := strings.Contains(visible(sess.body), "This event has ended."); ended != (tt.rowBadge == "Ended") {
+				t.Errorf("session page says ended: %v", ended)
+			}
+			// The parent meeting lists its side event with the same state.
+			meeting := get(t, ts, "/events/"+demo.AnnualMeetingID+"?lang=fr")
+			if tt.rowBadge == "Ended" {
+				mustContain(t, "side event row", visible(meeting.body), "Terminé")
+			}
+		})
+	}
 }

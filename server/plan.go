@@ -31,19 +31,6 @@ const (
 // Nairobi and adds nothing).
 var networkRegions = []agenda.Region{agenda.RegionAfrica, agenda.RegionAmericas, agenda.RegionAsiaPacific, agenda.RegionEurope}
 
-// planAPIRoutes registers the clash and slot endpoints under /api/v1.
-func (s *Server) planAPIRoutes(g *echo.Group) {
-	g.GET("/slots", s.getSlots)
-	g.GET("/events/:id/clashes", s.getClashes)
-}
-
-// planRoutes builds the planner and registers the planning page; it runs
-// after pageRoutes.
-func (s *Server) planRoutes(e *echo.Echo) {
-	s.planner = calendar.NewPlanner(calendar.PlannerConfig{Zone: s.agenda.Zone, Hours: s.cfg.WorkingHours})
-	e.Match([]string{http.MethodGet, http.MethodHead}, "/slots", s.slotsPage, s.pages.limiter)
-}
-
 // slotParams is a parsed slot search, shared by the API and the page.
 type slotParams struct {
 	date     time.Time // midnight UTC of the date asked for

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
@@ -68,6 +69,10 @@ type Config struct {
 	// one for each request by sending the header. New panics on an
 	// unparsable entry (cmd/majlis checks them first).
 	TrustedProxies []string
+	// JoinRate and JoinBurst limit room joins per client address: JoinRate
+	// joins a second on average, JoinBurst at once. Default: 2 and 20.
+	JoinRate  rate.Limit
+	JoinBurst int
 	// Sync keeps the regional calendar sources in step (/api/v1/sources);
 	// its owner runs it. Default: a Syncer over the store when the store
 	// keeps sources (calendar.Store), not running, so sources sync only
@@ -91,6 +96,8 @@ type Server struct {
 	// sync and syncStore serve /api/v1/sources; nil when there are none.
 	sync      *calendar.Syncer
 	syncStore calendar.Store
+	// signin runs the organizer app's sign-in (organizerRoutes).
+	signin *signIn
 }
 
 // New builds a Server over store with every route registered.
@@ -110,6 +117,12 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.JoinRate == 0 {
+		cfg.JoinRate = 2
+	}
+	if cfg.JoinBurst == 0 {
+		cfg.JoinBurst = 20
 	}
 	if n := len(cfg.Secret); n > 0 && n < 32 {
 		panic("server: Config.Secret must have at least 32 bytes")
@@ -135,25 +148,25 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = clientAddress(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
+	// The security headers come before anything that may answer on its
+	// own (the body limit's 413, a panic's 500, a missing route): every
+	// answer carries them.
+	e.Pre(securityHeaders)
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
-	e.Use(securityHeaders)
 	e.Use(s.logRequests)
 	e.Use(s.authenticate)
 	s.echo = e
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	s.apiRoutes(e.Group("/api/v1"))
-	s.pageRoutes(e)
-	s.planRoutes(e)
-	s.sourcePageRoutes(e)
-	s.feedRoutes(e)
-	s.roomRoutes(e)
-	s.metricsRoutes(e)
+	s.pages = newPages()
+	s.feeds = newFeedCache(feedCacheSize)
+	s.planner = calendar.NewPlanner(calendar.PlannerConfig{Zone: s.agenda.Zone, Hours: s.cfg.WorkingHours})
+	s.signin = newSignIn(s.cfg.BaseURL)
+	s.routes(e)
 	return s
 }
 
-// Handler returns the http.Handler serving every route.
+// Handler returns the http.Handler serving every public route (the debug
+// endpoints are on DebugHandler).
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // Echo exposes the router to tests that enumerate routes.
@@ -215,14 +228,20 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 // principalKey is the echo context key holding the caller's access.Principal.
 const principalKey = "majlis.principal"
 
-// authenticate resolves an optional bearer token. A malformed, unknown or
-// revoked token is an error (401), never silently anonymous: an organizer
-// whose token stopped working must be told.
+// authenticate resolves an optional bearer token, else the organizer
+// app's session cookie (fromSession: a cookie-authenticated request is a
+// Principal like a token one, and a state-changing one needs the CSRF
+// token). A malformed, unknown or revoked token is an error (401), never
+// silently anonymous: an organizer whose token stopped working must be
+// told.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		if h == "" {
-			return next(c) // anonymous: principal(c) is the zero Principal
+			if err := s.fromSession(c); err != nil {
+				return err
+			}
+			return next(c) // without a session: the zero Principal, anonymous
 		}
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {

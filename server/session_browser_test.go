@@ -297,6 +297,11 @@ func TestSessionInBrowser(t *testing.T) {
 	// The host gives Elena, whose hand is up, the floor.
 	host.run(t, "grant", chromedp.Click(css(`#host-queue button.grant`)))
 	waitFor(t, es, "Elena has the floor", `document.getElementById("hand").textContent === "Tiene la palabra: devolverla" && !document.getElementById("floor-mic").hidden`)
+	// Screen readers hear it: Elena that she has the floor, the host who
+	// raises a hand (the buttons changed silently).
+	waitFor(t, es, "Elena is told she has the floor", `document.querySelector('#announce[role="status"]').textContent.includes("Tiene la palabra.")`)
+	fr.run(t, "Fatou raises her hand", chromedp.Click(css(`#hand`)))
+	waitFor(t, host, "the host is told of Fatou's hand", `document.querySelector('#announce[role="status"]').textContent.includes("Fatou raised a hand (1 waiting).")`)
 
 	// The host speaks on the floor: the French interpreter hears it as
 	// input, and the French listener gets it under the interpretation (the
@@ -308,6 +313,20 @@ func TestSessionInBrowser(t *testing.T) {
 	waitFor(t, fr, "the French listener gets the original", floorFrames)
 	if got := value(t, carla, "Carla's input", chromedp.Evaluate[string](`document.body.dataset.framesByChannel`)); strings.Contains(got, "floor") {
 		t.Errorf("Carla, relaying from French, received the floor: %s", got)
+	}
+
+	// Every role's page passes axe-core's WCAG 2.2 AA rules (the captions
+	// had an aria-label without a role).
+	checkAxe(t, host, "the host's page")
+	checkAxe(t, es, "a listener's page")
+	checkAxe(t, bruno, "the interpreter's console, in Arabic")
+	// The host's panel and a listener's page fit a 360 px phone too (the
+	// host's table of channels scrolls in its own box).
+	for name, tab := range map[string]*browser{"the host": host, "a listener": es} {
+		phone(t, tab)
+		if w := value(t, tab, "width", chromedp.Evaluate[int](`document.scrollingElement.scrollWidth`)); w > 360 {
+			t.Errorf("%s's page is %d px wide on a 360 px screen", name, w)
+		}
 	}
 
 	b.mu.Lock()

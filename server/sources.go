@@ -20,17 +20,6 @@ import (
 // manages every source; a regional organizer only those of its region —
 // the others are 404 to it, as if they did not exist.
 
-// sourceRoutes registers the sources API on the /api/v1 group.
-func (s *Server) sourceRoutes(g *echo.Group) {
-	g.GET("/sources", s.listSources)
-	g.POST("/sources", s.createSource)
-	g.GET("/sources/:id", s.getSource)
-	g.PATCH("/sources/:id", s.patchSource)
-	g.DELETE("/sources/:id", s.deleteSource)
-	g.POST("/sources/:id/sync", s.syncSource)
-	g.POST("/sources/:id/confirm", s.confirmSource)
-}
-
 // sourceJSON is a source as the API shows it: never its password.
 type sourceJSON struct {
 	ID          string              `json:"id"`
@@ -97,13 +86,6 @@ func toSourceJSON(src calendar.Source, st calendar.Status, pushes []calendar.Pus
 		}
 	}
 	return out
-}
-
-// sourcePageRoutes registers the organizer page of sources. Pages are
-// rendered for an anonymous viewer: this one is a shell whose script asks
-// for the organizer's token and reads /api/v1/sources with it.
-func (s *Server) sourcePageRoutes(e *echo.Echo) {
-	e.Match([]string{http.MethodGet, http.MethodHead}, "/organizer/sources", s.sourcesPage, s.pages.limiter)
 }
 
 func (s *Server) sourcesPage(c echo.Context) error {
@@ -423,8 +405,6 @@ func withSources(doc obj) obj {
 	schemas := doc["components"].(obj)["schemas"].(obj)
 	// Imported events: their kind, label and whole days.
 	event := schemas["Event"].(obj)["properties"].(obj)
-	event["kind"] = obj{"type": "string", "enum": []string{"annual-meeting", "general-assembly", "session", "side-event", "webinar", "regional"},
-		"description": "regional: imported from a regional network's calendar (read-only)"}
 	event["all_day"] = obj{"type": "boolean", "readOnly": true, "description": "whole days: start and end are midnights in the event's zone"}
 	event["origin"] = obj{"type": "object", "readOnly": true, "description": "set on events imported from a source; editing them is refused (422, field origin)",
 		"properties": obj{"source": obj{"type": "string"}, "name": obj{"type": "string"},
@@ -432,15 +412,15 @@ func withSources(doc obj) obj {
 			"uid": obj{"type": "string"}, "recurrence_id": obj{"type": "string", "format": "date-time"}}}
 	schemas["Source"] = obj{"type": "object", "properties": obj{
 		"id":     obj{"type": "string", "readOnly": true, "description": "assigned by the server; sending one is a 422 (field id)"},
-		"region": obj{"type": "string", "enum": []string{"global", "africa", "americas", "asia-pacific", "europe"}},
-		"name":   obj{"type": "string", "maxLength": calendar.MaxSourceName}, "kind": obj{"type": "string", "enum": []string{"ics", "caldav"}},
+		"region": enum(agenda.Regions),
+		"name":   obj{"type": "string", "maxLength": calendar.MaxSourceName}, "kind": enum(calendar.SourceKinds),
 		"url":      obj{"type": "string", "description": "ICS URL, or CalDAV collection URL (http or https)"},
 		"username": obj{"type": "string", "description": "CalDAV basic auth"}, "password": obj{"type": "string", "writeOnly": true, "description": "CalDAV basic auth; never returned"},
 		"has_password": obj{"type": "boolean", "readOnly": true}, "language": obj{"type": "string", "description": "language of texts that do not say theirs (default en)"},
 		"paused": obj{"type": "boolean"},
 		"status": obj{"type": "object", "readOnly": true, "properties": obj{
-			"state":      obj{"type": "string", "enum": []string{"new", "syncing", "ok", "error", "needs_confirmation"}},
-			"last_fetch": obj{"type": "string", "format": "date-time", "nullable": true}, "result": obj{"type": "string", "enum": []string{"changed", "not_modified", "error"}},
+			"state":      enum(calendar.States),
+			"last_fetch": obj{"type": "string", "format": "date-time", "nullable": true}, "result": enum(calendar.Results),
 			"added": obj{"type": "integer"}, "updated": obj{"type": "integer"}, "cancelled": obj{"type": "integer"},
 			"next_fetch": obj{"type": "string", "format": "date-time", "nullable": true}, "last_error": obj{"type": "string"},
 			"failures": obj{"type": "integer"}, "progress": obj{"type": "object", "properties": obj{"done": obj{"type": "integer"}, "total": obj{"type": "integer"}}},

@@ -10,33 +10,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/internal/usertext"
 	"github.com/majlis/majlis/realtime"
 )
-
-// roomRoutes registers the room websocket. See docs/protocol.md.
-func (s *Server) roomRoutes(e *echo.Echo) {
-	// Joins are limited per client address: anonymous joins to public
-	// events must not let one address flood a room.
-	limiter := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(2), Burst: 20, ExpiresIn: 3 * time.Minute,
-		}),
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: "too many joins from this address; wait a moment"}
-		},
-	})
-	e.GET("/ws/rooms/:id", s.joinRoom, limiter)
-}
 
 // upgrader checks origins itself (originAllowed), before upgrading. An
 // idle connection holds as little memory as it can (thousands share a

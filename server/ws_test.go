@@ -432,6 +432,7 @@ func TestRoomAuthorization(t *testing.T) {
 		realtime.CmdBoothDecline:  {in},
 		realtime.CmdBoothMute:     {in},
 		realtime.CmdBoothForce:    {ho},
+		realtime.CmdSlowDown:      {in},
 		realtime.CmdCaption:       {ho, sp, in, pa},
 	}
 	for _, cmd := range realtime.Commands {

@@ -34,6 +34,10 @@
 // request was sent (a timeout) may still have been applied, whole; the
 // store never retries a write, so none is applied twice.
 //
+// The Redis scripts are the files in lua/, each naming its KEYS and ARGV
+// at the top; lua/lib.lua, the functions they share, is put in front of
+// each (scripts_redis.go).
+//
 // Bolt holds an exclusive lock on its file: a second process opening it
 // fails after two seconds with "store: database ... is locked by another
 // process".

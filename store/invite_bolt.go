@@ -212,18 +212,5 @@ func (b *Bolt) InviteJoined(ctx context.Context, event, id string, at time.Time)
 
 // GetOrganizer implements access.InviteStore.
 func (b *Bolt) GetOrganizer(ctx context.Context, id string) (access.Organizer, error) {
-	var o access.Organizer
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		var ok bool
-		var err error
-		o, ok, err = read(tx.Bucket(bucketOrganizers), "organizer", id, decodeOrganizer)
-		if err == nil && !ok {
-			err = fmt.Errorf("store: organizer %q: %w", id, access.ErrNotFound)
-		}
-		return err
-	})
-	if err != nil {
-		return access.Organizer{}, err
-	}
-	return o, nil
+	return readOne(ctx, b, bucketOrganizers, "organizer", id, decodeOrganizer, access.ErrNotFound)
 }

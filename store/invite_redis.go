@@ -30,16 +30,6 @@ func (r *Redis) inviteKeys(event string) (invites, joined string) {
 
 func (r *Redis) inviteTokens() string { return r.prefix() + "invites:by-token" }
 
-// KEYS invites:{event}, invites:by-token. ARGV id, token hash, index
-// entry, JSON.
-var scriptCreateInvite = redis.NewScript(`
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {'exists'} end
-if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return {'exists', 'token'} end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[4])
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-return {'ok', 0}
-`)
-
 // CreateInvite implements access.InviteStore. A duplicate ID (for the
 // event) or token hash fails with agenda.ErrConflict.
 func (r *Redis) CreateInvite(ctx context.Context, inv access.Invite) error {
@@ -56,7 +46,12 @@ func (r *Redis) CreateInvite(ctx context.Context, inv access.Invite) error {
 		return fmt.Errorf("store: encode invitation %q: %w", inv.ID, err)
 	}
 	invites, _ := r.inviteKeys(inv.Event)
-	res, err := r.run(ctx, scriptCreateInvite, []string{invites, r.inviteTokens()}, inv.ID, inv.TokenHash, inviteKey(inv.Event, inv.ID), body)
+	res, err := r.run(ctx, scriptIndexedCreate, []string{invites, r.inviteTokens()},
+		inv.ID,
+		inv.TokenHash,
+		inviteKey(inv.Event, inv.ID),
+		body,
+	)
 	if err != nil {
 		return r.fail(fmt.Sprintf("create invitation %q", inv.ID), err)
 	}
@@ -172,8 +167,11 @@ func (r *Redis) RevokeInvite(ctx context.Context, event, id string) (access.Invi
 		if err != nil {
 			return access.Invite{}, fmt.Errorf("store: encode invitation %q: %w", id, err)
 		}
-		// The swap script is the organizers' one: it works on any hash.
-		swapped, err := scriptSwapOrganizer.Run(ctx, r.client, []string{invites}, id, raw, body).Int()
+		swapped, err := scriptSwap.Run(ctx, r.client, []string{invites},
+			id,
+			raw,
+			body,
+		).Int()
 		if err != nil {
 			return access.Invite{}, r.fail(fmt.Sprintf("revoke invitation %q", id), err)
 		}

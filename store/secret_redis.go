@@ -2,8 +2,9 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
+
+	"github.com/majlis/majlis/internal/randid"
 )
 
 // secretSize is the length of the secret Secret makes.
@@ -12,7 +13,7 @@ const secretSize = 32
 // Secret returns the deployment's token-signing secret (private feed URLs;
 // join tokens are stored invitations instead), kept under P+"secret" so
 // that every instance of a scale-out deployment signs and checks with the
-// same one. The first caller makes it (32 random bytes, SET NX: of
+// same one. The first caller makes it (256 random bits in 52 characters, SET NX: of
 // instances starting together, one wins and all read its secret). Deleting
 // the key invalidates every issued URL, as deleting the embedded
 // deployment's secret file does.
@@ -22,10 +23,7 @@ func (r *Redis) Secret(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	defer end()
-	fresh := make([]byte, secretSize)
-	if _, err := rand.Read(fresh); err != nil {
-		return nil, fmt.Errorf("store: secret: %w", err)
-	}
+	fresh := []byte(randid.New("", secretSize))
 	key := r.k.secret
 	if err := r.client.SetNX(ctx, key, fresh, 0).Err(); err != nil {
 		return nil, r.fail("set secret", err)

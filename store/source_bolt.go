@@ -36,6 +36,12 @@ func decodeSource(raw []byte) (calendar.Source, error) {
 	return s.Source, err
 }
 
+func decodePush(raw []byte) (calendar.Push, error) {
+	var p calendar.Push
+	err := json.Unmarshal(raw, &p)
+	return p, err
+}
+
 func encodeSource(s calendar.Source, v int64) storedSource {
 	return storedSource{Source: s, Password: s.Password, V: v}
 }
@@ -68,38 +74,15 @@ func (b *Bolt) PutSource(ctx context.Context, s calendar.Source, ifVersion int64
 
 // GetSource implements calendar.Store.
 func (b *Bolt) GetSource(ctx context.Context, id string) (calendar.Source, error) {
-	var s calendar.Source
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketSources)
-		ok := false
-		var err error
-		if bk != nil {
-			s, ok, err = read(bk, "source", id, decodeSource)
-		}
-		if err == nil && !ok {
-			err = notFound("source", id)
-		}
-		return err
-	})
-	return s, err
+	return readOne(ctx, b, bucketSources, "source", id, decodeSource, agenda.ErrNotFound)
 }
 
 // ListSources implements calendar.Store, in key (ID) order.
 func (b *Bolt) ListSources(ctx context.Context) ([]calendar.Source, error) {
 	var out []calendar.Source
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketSources)
-		if bk == nil {
-			return nil
-		}
-		return bk.ForEach(func(k, v []byte) error {
-			s, err := decodeSource(v)
-			if err != nil {
-				return fmt.Errorf("store: decode source %q: %w", k, err)
-			}
-			out = append(out, s)
-			return nil
-		})
+	err := b.view(ctx, func(tx *bolt.Tx) (err error) {
+		out, err = readAll(tx.Bucket(bucketSources), "source", decodeSource)
+		return err
 	})
 	return out, err
 }
@@ -171,19 +154,11 @@ func (b *Bolt) PutStatus(ctx context.Context, id string, st calendar.Status) err
 // ListPushes implements calendar.Store, in key (event ID) order.
 func (b *Bolt) ListPushes(ctx context.Context, sourceID string) ([]calendar.Push, error) {
 	var out []calendar.Push
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		p := tx.Bucket(bucketPushes)
-		if p == nil || p.Bucket([]byte(sourceID)) == nil {
-			return nil
+	err := b.view(ctx, func(tx *bolt.Tx) (err error) {
+		if p := tx.Bucket(bucketPushes); p != nil {
+			out, err = readAll(p.Bucket([]byte(sourceID)), "push of "+sourceID, decodePush)
 		}
-		return p.Bucket([]byte(sourceID)).ForEach(func(k, v []byte) error {
-			var rec calendar.Push
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return fmt.Errorf("store: decode push %q of %q: %w", k, sourceID, err)
-			}
-			out = append(out, rec)
-			return nil
-		})
+		return err
 	})
 	return out, err
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/calendar"
 )
@@ -31,31 +29,6 @@ func (r *Redis) sourceKeys(id string) []string {
 	return []string{p + "sources", p + "sources:status", p + "sources:pushes:" + id, p + "sources:lease:" + id}
 }
 
-var (
-	// KEYS sources. ARGV id, ifVersion, JSON. Versioned like series.
-	scriptPutSource = scriptPutSeries
-	// KEYS sources, status, pushes, lease. ARGV id, ifVersion.
-	scriptDeleteSource = redis.NewScript(luaLib + `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return {'notfound', 'source'} end
-local cur = version(raw)
-local want = tonumber(ARGV[2])
-if want ~= 0 and want ~= cur then return {'conflict', cur, 'source'} end
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[3], KEYS[4])
-return {'ok', cur}
-`)
-	// KEYS lease. ARGV holder, ttl in ms. Takes a free lease or renews
-	// the holder's own.
-	scriptLease = redis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
-if cur and cur ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-`)
-)
-
 // PutSource implements calendar.Store.
 func (r *Redis) PutSource(ctx context.Context, s calendar.Source, ifVersion int64) (calendar.Source, error) {
 	end, err := r.begin(ctx)
@@ -71,14 +44,16 @@ func (r *Redis) PutSource(ctx context.Context, s calendar.Source, ifVersion int6
 		return calendar.Source{}, fmt.Errorf("store: encode source %q: %w", s.ID, err)
 	}
 	body = dropVersion(body)
-	res, err := r.run(ctx, scriptPutSource, r.sourceKeys(s.ID)[:1], s.ID, ifVersion, body)
+	res, err := r.run(ctx, scriptPutVersioned, r.sourceKeys(s.ID)[:1],
+		s.ID,
+		ifVersion,
+		body,
+		"source",
+	)
 	if err != nil {
 		return calendar.Source{}, r.fail(fmt.Sprintf("put source %q", s.ID), err)
 	}
 	if res.status != "ok" {
-		if res.status == "conflict" {
-			return calendar.Source{}, conflict("source", s.ID, ifVersion, res.version)
-		}
 		return calendar.Source{}, writeError(res, "put source", s.ID, ifVersion)
 	}
 	return decodeSource(stamp(res.version, body))
@@ -116,7 +91,10 @@ func (r *Redis) DeleteSource(ctx context.Context, id string, ifVersion int64) er
 		return err
 	}
 	defer end()
-	res, err := r.run(ctx, scriptDeleteSource, r.sourceKeys(id), id, ifVersion)
+	res, err := r.run(ctx, scriptDeleteSource, r.sourceKeys(id),
+		id,
+		ifVersion,
+	)
 	if err != nil {
 		return r.fail(fmt.Sprintf("delete source %q", id), err)
 	}
@@ -165,10 +143,7 @@ func (r *Redis) hset(ctx context.Context, key, field, what string, v any) error 
 
 // ListPushes implements calendar.Store: ordered by event ID.
 func (r *Redis) ListPushes(ctx context.Context, sourceID string) ([]calendar.Push, error) {
-	out, err := all(ctx, r, r.sourceKeys(sourceID)[2], "push", func(raw []byte) (calendar.Push, error) {
-		var p calendar.Push
-		return p, json.Unmarshal(raw, &p)
-	})
+	out, err := all(ctx, r, r.sourceKeys(sourceID)[2], "push", decodePush)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +182,10 @@ func (r *Redis) Lease(ctx context.Context, sourceID, holder string, ttl time.Dur
 		return false, err
 	}
 	defer end()
-	n, err := scriptLease.Run(ctx, r.client, r.sourceKeys(sourceID)[3:], holder, ttl.Milliseconds()).Int()
+	n, err := scriptLease.Run(ctx, r.client, r.sourceKeys(sourceID)[3:],
+		holder,
+		ttl.Milliseconds(),
+	).Int()
 	if err != nil {
 		return false, r.fail(fmt.Sprintf("lease source %q", sourceID), err)
 	}

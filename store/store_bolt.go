@@ -312,6 +312,47 @@ func read[T any](bk *bolt.Bucket, kind, key string, decode func([]byte) (T, erro
 	return v, true, nil
 }
 
+// readOne reads one document in a transaction of its own. When there is
+// none (a missing bucket holds none), the error wraps notFound:
+// agenda.ErrNotFound or access.ErrNotFound.
+func readOne[T any](ctx context.Context, b *Bolt, bucket []byte, kind, id string, decode func([]byte) (T, error), notFound error) (T, error) {
+	var v T
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		var ok bool
+		var err error
+		if bk := tx.Bucket(bucket); bk != nil {
+			v, ok, err = read(bk, kind, id, decode)
+		}
+		if err == nil && !ok {
+			err = fmt.Errorf("store: %s %q: %w", kind, id, notFound)
+		}
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
+// readAll decodes every document of a bucket, in key order; a missing
+// bucket holds none.
+func readAll[T any](bk *bolt.Bucket, kind string, decode func([]byte) (T, error)) ([]T, error) {
+	if bk == nil {
+		return nil, nil
+	}
+	var out []T
+	err := bk.ForEach(func(k, v []byte) error {
+		x, err := decode(v)
+		if err != nil {
+			return fmt.Errorf("store: decode %s %q: %w", kind, k, err)
+		}
+		out = append(out, x)
+		return nil
+	})
+	return out, err
+}
+
 func notFound(kind, id string) error {
 	return fmt.Errorf("store: %s %q: %w", kind, id, agenda.ErrNotFound)
 }
@@ -367,20 +408,7 @@ func (b *Bolt) CreateEvent(ctx context.Context, e agenda.Event, a agenda.Agenda)
 
 // GetEvent implements agenda.Store.
 func (b *Bolt) GetEvent(ctx context.Context, id string) (agenda.Event, error) {
-	var e agenda.Event
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		var ok bool
-		var err error
-		e, ok, err = read(tx.Bucket(bucketEvents), "event", id, decodeEvent)
-		if err == nil && !ok {
-			err = notFound("event", id)
-		}
-		return err
-	})
-	if err != nil {
-		return agenda.Event{}, err
-	}
-	return e, nil
+	return readOne(ctx, b, bucketEvents, "event", id, decodeEvent, agenda.ErrNotFound)
 }
 
 // UpdateEvent implements agenda.Store.
@@ -464,20 +492,7 @@ func (b *Bolt) ListEvents(ctx context.Context, f agenda.Filter) ([]agenda.Event,
 
 // GetAgenda implements agenda.Store.
 func (b *Bolt) GetAgenda(ctx context.Context, eventID string) (agenda.Agenda, error) {
-	var a agenda.Agenda
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		var ok bool
-		var err error
-		a, ok, err = read(tx.Bucket(bucketAgendas), "agenda", eventID, decodeAgenda)
-		if err == nil && !ok {
-			err = notFound("agenda of event", eventID)
-		}
-		return err
-	})
-	if err != nil {
-		return agenda.Agenda{}, err
-	}
-	return a, nil
+	return readOne(ctx, b, bucketAgendas, "agenda of event", eventID, decodeAgenda, agenda.ErrNotFound)
 }
 
 // PutAgenda implements agenda.Store. When e is given, its Version is the
@@ -541,40 +556,18 @@ func (b *Bolt) PutSeries(ctx context.Context, s agenda.Series, ifVersion int64) 
 
 // GetSeries implements agenda.Store.
 func (b *Bolt) GetSeries(ctx context.Context, id string) (agenda.Series, error) {
-	var s agenda.Series
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		var ok bool
-		var err error
-		s, ok, err = read(tx.Bucket(bucketSeries), "series", id, decodeSeries)
-		if err == nil && !ok {
-			err = notFound("series", id)
-		}
-		return err
-	})
-	if err != nil {
-		return agenda.Series{}, err
-	}
-	return s, nil
+	return readOne(ctx, b, bucketSeries, "series", id, decodeSeries, agenda.ErrNotFound)
 }
 
 // ListSeries implements agenda.Store. bbolt iterates in key order, which is
 // the order by ID.
 func (b *Bolt) ListSeries(ctx context.Context) ([]agenda.Series, error) {
 	var out []agenda.Series
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSeries).ForEach(func(k, v []byte) error {
-			s, err := decodeSeries(v)
-			if err != nil {
-				return fmt.Errorf("store: decode series %q: %w", k, err)
-			}
-			out = append(out, s)
-			return nil
-		})
+	err := b.view(ctx, func(tx *bolt.Tx) (err error) {
+		out, err = readAll(tx.Bucket(bucketSeries), "series", decodeSeries)
+		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, err
 }
 
 // CreateOrganizer implements access.Store. A duplicate ID or token hash
@@ -627,15 +620,9 @@ func (b *Bolt) OrganizerByTokenHash(ctx context.Context, hash string) (access.Or
 // ListOrganizers implements access.Store: ordered by creation, then ID.
 func (b *Bolt) ListOrganizers(ctx context.Context) ([]access.Organizer, error) {
 	var out []access.Organizer
-	err := b.view(ctx, func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOrganizers).ForEach(func(k, v []byte) error {
-			o, err := decodeOrganizer(v)
-			if err != nil {
-				return fmt.Errorf("store: decode organizer %q: %w", k, err)
-			}
-			out = append(out, o)
-			return nil
-		})
+	err := b.view(ctx, func(tx *bolt.Tx) (err error) {
+		out, err = readAll(tx.Bucket(bucketOrganizers), "organizer", decodeOrganizer)
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -3,8 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/randid"
 	"github.com/majlis/majlis/internal/redisconn"
 )
 
@@ -55,6 +54,7 @@ type RedisConfig struct {
 //	P organizers:by-token  hash: token hash → organizer ID
 //	P secret               string: the token-signing secret (see Secret)
 //	P invites:…            invitations (see invite_redis.go)
+//	P session:…, link:…    organizer-app sessions, sign-in links, passkeys, ceremonies, named tokens (see signin_redis.go)
 //
 // (no space between P and the name). Values are the same JSON documents as
 // Bolt's, each with its version as the first field ("_version"). Every
@@ -97,8 +97,9 @@ type redisKeys struct {
 	series, organizers, tokens string
 	// secret holds the token-signing secret (see Secret).
 	secret string
-	// event are the keys of every event script, in the order the Lua
-	// code expects them (see luaLib).
+	// event are the keys of the event write scripts, in the order they
+	// name them (lua/event_create.lua): events, events:start,
+	// events:maxdur, events:rev, agendas.
 	event []string
 }
 
@@ -192,39 +193,6 @@ func (r *Redis) Ping(ctx context.Context) error {
 	return nil
 }
 
-// luaLib is prepended to every script. A stored document is JSON whose
-// first field is its version: {"_version":N,...}.
-const luaLib = `
-local function version(raw)
-  if not raw then return 0 end
-  local v = string.match(raw, '^{"_version":(%d+)')
-  if not v then error('store: stored value without a version') end
-  return tonumber(v)
-end
-local function stamp(v, body)
-  if body == '{}' then return string.format('{"_version":%d}', v) end
-  return string.format('{"_version":%d,', v) .. string.sub(body, 2)
-end
--- Event scripts get KEYS events, events:start, events:maxdur, events:rev,
--- agendas. The sorted set's members are revision .. ID, so that a listing
--- gets both from one ZRANGE.
-local function unindex(id)
-  local old = redis.call('HGET', KEYS[4], id)
-  if old then redis.call('ZREM', KEYS[2], old .. id) end
-end
--- put_event writes an event document, indexes it, and records the
--- revision the writer gave it.
-local function put_event(id, v, body, start, dur, rev)
-  unindex(id)
-  redis.call('HSET', KEYS[1], id, stamp(v, body))
-  redis.call('ZADD', KEYS[2], start, rev .. id)
-  if tonumber(dur) > tonumber(redis.call('GET', KEYS[3]) or '0') then
-    redis.call('SET', KEYS[3], dur)
-  end
-  redis.call('HSET', KEYS[4], id, rev)
-end
-`
-
 // stamp is the Go twin of the Lua stamp: the stored form of body at
 // version v, so that a write returns exactly what a read will.
 func stamp(v int64, body []byte) []byte {
@@ -237,111 +205,6 @@ func stamp(v int64, body []byte) []byte {
 	out = append(out, ',')
 	return append(out, body[1:]...)
 }
-
-// Scripts. Each returns {status, ...}: {"ok", version}, {"conflict",
-// stored version, what}, {"notfound", what}, {"exists"}.
-var (
-	// ARGV id, event JSON, start, duration, revision, agenda JSON.
-	scriptCreateEvent = redis.NewScript(luaLib + `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {'exists'} end
-put_event(ARGV[1], 1, ARGV[2], ARGV[3], ARGV[4], ARGV[5])
-redis.call('HSET', KEYS[5], ARGV[1], stamp(1, ARGV[6]))
-return {'ok', 1}
-`)
-	// ARGV id, ifVersion, event JSON, start, duration, revision.
-	scriptUpdateEvent = redis.NewScript(luaLib + `
-local cur = version(redis.call('HGET', KEYS[1], ARGV[1]))
-if cur == 0 then return {'notfound', 'event'} end
-local want = tonumber(ARGV[2])
-if want ~= 0 and want ~= cur then return {'conflict', cur, 'event'} end
-put_event(ARGV[1], cur + 1, ARGV[3], ARGV[4], ARGV[5], ARGV[6])
-return {'ok', cur + 1}
-`)
-	// ARGV id, ifVersion.
-	scriptDeleteEvent = redis.NewScript(luaLib + `
-local cur = version(redis.call('HGET', KEYS[1], ARGV[1]))
-if cur == 0 then return {'notfound', 'event'} end
-local want = tonumber(ARGV[2])
-if want ~= 0 and want ~= cur then return {'conflict', cur, 'event'} end
-unindex(ARGV[1])
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[4], ARGV[1])
-redis.call('HDEL', KEYS[5], ARGV[1])
-return {'ok', 0}
-`)
-	// ARGV id, ifVersion, agenda JSON, with event ("1" or "0"), event
-	// version, event JSON, start, duration, revision.
-	scriptPutAgenda = redis.NewScript(luaLib + `
-local cur = version(redis.call('HGET', KEYS[5], ARGV[1]))
-if cur == 0 then return {'notfound', 'agenda'} end
-local want = tonumber(ARGV[2])
-if want ~= 0 and want ~= cur then return {'conflict', cur, 'agenda'} end
-if ARGV[4] == '1' then
-  local ecur = version(redis.call('HGET', KEYS[1], ARGV[1]))
-  if ecur == 0 then return {'notfound', 'event'} end
-  local ewant = tonumber(ARGV[5])
-  if ewant ~= 0 and ewant ~= ecur then return {'conflict', ecur, 'event'} end
-  put_event(ARGV[1], ecur + 1, ARGV[6], ARGV[7], ARGV[8], ARGV[9])
-end
-redis.call('HSET', KEYS[5], ARGV[1], stamp(cur + 1, ARGV[3]))
-return {'ok', cur + 1}
-`)
-	// KEYS series. ARGV id, ifVersion, series JSON. A precondition on a
-	// missing series fails, as an HTTP If-Match would.
-	scriptPutSeries = redis.NewScript(luaLib + `
-local cur = version(redis.call('HGET', KEYS[1], ARGV[1]))
-local want = tonumber(ARGV[2])
-if want ~= 0 and want ~= cur then return {'conflict', cur, 'series'} end
-redis.call('HSET', KEYS[1], ARGV[1], stamp(cur + 1, ARGV[3]))
-return {'ok', cur + 1}
-`)
-	// KEYS organizers, organizers:by-token. ARGV id, token hash, JSON.
-	scriptCreateOrganizer = redis.NewScript(`
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return {'exists'} end
-if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return {'exists', 'token'} end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
-return {'ok', 0}
-`)
-	// KEYS organizers. ARGV id, the JSON read, the JSON to write: a
-	// compare-and-swap, for read-modify-write in Go.
-	scriptSwapOrganizer = redis.NewScript(`
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-return 1
-`)
-	// KEYS organizers:by-token, organizers. ARGV token hash.
-	// Returns the organizer JSON, or nil.
-	scriptOrganizerByToken = redis.NewScript(`
-local id = redis.call('HGET', KEYS[1], ARGV[1])
-if not id then return false end
-return redis.call('HGET', KEYS[2], id)
-`)
-	// Listing, in two steps. scriptListRevs returns the members (revision
-	// .. ID) of the events that start in [from - longest duration, to]
-	// (ARGV, Unix seconds floored, "" for no bound): a superset of those
-	// that end after From and start before To, which the caller filters
-	// exactly.
-	scriptListRevs = redis.NewScript(`
-local min, max = '-inf', '+inf'
-if ARGV[1] ~= '' then
-  min = tonumber(ARGV[1]) - tonumber(redis.call('GET', KEYS[3]) or '0')
-end
-if ARGV[2] ~= '' then max = ARGV[2] end
-return redis.call('ZRANGE', KEYS[2], min, max, 'BYSCORE')
-`)
-	// scriptEventsAt returns the documents of the events given as ID,
-	// revision pairs (ARGV), or nil if any of them has been written or
-	// deleted since: the caller then lists again.
-	scriptEventsAt = redis.NewScript(`
-local out = {}
-for i = 1, #ARGV, 2 do
-  if redis.call('HGET', KEYS[4], ARGV[i]) ~= ARGV[i + 1] then return false end
-  out[#out + 1] = redis.call('HGET', KEYS[1], ARGV[i])
-end
-return out
-`)
-)
 
 // result is a write script's reply.
 type result struct {
@@ -396,15 +259,11 @@ func encodeEvent(e agenda.Event) (eventDoc, error) {
 	return eventDoc{body: body, start: e.Start.Unix(), dur: max(dur, 0), rev: newRev()}, nil
 }
 
-// newRev returns a revision: 96 random bits in revLen characters, so
+// newRev returns a revision: 80 random bits in revLen characters, so
 // that one revision names one write of one event, across processes,
-// restarts and restores from backups alike. A listing's cache trusts a decoded event only while
-// Redis holds the same revision.
-func newRev() string {
-	var b [12]byte
-	rand.Read(b[:]) // never fails
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+// restarts and restores from backups alike. A listing's cache trusts a
+// decoded event only while Redis holds the same revision.
+func newRev() string { return randid.New("", randid.IDBytes) }
 
 // CreateEvent implements agenda.Store.
 func (r *Redis) CreateEvent(ctx context.Context, e agenda.Event, a agenda.Agenda) (agenda.Event, agenda.Agenda, error) {
@@ -426,7 +285,13 @@ func (r *Redis) CreateEvent(ctx context.Context, e agenda.Event, a agenda.Agenda
 		return agenda.Event{}, agenda.Agenda{}, fmt.Errorf("store: encode agenda %q: %w", e.ID, err)
 	}
 	res, err := r.run(ctx, scriptCreateEvent, r.k.event,
-		e.ID, doc.body, doc.start, doc.dur, doc.rev, abody)
+		e.ID,
+		doc.body,
+		doc.start,
+		doc.dur,
+		doc.rev,
+		abody,
+	)
 	if err != nil {
 		return agenda.Event{}, agenda.Agenda{}, r.fail(fmt.Sprintf("create event %q", e.ID), err)
 	}
@@ -500,7 +365,13 @@ func (r *Redis) UpdateEvent(ctx context.Context, e agenda.Event, ifVersion int64
 		return agenda.Event{}, err
 	}
 	res, err := r.run(ctx, scriptUpdateEvent, r.k.event,
-		e.ID, ifVersion, doc.body, doc.start, doc.dur, doc.rev)
+		e.ID,
+		ifVersion,
+		doc.body,
+		doc.start,
+		doc.dur,
+		doc.rev,
+	)
 	if err != nil {
 		return agenda.Event{}, r.fail(fmt.Sprintf("update event %q", e.ID), err)
 	}
@@ -521,7 +392,10 @@ func (r *Redis) DeleteEvent(ctx context.Context, id string, ifVersion int64) err
 		return err
 	}
 	defer end()
-	res, err := r.run(ctx, scriptDeleteEvent, r.k.event, id, ifVersion)
+	res, err := r.run(ctx, scriptDeleteEvent, r.k.event,
+		id,
+		ifVersion,
+	)
 	if err != nil {
 		return r.fail(fmt.Sprintf("delete event %q", id), err)
 	}
@@ -592,7 +466,10 @@ type cachedEvent struct {
 // listOnce lists the range from the cache and Redis in two steps. It
 // returns nil, nil if an event changed between them.
 func (r *Redis) listOnce(ctx context.Context, from, to string) ([]*agenda.Event, error) {
-	reply, err := scriptListRevs.Run(ctx, r.client, r.k.event, from, to).StringSlice()
+	reply, err := scriptListRevs.Run(ctx, r.client, []string{r.k.event[1], r.k.event[2]},
+		from,
+		to,
+	).StringSlice()
 	if err != nil {
 		return nil, r.fail("list events", err)
 	}
@@ -613,7 +490,9 @@ func (r *Redis) listOnce(ctx context.Context, from, to string) ([]*agenda.Event,
 	if len(missing) == 0 {
 		return evs, nil
 	}
-	docs, err := scriptEventsAt.Run(ctx, r.client, r.k.event, missing...).StringSlice()
+	docs, err := scriptEventsAt.Run(ctx, r.client, []string{r.k.event[0], r.k.event[3]},
+		missing..., // ID, revision, ID, revision, …
+	).StringSlice()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil // changed in between
 	}
@@ -631,28 +510,10 @@ func (r *Redis) listOnce(ctx context.Context, from, to string) ([]*agenda.Event,
 	return evs, nil
 }
 
-// scriptListAll returns the member (revision .. ID) and the document of
-// every event in the range (ARGV as for scriptListRevs), in one
-// consistent state.
-var scriptListAll = redis.NewScript(`
-local min, max = '-inf', '+inf'
-if ARGV[1] ~= '' then
-  min = tonumber(ARGV[1]) - tonumber(redis.call('GET', KEYS[3]) or '0')
-end
-if ARGV[2] ~= '' then max = ARGV[2] end
-local out = {}
-for _, m in ipairs(redis.call('ZRANGE', KEYS[2], min, max, 'BYSCORE')) do
-  out[#out + 1] = m
-  out[#out + 1] = redis.call('HGET', KEYS[1], string.sub(m, ` + revLenLua + ` + 1))
-end
-return out
-`)
-
-// revLen is the length of a revision; revLenLua is it for Lua.
-const (
-	revLen    = 16
-	revLenLua = "16"
-)
+// revLen is the length of a revision: 16, as long as the base64url
+// revisions (96 bits) of stores written before revisions came from
+// randid, which the index still holds.
+var revLen = randid.Len("", randid.IDBytes)
 
 // splitMember splits a member of events:start into revision and ID.
 func splitMember(m string) (rev, id string) {
@@ -665,7 +526,11 @@ func splitMember(m string) (rev, id string) {
 // listAll lists the range in one script, decoding only what the cache
 // lacks; it is the fallback when events keep changing under listOnce.
 func (r *Redis) listAll(ctx context.Context, from, to string) ([]*agenda.Event, error) {
-	reply, err := scriptListAll.Run(ctx, r.client, r.k.event, from, to).StringSlice()
+	reply, err := scriptListAll.Run(ctx, r.client, r.k.event[:3],
+		from,
+		to,
+		revLen,
+	).StringSlice()
 	if err != nil {
 		return nil, r.fail("list events", err)
 	}
@@ -736,18 +601,27 @@ func (r *Redis) PutAgenda(ctx context.Context, a agenda.Agenda, ifVersion int64,
 	if err != nil {
 		return agenda.Agenda{}, fmt.Errorf("store: encode agenda %q: %w", a.EventID, err)
 	}
-	args := []any{a.EventID, ifVersion, abody, "0", 0, "", 0, 0, ""}
+	withEvent, eventVersion, doc := "0", int64(0), eventDoc{}
 	if e != nil {
 		if e.ID != a.EventID {
 			return agenda.Agenda{}, fmt.Errorf("store: agenda of %q written with event %q: %w", a.EventID, e.ID, agenda.ErrInvalid)
 		}
-		doc, err := encodeEvent(*e)
-		if err != nil {
+		if doc, err = encodeEvent(*e); err != nil {
 			return agenda.Agenda{}, err
 		}
-		args = []any{a.EventID, ifVersion, abody, "1", e.Version, doc.body, doc.start, doc.dur, doc.rev}
+		withEvent, eventVersion = "1", e.Version
 	}
-	res, err := r.run(ctx, scriptPutAgenda, r.k.event, args...)
+	res, err := r.run(ctx, scriptPutAgenda, r.k.event,
+		a.EventID,
+		ifVersion,
+		abody,
+		withEvent,
+		eventVersion,
+		doc.body,
+		doc.start,
+		doc.dur,
+		doc.rev,
+	)
 	if err != nil {
 		return agenda.Agenda{}, r.fail(fmt.Sprintf("put agenda %q", a.EventID), err)
 	}
@@ -780,7 +654,12 @@ func (r *Redis) PutSeries(ctx context.Context, s agenda.Series, ifVersion int64)
 	if err != nil {
 		return agenda.Series{}, fmt.Errorf("store: encode series %q: %w", s.ID, err)
 	}
-	res, err := r.run(ctx, scriptPutSeries, []string{r.k.series}, s.ID, ifVersion, body)
+	res, err := r.run(ctx, scriptPutVersioned, []string{r.k.series},
+		s.ID,
+		ifVersion,
+		body,
+		"series",
+	)
 	if err != nil {
 		return agenda.Series{}, r.fail(fmt.Sprintf("put series %q", s.ID), err)
 	}
@@ -849,7 +728,12 @@ func (r *Redis) CreateOrganizer(ctx context.Context, o access.Organizer) error {
 	if err != nil {
 		return fmt.Errorf("store: encode organizer %q: %w", o.ID, err)
 	}
-	res, err := r.run(ctx, scriptCreateOrganizer, []string{r.k.organizers, r.k.tokens}, o.ID, o.TokenHash, body)
+	res, err := r.run(ctx, scriptIndexedCreate, []string{r.k.organizers, r.k.tokens},
+		o.ID,
+		o.TokenHash,
+		o.ID, // the index entry
+		body,
+	)
 	if err != nil {
 		return r.fail(fmt.Sprintf("create organizer %q", o.ID), err)
 	}
@@ -870,7 +754,9 @@ func (r *Redis) OrganizerByTokenHash(ctx context.Context, hash string) (access.O
 		return access.Organizer{}, err
 	}
 	defer end()
-	raw, err := scriptOrganizerByToken.Run(ctx, r.client, []string{r.k.tokens, r.k.organizers}, hash).Text()
+	raw, err := scriptOrganizerByToken.Run(ctx, r.client, []string{r.k.tokens, r.k.organizers},
+		hash,
+	).Text()
 	if errors.Is(err, redis.Nil) {
 		return access.Organizer{}, fmt.Errorf("store: no organizer with that token: %w", access.ErrNotFound)
 	}
@@ -932,7 +818,11 @@ func (r *Redis) RevokeOrganizer(ctx context.Context, id string) error {
 		if err != nil {
 			return fmt.Errorf("store: encode organizer %q: %w", id, err)
 		}
-		swapped, err := scriptSwapOrganizer.Run(ctx, r.client, []string{r.k.organizers}, id, raw, body).Int()
+		swapped, err := scriptSwap.Run(ctx, r.client, []string{r.k.organizers},
+			id,
+			raw,
+			body,
+		).Int()
 		if err != nil {
 			return r.fail(fmt.Sprintf("revoke organizer %q", id), err)
 		}

@@ -637,8 +637,8 @@ func TestRedisSecretShared(t *testing.T) {
 	}
 	wg.Wait()
 	for i := range n {
-		if len(got[i]) != 32 || !bytes.Equal(got[i], got[0]) {
-			t.Fatalf("instance %d has secret %x, instance 0 %x", i, got[i], got[0])
+		if len(got[i]) != 52 || !bytes.Equal(got[i], got[0]) { // 256 bits in base32
+			t.Fatalf("instance %d has secret %q, instance 0 %q", i, got[i], got[0])
 		}
 	}
 	later, err := openRedis(t, url, store.RedisConfig{Prefix: prefix}).Secret(ctx)

@@ -9,12 +9,7 @@ local since_epoch = ARGV[2]
 local new_epoch = ARGV[3]     -- the epoch to give a log started now
 local ttl_ms = ARGV[4]        -- how long a new epoch lasts without a message
 
-local epoch = redis.call('GET', epoch_key)
-if not epoch then
-  epoch = new_epoch
-  redis.call('SET', epoch_key, epoch, 'PX', ttl_ms)
-  redis.call('DEL', log_key)
-end
+local epoch = log_epoch(epoch_key, log_key, new_epoch, ttl_ms)
 local cur = tonumber(redis.call('GET', seq_key) or '0')
 if since_epoch ~= epoch or since > cur then
   return {'epoch'}

@@ -21,12 +21,7 @@ local channel = ARGV[13]      -- the room's pub/sub channel
 local ttl_ms = ARGV[14]       -- how long the room's keys outlive this message
 
 -- A log without an epoch was lost (or never was): it starts again.
-local epoch = redis.call('GET', epoch_key)
-if not epoch then
-  epoch = new_epoch
-  redis.call('SET', epoch_key, epoch, 'PX', ttl_ms)
-  redis.call('DEL', log_key)
-end
+local epoch = log_epoch(epoch_key, log_key, new_epoch, ttl_ms)
 local cur = tonumber(redis.call('GET', seq_key) or '0')
 if seen_epoch ~= '' then
   if seen_epoch ~= epoch then
@@ -35,9 +30,7 @@ if seen_epoch ~= '' then
   if cur < seen_seq then
     -- Someone saw further in this log than it holds: it went back (a
     -- restored backup). A new epoch makes every instance notice.
-    epoch = new_epoch
-    redis.call('SET', epoch_key, epoch, 'PX', ttl_ms)
-    redis.call('DEL', log_key)
+    epoch = start_log(epoch_key, log_key, new_epoch, ttl_ms)
     return {-1, cur, epoch}
   end
 end

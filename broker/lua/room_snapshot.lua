@@ -7,10 +7,5 @@ local epoch_key = KEYS[5]     -- the log's epoch (string)
 local new_epoch = ARGV[1]     -- the epoch to give a log started now
 local ttl_ms = ARGV[2]        -- how long a new epoch lasts without a message
 
-local epoch = redis.call('GET', epoch_key)
-if not epoch then
-  epoch = new_epoch
-  redis.call('SET', epoch_key, epoch, 'PX', ttl_ms)
-  redis.call('DEL', log_key)
-end
+local epoch = log_epoch(epoch_key, log_key, new_epoch, ttl_ms)
 return {redis.call('GET', seq_key) or '0', epoch, redis.call('GET', state_key) or '', redis.call('HGETALL', roster_key)}

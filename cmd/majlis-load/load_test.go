@@ -20,8 +20,9 @@ import (
 )
 
 // newServer runs an in-process majlis (embedded store, in-process rooms)
-// on a loopback listener and returns its URL and an organizer's token.
-func newServer(t *testing.T) (string, string) {
+// on a loopback listener, its debug endpoints on another, and returns
+// their URLs and an organizer's token.
+func newServer(t *testing.T) (string, string, string) {
 	t.Helper()
 	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
 	if err != nil {
@@ -35,13 +36,15 @@ func newServer(t *testing.T) (string, string) {
 	}
 	srv := server.New(server.Config{}, st, agenda.New(agenda.Config{}, st))
 	ts := httptest.NewServer(srv.Handler())
+	debug := httptest.NewServer(srv.DebugHandler())
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 		ts.Close()
+		debug.Close()
 	})
-	return ts.URL, token
+	return ts.URL, debug.URL, token
 }
 
 // logBuffer collects a run's progress lines for failure messages.
@@ -84,8 +87,8 @@ func TestChatRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			url, token := newServer(t)
-			cfg := short(config{urls: []string{url}, mode: "chat", clients: 50, rooms: tt.rooms, publishers: 2, rate: 2,
+			url, debug, token := newServer(t)
+			cfg := short(config{urls: []string{url}, debugURLs: []string{debug}, mode: "chat", clients: 50, rooms: tt.rooms, publishers: 2, rate: 2,
 				token: token, join: tt.join, pids: []int{os.Getpid()}})
 			var log logBuffer
 			r := newRun(cfg, &log)
@@ -137,8 +140,8 @@ func TestChatRun(t *testing.T) {
 // frames, all of them, in order.
 func TestAudioRun(t *testing.T) {
 	t.Parallel()
-	url, token := newServer(t)
-	cfg := short(config{urls: []string{url}, mode: "audio", clients: 10, fps: 50, token: token, join: "anonymous"})
+	url, debug, token := newServer(t)
+	cfg := short(config{urls: []string{url}, debugURLs: []string{debug}, mode: "audio", clients: 10, fps: 50, token: token, join: "anonymous"})
 	r := newRun(cfg, io.Discard)
 	rep, err := r.execute(context.Background())
 	if err != nil {
@@ -174,6 +177,7 @@ func TestFlags(t *testing.T) {
 		{name: "audio without token", args: []string{"--events", "e1", "--mode", "audio"}, expect: "audio needs --token"},
 		{name: "more publishers than clients", args: []string{"--events", "e1", "--clients", "2", "--publishers", "3"}, expect: "--publishers"},
 		{name: "unknown mode", args: []string{"--events", "e1", "--mode", "video"}, expect: "--mode"},
+		{name: "a debug listener short", args: []string{"--events", "e1", "--url", "http://127.0.0.1:8080,http://127.0.0.1:8081"}, expect: "--debug-url"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

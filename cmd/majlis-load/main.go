@@ -2,11 +2,13 @@
 // thousands of websocket clients against one or more majlis instances and
 // measures what users notice — whether every chat message or audio frame
 // arrives, once, in order, and how late — together with what the servers
-// spend (memory, goroutines, CPU, read from each instance's /debug/metrics).
+// spend (memory, goroutines, CPU, read from each instance's /debug/metrics
+// on its debug listener: majlis serve --debug-listen).
 //
 // Usage:
 //
-//	majlis-load --url http://127.0.0.1:8080[,http://127.0.0.1:8081] [flags]
+//	majlis-load --url http://127.0.0.1:8080[,http://127.0.0.1:8081] \
+//	  --debug-url http://127.0.0.1:6060[,http://127.0.0.1:6061] [flags]
 //
 // Chat mode (default): --clients N connect to --rooms R rooms (events),
 // spread round-robin over rooms and then over the instances; the first
@@ -70,7 +72,8 @@ func main() {
 // config is the whole run, from the flags.
 type config struct {
 	urls        []string
-	mode        string // "chat" or "audio"
+	debugURLs   []string // one per urls entry, same order
+	mode        string   // "chat" or "audio"
 	clients     int
 	rooms       int
 	publishers  int
@@ -107,6 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	var c config
 	urls := fs.String("url", "http://127.0.0.1:8080", "comma-separated base URLs of the majlis instances; clients are spread round-robin")
+	debugURLs := fs.String("debug-url", "http://127.0.0.1:6060", "comma-separated base URLs of the instances' debug listeners (majlis serve --debug-listen), one per --url in the same order, for the servers' figures")
 	fs.StringVar(&c.mode, "mode", "chat", "chat or audio")
 	fs.IntVar(&c.clients, "clients", 100, "clients (audio mode: listeners)")
 	fs.IntVar(&c.rooms, "rooms", 1, "rooms (events) the clients are spread over (chat mode)")
@@ -144,6 +148,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 		c.pids = append(c.pids, pid)
 	}
+	c.debugURLs = splitList(*debugURLs)
 	c.events = splitList(*events)
 	if c.protocol == "centrifugo" {
 		c.noMetrics, c.join = true, "anonymous"
@@ -165,6 +170,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		problems = append(problems, "--protocol: majlis or centrifugo")
 	case c.protocol == "centrifugo" && c.mode != "chat":
 		problems = append(problems, "--protocol centrifugo: chat mode only")
+	case !c.noMetrics && len(c.debugURLs) != len(c.urls):
+		problems = append(problems, "--debug-url: one debug listener (majlis serve --debug-listen) per --url")
 	case c.mode != "chat" && c.mode != "audio":
 		problems = append(problems, "--mode: chat or audio")
 	case c.clients < 1:

@@ -12,24 +12,23 @@ import (
 	"time"
 )
 
-// monitor reads every instance's /debug/metrics.
+// monitor reads every instance's /debug/metrics from its debug listener.
 type monitor struct {
 	urls   []string
-	token  string
 	client *http.Client
 }
 
-func newMonitor(urls []string, src *sources, token string) *monitor {
+func newMonitor(urls []string, src *sources) *monitor {
 	// A source address of its own: the monitor's calls must not count
 	// against the clients' join limits (they do not share a limiter, but
 	// keep it obvious).
-	return &monitor{urls: urls, token: token, client: httpClient(src.nth(apiSourceBase - 1))}
+	return &monitor{urls: urls, client: httpClient(src.nth(apiSourceBase - 1))}
 }
 
 func (m *monitor) read(ctx context.Context) ([]serverFigures, error) {
 	out := make([]serverFigures, len(m.urls))
 	for i, u := range m.urls {
-		f, err := metrics(ctx, m.client, u, m.token)
+		f, err := metrics(ctx, m.client, u)
 		if err != nil {
 			return nil, err
 		}

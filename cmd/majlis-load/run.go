@@ -108,7 +108,7 @@ func (r *loadRun) execute(ctx context.Context) (*report, error) {
 	}
 	rep := &report{Mode: r.cfg.mode, Instances: r.cfg.urls, Events: r.events, Clients: r.cfg.clients,
 		Join: r.cfg.join, Spread: r.src != nil, Warmup: r.cfg.warmup.Seconds(), Duration: r.cfg.duration.Seconds()}
-	mon := newMonitor(r.cfg.urls, r.src, r.cfg.token)
+	mon := newMonitor(r.cfg.debugURLs, r.src)
 	if r.cfg.noMetrics {
 		mon.urls = nil
 	}

@@ -1,18 +1,19 @@
 // Command majlis runs the majlis service and its administration commands.
 //
-//	majlis serve [--listen :8080] [--data ./data | --redis URL] [--base-url URL] [--demo]
+//	majlis serve [--listen :8080] [--data ./data | --redis URL] [--base-url URL] [--demo] [--debug-listen ADDR]
 //	majlis organizer add --name NAME [--region R] [--data DIR | --redis URL]
 //	majlis organizer list [--data DIR | --redis URL]
 //	majlis organizer revoke ID [--data DIR | --redis URL]
+//	majlis organizer link NAME|ID [--data DIR | --redis URL] [--base-url URL]
 //	majlis version
 //
 // Every flag can also be set by an environment variable (MAJLIS_LISTEN,
-// MAJLIS_DATA, MAJLIS_BASE_URL, MAJLIS_REDIS, MAJLIS_DEMO); flags win.
+// MAJLIS_DATA, MAJLIS_BASE_URL, MAJLIS_REDIS, MAJLIS_DEMO,
+// MAJLIS_DEBUG_LISTEN); flags win.
 package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,14 +25,13 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
-	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/demo"
+	"github.com/majlis/majlis/internal/randid"
 	"github.com/majlis/majlis/internal/usertext"
 	"github.com/majlis/majlis/realtime"
 	"github.com/majlis/majlis/server"
@@ -49,9 +49,14 @@ const usage = `majlis — meetings, agendas, interpretation and calendars for th
 
 Usage:
   majlis serve [flags]              run the service
-  majlis organizer add --name NAME  create an organizer; prints its API token once
+  majlis organizer add --name NAME  create an organizer; prints a sign-in link and its API token once
   majlis organizer list             list organizers
-  majlis organizer revoke ID        revoke an organizer's token
+  majlis organizer revoke ID        revoke an organizer: its tokens and sessions stop at once
+  majlis organizer link NAME|ID     print a new single-use sign-in link (15 minutes)
+
+The organizer commands work while "majlis serve" runs on the same --data
+(they ask it over the admin.sock socket in the data folder) and while it
+does not.
   majlis version                    print the version
 
 Run "majlis serve -h" for the flags of a command.
@@ -104,16 +109,9 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.redis, "redis", envOr("MAJLIS_REDIS", ""), "redis://[user:password@]host:port/db of the scale-out deployment's Redis, with AOF (env MAJLIS_REDIS); default: the embedded store in --data")
 }
 
-// dataStore is what the commands need of either store.
-type dataStore interface {
-	server.Store
-	calendar.Store
-	Close() error
-}
-
 // open opens the Redis store when --redis is given, else the embedded one
 // in --data.
-func (c *common) open(ctx context.Context) (dataStore, error) {
+func (c *common) open(ctx context.Context) (store.Store, error) {
 	if c.redis != "" {
 		return store.OpenRedis(ctx, c.redis, store.RedisConfig{})
 	}
@@ -133,6 +131,7 @@ func serve(args []string, stderr io.Writer) error {
 	origins := fs.String("allowed-origins", envOr("MAJLIS_ALLOWED_ORIGINS", ""), "comma-separated origins (https://host) whose pages may open rooms, besides the base URL's (env MAJLIS_ALLOWED_ORIGINS)")
 	allowPrivate := fs.Bool("sources-allow-private", envOr("MAJLIS_SOURCES_ALLOW_PRIVATE", "") == "1" || envOr("MAJLIS_SOURCES_ALLOW_PRIVATE", "") == "true",
 		"let regional calendar sources be on loopback, private or link-local addresses, e.g. a CalDAV server on the same network (env MAJLIS_SOURCES_ALLOW_PRIVATE=1); default: public addresses only")
+	debugListen := fs.String("debug-listen", envOr("MAJLIS_DEBUG_LISTEN", ""), "address of a second listener for /debug/metrics and /debug/pprof, e.g. 127.0.0.1:6060: keep it on loopback or a private network, it asks no token (env MAJLIS_DEBUG_LISTEN); default off, and the public listener has no /debug")
 	proxies := fs.String("trusted-proxies", envOr("MAJLIS_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of the load balancers in front, whose X-Forwarded-For is believed for rate limits (env MAJLIS_TRUSTED_PROXIES); default none")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -199,6 +198,17 @@ func serve(args []string, stderr io.Writer) error {
 		defer lb.Close()
 		rooms = lb
 	}
+	// The organizer commands reach this process over a socket in the data
+	// folder while it holds the store's lock.
+	if c.redis == "" {
+		admin, err := listenAdmin(c.data, st, *baseURL, log)
+		if err != nil {
+			return err
+		}
+		adminDone := make(chan struct{})
+		go func() { defer close(adminDone); admin.serve(ctx) }()
+		defer func() { admin.close(); <-adminDone }()
+	}
 	svc := agenda.New(agenda.Config{}, st)
 	node := realtime.New(realtime.Config{Logger: log}, rooms, st)
 	if *withDemo {
@@ -240,9 +250,24 @@ func serve(args []string, stderr io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.ListenAndServe() }()
 	where := []any{"listen", *listen, "base_url", *baseURL, "version", version}
+	// The debug endpoints (profiles, figures) get a listener of their own,
+	// only when asked: on the public one any client reaching the host
+	// would read them.
+	var ds *http.Server
+	if *debugListen != "" {
+		ds = &http.Server{
+			Addr:              *debugListen,
+			Handler:           srv.DebugHandler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			WriteTimeout:      60 * time.Second, // CPU profiles last up to 50 s
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		go func() { errc <- ds.ListenAndServe() }()
+		where = append(where, "debug_listen", *debugListen)
+	}
 	if c.redis != "" {
 		where = append(where, "store", "redis")
 	} else {
@@ -261,6 +286,9 @@ func serve(args []string, stderr io.Writer) error {
 	// close them, telling clients to resume elsewhere.
 	roomsDone := make(chan error, 1)
 	go func() { roomsDone <- srv.Shutdown(sctx) }()
+	if ds != nil {
+		_ = ds.Close() // profiles in progress may be cut off
+	}
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
@@ -271,7 +299,7 @@ func serve(args []string, stderr io.Writer) error {
 }
 
 // loadSecret reads the server secret that signs private feed URLs,
-// creating it (32 random bytes, mode 0600) on first start, so that
+// creating it (256 random bits in 52 characters, mode 0600) on first start, so that
 // issued URLs survive restarts. Deleting the file invalidates them all.
 func loadSecret(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
@@ -284,10 +312,7 @@ func loadSecret(path string) ([]byte, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("secret: %w", err)
 	}
-	b = make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, fmt.Errorf("secret: %w", err)
-	}
+	b = []byte(randid.New("", randid.TokenBytes))
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("secret: %w", err)
@@ -305,13 +330,14 @@ func loadSecret(path string) ([]byte, error) {
 
 func organizer(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("organizer: want add, list or revoke")
+		return errors.New("organizer: want add, list, revoke or link")
 	}
 	fs := flag.NewFlagSet("organizer "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
-	ctx := context.Background()
+	baseURL := fs.String("base-url", envOr("MAJLIS_BASE_URL", "http://localhost:8080"), "public URL of the service, for sign-in links when it is not running (env MAJLIS_BASE_URL); a running service uses its own")
+	req := adminRequest{Command: args[0]}
 	switch args[0] {
 	case "add":
 		name := fs.String("name", "", "organizer's name (required)")
@@ -329,62 +355,40 @@ func organizer(args []string, stdout, stderr io.Writer) error {
 		if !agenda.Region(*region).Valid() {
 			return fmt.Errorf("organizer add: --region %q: want global, africa, americas, asia-pacific or europe", *region)
 		}
-		st, err := c.open(ctx)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		token, hash := access.NewToken()
-		o := access.Organizer{ID: access.NewID("org_"), Name: n, Region: agenda.Region(*region), TokenHash: hash, Created: time.Now().UTC()}
-		if err := st.CreateOrganizer(ctx, o); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "organizer %s (%s, %s) created.\nIts API token is shown once; store it safely:\n%s\n", o.ID, o.Name, o.Region, token)
-		return nil
+		req.Name, req.Region = n, *region
 	case "list":
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		st, err := c.open(ctx)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		all, err := st.ListOrganizers(ctx)
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tREGION\tCREATED\tSTATE")
-		for _, o := range all {
-			state := "active"
-			if o.Revoked {
-				state = "revoked"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.ID, o.Name, o.Region, o.Created.Format(time.RFC3339), state)
-		}
-		return tw.Flush()
-	case "revoke":
+	case "revoke", "link":
 		pos, err := parseInterspersed(fs, args[1:])
 		if err != nil {
 			return err
 		}
 		if len(pos) != 1 {
+			if args[0] == "link" {
+				return errors.New("organizer link: give exactly one organizer ID or name")
+			}
 			return errors.New("organizer revoke: give exactly one organizer ID")
 		}
-		st, err := c.open(ctx)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		if err := st.RevokeOrganizer(ctx, pos[0]); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "organizer %s revoked\n", pos[0])
-		return nil
+		req.Target = pos[0]
 	default:
-		return fmt.Errorf("organizer: unknown subcommand %q (want add, list or revoke)", args[0])
+		return fmt.Errorf("organizer: unknown subcommand %q (want add, list, revoke or link)", args[0])
 	}
+	// While serve runs on this data folder it holds the store's lock:
+	// ask it over its socket. With Redis every instance shares the store.
+	if c.redis == "" {
+		if asked, err := askServe(c.data, req, stdout); asked {
+			return err
+		}
+	}
+	ctx := context.Background()
+	st, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return runAdmin(ctx, st, *baseURL, req, stdout)
 }
 
 // parseInterspersed parses flags that may come before or after positional

@@ -244,7 +244,10 @@ func TestSessionSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var welcome struct{ Seq uint64 }
+	var welcome struct {
+		Seq  uint64
+		Data struct{ Epoch string }
+	}
 	if err := conn.ReadJSON(&welcome); err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +275,7 @@ func TestSessionSurvivesRestart(t *testing.T) {
 		t.Fatalf("private feed after restart: %v %v", err, res)
 	}
 	res.Body.Close()
-	conn, _, err = websocket.DefaultDialer.Dial(fmt.Sprintf("%s?name=Amina&since=%d", room, welcome.Seq), nil)
+	conn, _, err = websocket.DefaultDialer.Dial(fmt.Sprintf("%s?name=Amina&since=%d&epoch=%s", room, welcome.Seq, url.QueryEscape(welcome.Data.Epoch)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,5 +295,37 @@ func TestSessionSurvivesRestart(t *testing.T) {
 			}
 			return
 		}
+	}
+}
+
+// TestDebugListener: /debug is never on the public listener (a loopback
+// client read pprof there); --debug-listen serves it on its own address.
+func TestDebugListener(t *testing.T) {
+	status := func(u string) int {
+		t.Helper()
+		res, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	addr, debug := freePort(t), freePort(t)
+	startServe(t, t.TempDir(), addr, "--debug-listen", debug)
+	for _, p := range []string{"/debug/metrics", "/debug/pprof/heap"} {
+		if got := status("http://" + addr + p); got != http.StatusNotFound {
+			t.Errorf("public %s: %d, want 404", p, got)
+		}
+		if got := status("http://" + debug + p); got != http.StatusOK {
+			t.Errorf("debug listener %s: %d, want 200", p, got)
+		}
+	}
+	if got := status("http://" + debug + "/api/v1/events"); got != http.StatusNotFound {
+		t.Errorf("the debug listener serves the API: %d", got)
+	}
+	plain := freePort(t)
+	startServe(t, t.TempDir(), plain)
+	if got := status("http://" + plain + "/debug/metrics"); got != http.StatusNotFound {
+		t.Errorf("without --debug-listen: /debug/metrics %d, want 404", got)
 	}
 }

@@ -34,7 +34,7 @@ func makeConsultation(t *testing.T, addr, token string) string {
 	t.Helper()
 	start := time.Now().UTC().Truncate(time.Minute).Add(-10 * time.Minute)
 	var ev struct{ ID string }
-	apiPost(t, addr, "/api/v1/events", token, fmt.Sprintf(`{"id":"scale-out-consultation","kind":"webinar",
+	apiPost(t, addr, "/api/v1/events", token, fmt.Sprintf(`{"kind":"webinar",
 		"title":{"en":"Consultation on the Global Action Plan"},"start":%q,"end":%q,"timezone":"Europe/Zurich","region":"global",
 		"visibility":"public","status":"published","languages":["ar","en","fr","es"]}`,
 		start.Format(time.RFC3339), start.Add(90*time.Minute).Format(time.RFC3339)), &ev)

@@ -193,6 +193,7 @@
         addChat(env);
         break;
       case "floor":
+        announceFloor(floor, d);
         floor = d;
         renderPeople();
         break;
@@ -759,6 +760,37 @@
   $("floor-language").addEventListener("change", function () {
     send("floor.language", { language: $("floor-language").value });
   });
+
+  // announce says text to screen readers through the page's status
+  // region (#announce, polite). The same text twice is still read.
+  function announce(text) {
+    const region = $("announce");
+    region.textContent = region.textContent === text ? text + "\u00a0" : text;
+  }
+
+  // announceFloor tells a member who was given the floor or lost it, and
+  // hosts who raised a hand: the buttons change silently otherwise.
+  function announceFloor(before, after) {
+    if (!me) {
+      return;
+    }
+    if (after.speaker === me.id && before.speaker !== me.id) {
+      announce(t("you_have_floor"));
+    } else if (before.speaker === me.id && after.speaker !== me.id) {
+      announce(t("floor_ended"));
+    }
+    if (me.role !== "host") {
+      return;
+    }
+    const waiting = after.queue || [];
+    const had = before.queue || [];
+    const raised = waiting.filter(function (id) { return had.indexOf(id) < 0; });
+    if (raised.length) {
+      announce(raised.map(function (id) {
+        return t("hand_raised", { name: memberName(id), n: waiting.length });
+      }).join(" "));
+    }
+  }
 
   // renderFloorQueue shows hosts who speaks and who waits, with buttons
   // to give and take back the floor.

@@ -1,0 +1,19 @@
+-- Shared by the room scripts: it is put in front of each of them (see
+-- broker_redis.go). It defines functions only and reads none of the
+-- inputs: each script names its own.
+
+-- start_log gives a room's log a new epoch and empties it, and returns the
+-- epoch: a log without an epoch was lost (or never was), and a log that
+-- went back is not the one its readers saw.
+local function start_log(epoch_key, log_key, new_epoch, ttl_ms)
+  redis.call('SET', epoch_key, new_epoch, 'PX', ttl_ms)
+  redis.call('DEL', log_key)
+  return new_epoch
+end
+
+-- log_epoch returns the epoch of a room's log, starting the log again
+-- (start_log) when it has none.
+local function log_epoch(epoch_key, log_key, new_epoch, ttl_ms)
+  return redis.call('GET', epoch_key) or start_log(epoch_key, log_key, new_epoch, ttl_ms)
+end
+

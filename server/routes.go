@@ -1,0 +1,120 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+)
+
+// routes registers every route of the public listener in one block: the
+// API, the pages, the feeds and the room websockets. Handlers live in the
+// file of their resource (api.go for events, agendas and series;
+// invites.go, sources.go, plan.go, coverage.go, feeds.go, pages.go,
+// session.go, signin.go, ws.go). The debug routes are debugRoutes', on their own
+// listener.
+func (s *Server) routes(e *echo.Echo) {
+	get := []string{http.MethodGet, http.MethodHead}
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	// The JSON API. Every route here is in the OpenAPI document (a test
+	// holds them together). Limited per client address.
+	api := e.Group("/api/v1", rateLimit(20, 100, "too many requests; slow down"))
+	api.GET("/openapi.json", s.openAPI)
+	api.GET("/events", s.listEvents)
+	api.POST("/events", s.createEvent)
+	api.GET("/events/:id", s.getEvent)
+	api.PATCH("/events/:id", s.patchEvent)
+	api.DELETE("/events/:id", s.deleteEvent)
+	api.GET("/events/:id/agenda", s.getAgenda)
+	api.PUT("/events/:id/agenda", s.putAgenda)
+	api.POST("/events/:id/agenda/items", s.addItem)
+	api.PATCH("/events/:id/agenda/items/:item", s.patchItem)
+	api.DELETE("/events/:id/agenda/items/:item", s.deleteItem)
+	api.GET("/events/:id/clashes", s.getClashes)
+	api.GET("/events/:id/coverage", s.coverage)
+	api.POST("/events/:id/invites", s.createInvite)
+	api.GET("/events/:id/invites", s.listInvites)
+	api.DELETE("/events/:id/invites/:invite", s.revokeInvite)
+	api.GET("/series", s.listSeries)
+	api.GET("/series/:id", s.getSeries)
+	api.PUT("/series/:id", s.putSeries)
+	api.GET("/slots", s.getSlots)
+	api.GET("/sources", s.listSources)
+	api.POST("/sources", s.createSource)
+	api.GET("/sources/:id", s.getSource)
+	api.PATCH("/sources/:id", s.patchSource)
+	api.DELETE("/sources/:id", s.deleteSource)
+	api.POST("/sources/:id/sync", s.syncSource)
+	api.POST("/sources/:id/confirm", s.confirmSource)
+	api.GET("/feeds/private", s.privateFeedURL)
+	api.GET("/sessions", s.listSessions)
+	api.DELETE("/sessions/:id", s.endSession)
+	api.GET("/tokens", s.listTokens)
+	api.POST("/tokens", s.createToken)
+	api.DELETE("/tokens/:id", s.revokeToken)
+	api.POST("/organizers/:id/sign-in-link", s.createSignInLink)
+
+	// Pages, rendered for an anonymous viewer in the viewer's language and
+	// zone, limited per client address; and their embedded assets.
+	page := s.pages.limiter
+	e.Match(get, "/", s.homePage, page)
+	e.Match(get, "/events/:id", s.eventPage, page)
+	e.Match(get, "/events/:id/session", s.sessionPage, page)
+	e.Match(get, "/events/:id/booth", s.sessionPage, page)
+	e.Match(get, "/slots", s.slotsPage, page)
+	e.Match(get, "/assets/:name", s.serveAsset)
+
+	// The organizer app (signin.go): sign-in with a link or a passkey, the
+	// session cookie, its CSRF token (checked in authenticate), sign-in
+	// attempts limited in the handlers.
+	e.Match(get, "/organizer", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/organizer/") })
+	e.Match(get, "/organizer/", s.organizerHome, page)
+	e.Match(get, "/organizer/sign-in", s.signInPage, page)
+	e.Match(get, "/organizer/sources", s.sourcesPage, page)
+	e.POST("/organizer/sign-in", s.signInWithLink)
+	e.POST("/organizer/sign-out", s.signOut)
+	e.POST("/organizer/passkeys/enrol/begin", s.enrolBegin)
+	e.POST("/organizer/passkeys/enrol/finish", s.enrolFinish)
+	e.POST("/organizer/passkeys/login/begin", s.loginBegin)
+	e.POST("/organizer/passkeys/login/finish", s.loginFinish)
+	e.POST("/organizer/sessions/:id/end", s.endSessionForm)
+	e.POST("/organizer/tokens", s.createTokenForm)
+	e.POST("/organizer/tokens/:id/revoke", s.revokeTokenForm)
+	e.POST("/organizer/sign-in-links", s.signInLinkForm)
+
+	// Calendar feeds (RFC 5545): see feeds.go for what each holds.
+	e.Match(get, "/feeds/all.ics", s.serveFeed)
+	e.Match(get, "/feeds/regions/:file", s.serveFeed)
+	e.Match(get, "/feeds/events/:file", s.serveFeed)
+	e.Match(get, "/feeds/private/:file", s.serveFeed)
+
+	// Room websockets (docs/protocol.md). Joins are limited per client
+	// address: anonymous joins to public events must not let one address
+	// flood a room.
+	e.GET("/ws/rooms/:id", s.joinRoom, rateLimit(s.cfg.JoinRate, s.cfg.JoinBurst, "too many joins from this address; wait a moment"))
+}
+
+// debugRoutes registers the debug listener's routes (DebugHandler).
+func (s *Server) debugRoutes(e *echo.Echo) {
+	e.GET("/debug/metrics", s.metrics)
+	e.GET("/debug/pprof/profile", cpuProfile)
+	e.GET("/debug/pprof/:name", namedProfile)
+}
+
+// rateLimit limits requests per client address (see clientAddress) to
+// every tokens a second on average and burst at once; a request over the
+// limit gets 429 rate_limited with message.
+func rateLimit(every rate.Limit, burst int, message string) echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: every, Burst: burst, ExpiresIn: 3 * time.Minute,
+		}),
+		DenyHandler: func(echo.Context, string, error) error {
+			return &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: message}
+		},
+	})
+}
