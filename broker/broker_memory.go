@@ -190,75 +190,78 @@ func (b *Memory) persist(room string, env realtime.Envelope, ch *realtime.Change
 	if b.db == nil {
 		return nil
 	}
-	return b.db.Update(func(tx *bolt.Tx) error {
-		bk, err := tx.Bucket(bucketRooms).CreateBucketIfNotExists([]byte(room))
-		if err != nil {
+	return b.db.Update(func(tx *bolt.Tx) error { return b.persistTx(tx, room, env, ch) })
+}
+
+// persistTx writes one publish in tx.
+func (b *Memory) persistTx(tx *bolt.Tx, room string, env realtime.Envelope, ch *realtime.Change) error {
+	bk, err := tx.Bucket(bucketRooms).CreateBucketIfNotExists([]byte(room))
+	if err != nil {
+		return err
+	}
+	lb, err := bk.CreateBucketIfNotExists([]byte("log"))
+	if err != nil {
+		return err
+	}
+	rb, err := bk.CreateBucketIfNotExists([]byte("roster"))
+	if err != nil {
+		return err
+	}
+	if err := bk.Put([]byte("seq"), seqKey(env.Seq)); err != nil {
+		return err
+	}
+	if err := bk.Put([]byte("epoch"), []byte(env.Epoch)); err != nil {
+		return err
+	}
+	body, err := json.Marshal(env)
+	if err != nil {
+		return err
+	}
+	if err := lb.Put(seqKey(env.Seq), body); err != nil {
+		return err
+	}
+	if env.Seq > uint64(b.cfg.LogSize) {
+		if err := lb.Delete(seqKey(env.Seq - uint64(b.cfg.LogSize))); err != nil {
 			return err
 		}
-		lb, err := bk.CreateBucketIfNotExists([]byte("log"))
-		if err != nil {
-			return err
-		}
-		rb, err := bk.CreateBucketIfNotExists([]byte("roster"))
-		if err != nil {
-			return err
-		}
-		if err := bk.Put([]byte("seq"), seqKey(env.Seq)); err != nil {
-			return err
-		}
-		if err := bk.Put([]byte("epoch"), []byte(env.Epoch)); err != nil {
-			return err
-		}
-		body, err := json.Marshal(env)
-		if err != nil {
-			return err
-		}
-		if err := lb.Put(seqKey(env.Seq), body); err != nil {
-			return err
-		}
-		if env.Seq > uint64(b.cfg.LogSize) {
-			if err := lb.Delete(seqKey(env.Seq - uint64(b.cfg.LogSize))); err != nil {
-				return err
-			}
-		}
-		if ch == nil {
-			return nil
-		}
-		if ch.State != nil {
-			st, err := json.Marshal(ch.State)
-			if err != nil {
-				return err
-			}
-			if err := bk.Put([]byte("state"), st); err != nil {
-				return err
-			}
-		}
-		if ch.Join != nil {
-			m, err := json.Marshal(ch.Join)
-			if err != nil {
-				return err
-			}
-			if err := rb.Put([]byte(ch.Join.ID), []byte(strconv.FormatUint(env.Seq, 10)+"|"+string(m))); err != nil {
-				return err
-			}
-		}
-		if ch.Update != nil {
-			if old := rb.Get([]byte(ch.Update.ID)); old != nil {
-				prefix, _, _ := strings.Cut(string(old), "|")
-				m, err := json.Marshal(ch.Update)
-				if err != nil {
-					return err
-				}
-				if err := rb.Put([]byte(ch.Update.ID), []byte(prefix+"|"+string(m))); err != nil {
-					return err
-				}
-			}
-		}
-		if ch.Leave != "" {
-			return rb.Delete([]byte(ch.Leave))
-		}
+	}
+	if ch == nil {
 		return nil
-	})
+	}
+	if ch.State != nil {
+		st, err := json.Marshal(ch.State)
+		if err != nil {
+			return err
+		}
+		if err := bk.Put([]byte("state"), st); err != nil {
+			return err
+		}
+	}
+	if ch.Join != nil {
+		m, err := json.Marshal(ch.Join)
+		if err != nil {
+			return err
+		}
+		if err := rb.Put([]byte(ch.Join.ID), []byte(strconv.FormatUint(env.Seq, 10)+"|"+string(m))); err != nil {
+			return err
+		}
+	}
+	if ch.Update != nil {
+		if old := rb.Get([]byte(ch.Update.ID)); old != nil {
+			prefix, _, _ := strings.Cut(string(old), "|")
+			m, err := json.Marshal(ch.Update)
+			if err != nil {
+				return err
+			}
+			if err := rb.Put([]byte(ch.Update.ID), []byte(prefix+"|"+string(m))); err != nil {
+				return err
+			}
+		}
+	}
+	if ch.Leave != "" {
+		return rb.Delete([]byte(ch.Leave))
+	}
+	return nil
 }
 
 // room returns the room id, creating it (with a new epoch) if it has no
@@ -324,6 +327,65 @@ func (b *Memory) Publish(ctx context.Context, room string, env *realtime.Envelop
 		env.Seq, env.TS, env.Epoch = 0, 0, ""
 		return fmt.Errorf("broker: store room %s: %w", room, err)
 	}
+	b.applyLocked(r, env, ch)
+	return nil
+}
+
+// PublishJoins publishes joins in order, in one durable write (one bbolt
+// transaction: a join storm costs one fsync per batch, not one per join),
+// all of them or none; see realtime.JoinPublisher.
+func (b *Memory) PublishJoins(ctx context.Context, room string, seen realtime.Position, envs []*realtime.Envelope, members []*realtime.Member) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("broker: publish: %w", err)
+	}
+	if len(envs) != len(members) {
+		return fmt.Errorf("broker: publish joins: %d messages for %d members", len(envs), len(members))
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r := b.room(room)
+	if seen.Epoch != "" {
+		if seen.Epoch != r.epoch {
+			return fmt.Errorf("%w (log %s, seen %s)", realtime.ErrStale, r.epoch, seen.Epoch)
+		}
+		if r.seq < seen.Seq {
+			if err := b.restart(room, r); err != nil {
+				return err
+			}
+			return fmt.Errorf("%w (log went back to %d after %d: new epoch)", realtime.ErrStale, r.seq, seen.Seq)
+		}
+	}
+	now := b.cfg.Now().UnixMilli()
+	chs := make([]*realtime.Change, len(envs))
+	for i, env := range envs {
+		env.Seq, env.TS, env.Room, env.Epoch = r.seq+uint64(i)+1, now, room, r.epoch
+		chs[i] = &realtime.Change{Seen: seen, Join: members[i]}
+	}
+	if b.db != nil {
+		err := b.db.Update(func(tx *bolt.Tx) error {
+			for i, env := range envs {
+				if err := b.persistTx(tx, room, *env, chs[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			for _, env := range envs {
+				env.Seq, env.TS, env.Epoch = 0, 0, ""
+			}
+			return fmt.Errorf("broker: store room %s: %w", room, err)
+		}
+	}
+	for i, env := range envs {
+		b.applyLocked(r, env, chs[i])
+	}
+	return nil
+}
+
+// applyLocked makes a stored publish the room's latest and delivers it.
+// Called with b.mu held.
+func (b *Memory) applyLocked(r *memRoom, env *realtime.Envelope, ch *realtime.Change) {
 	r.seq++
 	r.log = append(r.log, *env)
 	if over := len(r.log) - b.cfg.LogSize; over > 0 {
@@ -354,7 +416,6 @@ func (b *Memory) Publish(ctx context.Context, room string, env *realtime.Envelop
 	for _, sub := range r.subs {
 		sub.Deliver(*env)
 	}
-	return nil
 }
 
 // Announce implements realtime.Backend.

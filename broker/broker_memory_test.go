@@ -191,3 +191,58 @@ func TestLocalEpoch(t *testing.T) {
 		t.Fatalf("publish from the lost log: %v, want ErrStale", err)
 	}
 }
+
+// TestLocalPublishJoins: joins published together get consecutive seqs in
+// their order, reach the subscribers, are in the roster and survive a
+// restart (one transaction); a stale position publishes none.
+func TestLocalPublishJoins(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "rooms.db")
+	b, err := OpenLocal(path, MemoryConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish(ctx, "r", &realtime.Envelope{Type: realtime.MsgChat}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := b.Snapshot(ctx, "r")
+	var got []uint64
+	cancel, err := b.Subscribe(ctx, "r", realtime.Subscriber{Deliver: func(env realtime.Envelope) { got = append(got, env.Seq) },
+		Frame: func([]byte) {}, Resync: func() {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancel()
+	var envs []*realtime.Envelope
+	var members []*realtime.Member
+	for i := range 50 {
+		envs = append(envs, &realtime.Envelope{Type: realtime.MsgJoin})
+		members = append(members, &realtime.Member{ID: "m-" + strconv.Itoa(i), Name: "N"})
+	}
+	if err := b.PublishJoins(ctx, "r", realtime.Position{Seq: s.Seq, Epoch: "another"}, envs, members); !errors.Is(err, realtime.ErrStale) {
+		t.Fatalf("another epoch: %v, want ErrStale", err)
+	}
+	if err := b.PublishJoins(ctx, "r", s.Position, envs, members); err != nil {
+		t.Fatal(err)
+	}
+	for i, env := range envs {
+		if env.Seq != uint64(i+2) || env.Epoch != s.Epoch {
+			t.Fatalf("join %d: seq %d epoch %q", i, env.Seq, env.Epoch)
+		}
+	}
+	if len(got) != 50 || got[0] != 2 || got[49] != 51 {
+		t.Fatalf("delivered %v", got)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err = OpenLocal(path, MemoryConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	s, err = b.Snapshot(ctx, "r")
+	if err != nil || s.Seq != 51 || len(s.Roster) != 50 || s.Roster[0].ID != "m-0" || s.Roster[49].ID != "m-49" {
+		t.Fatalf("after restart: seq %d, %d members, %v", s.Seq, len(s.Roster), err)
+	}
+}

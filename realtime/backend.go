@@ -109,6 +109,14 @@ type Change struct {
 	Update *Member
 }
 
+// JoinPublisher is a Backend that publishes several joins in one call, in
+// one durable write: rooms use it when joins queue up (a join storm).
+type JoinPublisher interface {
+	// PublishJoins publishes envs in order, each as Publish with
+	// Change{Seen: seen, Join: members[i]} would, all of them or none.
+	PublishJoins(ctx context.Context, room string, seen Position, envs []*Envelope, members []*Member) error
+}
+
 // Snapshot is a room as stored by its backend.
 type Snapshot struct {
 	Position

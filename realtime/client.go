@@ -29,27 +29,51 @@ const (
 )
 
 // Client is one websocket connection in a room.
+//
+// Writing: when nothing is queued for the client and no writer runs, the
+// room goroutine hands a message's frame (built once per fan-out) to the
+// socket itself, without waiting (batchConn.tryWrite): one write call,
+// no goroutine — a fan-out is then the room goroutine writing to each
+// socket in turn. What the socket does not take at once (a slow client)
+// is queued, and a writer goroutine runs until the queue is empty,
+// sending everything queued in one write call with a deadline; it ends
+// then, so an idle connection has no writer (only its reader, and a timer
+// for pings). One writer at a time: the room writes only under mu, with
+// no writer running and nothing queued.
 type Client struct {
 	node   *Node
 	conn   *websocket.Conn
+	batch  *batchConn  // nil for a connection not made by Upgrade
+	shard  *writeShard // the write worker for batch; nil: a goroutine writes
 	room   *room
 	member Member
 
-	// send is the bounded queue of encoded messages. Only the room
-	// goroutine sends on it, and whoever owns the client (the room once it
-	// joined, serve before) closes it, once, through closeSend.
-	send      chan *outMsg
-	closeOnce sync.Once
+	mu sync.Mutex
+	// queue is the bounded queue of messages (at most QueueSize); spare is
+	// the writer's previous batch, reused. The room goroutine appends,
+	// the writer takes.
+	queue, spare []*outMsg
+	// partial is the rest of a frame the room began to write: the writer
+	// sends it before anything else.
+	partial   []byte
+	writing   bool // a writer goroutine runs
+	pingDue   bool
+	closed    bool // closeSend was called: the close frame follows the queue
+	done      bool // the connection is closed: nothing is written any more
 	closeCode int
 	closeText string
-	// discard, set before the queue is closed, tells the writer to skip
-	// what is still queued and send the close frame at once: a client that
-	// overflowed will resume with since, and a stalled socket must not hold
-	// its close code behind a queue it cannot take.
+	ping      *time.Timer
+	// discard, set before closeSend, tells the writer to skip what is
+	// still queued and send the close frame at once: a client that
+	// overflowed will resume with since, and a stalled socket must not
+	// hold its close code behind a queue it cannot take.
 	discard atomic.Bool
 	// readerDone is closed once nothing reads the connection any more
 	// (serve closes it); the writer waits for it after a close frame.
 	readerDone chan struct{}
+	// writerDone is closed once the connection is closed for writing.
+	writerDone chan struct{}
+	finishOnce sync.Once
 
 	commands *rate.Limiter
 	chats    *rate.Limiter
@@ -61,16 +85,26 @@ type Client struct {
 
 // outMsg is one queued message: a JSON text frame or an audio frame. A
 // message fanned out to many clients is one outMsg, shared and never
-// modified: the queues hold pointers (8 bytes a slot, not 32), so an idle
-// connection's queue costs 2 KiB rather than 8.
+// modified: the queues hold pointers.
 //
 // A fanned-out message is also prepared (websocket.PreparedMessage): its
-// frame is built once, and every writer hands the same bytes to one write
-// call, instead of framing and copying it through its own buffer.
+// frame is built once, and every writer hands the same bytes to its
+// connection, instead of framing and copying it through its own buffer.
 type outMsg struct {
 	data   []byte
 	binary bool
 	pm     *websocket.PreparedMessage // set by shared
+	// frame is the websocket frame of data (set by shared, or built when
+	// first needed); a control frame (a pong) has only this.
+	frame []byte
+}
+
+// frameOf is msg's frame.
+func (msg *outMsg) frameOf() []byte {
+	if msg.frame == nil {
+		msg.frame = frameFor(msg.data, msg.binary)
+	}
+	return msg.frame
 }
 
 // shared makes a message for many recipients.
@@ -79,7 +113,7 @@ func shared(data []byte, binary bool) *outMsg {
 	if binary {
 		typ = websocket.BinaryMessage
 	}
-	m := &outMsg{data: data, binary: binary}
+	m := &outMsg{data: data, binary: binary, frame: frameFor(data, binary)}
 	if pm, err := websocket.NewPreparedMessage(typ, data); err == nil { // it fails only for a bad type
 		m.pm = pm
 	}
@@ -87,79 +121,282 @@ func shared(data []byte, binary bool) *outMsg {
 }
 
 func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
-	return &Client{
-		node: n, conn: conn, room: r, member: m,
-		send:       make(chan *outMsg, n.cfg.QueueSize),
+	c := &Client{
+		node: n, conn: conn, batch: batching(conn), room: r, member: m,
 		readerDone: make(chan struct{}),
+		writerDone: make(chan struct{}),
 		frames:     rate.NewLimiter(audioRate, audioBurst),
 		commands:   rate.NewLimiter(rate.Limit(n.cfg.CommandRate), n.cfg.CommandBurst),
 		chats:      rate.NewLimiter(rate.Limit(n.cfg.ChatRate), n.cfg.ChatBurst),
 	}
+	if len(n.shards) > 0 {
+		c.shard = n.shards[int(n.nextShard.Add(1))%len(n.shards)]
+	}
+	c.mu.Lock()
+	c.ping = time.AfterFunc(pingPeriod, c.pingTime)
+	c.mu.Unlock()
+	return c
 }
 
-// enqueue queues msg without ever blocking; false means the queue is full.
-// Room goroutine only.
-func (c *Client) enqueue(msg *outMsg) bool {
-	select {
-	case c.send <- msg:
-		return true
-	default:
-		return false
+// pingTime asks the writer for a ping, and arms the next one.
+func (c *Client) pingTime() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.done {
+		return
+	}
+	c.pingDue = true
+	c.kick()
+	c.ping.Reset(pingPeriod)
+}
+
+// kick starts the writer unless one runs. Called with mu held.
+func (c *Client) kick() {
+	if !c.writing && !c.done {
+		c.writing = true
+		if c.batch != nil && c.shard != nil {
+			c.shard.push(c)
+		} else {
+			go c.write()
+		}
 	}
 }
 
-// closeSend ends the send queue; the writer then sends a close frame with
-// code and text and closes the connection.
+// enqueue queues msg without ever blocking; false means the queue is full.
+// Messages for a client that is closing are dropped. Room goroutine only
+// (it orders a room's messages).
+func (c *Client) enqueue(msg *outMsg) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.done {
+		return true
+	}
+	if len(c.queue) >= c.node.cfg.QueueSize {
+		return false
+	}
+	if c.queue == nil && c.spare != nil {
+		c.queue, c.spare = c.spare, nil
+	}
+	c.queue = append(c.queue, msg)
+	c.kick()
+	return true
+}
+
+// closeSend ends the queue: the writer sends what is queued (unless
+// discard is set), then a close frame with code and text, and closes the
+// connection.
 func (c *Client) closeSend(code int, text string) {
-	c.closeOnce.Do(func() {
-		c.closeCode, c.closeText = code, text
-		close(c.send)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.closed, c.closeCode, c.closeText = true, code, text
+	c.kick()
+}
+
+// finish closes the connection (which also ends the reader) and tells
+// serve.
+func (c *Client) finish() {
+	c.finishOnce.Do(func() {
+		c.mu.Lock()
+		c.done, c.queue, c.spare, c.partial = true, nil, nil, nil
+		c.ping.Stop()
+		c.mu.Unlock()
+		c.conn.Close()
+		close(c.writerDone)
 	})
 }
 
-// writePump is the connection's only writer. It runs until the send queue
-// is closed or a write fails, and then closes the connection, which also
-// ends readPump.
-func (c *Client) writePump() {
-	ticker := time.NewTicker(pingPeriod)
-	defer func() {
-		ticker.Stop()
-		c.conn.Close()
-	}()
+// keptQueue is the largest queue capacity a writer keeps for reuse once
+// the queue is empty; larger ones (a backlog) go back to the heap.
+const keptQueue = 8
+
+// write is the connection's writer: it sends what is queued, in batches,
+// until the queue is empty (then it ends; enqueue starts another), or the
+// connection closes or fails.
+func (c *Client) write() {
 	for {
+		c.mu.Lock()
+		if c.discard.Load() {
+			clear(c.queue)
+			c.queue = c.queue[:0]
+		}
+		batch, partial := c.queue, c.partial
+		c.queue, c.partial = nil, nil
+		if len(batch) == 0 && c.spare == nil && cap(batch) <= keptQueue {
+			c.spare = batch
+		}
+		ping := c.pingDue
+		c.pingDue = false
+		closing := c.closed && len(batch) == 0 && partial == nil
+		if len(batch) == 0 && !ping && !closing && partial == nil {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		if closing {
+			c.sendClose()
+			c.finish()
+			return
+		}
+		if err := c.send(partial, batch, ping); err != nil {
+			c.finish()
+			return
+		}
+		clear(batch)
+		c.mu.Lock()
+		if c.spare == nil && cap(batch) <= keptQueue {
+			c.spare = batch[:0]
+		}
+		c.mu.Unlock()
+	}
+}
+
+// writeReady is c's turn at its write worker: it hands everything queued
+// (and a ping when due) to the socket in one write call, without waiting.
+// What the socket does not take, and a close (which waits for the peer),
+// go to a writer goroutine of c's own; messages queued meanwhile bring c
+// back to the worker.
+func (c *Client) writeReady() {
+	c.mu.Lock()
+	if c.discard.Load() {
+		clear(c.queue)
+		c.queue = c.queue[:0]
+	}
+	batch, partial := c.queue, c.partial
+	ping := c.pingDue
+	closing := c.closed && len(batch) == 0 && partial == nil
+	if closing || (len(batch) == 0 && partial == nil && !ping) {
+		if !closing {
+			c.writing = false
+		}
+		c.mu.Unlock()
+		if closing {
+			go c.write() // sends the close frame and waits for the peer's
+		}
+		return
+	}
+	c.queue, c.partial, c.pingDue = nil, nil, false
+	c.mu.Unlock()
+
+	bp := batchBufs.Get().(*[]byte)
+	buf := append((*bp)[:0], partial...)
+	for _, msg := range batch {
+		buf = append(buf, msg.frameOf()...)
+	}
+	if ping {
+		buf = append(buf, pingFrame...)
+	}
+	n, err := c.batch.tryWrite(buf)
+	clear(batch)
+	c.mu.Lock()
+	if c.spare == nil && cap(batch) <= keptQueue {
+		c.spare = batch[:0]
+	}
+	switch {
+	case err != nil:
+		c.mu.Unlock()
+		c.finish()
+	case n < len(buf):
+		c.partial = append([]byte(nil), buf[n:]...) // first, before anything queued meanwhile
+		c.mu.Unlock()
+		go c.write() // still writing: the goroutine takes over
+	case len(c.queue) > 0 || c.pingDue || c.closed:
+		c.shard.push(c) // still writing: another turn
+		c.mu.Unlock()
+	default:
+		c.writing = false
+		c.mu.Unlock()
+	}
+	if cap(buf) <= maxBatchBuf {
+		*bp = buf[:0]
+		batchBufs.Put(bp)
+	}
+}
+
+// send writes the rest of a frame the room began, a batch of messages,
+// and a ping when due: one write call on a batchConn.
+func (c *Client) send(partial []byte, batch []*outMsg, ping bool) error {
+	if c.batch == nil {
+		_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+		for _, msg := range batch {
+			if err := writeMsg(c.conn, msg); err != nil {
+				return err
+			}
+		}
+		if ping {
+			return c.conn.WriteMessage(websocket.PingMessage, nil)
+		}
+		return nil
+	}
+	var buf []byte
+	if len(batch)+btoi(ping) == 0 {
+		buf = partial
+	} else if len(batch) == 1 && partial == nil && !ping {
+		buf = batch[0].frameOf()
+	} else {
+		bp := batchBufs.Get().(*[]byte)
+		buf = append((*bp)[:0], partial...)
+		for _, msg := range batch {
+			buf = append(buf, msg.frameOf()...)
+		}
+		if ping {
+			buf = append(buf, pingFrame...)
+		}
+		defer func() {
+			if cap(buf) <= maxBatchBuf {
+				*bp = buf[:0]
+				batchBufs.Put(bp)
+			}
+		}()
+	}
+	if err := c.batch.SetWriteDeadline(time.Now().Add(writeWait)); err != nil {
+		return err
+	}
+	_, err := c.batch.Conn.Write(buf)
+	return err
+}
+
+// pingFrame is an empty ping.
+var pingFrame = controlFrame(websocket.PingMessage, nil)
+
+// batchBufs holds the buffers of batches, shared by every connection: an
+// idle connection holds none.
+var batchBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxBatchBuf is the largest buffer returned to batchBufs.
+const maxBatchBuf = 64 << 10
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func writeMsg(conn *websocket.Conn, msg *outMsg) error {
+	if msg.pm != nil {
+		return conn.WritePreparedMessage(msg.pm)
+	}
+	typ := websocket.TextMessage
+	if msg.binary {
+		typ = websocket.BinaryMessage
+	}
+	return conn.WriteMessage(typ, msg.data)
+}
+
+// sendClose sends the close frame and waits for the peer's (see
+// closeGrace).
+func (c *Client) sendClose() {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	if c.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText)) == nil {
+		t := time.NewTimer(closeGrace)
+		defer t.Stop()
 		select {
-		case msg, ok := <-c.send:
-			if ok && c.discard.Load() {
-				continue
-			}
-			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if !ok {
-				if c.conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText)) == nil {
-					select { // the close handshake: see closeGrace
-					case <-c.readerDone:
-					case <-time.After(closeGrace):
-					}
-				}
-				return
-			}
-			if msg.pm != nil {
-				if err := c.conn.WritePreparedMessage(msg.pm); err != nil {
-					return
-				}
-				continue
-			}
-			typ := websocket.TextMessage
-			if msg.binary {
-				typ = websocket.BinaryMessage
-			}
-			if err := c.conn.WriteMessage(typ, msg.data); err != nil {
-				return
-			}
-		case <-ticker.C:
-			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.conn.WriteMessage(websocket.PingMessage, nil); err != nil {
-				return
-			}
+		case <-c.readerDone:
+		case <-t.C:
 		}
 	}
 }
@@ -172,6 +409,16 @@ func (c *Client) readPump() {
 	c.conn.SetReadLimit(max(MaxFrame, MaxAudio+18))
 	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
+	if c.batch != nil {
+		// Only the room and the writer write (see Client): a pong is
+		// queued like a message, and a peer's close is answered by the
+		// close frame the room sends when the client leaves.
+		c.conn.SetPingHandler(func(data string) error {
+			c.enqueue(&outMsg{frame: controlFrame(websocket.PongMessage, []byte(data))})
+			return nil
+		})
+		c.conn.SetCloseHandler(func(int, string) error { return nil })
+	}
 	strikes := 0
 	strike := func(e *Error, id string) bool {
 		strikes++

@@ -154,16 +154,43 @@ func (c *Coverage) account(to int64) {
 	}
 }
 
-// mark opens a segment at at with the set-up of st and members.
-func (c *Coverage) mark(at int64, st State, members map[string]Member, langs []string) {
-	m := &CoverageMark{At: at, Item: st.Agenda.Current, Channels: make([]ChannelAtMark, 0, len(langs)+1)}
-	counts := make(map[string]int, len(langs)+1)
-	for _, mb := range members {
-		if mb.Role != RoleInterpreter {
-			counts[mb.Channel]++
-		}
+// listeners counts a roster's members per channel, interpreters aside
+// (they work, they do not listen). A room keeps one up to date as members
+// join, leave and switch channels (O(1) a change), instead of counting the
+// whole roster at every change of its set-up.
+type listeners map[string]int
+
+// countListeners counts the whole roster: on load, and as the reference
+// the incremental counts are tested against.
+func countListeners(members map[string]Member) listeners {
+	l := listeners{}
+	for _, m := range members {
+		l.add(m, 1)
 	}
-	for _, ch := range append([]string{interpretation.Floor}, langs...) {
+	return l
+}
+
+// add counts m once more (d = 1) or once less (d = -1).
+func (l listeners) add(m Member, d int) {
+	if m.Role == RoleInterpreter {
+		return
+	}
+	if n := l[m.Channel] + d; n != 0 {
+		l[m.Channel] = n
+	} else {
+		delete(l, m.Channel)
+	}
+}
+
+// mark opens a segment at at with the set-up of st and the listener
+// counts: O(channels), whatever the roster's size.
+func (c *Coverage) mark(at int64, st State, counts listeners, langs []string) {
+	m := &CoverageMark{At: at, Item: st.Agenda.Current, Channels: make([]ChannelAtMark, 0, len(langs)+1)}
+	for i := -1; i < len(langs); i++ {
+		ch := interpretation.Floor
+		if i >= 0 {
+			ch = langs[i]
+		}
 		cm := ChannelAtMark{Channel: ch, Listeners: counts[ch]}
 		if ch == interpretation.Floor {
 			cm.Live = st.Floor.Speaker != ""
@@ -189,7 +216,7 @@ func (r *room) cover(env Envelope) {
 	}
 	cov := &r.state.Coverage
 	cov.account(env.TS)
-	cov.mark(env.TS, r.state, r.members, r.languages())
+	cov.mark(env.TS, r.state, r.listening, r.languages())
 	cov.Seq = env.Seq
 }
 
@@ -228,7 +255,7 @@ func catchUpCoverage(ctx context.Context, b Backend, room string, snap *Snapshot
 			}
 		}
 		cov.account(env.TS)
-		cov.mark(env.TS, snap.State, members, langs)
+		cov.mark(env.TS, snap.State, countListeners(members), langs)
 		cov.Seq = env.Seq
 	}
 }

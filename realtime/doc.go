@@ -8,10 +8,15 @@
 //
 // A Node runs this instance's rooms. A room is one goroutine that owns its
 // state, its roster and its local connections; each connection has one
-// reader and one writer goroutine, both started by Node.Accept (the HTTP
-// handler that upgraded the connection returns at once), with a bounded send queue between the room and the
-// writer. The room never blocks on a connection: a connection whose queue
-// is full is closed with CloseSlowConsumer.
+// reader goroutine, started by Node.Accept (the HTTP handler that upgraded
+// the connection returns at once), and a bounded send queue that the room
+// fills. Writing is done by one writer at a time: one of the node's few
+// write workers (writers.go), which sends everything a client has queued
+// in one write call without waiting, or, for a client whose socket is
+// full, a writer goroutine of its own that runs until the queue is empty.
+// An idle connection has no writer. The room never blocks on a
+// connection: a connection whose queue is full is closed with
+// CloseSlowConsumer.
 //
 // A Backend carries messages between the instances that serve a room and
 // keeps what outlives a connection: the room's seq counter, its capped log,

@@ -237,10 +237,8 @@ func (r *room) listenerCounts() map[string]int {
 	for _, l := range r.languages() {
 		counts[l] = 0
 	}
-	for _, m := range r.members {
-		if m.Role != RoleInterpreter {
-			counts[m.Channel]++
-		}
+	for ch, n := range r.listening {
+		counts[ch] = n
 	}
 	return counts
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,6 +86,12 @@ type Node struct {
 	// without a failure since (Unix nanoseconds of cfg.Now), 0 while they
 	// fail. See mayReap.
 	beatingSince atomic.Int64
+
+	// shards are the write workers (writeShard); a client gets the next
+	// one. writersStop ends them once Shutdown is done.
+	shards      []*writeShard
+	nextShard   atomic.Uint32
+	writersStop chan struct{}
 }
 
 // ErrShuttingDown is returned by Accept once Shutdown has begun.
@@ -124,7 +130,11 @@ func New(cfg Config, backend Backend, info Info) *Node {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	n := &Node{cfg: cfg, backend: backend, info: info, log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{})}
+	n := &Node{cfg: cfg, backend: backend, info: info, log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{}),
+		writersStop: make(chan struct{})}
+	for range runtime.GOMAXPROCS(0) {
+		n.shards = append(n.shards, newWriteShard(n.writersStop))
+	}
 	n.beating.Add(1)
 	go func() {
 		defer n.beating.Done()
@@ -239,16 +249,11 @@ func goingAway(conn *websocket.Conn) {
 // serve runs a connection that acquire counted in r, until it ends.
 func (n *Node) serve(r *room, conn *websocket.Conn, m Member, since *Position) error {
 	defer n.conns.Done()
-	if tc, ok := conn.NetConn().(*net.TCPConn); ok {
+	if tc, ok := tcp(conn); ok {
 		_ = tc.SetWriteBuffer(n.cfg.SocketBuffer)
 	}
 	m.ID, m.Instance = randomID("m-"), n.cfg.Instance
 	c := newClient(n, conn, r, m)
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writePump()
-	}()
 	joined := make(chan error, 1)
 	r.post(joinReq{c: c, since: since, done: joined})
 	if err := <-joined; err != nil {
@@ -257,16 +262,16 @@ func (n *Node) serve(r *room, conn *websocket.Conn, m Member, since *Position) e
 		if errors.Is(err, errBanned) {
 			code, text = CloseRemoved, "you were removed from this room"
 		}
-		c.closeSend(code, text)
 		close(c.readerDone) // nothing reads: no handshake to wait for
-		<-writerDone
+		c.closeSend(code, text)
+		<-c.writerDone
 		n.release(r)
 		return err
 	}
 	c.readPump()
 	close(c.readerDone)
 	r.post(leaveReq{c: c})
-	<-writerDone
+	<-c.writerDone
 	return nil
 }
 
@@ -334,6 +339,13 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		n.conns.Wait()
 		n.roomsRun.Wait()
 		n.beating.Wait()
+		n.mu.Lock()
+		select {
+		case <-n.writersStop:
+		default:
+			close(n.writersStop) // every connection has ended
+		}
+		n.mu.Unlock()
 		close(done)
 	}()
 	select {

@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -47,19 +49,33 @@ type room struct {
 	epoch   string
 	state   State
 	members map[string]Member
-	order   []string           // member IDs in join order
-	clients map[string]*Client // local connections by member ID
-	event   agenda.Event
-	items   []agenda.Item
-	cancel  func()
-	idle    time.Time // when the last local client left
-	closing bool
-	reaped  time.Time // when members of dead instances were last looked for
+	// listening counts members per channel as they change (coverage and
+	// the listener counts read it).
+	listening listeners
+	order     []string           // member IDs in join order
+	clients   map[string]*Client // local connections by member ID
+	// staffClients are the local hosts and interpreters (a client's role
+	// does not change): the only ones besides its author that a message
+	// not addressed to everyone can reach (visible).
+	staffClients map[string]*Client
+	event        agenda.Event
+	items        []agenda.Item
+	cancel       func()
+	idle         time.Time // when the last local client left
+	closing      bool
+	reaped       time.Time // when members of dead instances were last looked for
 	// hearing lists the local clients by the channel whose audio they
 	// receive; nil when it must be recomputed.
-	hearing    map[string][]*Client
-	lastCounts map[string]int
-	counted    time.Time
+	hearing map[string][]*Client
+	// version counts the changes of what a welcome shows (every applied
+	// message, a reset, a new agenda); stateVersion those of the state and
+	// agenda only (not arrivals and departures), staffVersion those of the
+	// members who are neither participants nor observers. welcomeCache is
+	// keyed by them.
+	version, stateVersion, staffVersion uint64
+	welcomeCache                        *welcomeParts
+	lastCounts                          map[string]int
+	counted                             time.Time
 	// slowedDown is when each local interpreter last asked the floor to
 	// slow down (booth.slow_down's own limit).
 	slowedDown map[string]time.Time
@@ -77,7 +93,29 @@ type joinReq struct {
 	done  chan error
 }
 
-func (q joinReq) handle(r *room) { q.done <- r.join(q.c, q.since) }
+func (q joinReq) handle(r *room) {
+	// The joins queued right behind this one join with it (joinAll); the
+	// first other request found is handled after them, in its turn.
+	reqs := []joinReq{q}
+	var next request
+more:
+	for len(reqs) < maxJoinBatch {
+		select {
+		case req := <-r.inbox:
+			if j, ok := req.(joinReq); ok {
+				reqs = append(reqs, j)
+				continue
+			}
+			next = req
+		default:
+		}
+		break more
+	}
+	r.joinAll(reqs)
+	if next != nil {
+		next.handle(r)
+	}
+}
 
 // leaveReq: a connection's reader ended.
 type leaveReq struct{ c *Client }
@@ -168,7 +206,7 @@ func (shutdownReq) handle(r *room) {
 
 func newRoom(n *Node, id string) *room {
 	return &room{id: id, node: n, inbox: make(chan request, inboxSize), wake: make(chan struct{}, 1),
-		members: map[string]Member{}, clients: map[string]*Client{}}
+		members: map[string]Member{}, listening: listeners{}, clients: map[string]*Client{}, staffClients: map[string]*Client{}}
 }
 
 // post queues a request for the room goroutine. Callers hold a reference
@@ -280,10 +318,15 @@ func (r *room) refreshItems() {
 	defer cancel()
 	if a, err := r.node.info.GetAgenda(ctx, r.id); err == nil {
 		r.items = a.Items
+		r.version++
+		r.stateVersion++
 	}
 }
 
 func (r *room) reset(s Snapshot) {
+	r.version++
+	r.stateVersion++
+	r.staffVersion++
 	r.seq, r.epoch, r.state = s.Seq, s.Epoch, s.State.Clone()
 	r.ensureBooths(&r.state)
 	r.hearing = nil
@@ -292,6 +335,7 @@ func (r *room) reset(s Snapshot) {
 		r.members[m.ID] = m
 		r.order = append(r.order, m.ID)
 	}
+	r.listening = countListeners(r.members)
 }
 
 // banKey is a one-way, per-room pseudonym of a subject.
@@ -329,6 +373,83 @@ func (r *room) join(c *Client, since *Position) error {
 		r.node.log.Warn("room: publish join", "room", r.id, "err", err)
 		return err
 	}
+	return r.joined(c, since, join)
+}
+
+// maxJoinBatch bounds the joins published together.
+const maxJoinBatch = 256
+
+// joinAll joins clients that queued up at once (a join storm): with a
+// backend that can (JoinPublisher), their joins are published in one
+// call — one durable write for all of them instead of one each — and
+// then each client is welcomed as join would. A join that must go alone
+// (a resume from further than the room's position), and every join when
+// the batch publish fails, takes the single path.
+func (r *room) joinAll(reqs []joinReq) {
+	jp, ok := r.node.backend.(JoinPublisher)
+	if !ok || len(reqs) == 1 {
+		for _, q := range reqs {
+			q.done <- r.join(q.c, q.since)
+		}
+		return
+	}
+	if !r.loaded {
+		if err := r.load(); err != nil {
+			r.node.log.Warn("room: load", "room", r.id, "err", err)
+			for _, q := range reqs {
+				q.done <- err
+			}
+			return
+		}
+	}
+	var group, alone []joinReq
+	for _, q := range reqs {
+		switch {
+		case slices.Contains(r.state.Banned, banKey(r.id, q.c.member.Subject)):
+			q.done <- errBanned
+		case q.since != nil && q.since.Epoch == r.epoch && q.since.Seq > r.seq:
+			alone = append(alone, q)
+		default:
+			group = append(group, q)
+		}
+	}
+	envs := make([]*Envelope, len(group))
+	members := make([]*Member, len(group))
+	for i, q := range group {
+		q.c.member.Channel = r.defaultChannel(q.c.member)
+		if q.c.member.Role == RoleInterpreter {
+			q.c.member.Channel = interpretation.Floor
+		}
+		m := q.c.member
+		to := ToEveryone
+		if len(r.members)+i >= r.node.cfg.PresenceLimit && (m.Role == RoleParticipant || m.Role == RoleObserver) {
+			to = ToHosts // as presenceAudience, with the joins before it counted
+		}
+		members[i] = &m
+		envs[i] = &Envelope{Type: MsgJoin, From: m.ID, To: to, Data: mustJSON(m)}
+	}
+	if len(group) > 0 {
+		ctx, cancel := r.callContext()
+		err := jp.PublishJoins(ctx, r.id, r.pos(), envs, members)
+		cancel()
+		if err != nil {
+			alone = append(alone, group...) // nothing was published
+			group = nil
+		}
+	}
+	for i, q := range group {
+		q.done <- r.joined(q.c, q.since, *envs[i])
+	}
+	for _, q := range alone {
+		q.done <- r.join(q.c, q.since)
+	}
+}
+
+// joined delivers a published join and brings its client up to date:
+// the messages it missed when since is a position in the room's log,
+// else a welcome.
+func (r *room) joined(c *Client, since *Position, join Envelope) error {
+	m := c.member
 	r.deliver(join)
 	ctx, cancel := r.callContext()
 	defer cancel()
@@ -349,7 +470,7 @@ func (r *room) join(c *Client, since *Position) error {
 			return err
 		}
 	}
-	r.send(c, r.welcome(c))
+	r.sendEncoded(c, r.welcome(c))
 	r.admit(c)
 	return nil
 }
@@ -358,6 +479,9 @@ func (r *room) join(c *Client, since *Position) error {
 // enters it.
 func (r *room) admit(c *Client) {
 	r.clients[c.member.ID] = c
+	if c.member.Role == RoleHost || c.member.Role == RoleInterpreter {
+		r.staffClients[c.member.ID] = c
+	}
 	r.hearing = nil
 	r.enterBooth(c)
 }
@@ -426,34 +550,142 @@ type agendaState struct {
 	Progress
 }
 
-func (r *room) welcome(c *Client) Envelope {
-	w := welcomeData{
-		Protocol: ProtocolVersion, You: c.member, Members: len(r.order),
-		Event: eventInfo{ID: r.event.ID, Title: r.event.Title, Start: r.event.Start, End: r.event.End,
-			TimeZone: r.event.TimeZone, Languages: r.event.Languages},
-		Floor:          r.state.Floor,
-		Agenda:         agendaState{Items: r.items, Progress: r.state.Agenda},
-		Interpretation: r.interpView(r.state),
-		Seq:            r.seq,
-		Epoch:          r.epoch,
-	}
-	if w.Agenda.Items == nil {
-		w.Agenda.Items = []agenda.Item{}
-	}
-	partial := len(r.order) > r.node.cfg.PresenceLimit && c.member.Role != RoleHost
-	w.Roster = make([]Member, 0, min(len(r.order), r.node.cfg.PresenceLimit))
-	for _, id := range r.order {
-		m := r.members[id]
-		if partial && (m.Role == RoleParticipant || m.Role == RoleObserver) && id != c.member.ID {
-			continue
-		}
-		w.Roster = append(w.Roster, m)
-	}
-	w.RosterPartial = partial
-	return Envelope{Type: MsgWelcome, Room: r.id, Seq: r.seq, Data: mustJSON(w)}
+// welcomeParts are the parts of a welcome that are the same for every
+// client, encoded once per version of the room (see room.version): a
+// join storm of thousands encodes the event, agenda and roster once per
+// change, not once per client.
+type welcomeParts struct {
+	stateVersion uint64
+	event        []byte // eventInfo
+	tail         []byte // ,"floor":…,"agenda":…,"interpretation":…
+	// roster is the whole roster (rooms up to PresenceLimit, and hosts),
+	// built when first needed for version; staff the members a partial
+	// roster lists (neither participants nor observers), with their places
+	// in order, for staffVersion.
+	version, staffVersion uint64
+	roster                []byte
+	staff                 []placedMember
+	staffB                bool // staff is built
 }
 
-// visible reports whether env is addressed to c.
+// staff reports whether a partial roster lists members of role.
+func staff(role Role) bool { return role != RoleParticipant && role != RoleObserver }
+
+type placedMember struct {
+	at   int // index in room.order
+	json []byte
+}
+
+// welcome encodes c's welcome: the room as a new connection first sees it.
+func (r *room) welcome(c *Client) []byte {
+	wp := r.welcomeCache
+	if wp == nil || wp.stateVersion != r.stateVersion {
+		wp = &welcomeParts{stateVersion: r.stateVersion}
+		wp.event = mustJSON(eventInfo{ID: r.event.ID, Title: r.event.Title, Start: r.event.Start, End: r.event.End,
+			TimeZone: r.event.TimeZone, Languages: r.event.Languages})
+		items := r.items
+		if items == nil {
+			items = []agenda.Item{}
+		}
+		tail := []byte(`,"floor":`)
+		tail = append(tail, mustJSON(r.state.Floor)...)
+		tail = append(tail, `,"agenda":`...)
+		tail = append(tail, mustJSON(agendaState{Items: items, Progress: r.state.Agenda})...)
+		tail = append(tail, `,"interpretation":`...)
+		wp.tail = append(tail, mustJSON(r.interpView(r.state))...)
+		r.welcomeCache = wp
+	}
+	partial := len(r.order) > r.node.cfg.PresenceLimit && c.member.Role != RoleHost
+	b := make([]byte, 0, 512+len(wp.tail)+len(wp.event))
+	b = append(b, `{"type":"welcome","room":`...)
+	b = append(b, mustJSON(r.id)...)
+	if r.seq != 0 {
+		b = append(b, `,"seq":`...)
+		b = strconv.AppendUint(b, r.seq, 10)
+	}
+	b = append(b, `,"data":{"protocol":`...)
+	b = strconv.AppendInt(b, ProtocolVersion, 10)
+	b = append(b, `,"you":`...)
+	b = append(b, mustJSON(c.member)...)
+	b = append(b, `,"event":`...)
+	b = append(b, wp.event...)
+	b = append(b, `,"roster":`...)
+	if !partial {
+		if wp.roster == nil || wp.version != r.version {
+			wp.version = r.version
+			roster := make([]Member, 0, len(r.order))
+			for _, id := range r.order {
+				roster = append(roster, r.members[id])
+			}
+			wp.roster = mustJSON(roster)
+		}
+		b = append(b, wp.roster...)
+	} else {
+		if !wp.staffB || wp.staffVersion != r.staffVersion {
+			wp.staff, wp.staffB, wp.staffVersion = nil, true, r.staffVersion
+			for i, id := range r.order {
+				if m := r.members[id]; staff(m.Role) {
+					wp.staff = append(wp.staff, placedMember{at: i, json: mustJSON(m)})
+				}
+			}
+		}
+		// The client itself is listed where it stands in the order: last,
+		// when it has just joined; elsewhere (a welcome again, after a
+		// restart), the staff's places are taken afresh.
+		staffList := wp.staff
+		var self []byte
+		at := -1
+		if m, ok := r.members[c.member.ID]; ok && !staff(m.Role) {
+			self = mustJSON(m)
+			if at = len(r.order) - 1; r.order[at] != c.member.ID {
+				at = slices.Index(r.order, c.member.ID)
+				staffList = nil
+				for i, id := range r.order {
+					if m := r.members[id]; staff(m.Role) {
+						staffList = append(staffList, placedMember{at: i, json: mustJSON(m)})
+					}
+				}
+			} else {
+				at = math.MaxInt // after every staff member
+			}
+		}
+		b = append(b, '[')
+		n := 0
+		add := func(j []byte) {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, j...)
+			n++
+		}
+		for _, s := range staffList {
+			if self != nil && at < s.at {
+				add(self)
+				self = nil
+			}
+			add(s.json)
+		}
+		if self != nil {
+			add(self)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"members":`...)
+	b = strconv.AppendInt(b, int64(len(r.order)), 10)
+	if partial {
+		b = append(b, `,"roster_partial":true`...)
+	}
+	b = append(b, wp.tail...)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendUint(b, r.seq, 10)
+	b = append(b, `,"epoch":`...)
+	b = append(b, mustJSON(r.epoch)...)
+	return append(b, '}', '}')
+}
+
+// visible reports whether env is addressed to c. A message not to
+// everyone reaches only the clients fanout looks at (staffClients, the
+// author, the speaker): keep the two in step.
 func (r *room) visible(c *Client, env Envelope) bool {
 	if env.To == ToEveryone || c.member.Role == RoleHost || env.From == c.member.ID {
 		return true
@@ -476,6 +708,12 @@ func (r *room) send(c *Client, env Envelope) {
 		r.node.log.Error("room: encode", "room", r.id, "err", err)
 		return
 	}
+	r.sendEncoded(c, b)
+}
+
+// sendEncoded queues an encoded message for c; a full queue drops the
+// client.
+func (r *room) sendEncoded(c *Client, b []byte) {
 	if !c.enqueue(&outMsg{data: b}) {
 		r.drop(c, CloseSlowConsumer, "too slow: reconnect with since")
 	}
@@ -491,6 +729,7 @@ func (r *room) drop(c *Client, code int, text string) {
 		return
 	}
 	delete(r.clients, c.member.ID)
+	delete(r.staffClients, c.member.ID)
 	r.hearing = nil
 	if code == CloseSlowConsumer {
 		c.discard.Store(true)
@@ -583,7 +822,23 @@ func (r *room) fanout(env Envelope) {
 	}
 	var slow []*Client
 	msg := shared(b, false)
-	for _, c := range r.clients {
+	reach := r.clients
+	if env.To != ToEveryone {
+		// Hosts, interpreters, the author and (ToSpeaker) the floor's
+		// speaker only (visible): in a large room, a participant's arrival
+		// is not a walk over everyone.
+		reach = r.staffClients
+		others := [2]string{env.From}
+		if env.To == ToSpeaker && r.state.Floor.Speaker != env.From {
+			others[1] = r.state.Floor.Speaker
+		}
+		for _, id := range others {
+			if c, ok := r.clients[id]; ok && id != "" && r.staffClients[id] == nil && r.visible(c, env) && !c.enqueue(msg) {
+				slow = append(slow, c)
+			}
+		}
+	}
+	for _, c := range reach {
 		if r.visible(c, env) && !c.enqueue(msg) {
 			slow = append(slow, c)
 		}
@@ -701,7 +956,7 @@ func (r *room) restart(ctx context.Context, lost bool) {
 	catchUpCoverage(ctx, r.node.backend, r.id, &snap, r.languages())
 	r.reset(snap)
 	for _, c := range r.clients {
-		r.send(c, r.welcome(c))
+		r.sendEncoded(c, r.welcome(c))
 	}
 	for _, c := range r.clients {
 		if _, ok := r.members[c.member.ID]; ok {
@@ -723,6 +978,15 @@ func (r *room) restart(ctx context.Context, lost bool) {
 // instance.
 func (r *room) apply(env Envelope) {
 	r.hearing = nil
+	r.version++
+	switch env.Type {
+	case MsgJoin, MsgMember:
+		// the state does not change; the staff may (below)
+	case MsgLeave:
+		r.stateVersion++ // the floor may lose its speaker or a hand
+	default:
+		r.stateVersion++
+	}
 	defer r.cover(env)
 	switch env.Type {
 	case MsgInterp:
@@ -741,7 +1005,8 @@ func (r *room) apply(env Envelope) {
 		if json.Unmarshal(env.Data, &m) != nil {
 			return
 		}
-		if old, ok := r.members[m.ID]; ok {
+		old, known := r.members[m.ID]
+		if known {
 			m.Subject, m.Instance = old.Subject, old.Instance
 		} else if env.Type == MsgJoin {
 			r.order = append(r.order, m.ID)
@@ -752,11 +1017,24 @@ func (r *room) apply(env Envelope) {
 			m.Subject, m.Instance = c.member.Subject, c.member.Instance
 			c.member.Muted, c.member.Channel, c.member.Original = m.Muted, m.Channel, m.Original
 		}
+		if known {
+			r.listening.add(old, -1)
+		}
+		r.listening.add(m, 1)
+		if staff(m.Role) || known && staff(old.Role) {
+			r.staffVersion++
+		}
 		r.members[m.ID] = m
 	case MsgLeave:
 		var d leaveData
 		if json.Unmarshal(env.Data, &d) != nil {
 			return
+		}
+		if old, ok := r.members[d.ID]; ok {
+			r.listening.add(old, -1)
+			if staff(old.Role) {
+				r.staffVersion++
+			}
 		}
 		delete(r.members, d.ID)
 		r.order = slices.DeleteFunc(r.order, func(id string) bool { return id == d.ID })

@@ -46,7 +46,7 @@ func serve(t *testing.T, backend realtime.Backend) string {
 			n, _ := strconv.ParseUint(s, 10, 64)
 			since = &realtime.Position{Seq: n, Epoch: q.Get("epoch")}
 		}
-		conn, err := up.Upgrade(w, req, nil)
+		conn, err := realtime.Upgrade(&up, w, req, nil)
 		if err != nil {
 			return
 		}

@@ -22,12 +22,15 @@ import (
 
 // upgrader checks origins itself (originAllowed), before upgrading. An
 // idle connection holds as little memory as it can (thousands share a
-// room): a 1 KiB read buffer of its own (clients send little; net/http's
-// 4 KiB one is freed with the request once the handler returns), and a
-// 4 KiB write buffer borrowed from a pool only while writing a message.
-// Measured with scripts/bench-rooms (docs/BENCHMARKS.md).
+// room): a 512-byte read buffer of its own (clients send little: commands
+// and audio frames of a few hundred bytes; a longer frame takes more than
+// one read; net/http's 4 KiB one is freed with the request once the
+// handler returns), and a 4 KiB write buffer borrowed from a pool only
+// while writing a message. realtime.Upgrade batches the writes.
+// Measured with scripts/bench-rooms and scripts/bench-peers
+// (docs/BENCHMARKS.md).
 var upgrader = websocket.Upgrader{
-	ReadBufferSize:  1024,
+	ReadBufferSize:  512,
 	WriteBufferSize: 4096,
 	WriteBufferPool: &sync.Pool{},
 	CheckOrigin:     func(*http.Request) bool { return true },
@@ -100,7 +103,7 @@ func (s *Server) joinRoom(c echo.Context) error {
 	if len(c.QueryParam("epoch")) > realtime.MaxEpoch {
 		return badRequest("too_long", "epoch", fmt.Sprintf("must be the epoch of the welcome (at most %d characters)", realtime.MaxEpoch))
 	}
-	conn, err := upgrader.Upgrade(c.Response(), req, nil)
+	conn, err := realtime.Upgrade(&upgrader, c.Response(), req, nil)
 	if err != nil {
 		return nil // the upgrader has answered
 	}

@@ -58,6 +58,9 @@ func (r *loadRun) publishChat(ctx context.Context, start, end time.Duration) *sy
 			defer wg.Done()
 			r.publish(ctx, c.conn, start+interval*time.Duration(p)/time.Duration(P), end, interval, &r.final[p],
 				func(counter uint64, sent int64) (int, []byte) {
+					if r.cfg.protocol == "centrifugo" {
+						return websocket.TextMessage, centrifugoPublish(r.cfg.channel, p, counter, sent)
+					}
 					return websocket.TextMessage, chatCommand(p, counter, sent)
 				})
 		}()

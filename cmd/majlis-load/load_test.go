@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -88,7 +89,7 @@ func TestChatRun(t *testing.T) {
 			t.Parallel()
 			url, debug, token := newServer(t)
 			cfg := short(config{urls: []string{url}, debugURLs: []string{debug}, mode: "chat", clients: 50, rooms: tt.rooms, publishers: 2, rate: 2,
-				token: token, join: tt.join})
+				token: token, join: tt.join, pids: []int{os.Getpid()}})
 			var log logBuffer
 			r := newRun(cfg, &log)
 			rep, err := r.execute(context.Background())
@@ -107,6 +108,10 @@ func TestChatRun(t *testing.T) {
 			}
 			if rep.Latency.Samples == 0 || rep.Latency.Samples >= rep.Delivered || rep.Latency.P50 > rep.Latency.P99 || rep.Latency.P99 > rep.Latency.Max {
 				t.Errorf("latency %+v of %d deliveries (the warm-up is not measured)", rep.Latency, rep.Delivered)
+			}
+			if len(rep.Processes) != 1 || rep.Processes[0].CPUSeconds <= 0 || rep.Processes[0].CPUMicrosPerDelivery <= 0 ||
+				rep.Processes[0].RSSEnd <= 0 {
+				t.Errorf("the server process's figures from /proc: %+v", rep.Processes)
 			}
 			if rep.Cores < 1 || rep.MachineBusyPercent <= 0 || rep.MachineBusyPercent > 100 {
 				t.Errorf("machine: %d cores, %.1f%% busy", rep.Cores, rep.MachineBusyPercent)

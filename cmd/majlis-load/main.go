@@ -59,6 +59,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -90,6 +91,18 @@ type config struct {
 	events      []string
 	jsonOut     bool
 	cpuProfile  string
+	// protocol is "majlis" (the rooms; also the write-floor server,
+	// cmd/majlis-floor, which speaks enough of it) or "centrifugo" (its
+	// JSON client protocol: connect, subscribe to channel, publish,
+	// publication pushes), to measure peers under the same load.
+	protocol string
+	channel  string
+	// noMetrics: do not read the instances' /debug/metrics (peers and the
+	// floor have none).
+	noMetrics bool
+	// pids are server processes whose CPU and memory are read from /proc
+	// (any server: majlis, a peer, the floor).
+	pids []int
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -115,6 +128,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.join, "join", "", "anonymous (?name=, public events) or invite (join tokens; needs --token); default invite with --token, else anonymous")
 	events := fs.String("events", "", "comma-separated event IDs to use (default: create them, needs --token)")
 	fs.BoolVar(&c.jsonOut, "json", false, "print the report as JSON")
+	fs.StringVar(&c.protocol, "protocol", "majlis", "majlis, or centrifugo (its JSON protocol: --url is the server's base URL, clients subscribe to --channel; chat mode only)")
+	fs.StringVar(&c.channel, "channel", "room", "the channel every client subscribes to (--protocol centrifugo)")
+	metrics := fs.Bool("metrics", true, "read each instance's /debug/metrics (majlis; false for the write-floor server)")
+	pids := fs.String("server-pid", "", "comma-separated process IDs of the servers: their CPU and memory are read from /proc (Linux), for any server")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write this process's CPU profile to the file (to see what limits the load generator itself)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -123,8 +140,22 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	c.urls = splitList(*urls)
+	c.noMetrics = !*metrics
+	for _, v := range splitList(*pids) {
+		pid, err := strconv.Atoi(v)
+		if err != nil || pid <= 0 {
+			return c, fmt.Errorf("--server-pid: %q is not a process ID", v)
+		}
+		c.pids = append(c.pids, pid)
+	}
 	c.debugURLs = splitList(*debugURLs)
 	c.events = splitList(*events)
+	if c.protocol == "centrifugo" {
+		c.noMetrics, c.join = true, "anonymous"
+		if len(c.events) == 0 {
+			c.events = []string{c.channel}
+		}
+	}
 	if c.join == "" {
 		c.join = "anonymous"
 		if c.token != "" {
@@ -135,7 +166,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	switch {
 	case len(c.urls) == 0:
 		problems = append(problems, "--url: at least one instance")
-	case len(c.debugURLs) != len(c.urls):
+	case c.protocol != "majlis" && c.protocol != "centrifugo":
+		problems = append(problems, "--protocol: majlis or centrifugo")
+	case c.protocol == "centrifugo" && c.mode != "chat":
+		problems = append(problems, "--protocol centrifugo: chat mode only")
+	case !c.noMetrics && len(c.debugURLs) != len(c.urls):
 		problems = append(problems, "--debug-url: one debug listener (majlis serve --debug-listen) per --url")
 	case c.mode != "chat" && c.mode != "audio":
 		problems = append(problems, "--mode: chat or audio")

@@ -93,6 +93,9 @@ type report struct {
 	// window, from /proc/stat.
 	MachineBusyPercent float64 `json:"machine_busy_percent"`
 	Cores              int     `json:"cores"`
+	// Processes has the figures of the processes given with
+	// --server-pid, read from /proc: any server, majlis or not.
+	Processes []procReport `json:"processes,omitempty"`
 
 	before, idle, start, end []serverFigures
 }
@@ -150,7 +153,8 @@ func (r *loadRun) tally(rep *report) {
 	r.mu.Unlock()
 	conns := rep.Connected + len(r.staff)
 	var grown int64
-	for i, u := range r.cfg.urls {
+	for i := range rep.end {
+		u := r.cfg.urls[i]
 		ir := instanceReport{URL: u, Before: rep.before[i], Idle: rep.idle[i], End: rep.end[i], CPUPercent: -1}
 		if cpu := rep.end[i].Process.CPUSeconds - rep.start[i].Process.CPUSeconds; rep.end[i].Process.CPUSeconds > 0 {
 			ir.CPUPercent = 100 * cpu / rep.end[i].Time.Sub(rep.start[i].Time).Seconds()
@@ -194,6 +198,10 @@ func (rep *report) writeText(w io.Writer) error {
 			s.Before.Go.Goroutines, s.Idle.Go.Goroutines, s.End.Go.Goroutines, s.Idle.Rooms.Clients, cpu)
 	}
 	p("RSS per idle connection: %.1f KiB", rep.RSSPerIdleConnection/1024)
+	for _, pr := range rep.Processes {
+		p("process %d: CPU (measured window) %.0f%% of a core, %.2f µs per delivery; RSS %s → %s idle → %s end, %.1f KiB per connection",
+			pr.PID, pr.CPUPercent, pr.CPUMicrosPerDelivery, mib(pr.RSSBefore), mib(pr.RSSIdle), mib(pr.RSSEnd), pr.RSSPerConnection/1024)
+	}
 	p("load generator CPU (measured window): %.0f%% of a core; the whole machine (%d cores, all processes): %.0f%% busy", rep.LoadCPUPercent, rep.Cores, rep.MachineBusyPercent)
 	_, err := io.WriteString(w, b.String())
 	return err

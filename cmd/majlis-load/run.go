@@ -109,9 +109,14 @@ func (r *loadRun) execute(ctx context.Context) (*report, error) {
 	rep := &report{Mode: r.cfg.mode, Instances: r.cfg.urls, Events: r.events, Clients: r.cfg.clients,
 		Join: r.cfg.join, Spread: r.src != nil, Warmup: r.cfg.warmup.Seconds(), Duration: r.cfg.duration.Seconds()}
 	mon := newMonitor(r.cfg.debugURLs, r.src)
+	if r.cfg.noMetrics {
+		mon.urls = nil
+	}
+	procs := procMonitor(r.cfg.pids)
 	if rep.before, err = mon.read(ctx); err != nil {
 		return nil, err
 	}
+	procs.read(0)
 
 	t0 := time.Now()
 	var publish func(ctx context.Context, start, end time.Duration) *sync.WaitGroup
@@ -144,6 +149,7 @@ func (r *loadRun) execute(ctx context.Context) (*report, error) {
 		r.shutdown()
 		return nil, err
 	}
+	procs.read(1)
 
 	start := time.Since(r.origin) + 100*time.Millisecond
 	from, end := start+r.cfg.warmup, start+r.cfg.warmup+r.cfg.duration
@@ -158,6 +164,7 @@ func (r *loadRun) execute(ctx context.Context) (*report, error) {
 	}
 	cpu0 := selfCPU()
 	busy0, all0 := machineCPU()
+	procs.read(2)
 	if rep.start, err = mon.read(ctx); err != nil {
 		pubs.Wait()
 		r.shutdown()
@@ -165,6 +172,7 @@ func (r *loadRun) execute(ctx context.Context) (*report, error) {
 	}
 	pubs.Wait()
 	_ = sleep(ctx, end-time.Since(r.origin)) // the window lasts its duration, publishers or not
+	procs.read(3)
 	cpu1 := selfCPU()
 	busy1, all1 := machineCPU()
 	if all1 > all0 {
@@ -179,6 +187,7 @@ func (r *loadRun) execute(ctx context.Context) (*report, error) {
 	rep.DrainSeconds = r.awaitDrain(ctx).Seconds()
 	r.shutdown()
 	r.tally(rep)
+	rep.Processes = procs.report(rep.Connected+len(r.staff), r.measured.Load())
 	return rep, nil
 }
 
@@ -279,6 +288,9 @@ type welcome struct {
 
 // dial connects c and reads its welcome. Failures are tallied by cause.
 func (r *loadRun) dial(ctx context.Context, c *client) error {
+	if r.cfg.protocol == "centrifugo" {
+		return r.dialCentrifugo(ctx, c)
+	}
 	conn, res, err := wsDialer(r.src.addr(c.i)).DialContext(ctx, r.roomURL(c), nil)
 	if err != nil {
 		cause := dialCause(err, res)
@@ -435,6 +447,10 @@ func (r *loadRun) got(s *stream, counter uint64, sent, now int64) {
 }
 
 func (r *loadRun) onText(c *client, msg []byte, now int64) {
+	if r.cfg.protocol == "centrifugo" {
+		r.onCentrifugo(c, msg, now)
+		return
+	}
 	if pub, counter, sent, ok := parseChat(msg); ok {
 		if c.track && pub < len(c.streams) {
 			r.got(&c.streams[pub], counter, sent, now)

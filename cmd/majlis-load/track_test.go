@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"testing"
 	"time"
 
@@ -170,4 +171,27 @@ func FuzzParseServerMessages(f *testing.F) {
 			t.Errorf("parseAudio(%q): channel %q", msg, ch)
 		}
 	})
+}
+
+// TestCentrifugoPushes: a frame of Centrifugo's JSON protocol may hold
+// several lines (replies, pushes, a ping); each load publication counts,
+// nothing else does.
+func TestCentrifugoPushes(t *testing.T) {
+	r := newRun(config{protocol: "centrifugo"}, io.Discard)
+	c := &client{track: true, streams: make([]stream, 3)}
+	frame := `{"id":7,"publish":{}}` + "\n" +
+		`{"push":{"channel":"room","pub":{"data":{"text":"` + chatText(2, 1, 10) + `"},"offset":1}}}` + "\n" +
+		`{}` + "\n" +
+		`{"push":{"channel":"room","pub":{"data":{"text":"` + chatText(0, 1, 20) + `"}}}}`
+	r.onText(c, []byte(frame), 30)
+	r.onText(c, []byte(`{"push":{"channel":"room","pub":{"data":{"text":"`+chatText(2, 2, 40)+`"}}}}`), 50)
+	if got := r.delivered.Load(); got != 3 {
+		t.Errorf("delivered %d, want 3", got)
+	}
+	if c.streams[2].lost(2) != 0 || c.streams[0].lost(1) != 0 || c.streams[1].lost(0) != 0 {
+		t.Errorf("streams: %+v", c.streams)
+	}
+	if got := centrifugoPublish("room", 1, 5, 99); !bytes.Contains(got, []byte(`"channel":"room","data":{"text":"load|1|5|99"}`)) {
+		t.Errorf("publish command %s", got)
+	}
 }

@@ -46,6 +46,12 @@ func parseChat(msg []byte) (pub int, counter uint64, sent int64, ok bool) {
 	if !bytes.HasPrefix(msg, chatPrefix) {
 		return 0, 0, 0, false
 	}
+	return parseText(msg)
+}
+
+// parseText reads the load text of a message (of any protocol) whose
+// only "text" field is the load text.
+func parseText(msg []byte) (pub int, counter uint64, sent int64, ok bool) {
 	i := bytes.Index(msg, textField)
 	if i < 0 {
 		return 0, 0, 0, false

@@ -1,0 +1,174 @@
+package realtime
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gorilla/websocket"
+)
+
+// countingConn counts the write calls that reach the socket.
+type countingConn struct {
+	net.Conn
+	writes atomic.Int64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// batchPair returns a client over a server connection made by Upgrade,
+// whose socket counts its writes, and the peer's connection.
+func batchPair(t *testing.T) (*Client, *countingConn, *websocket.Conn) {
+	t.Helper()
+	conns := make(chan *websocket.Conn, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := Upgrade(&websocket.Upgrader{}, w, r, nil)
+		if err != nil {
+			t.Errorf("upgrade: %v", err)
+			return
+		}
+		conns <- conn
+	}))
+	t.Cleanup(srv.Close)
+	peer, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { peer.Close() })
+	conn := <-conns
+	t.Cleanup(func() { conn.Close() })
+	b := batching(conn)
+	if b == nil {
+		t.Fatal("Upgrade's connection does not batch")
+	}
+	cc := &countingConn{Conn: b.Conn}
+	b.Conn = cc
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	n := &Node{cfg: Config{QueueSize: 256, CommandRate: 10, CommandBurst: 30, ChatRate: 1, ChatBurst: 5},
+		shards: []*writeShard{newWriteShard(stop)}}
+	return newClient(n, conn, nil, Member{ID: "m-1"}), cc, peer
+}
+
+// TestClientWrites: a message for a client with nothing queued goes to
+// the socket from the node's write worker, without waiting (no writer
+// goroutine of its own); the rest of a frame the socket did not take goes out first, then what
+// was queued meanwhile, in order; and what a client has queued goes out in
+// one write call, every message its own frame, in order.
+func TestClientWrites(t *testing.T) {
+	c, cc, peer := batchPair(t)
+	read := func(want string) {
+		t.Helper()
+		if _, msg, err := peer.ReadMessage(); err != nil || string(msg) != want {
+			t.Fatalf("read %.20q (%d bytes), %v; want %.20q", msg, len(msg), err, want)
+		}
+	}
+
+	idle := func() {
+		t.Helper()
+		for { // the writer ends once the queue is empty
+			c.mu.Lock()
+			writing := c.writing
+			c.mu.Unlock()
+			if !writing {
+				return
+			}
+			runtime.Gosched()
+		}
+	}
+	// From the worker.
+	for _, m := range []string{"one", "two"} {
+		if !c.enqueue(shared([]byte(m), false)) {
+			t.Fatal("enqueue refused")
+		}
+	}
+	read("one")
+	read("two")
+	idle()
+	if got := cc.writes.Load(); got != 0 {
+		t.Errorf("an idle client's messages: %d blocking writes by a writer goroutine, want none", got)
+	}
+
+	// A frame the socket took in part: the writer finishes it first.
+	f := frameFor([]byte("partial message"), false)
+	if n, err := c.batch.tryWrite(f[:4]); n != 4 || err != nil {
+		t.Fatalf("tryWrite: %d, %v", n, err)
+	}
+	c.mu.Lock()
+	c.partial = f[4:]
+	c.kick()
+	c.mu.Unlock()
+	c.enqueue(shared([]byte("after"), false))
+	read("partial message")
+	read("after")
+
+	// More than the socket takes at once: the peer reads later, and gets
+	// everything, in order (a full socket is not a broken one).
+	big := strings.Repeat("b", 16<<10)
+	for i := range 200 {
+		if !c.enqueue(shared([]byte(strconv.Itoa(i)+big), false)) {
+			t.Fatalf("message %d refused", i)
+		}
+	}
+	for i := range 200 {
+		read(strconv.Itoa(i) + big)
+	}
+	idle()
+
+	// A batch: one write call.
+	before := cc.writes.Load()
+	var batch []*outMsg
+	for i := range 10 {
+		batch = append(batch, shared([]byte(`{"n":`+strconv.Itoa(i)+`}`), false))
+	}
+	batch = append(batch, &outMsg{data: []byte("unshared")})
+	if err := c.send(nil, batch, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := cc.writes.Load() - before; got != 1 {
+		t.Errorf("11 messages and a ping took %d write calls, want 1", got)
+	}
+	for i := range 10 {
+		read(`{"n":` + strconv.Itoa(i) + `}`)
+	}
+	read("unshared")
+
+	idle()
+	c.closeSend(websocket.CloseNormalClosure, "")
+	close(c.readerDone)
+	<-c.writerDone
+	if _, _, err := peer.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+		t.Errorf("after closeSend: %v, want close 1000", err)
+	}
+}
+
+// TestTryWriteFullSocket: a socket that takes nothing more at the moment
+// is full, not broken: tryWrite says it wrote nothing, without an error
+// (an error closes the connection).
+func TestTryWriteFullSocket(t *testing.T) {
+	c, _, _ := batchPair(t) // the peer never reads
+	chunk := make([]byte, 64<<10)
+	for i := 0; ; i++ {
+		n, err := c.batch.tryWrite(chunk)
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		if n == 0 {
+			break // full, and said so
+		}
+		if i > 10000 {
+			t.Fatal("the socket never filled")
+		}
+	}
+	if n, err := c.batch.tryWrite(chunk); n != 0 || err != nil {
+		t.Errorf("a full socket: tryWrite = %d, %v; want 0, nil", n, err)
+	}
+}
