@@ -28,16 +28,22 @@ type catalogs struct {
 	matcher language.Matcher
 }
 
-// loadCatalogs reads static/i18n/*.json. A broken or incomplete catalog is
-// a broken build, so it panics at start-up rather than showing a user a
-// missing string.
+// loadCatalogs reads static/i18n/LANG.json and the feature catalogs
+// static/i18n/AREA/LANG.json (one folder per part of the product, so that
+// its messages live beside each other), merged per language. A broken or
+// incomplete catalog, or a key defined twice, is a broken build, so it
+// panics at start-up rather than showing a user a missing string.
 func loadCatalogs() *catalogs {
 	files, err := fs.Glob(static.FS, "i18n/*.json")
 	if err != nil || len(files) == 0 {
 		panic("server: no message catalogs in static/i18n")
 	}
+	areas, err := fs.Glob(static.FS, "i18n/*/*.json")
+	if err != nil {
+		panic(err)
+	}
 	cs := &catalogs{byLang: map[string]catalog{}}
-	for _, f := range files {
+	for _, f := range append(files, areas...) {
 		raw, err := static.FS.ReadFile(f)
 		if err != nil {
 			panic(err)
@@ -47,8 +53,21 @@ func loadCatalogs() *catalogs {
 			panic(fmt.Sprintf("server: catalog %s: %v", f, err))
 		}
 		lang := strings.TrimSuffix(path.Base(f), ".json")
-		cs.byLang[lang] = c
-		cs.langs = append(cs.langs, lang)
+		all, ok := cs.byLang[lang]
+		if !ok {
+			if path.Dir(f) != "i18n" {
+				panic(fmt.Sprintf("server: catalog %s: no i18n/%s.json", f, lang))
+			}
+			all = catalog{}
+			cs.byLang[lang] = all
+			cs.langs = append(cs.langs, lang)
+		}
+		for k, v := range c {
+			if _, dup := all[k]; dup {
+				panic(fmt.Sprintf("server: catalog %s: message %q defined twice", f, k))
+			}
+			all[k] = v
+		}
 	}
 	en, ok := cs.byLang["en"]
 	if !ok {
@@ -169,6 +188,19 @@ func (m messages) T(key string) string {
 		return s
 	}
 	return key
+}
+
+// keysWithPrefix lists the (English) catalog's keys that start with prefix,
+// sorted; plural forms are left out.
+func (m messages) keysWithPrefix(prefix string) []string {
+	var keys []string
+	for k := range m.en {
+		if strings.HasPrefix(k, prefix) && !strings.Contains(k, "#") {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // Tf returns the message for key with each {name} replaced; args are

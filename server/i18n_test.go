@@ -53,6 +53,16 @@ func TestCatalogsComplete(t *testing.T) {
 			used[m[1]] = true
 		}
 	}
+	// Keys the session's feature scripts show (the catalog's "js." keys,
+	// see sessionStrings) are named literally in static/assets/*.js.
+	scriptKey := regexp.MustCompile(`["'](js\.[a-z0-9_.-]+)["']`)
+	scripts, _ := fs.Glob(static.FS, "assets/*.js")
+	for _, f := range scripts {
+		b, _ := static.FS.ReadFile(f)
+		for _, m := range scriptKey.FindAllStringSubmatch(string(b), -1) {
+			used[m[1]] = true
+		}
+	}
 	// Keys built from domain values.
 	for _, r := range agenda.Regions {
 		used["region."+string(r)] = true

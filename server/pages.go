@@ -105,11 +105,23 @@ func newPages() *pages {
 			}
 			return "/assets/" + name + "?v=" + a.version
 		},
+		// sessionScripts are the session page's feature scripts
+		// (assets/session-*.js), loaded after session.js in name order.
+		"sessionScripts": func() []string {
+			var names []string
+			for name := range p.assets {
+				if strings.HasPrefix(name, "session-") && strings.HasSuffix(name, ".js") {
+					names = append(names, name)
+				}
+			}
+			slices.Sort(names)
+			return names
+		},
 	}
 	p.templates = map[string]*template.Template{}
 	for _, name := range []string{"home", "event", "error", "slots", "session", "sources", "signin", "organizer"} {
 		p.templates[name] = template.Must(template.New(name).Funcs(funcs).
-			ParseFS(static.FS, "templates/layout.html", "templates/"+name+".html"))
+			ParseFS(static.FS, "templates/layout.html", "templates/"+name+".html", "templates/parts/*.html"))
 	}
 	p.limiter = middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{

@@ -162,5 +162,10 @@ func sessionStrings(p *page) map[string]string {
 	for _, l := range []string{"ar", "en", "fr", "es"} {
 		m["lang."+l] = p.T("lang." + l)
 	}
+	// Messages of the session's feature scripts (session-*.js) are the
+	// catalog's "js." keys, given under their full name.
+	for _, k := range p.keysWithPrefix("js.") {
+		m[k] = p.T(k)
+	}
 	return m
 }

@@ -139,11 +139,34 @@
     ws.send(JSON.stringify(env));
   }
 
+  // Feature scripts (session-*.js, loaded after this one) hook in through
+  // window.majlisSession: on(type, fn) calls fn(data, env) after this page
+  // handled a message of that type ("enter" when the room is entered or
+  // re-entered); send, t, me, member, members and announce are the page's.
+  const hooks = {};
+  function on(type, fn) {
+    (hooks[type] = hooks[type] || []).push(fn);
+  }
+  function fire(type, d, env) {
+    (hooks[type] || []).forEach(function (fn) {
+      try {
+        fn(d, env);
+      } catch (e) {
+        console.error(e); // one feature's fault must not stop the room
+      }
+    });
+  }
+
   function onMessage(env) {
     if (env.seq) {
       seq = env.seq;
     }
     const d = env.data || {};
+    handle(env, d);
+    fire(env.type, d, env);
+  }
+
+  function handle(env, d) {
     switch (env.type) {
       case "welcome":
         // A welcome may come at any time (the room's log started again):
@@ -253,6 +276,7 @@
       pick(uiLang);
     }
     renderAll();
+    fire("enter", me, null);
   }
 
   function renderAll() {
@@ -992,6 +1016,17 @@
 
   // ---- start ----------------------------------------------------------------
 
+  window.majlisSession = {
+    on: on,
+    send: send,
+    t: t,
+    eventID: eventID,
+    me: function () { return me; },
+    member: function (id) { return members.get(id); },
+    members: function () { return Array.from(members.values()); },
+    announce: announce,
+  };
+
   // The language switcher keeps the join token, which the server never
   // writes into the page.
   if (token) {
@@ -1002,9 +1037,10 @@
     });
   }
 
+  // Start once every deferred feature script has run and hooked in.
   const form = $("join-form");
   if (token) {
-    connect();
+    document.addEventListener("DOMContentLoaded", connect);
   } else {
     form.hidden = false;
     form.addEventListener("submit", function (ev) {
