@@ -105,6 +105,22 @@ func newPages() *pages {
 			}
 			return "/assets/" + name + "?v=" + a.version
 		},
+		// dict builds a map from name, value pairs: the argument of a
+		// page part that needs more than the page.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, errors.New("server: dict needs name, value pairs")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, errors.New("server: dict names must be strings")
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 		// sessionScripts are the session page's feature scripts
 		// (assets/session-*.js), loaded after session.js in name order.
 		"sessionScripts": func() []string {
@@ -119,7 +135,16 @@ func newPages() *pages {
 		},
 	}
 	p.templates = map[string]*template.Template{}
-	for _, name := range []string{"home", "event", "error", "slots", "session", "sources", "signin", "organizer"} {
+	// Every templates/NAME.html but the layout is a page.
+	pages, err := fs.Glob(static.FS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range pages {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" {
+			continue
+		}
 		p.templates[name] = template.Must(template.New(name).Funcs(funcs).
 			ParseFS(static.FS, "templates/layout.html", "templates/"+name+".html", "templates/parts/*.html"))
 	}
