@@ -46,10 +46,14 @@ type Item struct {
 // End is when the item is scheduled to finish.
 func (it Item) End() time.Time { return it.Start.Add(time.Duration(it.Minutes) * time.Minute) }
 
-// Agenda is the ordered list of an event's items.
+// Agenda is the ordered list of an event's items: Items is the working
+// draft organizers edit, Releases what was published of it (see Release
+// and Published).
 type Agenda struct {
 	EventID string `json:"event"`
 	Items   []Item `json:"items"`
+	// Releases are the newest MaxReleases releases, oldest first.
+	Releases []Release `json:"releases,omitempty"`
 	// Version is the store's optimistic-concurrency counter.
 	Version int64 `json:"-"`
 }

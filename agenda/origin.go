@@ -99,7 +99,8 @@ func (s *Service) Import(ctx context.Context, e Event) (Event, ImportChange, err
 	old, err := s.store.GetEvent(ctx, e.ID)
 	if errors.Is(err, ErrNotFound) {
 		e.Created, e.Updated, e.Sequence = now, now, 0
-		ev, _, err := s.store.CreateEvent(ctx, e, Agenda{EventID: e.ID, Items: []Item{}})
+		a, _ := withRelease(Agenda{EventID: e.ID, Items: []Item{}}, now, "", "")
+		ev, _, err := s.store.CreateEvent(ctx, e, a)
 		if err != nil {
 			return Event{}, ImportUnchanged, fmt.Errorf("agenda: import %q: %w", e.ID, err)
 		}

@@ -273,7 +273,11 @@ func (s *Service) CreateEvent(ctx context.Context, e Event, items []Item, opts .
 	}
 	now := s.now()
 	e.Created, e.Updated, e.Sequence = now, now, 0
-	ev, ag, err := s.store.CreateEvent(ctx, e, Agenda{EventID: e.ID, Items: items})
+	a := Agenda{EventID: e.ID, Items: items}
+	if e.Status != StatusDraft {
+		a, _ = withRelease(a, now, c.by, "") // created published: release 1
+	}
+	ev, ag, err := s.store.CreateEvent(ctx, e, a)
 	if err != nil {
 		return Event{}, Agenda{}, fmt.Errorf("agenda: create %q: %w", e.ID, err)
 	}
@@ -381,6 +385,16 @@ func (s *Service) UpdateEvent(ctx context.Context, e Event, ifVersion int64, opt
 	if !e.Updated.After(old.Updated) {
 		e.Updated = old.Updated.Add(time.Second)
 	}
+	if old.Status == StatusDraft && e.Status == StatusPublished && ag.Unreleased() {
+		// Publishing the event publishes its agenda as it stands: a new
+		// release, in the same write.
+		ag, _ = withRelease(ag, e.Updated, c.by, "")
+		e.Version = old.Version
+		if _, err := s.store.PutAgenda(ctx, ag, ag.Version, &e); err != nil {
+			return Event{}, err
+		}
+		return s.store.GetEvent(ctx, e.ID)
+	}
 	return s.store.UpdateEvent(ctx, e, old.Version)
 }
 
@@ -427,9 +441,13 @@ func (s *Service) DeleteEvent(ctx context.Context, id string, ifVersion int64, o
 	return Event{}, true, s.store.DeleteEvent(ctx, id, old.Version)
 }
 
-// PutAgenda replaces an event's items if the agenda's version is ifVersion.
-// Items are ordered by start; missing IDs are assigned. The event's
-// SEQUENCE is bumped because feeds carry the agenda.
+// PutAgenda replaces the items of an event's working draft if the
+// agenda's version is ifVersion. Items are ordered by start; missing IDs
+// are assigned. The public sees the change once it is released (Publish),
+// so the event (and its SEQUENCE) is left alone. A published event whose
+// agenda was never released (stored before releases existed) first gets
+// its agenda as it stood as release 1, in the same write, so that what the
+// public sees does not change.
 func (s *Service) PutAgenda(ctx context.Context, eventID string, items []Item, ifVersion int64) (Agenda, error) {
 	e, err := s.store.GetEvent(ctx, eventID)
 	if err != nil {
@@ -443,9 +461,18 @@ func (s *Service) PutAgenda(ctx context.Context, eventID string, items []Item, i
 		return Agenda{}, err
 	}
 	sortItems(items)
-	e.Sequence++
-	e.Updated = s.now()
-	return s.store.PutAgenda(ctx, Agenda{EventID: eventID, Items: items}, ifVersion, &e)
+	cur, err := s.store.GetAgenda(ctx, eventID)
+	if err != nil {
+		return Agenda{}, err
+	}
+	if ifVersion != 0 && cur.Version != ifVersion {
+		return Agenda{}, fmt.Errorf("agenda: agenda of %q changed since version %d: %w", eventID, ifVersion, ErrConflict)
+	}
+	if len(cur.Releases) == 0 && e.Status != StatusDraft {
+		cur, _ = withRelease(cur, s.now(), "", "")
+	}
+	cur.Items = items
+	return s.store.PutAgenda(ctx, cur, cur.Version, nil)
 }
 
 // AddItem appends an item to an agenda.

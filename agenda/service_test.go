@@ -249,12 +249,19 @@ func TestSequenceBumpsOnlyOnCalendarVisibleChanges(t *testing.T) {
 	if ev, err = svc.UpdateEvent(ctx, ev, ev.Version); err != nil || ev.Sequence != 1 {
 		t.Fatalf("title change: sequence %d, err %v (want 1)", ev.Sequence, err)
 	}
-	if _, err = svc.PutAgenda(ctx, ev.ID, []agenda.Item{item("a-1", hhmm(8, 0), 10)}, ag.Version); err != nil {
+	draft, err := svc.PutAgenda(ctx, ev.ID, []agenda.Item{item("a-1", hhmm(8, 0), 10)}, ag.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.GetEvent(ctx, ev.ID); got.Sequence != 1 {
+		t.Fatalf("draft agenda change: sequence %d (want 1: calendars see releases only)", got.Sequence)
+	}
+	if _, _, err := svc.Publish(ctx, ev.ID, "", "org_a", draft.Version); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := st.GetEvent(ctx, ev.ID)
 	if got.Sequence != 2 || !got.Updated.After(ev.Created) && !got.Updated.Equal(ev.Created) {
-		t.Fatalf("agenda change: sequence %d (want 2)", got.Sequence)
+		t.Fatalf("agenda released: sequence %d (want 2)", got.Sequence)
 	}
 	if _, err := svc.UpdateEvent(ctx, got, got.Version-1); !errors.Is(err, agenda.ErrConflict) {
 		t.Fatalf("stale version: want ErrConflict, got %v", err)

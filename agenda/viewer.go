@@ -25,9 +25,16 @@ func For(v Viewer) Option {
 	return func(c *call) { c.viewer = v }
 }
 
+// By records the organizer (ID) a call is made by, in the releases it
+// makes (publishing an event releases its agenda).
+func By(organizerID string) Option {
+	return func(c *call) { c.by = organizerID }
+}
+
 // call is what the options of one call say.
 type call struct {
 	viewer Viewer
+	by     string
 }
 
 func options(opts []Option) call {
