@@ -150,6 +150,8 @@ func Run(t *testing.T, o Opener) {
 		{"empty IDs are invalid", testEmptyIDs},
 		{"imported events keep their origin", testImported},
 		{"calendar sources, status, pushes, leases", testSources},
+		{"agenda releases", testReleases},
+		{"audit log", testAudit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
