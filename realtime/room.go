@@ -317,7 +317,8 @@ func (r *room) refreshItems() {
 	ctx, cancel := r.callContext()
 	defer cancel()
 	if a, err := r.node.info.GetAgenda(ctx, r.id); err == nil {
-		r.items = a.Items
+		pub, _ := a.Published() // the room runs the published agenda, not the draft
+		r.items = pub.Items
 		r.version++
 		r.stateVersion++
 	}

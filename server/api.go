@@ -14,6 +14,7 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/audit"
 )
 
 // eventJSON is an event as the API shows it.
@@ -401,10 +402,11 @@ func (s *Server) createEvent(c echo.Context) error {
 		return err
 	}
 	e.ID = agenda.NewID("ev-")
-	ev, _, err := s.agenda.CreateEvent(c.Request().Context(), e, nil, agenda.For(principal(c)))
+	ev, _, err := s.agenda.CreateEvent(c.Request().Context(), e, nil, agenda.For(principal(c)), agenda.By(o.ID))
 	if err != nil {
 		return err
 	}
+	s.auditEvent(c, agenda.Event{}, ev)
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/events/"+ev.ID)
 	return s.sendWritten(c, http.StatusCreated, ev)
 }
@@ -414,6 +416,7 @@ func (s *Server) patchEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	old := e
 	var in eventInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
@@ -431,10 +434,11 @@ func (s *Server) patchEvent(c echo.Context) error {
 		// Making an event confidential must not lock its editor out of it.
 		e.Invitees = append(e.Invitees, p.Organizer.ID)
 	}
-	ev, err := s.agenda.UpdateEvent(ctx, e, e.Version, agenda.For(p))
+	ev, err := s.agenda.UpdateEvent(ctx, e, e.Version, agenda.For(p), agenda.By(p.Organizer.ID))
 	if err != nil {
 		return err
 	}
+	s.auditEvent(c, old, ev)
 	return s.sendWritten(c, http.StatusOK, ev)
 }
 
@@ -448,9 +452,11 @@ func (s *Server) deleteEvent(c echo.Context) error {
 		return err
 	}
 	if removed {
+		s.audit(c, audit.Entry{Action: audit.EventDeleted, Event: audit.RefTo(e)})
 		s.revokeInvites(c, e.ID) // its ID may serve another event later
 		return c.NoContent(http.StatusNoContent)
 	}
+	s.auditEvent(c, e, ev)
 	return s.sendEvent(c, http.StatusOK, ev)
 }
 
@@ -506,8 +512,13 @@ func fromItemJSON(field string, in itemJSON) (agenda.Item, error) {
 	return it, nil
 }
 
-func (s *Server) sendAgenda(c echo.Context, status int, a agenda.Agenda) error {
+// sendAgenda answers a: the working draft (ETag "a…"), or, when
+// published, the published agenda (ETag "p…", see releases.go).
+func (s *Server) sendAgenda(c echo.Context, status int, a agenda.Agenda, published bool) error {
 	tag := etag("a", a.Version)
+	if published {
+		tag = etag("p", a.Version)
+	}
 	c.Response().Header().Set(headerETag, tag)
 	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-cache")
 	if c.Request().Method == http.MethodGet {
@@ -527,11 +538,11 @@ func (s *Server) getAgenda(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.store.GetAgenda(c.Request().Context(), e.ID)
+	a, draft, err := s.agendaFor(c, e)
 	if err != nil {
 		return err
 	}
-	return s.sendAgenda(c, http.StatusOK, a)
+	return s.sendAgenda(c, http.StatusOK, a, !draft)
 }
 
 func (s *Server) putAgenda(c echo.Context) error {
@@ -563,7 +574,8 @@ func (s *Server) putAgenda(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.sendAgenda(c, http.StatusOK, a)
+	s.audit(c, audit.Entry{Action: audit.AgendaChanged, Event: audit.RefTo(e)})
+	return s.sendAgenda(c, http.StatusOK, a, false)
 }
 
 // versionOrStale maps ifMatch's "can never match" (-1) to a version no
@@ -592,6 +604,7 @@ func (s *Server) addItem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, audit.Entry{Action: audit.AgendaChanged, Event: audit.RefTo(e)})
 	c.Response().Header().Set(headerETag, etag("a", a.Version))
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/events/"+e.ID+"/agenda/items/"+got.ID)
 	return c.JSON(http.StatusCreated, toItemJSON(got))
@@ -653,6 +666,7 @@ func (s *Server) patchItem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, audit.Entry{Action: audit.AgendaChanged, Event: audit.RefTo(e)})
 	c.Response().Header().Set(headerETag, etag("a", a.Version))
 	return c.JSON(http.StatusOK, toItemJSON(got))
 }
@@ -666,6 +680,7 @@ func (s *Server) deleteItem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, audit.Entry{Action: audit.AgendaChanged, Event: audit.RefTo(e)})
 	c.Response().Header().Set(headerETag, etag("a", a.Version))
 	return c.NoContent(http.StatusNoContent)
 }

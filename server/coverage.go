@@ -91,6 +91,7 @@ func (s *Server) coverage(c echo.Context) error {
 		return err
 	}
 	titles := map[string]agenda.Text{}
+	a, _ = a.Published() // the items the room ran
 	for _, it := range a.Items {
 		titles[it.ID] = it.Title
 	}

@@ -235,7 +235,7 @@ func (s *Server) buildFeed(ctx context.Context, key feedKey, gen uint64, prev *c
 	f.Name = agenda.Text{key.lang: name}
 	for _, e := range events {
 		if a, err := s.store.GetAgenda(ctx, e.ID); err == nil {
-			f.Agendas[e.ID] = a
+			f.Agendas[e.ID], _ = a.Published()
 		} else if !errors.Is(err, agenda.ErrNotFound) {
 			return nil, err
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/audit"
 	"github.com/majlis/majlis/realtime"
 )
 
@@ -146,6 +147,7 @@ func (s *Server) createInvite(c echo.Context) error {
 	if err := s.store.CreateInvite(c.Request().Context(), inv); err != nil {
 		return err
 	}
+	s.audit(c, audit.Entry{Action: audit.InviteCreated, Event: audit.RefTo(e), Role: inv.Role, Person: inv.Name})
 	out := inviteView(inv, e)
 	out.Token, out.URL = token, s.invitePage(inv, token)
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
@@ -188,11 +190,13 @@ func (s *Server) revokeInvite(c echo.Context) error {
 		return errNotFound
 	}
 	ctx := c.Request().Context()
-	if _, err := s.store.RevokeInvite(ctx, e.ID, id); errors.Is(err, access.ErrNotFound) {
+	inv, err := s.store.RevokeInvite(ctx, e.ID, id)
+	if errors.Is(err, access.ErrNotFound) {
 		return errNotFound
 	} else if err != nil {
 		return err
 	}
+	s.audit(c, audit.Entry{Action: audit.InviteRevoked, Event: audit.RefTo(e), Role: inv.Role, Person: inv.Name})
 	// Whoever is in the room with it leaves it now, on every instance.
 	// Should that fail, the answer is an error: revoking again retries.
 	if err := s.rooms.RemoveSubject(ctx, e.ID, "invite:"+id); err != nil {

@@ -198,6 +198,8 @@ type page struct {
 	// Org and SignIn are the organizer app's pages (organizer.go).
 	Org    *organizerView
 	SignIn *signInView
+	// Audit is the audit log and an event's history (audit.go).
+	Audit *auditView
 }
 
 // Lang is the page language, for the html lang attribute.
@@ -270,7 +272,9 @@ type eventDetail struct {
 	Description *description
 	Location    localText
 	Items       []itemView
-	Children    []eventView
+	// Changes are what the newest agenda release changed (releases.go).
+	Changes  *changesView
+	Children []eventView
 }
 
 type itemView struct {
@@ -557,6 +561,8 @@ func (s *Server) eventPage(c echo.Context) error {
 	if err != nil && !errors.Is(err, agenda.ErrNotFound) {
 		return err
 	}
+	d.Changes = eventChanges(p, e, a) // releases.go
+	a, _ = a.Published()
 	own := e.Zone()
 	for _, it := range a.Items {
 		iv := itemView{

@@ -57,6 +57,9 @@ func (s *Server) routes(e *echo.Echo) {
 	api.POST("/tokens", s.createToken)
 	api.DELETE("/tokens/:id", s.revokeToken)
 	api.POST("/organizers/:id/sign-in-link", s.createSignInLink)
+	// Agenda releases and the audit log (releases.go, audit.go).
+	api.GET("/events/:id/agenda/releases", s.listReleases)
+	api.POST("/events/:id/agenda/releases", s.createRelease)
 
 	// Pages, rendered for an anonymous viewer in the viewer's language and
 	// zone, limited per client address; and their embedded assets.
@@ -85,6 +88,11 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/organizer/tokens", s.createTokenForm)
 	e.POST("/organizer/tokens/:id/revoke", s.revokeTokenForm)
 	e.POST("/organizer/sign-in-links", s.signInLinkForm)
+	// The audit log and an event's releases and history (audit.go).
+	e.Match(get, "/organizer/audit", s.auditPage, page)
+	e.Match(get, "/organizer/audit.csv", s.auditCSV, page)
+	e.Match(get, "/organizer/events/:id/history", s.historyPage, page)
+	e.POST("/organizer/events/:id/history/release", s.releaseForm)
 
 	// Calendar feeds (RFC 5545): see feeds.go for what each holds.
 	e.Match(get, "/feeds/all.ics", s.serveFeed)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/audit"
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/realtime"
@@ -78,6 +79,9 @@ type Config struct {
 	// keeps sources (calendar.Store), not running, so sources sync only
 	// when asked (POST /api/v1/sources/{id}/sync); none otherwise (404).
 	Sync *calendar.Syncer
+	// AuditKeep is how many entries the audit log keeps (the newest).
+	// Default: audit.Keep (10,000).
+	AuditKeep int
 }
 
 // Server is the majlis HTTP server.
@@ -98,6 +102,8 @@ type Server struct {
 	syncStore calendar.Store
 	// signin runs the organizer app's sign-in (organizerRoutes).
 	signin *signIn
+	// auditLog keeps the audit log (audit.go); nil when the store does not.
+	auditLog audit.Store
 }
 
 // New builds a Server over store with every route registered.
@@ -121,6 +127,9 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	if cfg.JoinRate == 0 {
 		cfg.JoinRate = 2
 	}
+	if cfg.AuditKeep <= 0 {
+		cfg.AuditKeep = audit.Keep
+	}
 	if cfg.JoinBurst == 0 {
 		cfg.JoinBurst = 20
 	}
@@ -138,6 +147,9 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 			broker.NewMemory(broker.MemoryConfig{Now: cfg.Now}), store)
 	}
 	s := &Server{cfg: cfg, store: store, agenda: svc, log: cfg.Logger, rooms: cfg.Rooms, langs: svc.Languages()}
+	if as, ok := store.(audit.Store); ok {
+		s.auditLog = as
+	}
 	if cs, ok := store.(calendar.Store); ok && cfg.Sync == nil {
 		cfg.Sync = calendar.NewSyncer(calendar.SyncConfig{BaseURL: cfg.BaseURL, UIDDomain: cfg.UIDDomain, Logger: cfg.Logger, Now: cfg.Now}, cs, svc)
 	}

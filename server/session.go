@@ -69,6 +69,7 @@ func (s *Server) sessionPage(c echo.Context) error {
 	if err != nil && !errors.Is(err, agenda.ErrNotFound) {
 		return err
 	}
+	a, _ = a.Published()
 	for _, it := range a.Items {
 		iv := itemView{ID: it.ID, Time: p.clock(it.Start, it.End(), p.loc, e.Start), Title: p.text(it.Title),
 			Duration: p.Nf("agenda.minutes", it.Minutes)}

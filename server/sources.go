@@ -294,6 +294,7 @@ func (s *Server) createSource(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.auditSource(c, calendar.Source{}, out, false)
 	s.sync.Kick()
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/sources/"+out.ID)
 	return s.sendSource(c, http.StatusCreated, out)
@@ -321,6 +322,7 @@ func (s *Server) patchSource(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	old := src
 	var in sourceInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
@@ -336,6 +338,7 @@ func (s *Server) patchSource(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.auditSource(c, old, out, false)
 	s.sync.Kick()
 	return s.sendSource(c, http.StatusOK, out)
 }
@@ -356,6 +359,7 @@ func (s *Server) deleteSource(c echo.Context) error {
 	if err := s.syncStore.DeleteSource(ctx, src.ID, src.Version); err != nil {
 		return err
 	}
+	s.auditSource(c, src, src, true)
 	return c.NoContent(http.StatusNoContent)
 }
 
