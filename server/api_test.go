@@ -289,17 +289,37 @@ func TestAgendaAPI(t *testing.T) {
 	if r.status != 204 {
 		t.Fatalf("delete item: %d %s", r.status, r.body)
 	}
-	r = f.do(req{method: "GET", path: "/api/v1/events/hrd-consultation/agenda"})
+	r = f.do(req{method: "GET", path: "/api/v1/events/hrd-consultation/agenda", token: f.alice})
 	_ = json.Unmarshal(r.body, &ag)
 	if r.status != 200 || len(ag.Items) != 2 || r.header.Get("ETag") != `"a5"` {
-		t.Fatalf("final agenda: %d %s", r.status, r.body)
+		t.Fatalf("final draft agenda: %d %s", r.status, r.body)
 	}
-	// Agenda changes reach calendars: the event's sequence moved.
-	r = f.do(req{method: "GET", path: "/api/v1/events/hrd-consultation"})
-	var ev map[string]any
-	_ = json.Unmarshal(r.body, &ev)
-	if ev["sequence"].(float64) != 4 {
-		t.Fatalf("event sequence after 4 agenda writes: %v", ev["sequence"])
+	// The draft is not public until released; the event (and the
+	// calendars' SEQUENCE) did not move.
+	sequence := func() float64 {
+		t.Helper()
+		var ev map[string]any
+		_ = json.Unmarshal(f.do(req{method: "GET", path: "/api/v1/events/hrd-consultation"}).body, &ev)
+		return ev["sequence"].(float64)
+	}
+	r = f.do(req{method: "GET", path: "/api/v1/events/hrd-consultation/agenda"})
+	_ = json.Unmarshal(r.body, &ag)
+	if r.status != 200 || len(ag.Items) != 0 || r.header.Get("ETag") != `"p5"` || sequence() != 0 {
+		t.Fatalf("published agenda before a release: %d %s %s, sequence %v", r.status, r.header.Get("ETag"), r.body, sequence())
+	}
+	r = f.do(req{method: "POST", path: "/api/v1/events/hrd-consultation/agenda/releases", token: f.alice,
+		body: `{"note":"Programme confirmed"}`, header: map[string]string{"If-Match": `"a5"`}})
+	if r.status != 201 || r.header.Get("ETag") != `"a6"` {
+		t.Fatalf("release: %d %s", r.status, r.body)
+	}
+	r = f.do(req{method: "GET", path: "/api/v1/events/hrd-consultation/agenda"})
+	_ = json.Unmarshal(r.body, &ag)
+	if r.status != 200 || len(ag.Items) != 2 {
+		t.Fatalf("published agenda after the release: %d %s", r.status, r.body)
+	}
+	// Agenda changes reach calendars once per release.
+	if s := sequence(); s != 1 {
+		t.Fatalf("event sequence after 4 draft writes and one release: %v", s)
 	}
 }
 
@@ -309,7 +329,7 @@ func TestConcurrentEditorsNeverOverwriteEachOther(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.create(consultation, f.alice)
-	tag := f.do(req{method: "GET", path: "/api/v1/events/hrd-consultation/agenda"}).header.Get("ETag")
+	tag := f.do(req{method: "GET", path: "/api/v1/events/hrd-consultation/agenda", token: f.alice}).header.Get("ETag") // the draft's
 	var wg sync.WaitGroup
 	statuses := make([]int, 2)
 	for i, tok := range []string{f.alice, f.bob} {
@@ -332,6 +352,7 @@ func TestBadInputIsRejectedAndChangesNothing(t *testing.T) {
 	f.create(consultation, f.alice)
 	f.do(req{method: "PUT", path: "/api/v1/events/hrd-consultation/agenda", token: f.alice, header: map[string]string{"If-Match": "*"},
 		body: `{"items":[{"id":"opening","title":{"en":"Opening"},"start":"2021-07-01T14:30:00Z","duration":15,"kind":"opening"}]}`})
+	f.release("hrd-consultation", f.alice) // event version 2: "e1" is stale
 	secret := f.create(strings.NewReplacer(`"hrd-consultation"`, `"reprisals-briefing"`, `"public"`, `"confidential"`).Replace(consultation), f.alice)
 	f.create(strings.NewReplacer(`"hrd-consultation"`, `"members-briefing"`, `"public"`, `"members"`).Replace(consultation), f.alice)
 	if secret["visibility"] != "confidential" {
@@ -339,7 +360,7 @@ func TestBadInputIsRejectedAndChangesNothing(t *testing.T) {
 	}
 	event := func(mut string) string { return strings.Replace(consultation, `"id":"hrd-consultation",`, mut, 1) }
 	noID := event("")
-	ifm := map[string]string{"If-Match": `"a2"`}
+	ifm := map[string]string{"If-Match": `"a3"`}
 	tests := []struct {
 		name   string
 		req    req

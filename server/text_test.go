@@ -21,6 +21,7 @@ func TestLocationAndSpeakersAreMultilingual(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("put agenda: %d %s", r.status, r.body)
 	}
+	f.release("hrd-consultation", f.alice) // the page shows the published agenda
 	var ag struct {
 		Items []struct{ Speakers []map[string]string } `json:"items"`
 	}
