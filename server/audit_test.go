@@ -71,21 +71,21 @@ func TestAuditLog(t *testing.T) {
 		return r
 	}
 	pub := f.create(strings.Replace(consultation, `"status":"published"`, `"status":"draft"`, 1), f.alice)["id"].(string) // event.created
-	must(f.do(req{method: "PATCH", path: "/api/v1/events/"+pub+"", token: f.alice, body: `{"title":{"fr":"Consultation"},"location":"Geneva"}`,
+	must(f.do(req{method: "PATCH", path: "/api/v1/events/" + pub + "", token: f.alice, body: `{"title":{"fr":"Consultation"},"location":"Geneva"}`,
 		header: map[string]string{"If-Match": "*"}}), 200) // event.changed
-	must(f.do(req{method: "PATCH", path: "/api/v1/events/"+pub+"", token: f.bob, body: `{"status":"published"}`,
+	must(f.do(req{method: "PATCH", path: "/api/v1/events/" + pub + "", token: f.bob, body: `{"status":"published"}`,
 		header: map[string]string{"If-Match": "*"}}), 200) // event.published, by Bob
-	must(f.do(req{method: "PUT", path: "/api/v1/events/"+pub+"/agenda", token: f.alice, header: map[string]string{"If-Match": "*"},
+	must(f.do(req{method: "PUT", path: "/api/v1/events/" + pub + "/agenda", token: f.alice, header: map[string]string{"If-Match": "*"},
 		body: `{"items":[{"title":{"en":"Opening"},"start":"2031-07-01T14:30:00Z","duration":15,"kind":"opening"}]}`}), 200) // agenda.changed
 	f.release(pub, f.alice) // agenda.released
-	inv := must(f.do(req{method: "POST", path: "/api/v1/events/"+pub+"/invites", token: f.alice,
+	inv := must(f.do(req{method: "POST", path: "/api/v1/events/" + pub + "/invites", token: f.alice,
 		body: `{"role":"interpreter","name":"Fatou Diop","languages":["en"],"booth":"fr"}`}), 201) // invite.created
 	var invite struct{ ID, Token string }
 	mustUnmarshal(t, inv.body, &invite)
-	must(f.do(req{method: "DELETE", path: "/api/v1/events/"+pub+"/invites/" + invite.ID, token: f.alice}), 204) // invite.revoked
+	must(f.do(req{method: "DELETE", path: "/api/v1/events/" + pub + "/invites/" + invite.ID, token: f.alice}), 204) // invite.revoked
 	secret := f.create(strings.NewReplacer(`"public"`, `"confidential"`,
 		`"Consultation on the Global Action Plan"`, `"Threats against the Ombudsman"`).Replace(consultation), f.alice)["id"].(string) // hidden from Bob
-	must(f.do(req{method: "DELETE", path: "/api/v1/events/"+pub+"", token: f.alice, header: map[string]string{"If-Match": "*"}}), 200) // event.cancelled
+	must(f.do(req{method: "DELETE", path: "/api/v1/events/" + pub + "", token: f.alice, header: map[string]string{"If-Match": "*"}}), 200) // event.cancelled
 	src := must(f.addSource(ennhri, `{"region":"europe","name":"ENNHRI calendar","kind":"caldav","url":"https://dav.example/ennhri/","username":"majlis","password":"hunter2-secret"}`), 201)
 	var srcID struct{ ID string }
 	mustUnmarshal(t, src.body, &srcID)
@@ -138,9 +138,9 @@ func TestAuditLog(t *testing.T) {
 		{"bob", "/organizer/audit", "Entries shown: 10 of 10.", []string{"Consultation on the Global Action Plan", "published the event", "ENNHRI calendar"}, []string{"Threats against", secret}},
 		{"apf", "/organizer/audit", "Entries shown: 8 of 8.", []string{"Consultation on the Global Action Plan"}, []string{"Threats against", secret, "ENNHRI calendar"}},
 		{"ennhri", "/organizer/audit", "Entries shown: 10 of 10.", []string{"ENNHRI calendar", "changed a calendar source", "fields: password, paused"}, []string{secret, "Threats against"}},
-		{"alice", "/organizer/audit?event="+pub, "Entries shown: 8 of 8.", nil, []string{"ENNHRI calendar", "Threats against the Ombudsman</a>"}},
+		{"alice", "/organizer/audit?event=" + pub, "Entries shown: 8 of 8.", nil, []string{"ENNHRI calendar", "Threats against the Ombudsman</a>"}},
 		{"alice", "/organizer/audit?organizer=" + f.bobID, "Entries shown: 1 of 1.", []string{"published the event"}, []string{"<td>invited</td>"}},
-		{"bob", "/organizer/audit?event="+secret, "Entries shown: 0 of 0.", nil, []string{"Threats against"}},
+		{"bob", "/organizer/audit?event=" + secret, "Entries shown: 0 of 0.", nil, []string{"Threats against"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.who+" "+tc.path, func(t *testing.T) {
@@ -233,7 +233,7 @@ func TestAuditLog(t *testing.T) {
 			t.Fatalf("the draft's changes are not shown:\n%s", body)
 		}
 		form := func(etag, note string) (*http.Response, string) {
-			return f.browse(browserReq{method: "POST", path: "/organizer/events/"+secret+"/history/release", cookie: ck,
+			return f.browse(browserReq{method: "POST", path: "/organizer/events/" + secret + "/history/release", cookie: ck,
 				form: url.Values{"csrf": {csrf}, "etag": {etag}, "note": {note}}, header: map[string]string{"Accept-Language": "fr"}})
 		}
 		if res, body := form(`"a1"`, ""); res.StatusCode != http.StatusPreconditionFailed || !strings.Contains(body, "Le brouillon a changé") {
@@ -246,7 +246,7 @@ func TestAuditLog(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/organizer/events/"+secret+"/history?released=2" {
 			t.Fatalf("publish: %d %s", res.StatusCode, res.Header.Get("Location"))
 		}
-		if res, _ := f.browse(browserReq{method: "POST", path: "/organizer/events/"+secret+"/history/release", cookie: ck,
+		if res, _ := f.browse(browserReq{method: "POST", path: "/organizer/events/" + secret + "/history/release", cookie: ck,
 			form: url.Values{"etag": {`"a3"`}}}); res.StatusCode != http.StatusForbidden {
 			t.Fatalf("without the CSRF token: %d", res.StatusCode)
 		}
