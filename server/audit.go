@@ -244,18 +244,29 @@ type releaseRow struct {
 	Note, WhenISO string
 }
 
+// organizerPage starts a page of the organizer app: the page and the
+// caller's session, or no page when the caller is not signed in (then
+// redirected to sign in) or the page cannot be made (err).
+func (s *Server) organizerPage(c echo.Context) (*page, access.Session, error) {
+	_, se, ok := s.signedIn(c)
+	if !ok {
+		return nil, se, c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
+	}
+	p, err := s.newPage(c)
+	if err != nil {
+		return nil, se, err
+	}
+	return p, se, nil
+}
+
 // auditPageRows is how many entries a page shows (the CSV has them all).
 const auditPageRows = 200
 
 // auditPage shows the audit log to a signed-in organizer: what it may
 // read of it, filtered by event and by organizer.
 func (s *Server) auditPage(c echo.Context) error {
-	_, se, ok := s.signedIn(c)
-	if !ok {
-		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
-	}
-	p, err := s.newPage(c)
-	if err != nil {
+	p, se, err := s.organizerPage(c)
+	if p == nil {
 		return err
 	}
 	ctx, pr := c.Request().Context(), principal(c)
@@ -310,11 +321,8 @@ func clipParam(v string) string {
 // auditCSV exports what the audit page selects, every entry, as CSV
 // (times in UTC, texts in the reader's language).
 func (s *Server) auditCSV(c echo.Context) error {
-	if _, _, ok := s.signedIn(c); !ok {
-		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
-	}
-	p, err := s.newPage(c)
-	if err != nil {
+	p, _, err := s.organizerPage(c)
+	if p == nil {
 		return err
 	}
 	f := auditFilter{Event: clipParam(c.QueryParam("event")), Organizer: clipParam(c.QueryParam("organizer"))}
@@ -366,12 +374,8 @@ func (s *Server) historyPage(c echo.Context) error {
 }
 
 func (s *Server) renderHistory(c echo.Context, status int, extra func(*auditView, *page)) error {
-	_, se, ok := s.signedIn(c)
-	if !ok {
-		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
-	}
-	p, err := s.newPage(c)
-	if err != nil {
+	p, se, err := s.organizerPage(c)
+	if p == nil {
 		return err
 	}
 	e, err := s.historyEvent(c)
