@@ -8,6 +8,12 @@
 // meeting and its side events then consult only the events the viewer may
 // see, and no error names, times or counts another (see UpdateEvent).
 //
+// An agenda is a working draft that organizers edit and the releases
+// published of it (Release, Service.Publish, Agenda.Published, Diff): the
+// public, the feeds and the room see the newest release, and a release,
+// not an edit, bumps the event's SEQUENCE. Releases are kept in the agenda
+// document, so a release and its event's SEQUENCE are one write.
+//
 // Concurrency: values (Event, Agenda, Item) are plain data and not shared.
 // Service is goroutine-safe as long as its Store is; concurrent writers are
 // serialised by optimistic versions (ErrConflict), never by locks held here.
