@@ -40,17 +40,23 @@ func makeConsultation(t *testing.T, addr, token string) string {
 		start.Format(time.RFC3339), start.Add(90*time.Minute).Format(time.RFC3339)), &ev)
 	body := fmt.Sprintf(`{"items":[{"id":"item-1","title":{"en":"Welcome and opening"},"start":%q,"duration":15,
 		"speakers":[],"floor_language":"en","kind":"opening"}]}`, start.Format(time.RFC3339))
-	req, _ := http.NewRequest("PUT", "http://"+addr+"/api/v1/events/"+url.PathEscape(ev.ID)+"/agenda", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("If-Match", "*")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("PUT agenda: %s", res.Status)
+	// The draft, then its release: the room runs the published agenda.
+	for _, w := range []struct {
+		method, path, body string
+		status             int
+	}{{"PUT", "/agenda", body, http.StatusOK}, {"POST", "/agenda/releases", "{}", http.StatusCreated}} {
+		req, _ := http.NewRequest(w.method, "http://"+addr+"/api/v1/events/"+url.PathEscape(ev.ID)+w.path, strings.NewReader(w.body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("If-Match", "*")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != w.status {
+			t.Fatalf("%s %s: %s", w.method, w.path, res.Status)
+		}
 	}
 	return ev.ID
 }
