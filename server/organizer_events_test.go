@@ -318,3 +318,42 @@ func TestAnotherRegionsEventOverTheAPI(t *testing.T) {
 		t.Fatal("stored data changed")
 	}
 }
+
+// TestConferenceOverTheAPI: the video meeting address round-trips through
+// the API, a bad one is a 422 naming the field with nothing stored, it is
+// in the OpenAPI document, on the public page and in the public feed
+// while the event is public, and gone from both once it is not.
+func TestConferenceOverTheAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	m := f.create(`{"id":"video-webinar","kind":"webinar","title":{"en":"Video webinar"},"start":"2027-03-02T09:00:00Z","end":"2027-03-02T10:00:00Z",
+	  "timezone":"UTC","region":"global","visibility":"public","status":"published","conference":"https://meet.example.org/j/42"}`, f.alice)
+	if m["conference"] != "https://meet.example.org/j/42" {
+		t.Fatalf("created %v", m)
+	}
+	before := f.snapshot()
+	r := f.do(req{method: "PATCH", path: "/api/v1/events/video-webinar", token: f.alice, body: `{"conference":"javascript:alert(1)"}`, header: map[string]string{"If-Match": "*"}})
+	if _, fields := errorOf(t, r); r.status != http.StatusUnprocessableEntity || fields["conference"] == "" || f.snapshot() != before {
+		t.Fatalf("a bad address: %d %s", r.status, r.body)
+	}
+	if r := f.do(req{method: "GET", path: "/api/v1/openapi.json"}); !strings.Contains(string(r.body), `"conference":{"description"`) {
+		t.Fatal("the OpenAPI document lacks conference")
+	}
+	if r := f.do(req{method: "GET", path: "/events/video-webinar"}); !strings.Contains(string(r.body), `href="https://meet.example.org/j/42"`) {
+		t.Fatalf("the public page lacks the address: %s", r.body)
+	}
+	feed := f.feed("/feeds/all.ics")
+	if p := feed.byUID["video-webinar"].Props.Get("CONFERENCE"); p == nil || p.Value != "https://meet.example.org/j/42" ||
+		p.Params.Get("VALUE") != "URI" || p.Params.Get("FEATURE") != "VIDEO" {
+		t.Fatalf("CONFERENCE in the public feed: %+v", p)
+	}
+	if r := f.do(req{method: "PATCH", path: "/api/v1/events/video-webinar", token: f.alice, body: `{"visibility":"members"}`, header: map[string]string{"If-Match": "*"}}); r.status != http.StatusOK {
+		t.Fatalf("members only: %d %s", r.status, r.body)
+	}
+	if r := f.do(req{method: "GET", path: "/feeds/all.ics"}); strings.Contains(string(r.body), "meet.example.org") {
+		t.Fatal("a members-only event's address is in the public feed")
+	}
+	if r := f.do(req{method: "GET", path: "/events/video-webinar"}); r.status != http.StatusNotFound || strings.Contains(string(r.body), "meet.example.org") {
+		t.Fatalf("a members-only event's page: %d", r.status)
+	}
+}
