@@ -100,7 +100,9 @@ type choice struct {
 	Checked            bool
 }
 
-type regionTime struct{ Label, When, Zone string }
+// regionTime is the event's time in one region's reference zone; Name is
+// the zone's IANA name, for the script that updates it as the form changes.
+type regionTime struct{ Label, When, Zone, Name string }
 
 // statusStep is a status change offered from the current status.
 type statusStep struct {
@@ -447,15 +449,17 @@ func (s *Server) renderEventForm(c echo.Context, status int, se access.Session, 
 	if !e.End.IsZero() {
 		v.End = e.End.In(loc).Format(localLayout)
 	}
-	if !e.Start.IsZero() && e.End.After(e.Start) {
-		for _, r := range []agenda.Region{agenda.RegionAfrica, agenda.RegionAmericas, agenda.RegionAsiaPacific, agenda.RegionEurope, agenda.RegionGlobal} {
-			z := s.agenda.Zone(r)
-			label := p.T("region." + string(r))
-			if r == agenda.RegionGlobal {
-				label = p.T("events.geneva")
-			}
-			v.RegionTimes = append(v.RegionTimes, regionTime{Label: label, When: p.span(e.Start, e.End, z), Zone: zoneLabel(z, e.Start)})
+	known := !e.Start.IsZero() && e.End.After(e.Start)
+	for _, r := range []agenda.Region{agenda.RegionAfrica, agenda.RegionAmericas, agenda.RegionAsiaPacific, agenda.RegionEurope, agenda.RegionGlobal} {
+		z := s.agenda.Zone(r)
+		rt := regionTime{Label: p.T("region." + string(r)), Name: z.String(), Zone: z.String()}
+		if r == agenda.RegionGlobal {
+			rt.Label = p.T("events.geneva")
 		}
+		if known {
+			rt.When, rt.Zone = p.span(e.Start, e.End, z), zoneLabel(z, e.Start)
+		}
+		v.RegionTimes = append(v.RegionTimes, rt)
 	}
 	if ef != nil {
 		v.Start, v.End = ef.start, ef.end
@@ -546,47 +550,28 @@ func (s *Server) statusStep(p *page, e agenda.Event, to agenda.Status) statusSte
 	return statusStep{To: string(to), Label: p.T("events.step.cancelled"), Body: p.T("events.confirm.cancelled")}
 }
 
-// The words of statuses and visibilities, each message named once.
+// words are the catalog keys of a value's name (Title) and of its
+// explanation (Body).
+type words struct{ Title, Body string }
 
-func statusLabel(p *page, st agenda.Status) string {
-	switch st {
-	case agenda.StatusDraft:
-		return p.T("events.status.draft")
-	case agenda.StatusCancelled:
-		return p.T("events.status.cancelled")
+// statusWords and visibilityWords name each status and visibility.
+var (
+	statusWords = map[agenda.Status]words{
+		agenda.StatusDraft:     {Title: "events.status.draft", Body: "events.status_help.draft"},
+		agenda.StatusPublished: {Title: "events.status.published", Body: "events.status_help.published"},
+		agenda.StatusCancelled: {Title: "events.status.cancelled", Body: "events.status_help.cancelled"},
 	}
-	return p.T("events.status.published")
-}
+	visibilityWords = map[agenda.Visibility]words{
+		agenda.VisibilityPublic:       {Title: "events.visibility.public", Body: "events.visibility_help.public"},
+		agenda.VisibilityMembers:      {Title: "events.visibility.members", Body: "events.visibility_help.members"},
+		agenda.VisibilityConfidential: {Title: "events.visibility.confidential", Body: "events.visibility_help.confidential"},
+	}
+)
 
-func statusHelp(p *page, st agenda.Status) string {
-	switch st {
-	case agenda.StatusDraft:
-		return p.T("events.status_help.draft")
-	case agenda.StatusCancelled:
-		return p.T("events.status_help.cancelled")
-	}
-	return p.T("events.status_help.published")
-}
-
-func visibilityLabel(p *page, v agenda.Visibility) string {
-	switch v {
-	case agenda.VisibilityPublic:
-		return p.T("events.visibility.public")
-	case agenda.VisibilityMembers:
-		return p.T("events.visibility.members")
-	}
-	return p.T("events.visibility.confidential")
-}
-
-func visibilityHelp(p *page, v agenda.Visibility) string {
-	switch v {
-	case agenda.VisibilityPublic:
-		return p.T("events.visibility_help.public")
-	case agenda.VisibilityMembers:
-		return p.T("events.visibility_help.members")
-	}
-	return p.T("events.visibility_help.confidential")
-}
+func statusLabel(p *page, st agenda.Status) string        { return p.T(statusWords[st].Title) }
+func statusHelp(p *page, st agenda.Status) string         { return p.T(statusWords[st].Body) }
+func visibilityLabel(p *page, v agenda.Visibility) string { return p.T(visibilityWords[v].Title) }
+func visibilityHelp(p *page, v agenda.Visibility) string  { return p.T(visibilityWords[v].Body) }
 
 // statusPage is the confirmation step of a status change (?to=).
 func (s *Server) statusPage(c echo.Context) error {

@@ -72,6 +72,12 @@ func TestEventAppInBrowser(t *testing.T) {
 	if times := value(t, b, "region times", chromedp.Text(css(`#region-times`))); !strings.Contains(times, "Australia/Sydney") {
 		t.Errorf("region times %q", times)
 	}
+	// Before saving, the table follows the form: 08:00 in Nairobi is 16:00 in Sydney.
+	value(t, b, "change the start", chromedp.Evaluate[bool](`(() => { const s = document.getElementById("start"); s.value = "2027-03-01T08:00"; return s.dispatchEvent(new Event("change")); })()`))
+	if sydney := value(t, b, "Sydney", chromedp.Text(css(`tr[data-zone="Australia/Sydney"] .when`))); !strings.Contains(sydney, "16:00") {
+		t.Errorf("Sydney's time after a new start: %q", sydney)
+	}
+	b.run(t, "reload the saved form", chromedp.Reload(), chromedp.WaitVisible(css(`#preview-link`)))
 
 	b.run(t, "preview", chromedp.Click(css(`#preview-link`)), chromedp.WaitVisible(css(`#preview-banner`)))
 	if h := value(t, b, "preview title", chromedp.Text(css(`main h1`))); h != titles["en"] {
