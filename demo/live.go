@@ -53,6 +53,11 @@ func LoadLive(ctx context.Context, svc *agenda.Service, now time.Time) (agenda.E
 	st := svc.Store()
 	if _, err := st.GetEvent(ctx, LiveID); errors.Is(err, agenda.ErrNotFound) {
 		ev, _, err := svc.CreateEvent(ctx, e, items)
+		if errors.Is(err, agenda.ErrConflict) {
+			// Another instance of a scale-out deployment, starting at
+			// the same time, made it.
+			return st.GetEvent(ctx, LiveID)
+		}
 		if err != nil {
 			return agenda.Event{}, fmt.Errorf("demo: live webinar: %w", err)
 		}
@@ -108,7 +113,10 @@ func Invite(ctx context.Context, st PeopleStore, e agenda.Event, now time.Time) 
 		o = access.Organizer{ID: OrganizerID, Name: "Demo organizer", Region: agenda.RegionGlobal, Created: now.UTC()}
 		_, o.TokenHash = access.NewToken() // the demo signs in with links only
 		if err = st.CreateOrganizer(ctx, o); err != nil {
-			return People{}, fmt.Errorf("demo: organizer: %w", err)
+			// Another instance starting at the same time may have made it.
+			if o, err = st.GetOrganizer(ctx, OrganizerID); err != nil {
+				return People{}, fmt.Errorf("demo: organizer: %w", err)
+			}
 		}
 	} else if err != nil {
 		return People{}, fmt.Errorf("demo: organizer: %w", err)

@@ -171,7 +171,8 @@ func (s *Server) eventRow(p *page, e agenda.Event) eventRow {
 // appEvent loads the event a page of the organizer app names: one the
 // organizer may not see is the not-found page, exactly like a missing
 // one; with edit, one of another region is refused (it sees it, so the
-// refusal hides nothing).
+// refusal hides nothing), and so is one imported from a regional calendar
+// (it changes at its source).
 func (s *Server) appEvent(c echo.Context, edit bool) (agenda.Event, error) {
 	e, err := s.pageEvent(c)
 	if err != nil {
@@ -183,6 +184,10 @@ func (s *Server) appEvent(c echo.Context, edit bool) (agenda.Event, error) {
 	}
 	if edit && !p.CanEdit(e) {
 		return agenda.Event{}, &pageError{Status: http.StatusForbidden, Title: "events.forbidden.title", Body: "events.forbidden.body"}
+	}
+	if edit && e.Origin != nil {
+		// agenda refuses every change to it: say so before the form.
+		return agenda.Event{}, &pageError{Status: http.StatusConflict, Title: "events.imported.title", Body: "events.imported.body"}
 	}
 	return e, nil
 }

@@ -55,6 +55,27 @@ func TestSourceForms(t *testing.T) {
 	}
 	_, body = f.page(europe, "/organizer/sources?done=synced", "fr")
 	mustContain(t, "after sync", body, "Source synchronisée.", "&#43;2 ~0 −0", "À jour")
+	// Its events are listed for the region, previewed, but changed at their source.
+	imported := agenda.ImportedID(src.ID, "e0@ennhri.example", "")
+	_, body = f.page(europe, "/organizer/events", "en")
+	mustContain(t, "events list", body, `id="event-`+imported+`"`)
+	// (f.snapshot prints an imported event's Origin as a pointer: compare versions.)
+	stored, err := f.st.GetEvent(context.Background(), imported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"", "/status?to=cancelled"} {
+		if res, body := f.page(europe, "/organizer/events/"+imported+path, "en"); res.StatusCode != http.StatusConflict || !strings.Contains(body, "This event comes from a regional calendar") {
+			t.Fatalf("imported event's form%s: %d %s", path, res.StatusCode, body)
+		}
+	}
+	res, _ = f.post(europe, "/organizer/events/"+imported, "en", url.Values{"title-en": {"Mine"}})
+	if after, _ := f.st.GetEvent(context.Background(), imported); res.StatusCode != http.StatusConflict || after.Version != stored.Version {
+		t.Fatalf("an imported event changed from the form: %d", res.StatusCode)
+	}
+	if res, _ := f.page(europe, "/organizer/events/"+imported+"/preview", "en"); res.StatusCode != http.StatusOK {
+		t.Fatalf("imported event's preview: %d", res.StatusCode)
+	}
 	res, _ = f.post(europe, path+"/pause", "en", url.Values{"paused": {"1"}, "version": {"1"}})
 	if got, _ := f.st.GetSource(context.Background(), src.ID); res.StatusCode != http.StatusSeeOther || !got.Paused {
 		t.Fatalf("pause: %d, paused %v", res.StatusCode, got.Paused)
@@ -69,9 +90,9 @@ func TestSourceForms(t *testing.T) {
 	}
 	// Resuming, then confirming with nothing held back: a clear no.
 	f.post(europe, path+"/pause", "en", url.Values{"paused": {"0"}, "version": {"3"}})
-	before := f.sourcesSnapshot()
+	unchanged := f.sourcesSnapshot()
 	res, body = f.post(europe, path+"/confirm", "es", nil)
-	if res.StatusCode != http.StatusConflict || f.sourcesSnapshot() != before {
+	if res.StatusCode != http.StatusConflict || f.sourcesSnapshot() != unchanged {
 		t.Fatalf("confirm with nothing pending: %d", res.StatusCode)
 	}
 	mustContain(t, "nothing to confirm", body, "Esta fuente no tiene cancelaciones pendientes de confirmación. No se cambió nada.")
