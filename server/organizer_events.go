@@ -409,7 +409,9 @@ func (s *Server) renderEventForm(c echo.Context, status int, se access.Session, 
 			if text == "" {
 				return ""
 			}
-			return p.Tf("events.fallback", "lang", p.T("lang."+from), "text", text)
+			// Isolated (FSI … PDI): an Arabic text in a French sentence, or
+			// the reverse, keeps its own direction.
+			return p.Tf("events.fallback", "lang", p.T("lang."+from), "text", "\u2068"+text+"\u2069")
 		}
 		lf.TitleHint, lf.DescriptionHint, lf.LocationHint = hint(e.Title), hint(e.Description), hint(e.Location)
 		v.Langs = append(v.Langs, lf)

@@ -112,7 +112,7 @@ func TestEventFormsCreatePreviewPublish(t *testing.T) {
 	res, body := f.page(alice, "/organizer/events/"+e.ID+"?saved=1", "en")
 	mustContain(t, "edit page", body, "Saved.", `aria-current="page"`, "Australia/Sydney", "America/Mexico_City", "Geneva (head office)",
 		// French is empty: its readers see English, and the form says so.
-		"Empty: readers of this language see the English text: “Defenders and civic space”")
+		"Empty: readers of this language see the English text: “\u2068Defenders and civic space\u2069”")
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("edit page: %d", res.StatusCode)
 	}
