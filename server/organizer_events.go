@@ -192,6 +192,34 @@ func (s *Server) appEvent(c echo.Context, edit bool) (agenda.Event, error) {
 	return e, nil
 }
 
+// eventAs is the preamble of the pages and forms about one event: the
+// session, and the event (appEvent) as the organizer sees it, without a
+// parent hidden from it. Without a session: errSignIn (signInFirst).
+func (s *Server) eventAs(c echo.Context, edit bool) (access.Session, agenda.Event, error) {
+	_, se, ok := s.signedIn(c)
+	if !ok {
+		return access.Session{}, agenda.Event{}, errSignIn
+	}
+	e, err := s.appEvent(c, edit)
+	if err != nil {
+		return access.Session{}, agenda.Event{}, err
+	}
+	e.Parent, err = s.agenda.ParentFor(c.Request().Context(), e, principal(c))
+	return se, e, err
+}
+
+// errSignIn is a request of the organizer app without a session.
+var errSignIn = errors.New("server: not signed in to the organizer app")
+
+// signInFirst sends a browser without a session to the sign-in page;
+// other errors go on to the error handler.
+func signInFirst(c echo.Context, err error) error {
+	if errors.Is(err, errSignIn) {
+		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
+	}
+	return err
+}
+
 // newEventPage is the empty form, in the organizer's region and its zone.
 func (s *Server) newEventPage(c echo.Context) error {
 	o, se, ok := s.signedIn(c)
@@ -209,16 +237,9 @@ func (s *Server) newEventPage(c echo.Context) error {
 
 // editEventPage is the form of an existing event.
 func (s *Server) editEventPage(c echo.Context) error {
-	_, se, ok := s.signedIn(c)
-	if !ok {
-		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
-	}
-	e, err := s.appEvent(c, true)
+	se, e, err := s.eventAs(c, true)
 	if err != nil {
-		return err
-	}
-	if e.Parent, err = s.agenda.ParentFor(c.Request().Context(), e, principal(c)); err != nil {
-		return err
+		return signInFirst(c, err)
 	}
 	return s.renderEventForm(c, http.StatusOK, se, e, nil, func(v *eventFormView, _ *page) { v.Saved = c.QueryParam("saved") != "" })
 }
@@ -310,15 +331,10 @@ func (s *Server) createEventForm(c echo.Context) error {
 // saveEventForm changes an event from the form. A form read at an older
 // version changes nothing and shows the newer one.
 func (s *Server) saveEventForm(c echo.Context) error {
-	_, se, ok := s.signedIn(c)
-	if !ok {
-		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
-	}
-	e, err := s.appEvent(c, true)
+	se, e, err := s.eventAs(c, true)
 	if err != nil {
-		return err
+		return signInFirst(c, err)
 	}
-	ctx, p := c.Request().Context(), principal(c)
 	if c.FormValue("version") != strconv.FormatInt(e.Version, 10) {
 		return s.staleEventForm(c, se, e)
 	}
@@ -327,14 +343,11 @@ func (s *Server) saveEventForm(c echo.Context) error {
 		return err
 	}
 	shown := e
-	if shown.Parent, err = s.agenda.ParentFor(ctx, e, p); err != nil {
-		return err
-	}
 	_ = ef.in.apply(&shown, false)
 	if len(ef.problems) > 0 {
 		return s.renderEventForm(c, http.StatusUnprocessableEntity, se, shown, &ef, nil)
 	}
-	_, err = s.changeEvent(ctx, p, e, ef.in)
+	_, err = s.changeEvent(c.Request().Context(), principal(c), e, ef.in)
 	if errors.Is(err, agenda.ErrConflict) {
 		return s.staleEventForm(c, se, e)
 	}
@@ -582,20 +595,13 @@ func visibilityHelp(p *page, v agenda.Visibility) string  { return p.T(visibilit
 
 // statusPage is the confirmation step of a status change (?to=).
 func (s *Server) statusPage(c echo.Context) error {
-	_, se, ok := s.signedIn(c)
-	if !ok {
-		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
-	}
-	e, err := s.appEvent(c, true)
+	se, e, err := s.eventAs(c, true)
 	if err != nil {
-		return err
+		return signInFirst(c, err)
 	}
 	to := agenda.Status(c.QueryParam("to"))
 	if !slices.Contains(nextStatuses[e.Status], to) {
 		return c.Redirect(http.StatusSeeOther, "/organizer/events/"+url.PathEscape(e.ID))
-	}
-	if e.Parent, err = s.agenda.ParentFor(c.Request().Context(), e, principal(c)); err != nil {
-		return err
 	}
 	return s.renderEventForm(c, http.StatusOK, se, e, nil, func(v *eventFormView, p *page) {
 		st := s.statusStep(p, e, to)
@@ -605,30 +611,19 @@ func (s *Server) statusPage(c echo.Context) error {
 
 // setStatusForm applies a confirmed status change.
 func (s *Server) setStatusForm(c echo.Context) error {
-	_, se, ok := s.signedIn(c)
-	if !ok {
-		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
-	}
-	e, err := s.appEvent(c, true)
+	se, e, err := s.eventAs(c, true)
 	if err != nil {
-		return err
-	}
-	if c.FormValue("version") != strconv.FormatInt(e.Version, 10) {
-		return s.staleEventForm(c, se, e)
+		return signInFirst(c, err)
 	}
 	to := c.FormValue("to")
-	if !slices.Contains(nextStatuses[e.Status], agenda.Status(to)) {
+	if c.FormValue("version") != strconv.FormatInt(e.Version, 10) || !slices.Contains(nextStatuses[e.Status], agenda.Status(to)) {
 		return s.staleEventForm(c, se, e)
 	}
-	ctx, p := c.Request().Context(), principal(c)
-	_, err = s.changeEvent(ctx, p, e, eventInput{Status: &to})
+	_, err = s.changeEvent(c.Request().Context(), principal(c), e, eventInput{Status: &to})
 	if errors.Is(err, agenda.ErrConflict) {
 		return s.staleEventForm(c, se, e)
 	}
 	if fields, ok := formFields(err); ok {
-		if e.Parent, err = s.agenda.ParentFor(ctx, e, p); err != nil {
-			return err
-		}
 		return s.renderEventForm(c, http.StatusUnprocessableEntity, se, e, &eventForm{problems: fields,
 			start: e.Start.In(e.Zone()).Format(localLayout), end: e.End.In(e.Zone()).Format(localLayout)}, nil)
 	}
@@ -642,12 +637,9 @@ func (s *Server) setStatusForm(c echo.Context) error {
 // page will: the public page's own view code and template, with a
 // preview banner, never indexed, never kept by shared caches.
 func (s *Server) previewPage(c echo.Context) error {
-	if _, _, ok := s.signedIn(c); !ok {
-		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
-	}
-	e, err := s.appEvent(c, false)
+	_, e, err := s.eventAs(c, false)
 	if err != nil {
-		return err
+		return signInFirst(c, err)
 	}
 	p, err := s.newPage(c)
 	if err != nil {

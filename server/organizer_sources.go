@@ -294,15 +294,23 @@ func (s *Server) createSourceForm(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/organizer/sources?done=added")
 }
 
-// sourceEditPage is the form of one source.
-func (s *Server) sourceEditPage(c echo.Context) error {
+// sourceAs is the preamble of the pages and forms about one source: the
+// organizer, its session and the source it manages (managedSource).
+// Without a session: errSignIn (signInFirst).
+func (s *Server) sourceAs(c echo.Context) (access.Organizer, access.Session, calendar.Source, error) {
 	o, se, ok := s.signedIn(c)
 	if !ok {
-		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
+		return access.Organizer{}, access.Session{}, calendar.Source{}, errSignIn
 	}
 	src, err := s.managedSource(c)
+	return o, se, src, err
+}
+
+// sourceEditPage is the form of one source.
+func (s *Server) sourceEditPage(c echo.Context) error {
+	o, se, src, err := s.sourceAs(c)
 	if err != nil {
-		return err
+		return signInFirst(c, err)
 	}
 	return s.renderSourceForm(c, http.StatusOK, o, se, src, nil)
 }
@@ -322,13 +330,9 @@ func (s *Server) renderSourceForm(c echo.Context, status int, o access.Organizer
 // saveSourceForm changes a source from its form; a form read at an older
 // version changes nothing.
 func (s *Server) saveSourceForm(c echo.Context) error {
-	o, se, ok := s.signedIn(c)
-	if !ok {
-		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
-	}
-	src, err := s.managedSource(c)
+	o, se, src, err := s.sourceAs(c)
 	if err != nil {
-		return err
+		return signInFirst(c, err)
 	}
 	if c.FormValue("version") != strconv.FormatInt(src.Version, 10) {
 		return s.renderSourceForm(c, http.StatusConflict, o, se, src, map[string]string{"version": "stale"})
@@ -352,13 +356,9 @@ func (s *Server) saveSourceForm(c echo.Context) error {
 // sourceAction runs one button of the list (pause, sync, confirm) and
 // shows the list again with what it did, or why it did nothing.
 func (s *Server) sourceAction(c echo.Context, act func(o access.Organizer, src calendar.Source) (string, error)) error {
-	o, _, ok := s.signedIn(c)
-	if !ok {
-		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
-	}
-	src, err := s.managedSource(c)
+	o, _, src, err := s.sourceAs(c)
 	if err != nil {
-		return err
+		return signInFirst(c, err)
 	}
 	done, err := act(o, src)
 	var ae *apiError
@@ -412,12 +412,9 @@ func (s *Server) confirmSourceForm(c echo.Context) error {
 // and channel, how long it was live and how many listened, as a table
 // and as a chart of meters, with the CSV of the API.
 func (s *Server) coveragePage(c echo.Context) error {
-	if _, _, ok := s.signedIn(c); !ok {
-		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
-	}
-	e, err := s.appEvent(c, false)
+	_, e, err := s.eventAs(c, false)
 	if err != nil {
-		return err
+		return signInFirst(c, err)
 	}
 	p, err := s.newPage(c)
 	if err != nil {
