@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,19 @@ import (
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/server"
 )
+
+// arrive waits until the page a click navigated to has the element sel:
+// a wait on the old document could query nodes the navigation removes.
+func arrive(t *testing.T, b *browser, sel string) {
+	t.Helper()
+	cond := `document.readyState === "complete" && document.querySelector(` + strconv.Quote(sel) + `) !== null`
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](cond)); err == nil && ok {
+			return
+		}
+	}
+	t.Fatalf("no %s after the navigation", sel)
+}
 
 // TestEventAppInBrowser: a regional organizer signs in with a sign-in
 // link, creates a four-language webinar in the form, previews it, publishes
@@ -43,12 +57,12 @@ func TestEventAppInBrowser(t *testing.T) {
 		chromedp.Navigate(base+"/organizer/sign-in?lang=en&link="+link),
 		chromedp.WaitVisible(css(`#recover`)),
 		chromedp.Click(css(`#recover`)),
-		chromedp.WaitVisible(css(`#sessions`)),
-		chromedp.Click(css(`a[href="/organizer/events"]`)),
-		chromedp.WaitVisible(css(`#new-event`)),
-		chromedp.Click(css(`#new-event`)),
-		chromedp.WaitVisible(css(`#title-ar`)),
 	)
+	arrive(t, b, `#sessions`)
+	b.run(t, "to the events", chromedp.Click(css(`a[href="/organizer/events"]`)))
+	arrive(t, b, `#new-event`)
+	b.run(t, "a new event", chromedp.Click(css(`#new-event`)))
+	arrive(t, b, `#title-ar`)
 	titles := map[string]string{"en": "Defenders and civic space", "fr": "Défenseurs et espace civique",
 		"es": "Defensores y espacio cívico", "ar": "المدافعون والفضاء المدني"}
 	var fill []chromedp.Action[chromedp.Void]
@@ -60,9 +74,9 @@ func TestEventAppInBrowser(t *testing.T) {
 		chromedp.SetValue(css(`#end`), "2027-03-01T18:00"),
 		chromedp.SendKeys(css(`#conference`), "https://meet.example.org/j/123"),
 		chromedp.Click(css(`#save-event`)),
-		chromedp.WaitVisible(css(`#preview-link`)),
 	)
 	b.run(t, "fill in the form in four languages", fill...)
+	arrive(t, b, `#preview-link`)
 	loc := value(t, b, "address", chromedp.Evaluate[string](`location.pathname`))
 	id := strings.TrimPrefix(loc, "/organizer/events/")
 	e, err := f.st.GetEvent(ctx, id)
@@ -77,20 +91,20 @@ func TestEventAppInBrowser(t *testing.T) {
 	if sydney := value(t, b, "Sydney", chromedp.Text(css(`tr[data-zone="Australia/Sydney"] .when`))); !strings.Contains(sydney, "16:00") {
 		t.Errorf("Sydney's time after a new start: %q", sydney)
 	}
-	b.run(t, "reload the saved form", chromedp.Reload(), chromedp.WaitVisible(css(`#preview-link`)))
+	b.run(t, "reload the saved form", chromedp.Reload())
+	arrive(t, b, `#preview-link`)
 
-	b.run(t, "preview", chromedp.Click(css(`#preview-link`)), chromedp.WaitVisible(css(`#preview-banner`)))
+	b.run(t, "preview", chromedp.Click(css(`#preview-link`)))
+	arrive(t, b, `#preview-banner`)
 	if h := value(t, b, "preview title", chromedp.Text(css(`main h1`))); h != titles["en"] {
 		t.Errorf("preview title %q", h)
 	}
-	b.run(t, "publish, confirmed",
-		chromedp.Click(css(`#preview-banner a`)),
-		chromedp.WaitVisible(css(`#step-published`)),
-		chromedp.Click(css(`#step-published`)),
-		chromedp.WaitVisible(css(`#confirm-status`)),
-		chromedp.Click(css(`#confirm-status`)),
-		chromedp.WaitVisible(css(`#step-cancelled`)),
-	)
+	b.run(t, "back to the form", chromedp.Click(css(`#preview-banner a`)))
+	arrive(t, b, `#step-published`)
+	b.run(t, "publish", chromedp.Click(css(`#step-published`)))
+	arrive(t, b, `#confirm-status`)
+	b.run(t, "confirm", chromedp.Click(css(`#confirm-status`)))
+	arrive(t, b, `#step-cancelled`)
 	if e, _ := f.st.GetEvent(context.Background(), id); e.Status != agenda.StatusPublished {
 		t.Fatalf("status %s after publishing", e.Status)
 	}
@@ -138,7 +152,8 @@ func TestEventAppInBrowser(t *testing.T) {
 	}
 	// A form with errors too: they are announced and linked to the fields.
 	b.run(t, "a form with errors", chromedp.Navigate(base+ev+"?lang=ar"), chromedp.WaitVisible(css(`#conference`)),
-		chromedp.SetValue(css(`#conference`), "http://meet.example.org"), chromedp.Click(css(`#save-event`)), chromedp.WaitVisible(css(`#errors`)))
+		chromedp.SetValue(css(`#conference`), "http://meet.example.org"), chromedp.Click(css(`#save-event`)))
+	arrive(t, b, `#errors`)
 	checkAxe(t, b, "form with errors")
 
 	b.mu.Lock()
