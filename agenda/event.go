@@ -103,6 +103,9 @@ type Event struct {
 	Status      Status     `json:"status"`
 	// Location is where it happens, in several languages like Title.
 	Location Text `json:"location,omitempty"`
+	// Conference is the https address of an external video meeting
+	// (RFC 7986 CONFERENCE), shown to those who may see the event.
+	Conference string `json:"conference,omitempty"`
 	// AllDay marks an event of whole days (iCalendar VALUE=DATE): Start is
 	// midnight of its first day and End midnight after its last, both in
 	// TimeZone.

@@ -116,6 +116,7 @@ func NewID(prefix string) string { return randid.New(prefix, randid.IDBytes) }
 
 func normalize(e *Event) {
 	normalizeEventText(e)
+	e.Conference = strings.TrimSpace(e.Conference)
 	e.Start = e.Start.UTC()
 	e.End = e.End.UTC()
 	if e.Languages == nil {
@@ -307,7 +308,7 @@ func standingItems(e Event, items []Item, ser Series) []Item {
 func calendarVisible(old, e Event) bool {
 	return !old.Start.Equal(e.Start) || !old.End.Equal(e.End) || old.TimeZone != e.TimeZone ||
 		old.Status != e.Status || !reflect.DeepEqual(old.Title, e.Title) ||
-		!reflect.DeepEqual(old.Description, e.Description) || !reflect.DeepEqual(old.Location, e.Location) ||
+		!reflect.DeepEqual(old.Description, e.Description) || !reflect.DeepEqual(old.Location, e.Location) || old.Conference != e.Conference ||
 		old.Visibility != e.Visibility || !slices.Equal(old.Languages, e.Languages) || old.Parent != e.Parent
 }
 

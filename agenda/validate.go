@@ -2,6 +2,7 @@ package agenda
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -23,6 +24,8 @@ const (
 	MaxLanguages        = 20
 	MaxInvitees         = 200
 	MaxLocationRunes    = 500
+	// MaxConferenceBytes bounds an event's video meeting address.
+	MaxConferenceBytes = 2000
 	// MaxEventDuration bounds one event (an annual meeting runs a few days).
 	MaxEventDuration = 60 * 24 * time.Hour
 	// MaxItemMinutes bounds one agenda item.
@@ -241,6 +244,7 @@ func (s *Service) validateEvent(e Event) problems {
 		seen[l] = true
 	}
 	checkText(p, "location", e.Location, s.cfg.Languages, false, MaxLocationRunes)
+	checkConference(p, e.Conference)
 	if len(e.Invitees) > MaxInvitees {
 		p.add("invitees", "at most %d invitees", MaxInvitees)
 	}
@@ -251,6 +255,28 @@ func (s *Service) validateEvent(e Event) problems {
 		p.add("series", "must be 3-64 lowercase letters, digits or hyphens")
 	}
 	return p
+}
+
+// checkConference checks an event's video meeting address: an absolute
+// https URL with a host, no user name or password in it (they would be
+// shown to everyone who sees the event), at most MaxConferenceBytes.
+func checkConference(p problems, raw string) {
+	if raw == "" {
+		return
+	}
+	if len(raw) > MaxConferenceBytes {
+		p.add("conference", "at most %d characters", MaxConferenceBytes)
+		return
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		p.add("conference", "not a valid address (an https:// URL without spaces)")
+	case u.Scheme != "https" || u.Host == "" || u.Opaque != "":
+		p.add("conference", "must be an https:// address with a host")
+	case u.User != nil:
+		p.add("conference", "must not carry a user name or password")
+	}
 }
 
 func loadZone(name string) (*time.Location, error) {

@@ -87,3 +87,53 @@ func TestSeriesTextRule(t *testing.T) {
 		t.Fatalf("got %q, %v; want the title in NFC, trimmed", ser.Title["fr"], err)
 	}
 }
+
+// TestConferenceAddress checks the video meeting address in agenda's one
+// validation place: https only, a host, no credentials, a length limit,
+// and a change bumps SEQUENCE (calendars must learn the new address).
+func TestConferenceAddress(t *testing.T) {
+	t.Parallel()
+	long := "https://meet.example.org/" + strings.Repeat("a", agenda.MaxConferenceBytes)
+	tests := []struct {
+		name, url string
+		ok        bool
+	}{
+		{name: "https", url: "https://meet.example.org/j/123?pwd=x", ok: true},
+		{name: "none", url: "", ok: true},
+		{name: "http", url: "http://meet.example.org/j/123"},
+		{name: "javascript", url: "javascript:alert(1)"},
+		{name: "no host", url: "https:///j/123"},
+		{name: "relative", url: "/j/123"},
+		{name: "space inside", url: "https://meet.example.org/j 123"},
+		{name: "credentials", url: "https://user:secret@meet.example.org/"},
+		{name: "too long", url: long},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			svc, _ := newService(t)
+			e := meeting()
+			e.Conference = tc.url
+			got, _, err := svc.CreateEvent(ctx, e, nil)
+			if !tc.ok {
+				if f := fieldsOf(t, err); f["conference"] == "" {
+					t.Fatalf("want an error on conference, got %v", f)
+				}
+				return
+			}
+			if err != nil || got.Conference != tc.url {
+				t.Fatalf("got %q, %v", got.Conference, err)
+			}
+		})
+	}
+	svc, _ := newService(t)
+	e, _, err := svc.CreateEvent(ctx, meeting(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Conference = "https://meet.example.org/new"
+	got, err := svc.UpdateEvent(ctx, e, 0)
+	if err != nil || got.Sequence != e.Sequence+1 {
+		t.Fatalf("sequence %d after a new address (was %d), %v", got.Sequence, e.Sequence, err)
+	}
+}

@@ -224,6 +224,12 @@ func (f Feed) event(e agenda.Event, loc *time.Location, items []agenda.Item, lan
 	if !e.Created.IsZero() {
 		setUTC(v.Props, ical.PropCreated, e.Created)
 	}
+	if e.Conference != "" {
+		// RFC 7986 §5.11: how to join the event's video meeting. Only
+		// the audience of the feed the event is in sees it.
+		v.Props.Set(&ical.Prop{Name: "CONFERENCE", Value: e.Conference,
+			Params: ical.Params{ical.ParamValue: {"URI"}, "FEATURE": {"VIDEO"}}})
+	}
 	return v
 }
 

@@ -48,6 +48,8 @@ type eventJSON struct {
 	// Owner and Invitees are shown to organizers only.
 	Owner    string   `json:"owner,omitempty"`
 	Invitees []string `json:"invitees,omitempty"`
+	// Conference is the external video meeting's https address.
+	Conference string `json:"conference,omitempty"`
 }
 
 const rfc3339 = "2006-01-02T15:04:05Z07:00"
@@ -63,7 +65,7 @@ func (s *Server) toJSON(ctx context.Context, e agenda.Event, p access.Principal,
 		Start: e.Start.UTC().Format(rfc3339), End: e.End.UTC().Format(rfc3339), TimeZone: e.TimeZone,
 		LocalStart: e.Start.In(loc).Format(rfc3339), LocalEnd: e.End.In(loc).Format(rfc3339),
 		Region: e.Region, Visibility: e.Visibility, Status: e.Status, Languages: e.Languages,
-		Location: e.Location, Sequence: e.Sequence, Created: e.Created.UTC().Format(rfc3339),
+		Location: e.Location, Conference: e.Conference, Sequence: e.Sequence, Created: e.Created.UTC().Format(rfc3339),
 		Updated: e.Updated.UTC().Format(rfc3339), URL: s.cfg.BaseURL + "/events/" + e.ID,
 		AllDay: e.AllDay, Origin: e.Origin,
 	}
@@ -201,10 +203,15 @@ func (s *Server) editableEvent(c echo.Context) (agenda.Event, error) {
 		return agenda.Event{}, err
 	}
 	if !principal(c).CanEdit(e) {
-		return agenda.Event{}, errNotFound
+		// It sees the event, so refusing hides nothing.
+		return agenda.Event{}, errOtherRegion
 	}
 	return e, nil
 }
+
+// errOtherRegion refuses a regional organizer a change to an event of
+// another region.
+var errOtherRegion = &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "you organize the events of your own region only"}
 
 // changeableEvent is the event a write names, once the caller may edit it
 // and If-Match matches its version (428 without, 412 when stale).
@@ -276,6 +283,7 @@ type eventInput struct {
 	Languages   *[]string          `json:"languages"`
 	Status      *string            `json:"status"`
 	Location    textInput          `json:"location"`
+	Conference  *string            `json:"conference"`
 	Invitees    *[]string          `json:"invitees"`
 }
 
@@ -367,6 +375,7 @@ func (in eventInput) apply(e *agenda.Event, create bool) error {
 		}
 	}
 	set(&e.TimeZone, in.TimeZone)
+	set(&e.Conference, in.Conference)
 	if in.Region != nil {
 		e.Region = agenda.Region(*in.Region)
 	}
@@ -389,26 +398,40 @@ func (in eventInput) apply(e *agenda.Event, create bool) error {
 }
 
 func (s *Server) createEvent(c echo.Context) error {
-	o, err := requireOrganizer(c)
-	if err != nil {
+	if _, err := requireOrganizer(c); err != nil {
 		return err
 	}
 	var in eventInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	e := agenda.Event{Owner: o.ID}
-	if err := in.apply(&e, true); err != nil {
-		return err
-	}
-	e.ID = agenda.NewID("ev-")
-	ev, _, err := s.agenda.CreateEvent(c.Request().Context(), e, nil, agenda.For(principal(c)), agenda.By(o.ID))
+	ev, err := s.newEvent(c, in)
 	if err != nil {
 		return err
 	}
-	s.auditEvent(c, agenda.Event{}, ev)
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/events/"+ev.ID)
 	return s.sendWritten(c, http.StatusCreated, ev)
+}
+
+// newEvent creates the event in describes for the caller, an organizer,
+// and records it in the audit log: the one path of the API and the
+// organizer app's form.
+func (s *Server) newEvent(c echo.Context, in eventInput) (agenda.Event, error) {
+	p := principal(c)
+	e := agenda.Event{Owner: p.Organizer.ID}
+	if err := in.apply(&e, true); err != nil {
+		return agenda.Event{}, err
+	}
+	if err := checkEventRegion(p, e); err != nil {
+		return agenda.Event{}, err
+	}
+	e.ID = agenda.NewID("ev-")
+	ev, _, err := s.agenda.CreateEvent(c.Request().Context(), e, nil, agenda.For(p), agenda.By(p.Organizer.ID))
+	if err != nil {
+		return agenda.Event{}, err
+	}
+	s.auditEvent(c, agenda.Event{}, ev)
+	return ev, nil
 }
 
 func (s *Server) patchEvent(c echo.Context) error {
@@ -416,30 +439,53 @@ func (s *Server) patchEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	old := e
 	var in eventInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	// The caller changes the event as it sees it: without a parent it may
-	// not see (UpdateEvent keeps that one; any parent named is checked).
-	ctx, p := c.Request().Context(), principal(c)
-	if e.Parent, err = s.agenda.ParentFor(ctx, e, p); err != nil {
+	ev, err := s.changeEvent(c, e, in)
+	if err != nil {
 		return err
 	}
+	return s.sendWritten(c, http.StatusOK, ev)
+}
+
+// changeEvent applies in to e, as read at e.Version by the caller, who
+// may edit it, and records the change in the audit log: the one path of
+// the API and the organizer app's form.
+func (s *Server) changeEvent(c echo.Context, e agenda.Event, in eventInput) (agenda.Event, error) {
+	ctx, p, old := c.Request().Context(), principal(c), e
+	// The caller changes the event as it sees it: without a parent it may
+	// not see (UpdateEvent keeps that one; any parent named is checked).
+	var err error
+	if e.Parent, err = s.agenda.ParentFor(ctx, e, p); err != nil {
+		return agenda.Event{}, err
+	}
 	if err := in.apply(&e, false); err != nil {
-		return err
+		return agenda.Event{}, err
 	}
 	if e.Visibility == agenda.VisibilityConfidential && !p.CanSee(e) {
 		// Making an event confidential must not lock its editor out of it.
 		e.Invitees = append(e.Invitees, p.Organizer.ID)
 	}
+	if err := checkEventRegion(p, e); err != nil {
+		return agenda.Event{}, err
+	}
 	ev, err := s.agenda.UpdateEvent(ctx, e, e.Version, agenda.For(p), agenda.By(p.Organizer.ID))
 	if err != nil {
-		return err
+		return agenda.Event{}, err
 	}
 	s.auditEvent(c, old, ev)
-	return s.sendWritten(c, http.StatusOK, ev)
+	return ev, nil
+}
+
+// checkEventRegion refuses to give an event a region its organizer does
+// not manage: a regional secretariat makes its own region's events.
+func checkEventRegion(p access.Principal, e agenda.Event) error {
+	if e.Region.Valid() && !p.Organizer.Manages(e.Region) {
+		return &agenda.ValidationError{Fields: map[string]string{"region": "you organize the events of " + string(p.Organizer.Region) + " only"}}
+	}
+	return nil
 }
 
 func (s *Server) deleteEvent(c echo.Context) error {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -81,14 +82,27 @@ func (s *Server) coverage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
+	rep, err := s.coverageOf(c.Request().Context(), e, lang)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-store")
+	if !asCSV {
+		return c.JSON(http.StatusOK, rep)
+	}
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", coverageCSV(rep))
+}
+
+// coverageOf builds the coverage report of e, item titles in lang: the
+// API's and the organizer app's.
+func (s *Server) coverageOf(ctx context.Context, e agenda.Event, lang string) (coverageReport, error) {
 	cov, err := s.rooms.Coverage(ctx, e.ID)
 	if err != nil && !errors.Is(err, realtime.ErrNoRoom) {
-		return err
+		return coverageReport{}, err
 	}
 	a, err := s.store.GetAgenda(ctx, e.ID)
 	if err != nil && !errors.Is(err, agenda.ErrNotFound) {
-		return err
+		return coverageReport{}, err
 	}
 	titles := map[string]agenda.Text{}
 	a, _ = a.Published() // the items the room ran
@@ -110,11 +124,7 @@ func (s *Server) coverage(c echo.Context) error {
 		}
 		rep.Items = append(rep.Items, ci)
 	}
-	c.Response().Header().Set(echo.HeaderCacheControl, "private, no-store")
-	if !asCSV {
-		return c.JSON(http.StatusOK, rep)
-	}
-	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", coverageCSV(rep))
+	return rep, nil
 }
 
 // coverageCSV writes one row per item and channel, with a header row.

@@ -76,14 +76,19 @@ func inviteView(inv access.Invite, e agenda.Event) inviteJSON {
 	return out
 }
 
-// invitePage is the page an invitee opens: the booth console for an
-// interpreter, the session page for everyone else.
+// invitePage is the page an invitee opens (InviteURL).
 func (s *Server) invitePage(inv access.Invite, token string) string {
+	return InviteURL(s.cfg.BaseURL, inv, token)
+}
+
+// InviteURL is the page an invitation's token opens at baseURL: the booth
+// console for an interpreter, the session page for everyone else.
+func InviteURL(baseURL string, inv access.Invite, token string) string {
 	page := "/session"
 	if inv.Role == string(realtime.RoleInterpreter) {
 		page = "/booth"
 	}
-	return s.cfg.BaseURL + "/events/" + url.PathEscape(inv.Event) + page + "?token=" + url.QueryEscape(token)
+	return baseURL + "/events/" + url.PathEscape(inv.Event) + page + "?token=" + url.QueryEscape(token)
 }
 
 func (s *Server) createInvite(c echo.Context) error {

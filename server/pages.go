@@ -200,6 +200,15 @@ type page struct {
 	SignIn *signInView
 	// Audit is the audit log and an event's history (audit.go).
 	Audit *auditView
+	// EventList, EventForm and Preview are the organizer app's event
+	// pages (organizer_events.go); Sources, SourceForm and Coverage its
+	// sources and coverage pages (organizer_sources.go).
+	EventList  *eventListView
+	EventForm  *eventFormView
+	Preview    *previewView
+	Sources    *sourcesView
+	SourceForm *sourceFormView
+	Coverage   *coverageView
 }
 
 // Lang is the page language, for the html lang attribute.
@@ -275,6 +284,8 @@ type eventDetail struct {
 	// Changes are what the newest agenda release changed (releases.go).
 	Changes  *changesView
 	Children []eventView
+	// Conference is the external video meeting's address.
+	Conference string
 }
 
 type itemView struct {
@@ -405,6 +416,9 @@ func (s *Server) render(c echo.Context, status int, name string, p *page) error 
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderCacheControl, "private, no-cache")
+	if p.Preview != nil {
+		h.Set(echo.HeaderCacheControl, "private, no-store") // a draft: kept nowhere
+	}
 	h.Set(echo.HeaderVary, "Accept-Language, Cookie")
 	h.Set("Content-Language", p.lang)
 	return c.HTMLBlob(status, buf.Bytes())
@@ -527,7 +541,6 @@ func (s *Server) eventPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
 	e, err := s.pageEvent(c)
 	if err != nil {
 		return err
@@ -535,13 +548,21 @@ func (s *Server) eventPage(c echo.Context) error {
 	if !pagePrincipal.CanSee(e) {
 		return errPageNotFound // the same answer for hidden and missing events
 	}
+	return s.renderEvent(c, p, e)
+}
+
+// renderEvent renders e's public page, as the public sees it (its parent
+// and side events only when public); the organizer app's preview shows a
+// draft through it.
+func (s *Server) renderEvent(c echo.Context, p *page, e agenda.Event) error {
+	ctx := c.Request().Context()
 	titles := map[string]agenda.Text{}
 	if e.Parent != "" {
 		if parent, err := s.store.GetEvent(ctx, e.Parent); err == nil && pagePrincipal.CanSee(parent) {
 			titles[parent.ID] = parent.Title
 		}
 	}
-	d := &eventDetail{eventView: s.eventView(p, e, titles), Location: p.text(e.Location)}
+	d := &eventDetail{eventView: s.eventView(p, e, titles), Location: p.text(e.Location), Conference: e.Conference}
 	if !d.Cancelled && !d.Ended {
 		d.SessionURL = d.URL + "/session"
 	}

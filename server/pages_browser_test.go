@@ -99,8 +99,8 @@ func TestNoReloadLoop(t *testing.T) {
 
 // phonePages are the pages a phone must show without scrolling sideways:
 // each with a CSS selector that is there once it has rendered, and a
-// script to run first (the sources table shows once a token was given:
-// unhidden here, header row only, to lay it out).
+// script to run first. The organizer app's pages, which need a session,
+// are checked in TestOrganizerPasskeysInBrowser and TestEventAppInBrowser.
 var phonePages = []struct {
 	name, path, ready, prepare string
 }{
@@ -111,7 +111,6 @@ var phonePages = []struct {
 	{name: "session", path: "/events/" + demo.ConsultationID + "/session", ready: "#session"},
 	{name: "booth", path: "/events/" + demo.ConsultationID + "/booth", ready: "#session"},
 	{name: "slots", path: "/slots?date=2021-07-01&duration=90m", ready: "table.chart"},
-	{name: "organizer sources", path: "/organizer/sources", ready: "#sources-login", prepare: `document.getElementById("sources").hidden = false`},
 	{name: "not found", path: "/events/no-such-event", ready: "main h1"},
 	{name: "bad zone", path: "/?tz=America/Argentina/Nowhere_Very_Long_Name", ready: "main h1"},
 }

@@ -77,7 +77,6 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Match(get, "/organizer", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/organizer/") })
 	e.Match(get, "/organizer/", s.organizerHome, page)
 	e.Match(get, "/organizer/sign-in", s.signInPage, page)
-	e.Match(get, "/organizer/sources", s.sourcesPage, page)
 	e.POST("/organizer/sign-in", s.signInWithLink)
 	e.POST("/organizer/sign-out", s.signOut)
 	e.POST("/organizer/passkeys/enrol/begin", s.enrolBegin)
@@ -93,6 +92,26 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Match(get, "/organizer/audit.csv", s.auditCSV, page)
 	e.Match(get, "/organizer/events/:id/history", s.historyPage, page)
 	e.POST("/organizer/events/:id/history/release", s.releaseForm)
+
+	// The organizer app's events, sources and coverage
+	// (organizer_events.go, organizer_sources.go): server-rendered forms
+	// posting with the CSRF token, through the API's own paths.
+	e.Match(get, "/organizer/events", s.eventsPage, page)
+	e.Match(get, "/organizer/events/new", s.newEventPage, page)
+	e.POST("/organizer/events", s.createEventForm)
+	e.Match(get, "/organizer/events/:id", s.editEventPage, page)
+	e.POST("/organizer/events/:id", s.saveEventForm)
+	e.Match(get, "/organizer/events/:id/status", s.statusPage, page)
+	e.POST("/organizer/events/:id/status", s.setStatusForm)
+	e.Match(get, "/organizer/events/:id/preview", s.previewPage, page)
+	e.Match(get, "/organizer/events/:id/coverage", s.coveragePage, page)
+	e.Match(get, "/organizer/sources", s.sourcesAppPage, page)
+	e.POST("/organizer/sources", s.createSourceForm)
+	e.Match(get, "/organizer/sources/:id", s.sourceEditPage, page)
+	e.POST("/organizer/sources/:id", s.saveSourceForm)
+	e.POST("/organizer/sources/:id/pause", s.pauseSourceForm)
+	e.POST("/organizer/sources/:id/sync", s.syncSourceForm)
+	e.POST("/organizer/sources/:id/confirm", s.confirmSourceForm)
 
 	// Calendar feeds (RFC 5545): see feeds.go for what each holds.
 	e.Match(get, "/feeds/all.ics", s.serveFeed)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -86,15 +87,6 @@ func toSourceJSON(src calendar.Source, st calendar.Status, pushes []calendar.Pus
 		}
 	}
 	return out
-}
-
-func (s *Server) sourcesPage(c echo.Context) error {
-	p, err := s.newPage(c)
-	if err != nil {
-		return err
-	}
-	p.Title = p.T("sources.title")
-	return s.render(c, http.StatusOK, "sources", p)
 }
 
 // sourcesStore returns the store of sources, or 404 when this server
@@ -273,31 +265,59 @@ func (s *Server) createSource(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st, _, err := s.sources()
-	if err != nil {
+	if _, _, err := s.sources(); err != nil {
 		return err
 	}
 	var in sourceInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	src := calendar.Source{}
-	if err := in.apply(&src, true); err != nil {
-		return err
-	}
-	src.ID = agenda.NewID("src-")
-	if err := checkSource(o, src); err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	out, err := st.PutSource(ctx, src, 0)
+	out, err := s.newSource(c, o, in)
 	if err != nil {
 		return err
 	}
-	s.auditSource(c, calendar.Source{}, out, false)
-	s.sync.Kick()
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/sources/"+out.ID)
 	return s.sendSource(c, http.StatusCreated, out)
+}
+
+// newSource adds the source in describes for o and records it in the
+// audit log: the one path of the API and the organizer app's form.
+func (s *Server) newSource(c echo.Context, o access.Organizer, in sourceInput) (calendar.Source, error) {
+	src := calendar.Source{}
+	if err := in.apply(&src, true); err != nil {
+		return calendar.Source{}, err
+	}
+	src.ID = agenda.NewID("src-")
+	if err := checkSource(o, src); err != nil {
+		return calendar.Source{}, err
+	}
+	out, err := s.syncStore.PutSource(c.Request().Context(), src, 0)
+	if err != nil {
+		return calendar.Source{}, err
+	}
+	s.auditSource(c, calendar.Source{}, out, false)
+	s.sync.Kick()
+	return out, nil
+}
+
+// changeSource applies in to src, as read at src.Version by o, who
+// manages it, and records the change in the audit log: the one path of
+// the API and the organizer app's forms.
+func (s *Server) changeSource(c echo.Context, o access.Organizer, src calendar.Source, in sourceInput) (calendar.Source, error) {
+	old := src
+	if err := in.apply(&src, false); err != nil {
+		return calendar.Source{}, err
+	}
+	if err := checkSource(o, src); err != nil {
+		return calendar.Source{}, err
+	}
+	out, err := s.syncStore.PutSource(c.Request().Context(), src, src.Version)
+	if err != nil {
+		return calendar.Source{}, err
+	}
+	s.auditSource(c, old, out, false)
+	s.sync.Kick()
+	return out, nil
 }
 
 // changeableSource is the source a write names, once the caller may manage
@@ -322,24 +342,15 @@ func (s *Server) patchSource(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	old := src
 	var in sourceInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if err := in.apply(&src, false); err != nil {
-		return err
-	}
 	o, _ := requireOrganizer(c)
-	if err := checkSource(o, src); err != nil {
-		return err
-	}
-	out, err := s.syncStore.PutSource(c.Request().Context(), src, src.Version)
+	out, err := s.changeSource(c, o, src, in)
 	if err != nil {
 		return err
 	}
-	s.auditSource(c, old, out, false)
-	s.sync.Kick()
 	return s.sendSource(c, http.StatusOK, out)
 }
 
@@ -369,13 +380,36 @@ func (s *Server) syncSource(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.sync.Sync(c.Request().Context(), src.ID); errors.Is(err, calendar.ErrBusy) {
-		return &apiError{Status: http.StatusConflict, Code: "busy", Message: "another instance is syncing this source; try again shortly"}
-	} else if err != nil {
+	if err := s.syncNow(c.Request().Context(), src); err != nil {
 		return err
 	}
 	return s.sendSource(c, http.StatusOK, src)
 }
+
+// syncNow fetches (and pushes) src now.
+func (s *Server) syncNow(ctx context.Context, src calendar.Source) error {
+	if _, err := s.sync.Sync(ctx, src.ID); errors.Is(err, calendar.ErrBusy) {
+		return errSyncBusy
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// confirmNow accepts the mass cancellation a fetch of src held back.
+func (s *Server) confirmNow(ctx context.Context, src calendar.Source) error {
+	if _, err := s.sync.Confirm(ctx, src.ID); errors.Is(err, agenda.ErrConflict) {
+		return errNothingToConfirm
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+var (
+	errSyncBusy         = &apiError{Status: http.StatusConflict, Code: "busy", Message: "another instance is syncing this source; try again shortly"}
+	errNothingToConfirm = &apiError{Status: http.StatusConflict, Code: "nothing_to_confirm", Message: "this source has no held-back cancellation to confirm"}
+)
 
 // confirmSource accepts the mass cancellation a fetch held back.
 func (s *Server) confirmSource(c echo.Context) error {
@@ -383,9 +417,7 @@ func (s *Server) confirmSource(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.sync.Confirm(c.Request().Context(), src.ID); errors.Is(err, agenda.ErrConflict) {
-		return &apiError{Status: http.StatusConflict, Code: "nothing_to_confirm", Message: "this source has no held-back cancellation to confirm"}
-	} else if err != nil {
+	if err := s.confirmNow(c.Request().Context(), src); err != nil {
 		return err
 	}
 	return s.sendSource(c, http.StatusOK, src)

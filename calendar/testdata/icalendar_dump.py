@@ -49,6 +49,8 @@ for path in sys.argv[1:]:
             "sequence": int(ev.get("SEQUENCE", 0)),
             "related": text(ev, "RELATED-TO"),
             "categories": categories(ev),
+            "conference": text(ev, "CONFERENCE"),
+            "conference_params": {k: str(v) for k, v in ev.get("CONFERENCE").params.items()} if ev.get("CONFERENCE") is not None else {},
         })
     feeds.append({"name": text(cal, "NAME"), "calname": text(cal, "X-WR-CALNAME"), "events": events})
 json.dump(feeds, sys.stdout, ensure_ascii=False)

@@ -217,6 +217,15 @@ func serve(args []string, stderr io.Writer) error {
 			return err
 		}
 		log.Info("demo data", "loaded", loaded)
+		live, err := demo.LoadLive(ctx, svc, time.Now())
+		if err != nil {
+			return err
+		}
+		people, err := demo.Invite(ctx, st, live, time.Now())
+		if err != nil {
+			return err
+		}
+		printDemo(stderr, *baseURL, live, people)
 	}
 	var allowed []string
 	for _, o := range strings.Split(*origins, ",") {
@@ -405,4 +414,16 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// printDemo tells a newcomer how to see every role of the demo's live
+// webinar: the links are real, at the configured base URL.
+func printDemo(w io.Writer, baseURL string, live agenda.Event, p demo.People) {
+	fmt.Fprintf(w, "\nThe demo webinar %q runs now: %s/events/%s\n", live.Title.Get("en"), baseURL, live.ID)
+	fmt.Fprintf(w, "  organizer app (sign-in link, once, 15 minutes): %s\n", server.SignInURL(baseURL, p.SignIn))
+	fmt.Fprintf(w, "  host:        %s\n", server.InviteURL(baseURL, p.Host.Invite, p.Host.Token))
+	for _, in := range p.Interpreters {
+		fmt.Fprintf(w, "  interpreter (%s booth): %s\n", in.Booth, server.InviteURL(baseURL, in.Invite, in.Token))
+	}
+	fmt.Fprintf(w, "  participant: %s\n\n", server.InviteURL(baseURL, p.Participant.Invite, p.Participant.Token))
 }
