@@ -56,6 +56,10 @@ type inviteJSON struct {
 	By         string `json:"by"`
 	Revoked    bool   `json:"revoked"`
 	LastJoined string `json:"last_joined,omitempty"`
+	// State, FirstJoined and Replaces: see describeInvite (people.go).
+	State       string `json:"state"`
+	FirstJoined string `json:"first_joined,omitempty"`
+	Replaces    string `json:"replaces,omitempty"`
 	// Token and URL (the page the invitee opens) are set only in the
 	// answer to the creation.
 	Token string `json:"token,omitempty"`
@@ -72,6 +76,7 @@ func inviteView(inv access.Invite, e agenda.Event) inviteJSON {
 	if !inv.LastJoined.IsZero() {
 		out.LastJoined = inv.LastJoined.UTC().Format(rfc3339)
 	}
+	describeInvite(&out, inv)
 	return out
 }
 
@@ -187,18 +192,26 @@ func (s *Server) revokeInvite(c echo.Context) error {
 	if len(id) > 64 {
 		return errNotFound
 	}
+	if err := s.revokeOne(c, e.ID, id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// revokeOne revokes an invitation to event and removes whoever is in the
+// room with it, now, on every instance. Should that fail, the answer is
+// an error: revoking again retries.
+func (s *Server) revokeOne(c echo.Context, event, id string) error {
 	ctx := c.Request().Context()
-	if _, err := s.store.RevokeInvite(ctx, e.ID, id); errors.Is(err, access.ErrNotFound) {
+	if _, err := s.store.RevokeInvite(ctx, event, id); errors.Is(err, access.ErrNotFound) {
 		return errNotFound
 	} else if err != nil {
 		return err
 	}
-	// Whoever is in the room with it leaves it now, on every instance.
-	// Should that fail, the answer is an error: revoking again retries.
-	if err := s.rooms.RemoveSubject(ctx, e.ID, "invite:"+id); err != nil {
+	if err := s.rooms.RemoveSubject(ctx, event, "invite:"+id); err != nil {
 		return fmt.Errorf("server: remove the holder of a revoked invitation: %w", err)
 	}
-	return c.NoContent(http.StatusNoContent)
+	return nil
 }
 
 // revokeInvites revokes every invitation to a removed event, so that none

@@ -198,6 +198,10 @@ type page struct {
 	// Org and SignIn are the organizer app's pages (organizer.go).
 	Org    *organizerView
 	SignIn *signInView
+	// Builder and People are an event's agenda and people tabs
+	// (agenda_builder.go, people.go).
+	Builder *builderView
+	People  *peopleView
 }
 
 // Lang is the page language, for the html lang attribute.

@@ -86,6 +86,12 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/organizer/tokens/:id/revoke", s.revokeTokenForm)
 	e.POST("/organizer/sign-in-links", s.signInLinkForm)
 
+	// An event's agenda builder and people in the organizer app
+	// (agenda_builder.go, people.go); their scripts use the API above.
+	e.Match(get, "/organizer/events/:id/agenda", s.agendaPage, page)
+	e.Match(get, "/organizer/events/:id/people", s.peoplePage, page)
+	api.POST("/events/:id/invites/:invite/resend", s.resendInvite)
+
 	// Calendar feeds (RFC 5545): see feeds.go for what each holds.
 	e.Match(get, "/feeds/all.ics", s.serveFeed)
 	e.Match(get, "/feeds/regions/:file", s.serveFeed)
