@@ -173,5 +173,3 @@ func describeInvite(out *inviteJSON, inv access.Invite) {
 		out.FirstJoined = inv.FirstJoined.UTC().Format(rfc3339)
 	}
 }
-
-
