@@ -406,7 +406,8 @@ function render() {
     axis.append(li);
   }
   const ol = $("items");
-  const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.item : null;
+  const was = document.activeElement && document.activeElement.closest && document.activeElement.closest(".tl-item");
+  const focused = was ? was.dataset.item : null;
   ol.replaceChildren();
   const lane = lanes(items);
   for (const it of items) {
@@ -414,8 +415,11 @@ function render() {
     const li = document.createElement("li");
     li.className = "tl-item kind-" + it.kind + (it.kind === "standing" ? " standing" : "") + (it.parallel ? " parallel" : "");
     li.dataset.item = it.id;
-    li.tabIndex = 0;
-    li.setAttribute("role", "button");
+    // The list stays a list; the item's body is its control.
+    const body = document.createElement("div");
+    body.className = "tl-body";
+    body.tabIndex = 0;
+    body.setAttribute("role", "button");
     const l = lane.get(it.id);
     li.style.insetBlockStart = px((s - evStart) / MIN) + "px";
     li.style.blockSize = Math.max(px(it.duration), 22) + "px";
@@ -427,7 +431,7 @@ function render() {
     const name = document.createElement("span");
     name.className = "tl-title";
     name.textContent = title(it);
-    li.append(head, " ", name);
+    body.append(head, " ", name);
     const notes = [t("minutes", { n: it.duration })];
     if (it.kind === "standing") notes.push(S.standing);
     if (it.parallel) notes.push(S.parallel);
@@ -436,12 +440,12 @@ function render() {
     const meta = document.createElement("span");
     meta.className = "tl-meta";
     meta.textContent = [...notes, ...sp].join(" · ");
-    li.append(" ", meta);
+    body.append(" ", meta);
     if (it.kind === "standing") {
       const b = document.createElement("span");
       b.className = "badge standing";
       b.textContent = S.standing;
-      li.prepend(b, " ");
+      body.prepend(b, " ");
     }
     const errs = itemErrors.get(it.id);
     if (errs && errs.length) {
@@ -449,17 +453,18 @@ function render() {
       e.className = "tl-error field-error";
       e.id = "tl-err-" + it.id;
       e.textContent = errs.join(" ");
-      li.append(" ", e);
-      li.setAttribute("aria-describedby", e.id);
+      body.append(" ", e);
+      body.setAttribute("aria-describedby", e.id);
       li.classList.add("invalid");
     }
-    li.setAttribute("aria-roledescription", S.item_help);
+    body.setAttribute("aria-roledescription", S.item_help);
+    li.append(body);
     const grip = document.createElement("span");
     grip.className = "grip";
     grip.setAttribute("aria-hidden", "true");
     li.append(grip);
     ol.append(li);
-    if (focused === it.id) li.focus();
+    if (focused === it.id) body.focus();
   }
 }
 
@@ -487,17 +492,17 @@ $("items").addEventListener("keydown", (ev) => {
     case "Delete":
     case "Backspace":
       ev.preventDefault();
-      apply({ type: "delete", item: it }).then((ok) => ok && focusItem(null));
+      apply({ type: "delete", item: it }).then((ok) => ok && !pending && focusItem(null));
       return;
     default:
       return;
   }
   ev.preventDefault();
-  apply({ type: "patch", id: it.id, fields, before: pick(it, Object.keys(fields)) }).then(() => focusItem(it.id));
+  apply({ type: "patch", id: it.id, fields, before: pick(it, Object.keys(fields)) }).then(() => pending || focusItem(it.id));
 });
 
 function focusItem(id) {
-  const el = id && document.querySelector(`.tl-item[data-item="${CSS.escape(id)}"]`);
+  const el = id && document.querySelector(`.tl-item[data-item="${CSS.escape(id)}"] .tl-body`);
   if (el) el.focus();
   else $("add-item").focus();
 }
