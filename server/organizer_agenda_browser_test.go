@@ -44,7 +44,7 @@ func signInBrowser(t *testing.T, b *browser, st store.Store, o access.Organizer,
 // point at (x, y) of the viewport, in steps, as a person would.
 func dragTo(from string, x, y float64) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		r, err := chromedp.Evaluate[[]float64](`(() => { const r = document.querySelector(` + "`" + from + "`" + `).getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)(ctx, tg)
+		r, err := chromedp.Evaluate[[]float64](`(() => { const r = document.querySelector(`+"`"+from+"`"+`).getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)(ctx, tg)
 		if err != nil {
 			return err
 		}
@@ -211,9 +211,9 @@ func TestAgendaBuilderInBrowser(t *testing.T) {
 			return fmt.Errorf("stored:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		})
 	}
-	b.run(t, "move the closing 5 minutes later", chromedp.Focus(css(last + " .tl-body")), chromedp.KeyEvent(kb.ArrowDown),
+	b.run(t, "move the closing 5 minutes later", chromedp.Focus(css(last+" .tl-body")), chromedp.KeyEvent(kb.ArrowDown),
 		stored(append(want[:4:4], "10:05+15 presentation Closing")...))
-	b.run(t, "make it 5 minutes longer", chromedp.Focus(css(last + " .tl-body")), chromedp.KeyEvent(kb.ArrowDown, chromedp.KeyModifiers(chromedp.ModifierShift)),
+	b.run(t, "make it 5 minutes longer", chromedp.Focus(css(last+" .tl-body")), chromedp.KeyEvent(kb.ArrowDown, chromedp.KeyModifiers(chromedp.ModifierShift)),
 		stored(append(want[:4:4], "10:05+20 presentation Closing")...))
 	want[4] = "10:05+15 presentation Closing"
 	b.run(t, "undo", chromedp.Focus(css(`#undo`)), chromedp.KeyEvent(kb.Enter), stored(want...))
@@ -226,7 +226,7 @@ func TestAgendaBuilderInBrowser(t *testing.T) {
 	if _, _, err := svc.UpdateItem(context.Background(), "ev-by-keys", renamed, cur.Version); err != nil {
 		t.Fatal(err)
 	}
-	b.run(t, "a stale move", chromedp.Focus(css(last + " .tl-body")), chromedp.KeyEvent(kb.ArrowDown), chromedp.WaitVisible(css(`#stale`)))
+	b.run(t, "a stale move", chromedp.Focus(css(last+" .tl-body")), chromedp.KeyEvent(kb.ArrowDown), chromedp.WaitVisible(css(`#stale`)))
 	changes := value(t, b, "what changed", chromedp.Text(css(`#stale-changes`)))
 	yours := value(t, b, "your change", chromedp.Text(css(`#stale-yours`)))
 	if !strings.Contains(changes, "Changed: Welcome and opening") || !strings.Contains(yours, "change Closing") {
