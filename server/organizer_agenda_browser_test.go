@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -251,6 +252,70 @@ func TestAgendaBuilderInBrowser(t *testing.T) {
 		if strings.Contains(p, "status of 412") {
 			continue // the stale write, on purpose
 		}
+		t.Errorf("browser console: %s", p)
+	}
+}
+
+// TestPeopleInBrowser: by keyboard, an organizer invites an interpreter
+// (the link shown is the booth page, copied with a button), gives them a
+// new link (the old one is revoked, the person listed once), revokes it
+// (after a confirmation), and runs the session as host from the app with
+// the session cookie alone.
+func TestPeopleInBrowser(t *testing.T) {
+	b := newBrowser(t, "Africa/Nairobi")
+	base, st, _, _ := builderServer(t, b)
+	if err := chromedp.Listen(b.ctx, func(ev any) {
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			go chromedp.Do(b.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+				return err
+			}))
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.run(t, "open people", chromedp.Navigate(base+"/organizer/events/ev-by-drag/people?lang=fr"), chromedp.WaitVisible(css(`#invites-none`)))
+	b.run(t, "invite an interpreter by keyboard",
+		chromedp.Focus(css(`#invite-form [name="role"]`)), chromedp.SetValue(css(`#invite-form [name="role"]`), "interpreter"),
+		chromedp.Focus(css(`#invite-form [name="name"]`)), chromedp.KeyEvent("Fatou Diop"),
+		chromedp.Focus(css(`#invite-form [name="languages"][value="en"]`)), chromedp.KeyEvent(" "),
+		chromedp.SetValue(css(`#invite-form [name="booth"]`), "fr"),
+		chromedp.Focus(css(`#invite-form [name="name"]`)), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(css(`#new-link`)), until(`document.querySelectorAll("#invites tbody tr").length === 1`))
+	link := value(t, b, "link", chromedp.Text(css(`#new-link-url`)))
+	if !strings.HasPrefix(link, base+"/events/ev-by-drag/booth?token=mjj_") {
+		t.Fatalf("the interpreter's link: %q", link)
+	}
+	if got := value(t, b, "row", chromedp.Text(css(`#invites tbody tr`))); !strings.Contains(got, "Fatou Diop") || !strings.Contains(got, "Interprète") ||
+		!strings.Contains(got, "cabine : français") || !strings.Contains(got, "Pas encore venu") {
+		t.Errorf("the row: %q", got)
+	}
+	if focused := value(t, b, "focus", chromedp.Evaluate[string](`document.activeElement.id`)); focused != "copy-link" {
+		t.Errorf("after inviting, the focus is on %q", focused)
+	}
+	b.run(t, "copy the link", chromedp.KeyEvent(kb.Enter),
+		until(`["Lien copié.", "Le lien est sélectionné : copiez-le au clavier ou par le menu."].includes(document.getElementById("people-status").textContent)`))
+	b.run(t, "a new link", chromedp.Click(css(`#invites tbody tr button`)),
+		until(`document.getElementById("new-link-url").textContent !== `+"`"+link+"`"))
+	fresh := value(t, b, "new link", chromedp.Text(css(`#new-link-url`)))
+	invs, err := st.ListInvites(context.Background(), "ev-by-drag")
+	if err != nil || len(invs) != 2 || !invs[0].Revoked || invs[1].Revoked || invs[1].Replaces != invs[0].ID || !strings.HasPrefix(fresh, base+"/events/ev-by-drag/booth?token=mjj_") {
+		t.Fatalf("after a new link (%q): %+v %v", fresh, invs, err)
+	}
+	if n := value(t, b, "rows", chromedp.Evaluate[int](`document.querySelectorAll("#invites tbody tr").length`)); n != 1 {
+		t.Errorf("%d rows after a new link, want the person once", n)
+	}
+	b.run(t, "revoke", chromedp.Click(css(`#invites tbody tr button + button`)),
+		until(`document.querySelector("#invites tbody tr").dataset.state === "removed"`))
+	checkAxe(t, b, "people after revoking")
+
+	b.run(t, "run the session", chromedp.Click(css(`#run-session`)), chromedp.WaitVisible(css(`#host`)))
+	if search := value(t, b, "url", chromedp.Evaluate[string](`location.search`)); strings.Contains(search, "token") {
+		t.Errorf("the session page has a token in its URL: %q", search)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range b.problems {
 		t.Errorf("browser console: %s", p)
 	}
 }
