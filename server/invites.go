@@ -146,13 +146,28 @@ func (s *Server) createInvite(c echo.Context) error {
 	if len(fields) > 0 {
 		return &agenda.ValidationError{Fields: fields}
 	}
+	out, err := s.issueInvite(c, inv, e)
+	if err != nil {
+		return err
+	}
+	return sendNewInvite(c, out)
+}
+
+// issueInvite gives inv a fresh token and stores it: the answer shows the
+// token and the page it opens, once.
+func (s *Server) issueInvite(c echo.Context, inv access.Invite, e agenda.Event) (inviteJSON, error) {
 	token, hash := access.NewInviteToken()
 	inv.TokenHash = hash
 	if err := s.store.CreateInvite(c.Request().Context(), inv); err != nil {
-		return err
+		return inviteJSON{}, err
 	}
 	out := inviteView(inv, e)
 	out.Token, out.URL = token, s.invitePage(inv, token)
+	return out, nil
+}
+
+// sendNewInvite answers a new invitation with its token, never cached.
+func sendNewInvite(c echo.Context, out inviteJSON) error {
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return c.JSON(http.StatusCreated, out)
 }

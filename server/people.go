@@ -134,18 +134,14 @@ func (s *Server) resendInvite(c echo.Context) error {
 	if old.Expires.After(created.Add(minInviteLife * time.Second)) {
 		inv.Expires = old.Expires
 	}
-	token, hash := access.NewInviteToken()
-	inv.TokenHash = hash
-	if err := s.store.CreateInvite(ctx, inv); err != nil {
+	out, err := s.issueInvite(c, inv, e)
+	if err != nil {
 		return err
 	}
 	if err := s.revokeOne(c, e.ID, old.ID); err != nil {
 		return err
 	}
-	out := inviteView(inv, e)
-	out.Token, out.URL = token, s.invitePage(inv, token)
-	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
-	return c.JSON(http.StatusCreated, out)
+	return sendNewInvite(c, out)
 }
 
 // withPeople adds resending an invitation to the OpenAPI document.
