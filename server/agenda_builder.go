@@ -27,6 +27,8 @@ type builderView struct {
 	EventZone, ViewerZone string
 	SameZone              bool
 	When                  string
+	// ZoneNote and ViewerNote name the two zones of the timeline.
+	ZoneNote, ViewerNote string
 	// Languages are those an item's title may have (the configured set);
 	// Floors the event's languages, for the floor language.
 	Languages, Floors, Kinds []option
@@ -42,6 +44,8 @@ func (s *Server) agendaPage(c echo.Context) error {
 	v := &builderView{orgEvent: oe, Start: e.Start.UTC().Format(rfc3339), End: e.End.UTC().Format(rfc3339),
 		EventZone: e.Zone().String(), ViewerZone: p.TZ, When: ev.When}
 	v.SameZone = v.EventZone == v.ViewerZone
+	v.ZoneNote = p.Tf("builder.zone_event", "zone", p.ltr(v.EventZone))
+	v.ViewerNote = p.Tf("builder.zone_viewer", "zone", p.ltr(v.ViewerZone))
 	for _, l := range s.agenda.Languages() {
 		v.Languages = append(v.Languages, option{Value: l, Label: p.T("lang." + l)})
 	}

@@ -71,6 +71,7 @@ async function list() {
   const tbody = document.querySelector("#invites tbody");
   tbody.replaceChildren();
   $("invites-none").hidden = shown.length > 0;
+  $("invites").hidden = shown.length === 0;
   for (const inv of shown) {
     const tr = document.createElement("tr");
     tr.id = "invite-" + inv.id;
