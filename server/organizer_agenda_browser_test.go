@@ -200,6 +200,11 @@ func TestAgendaBuilderInBrowser(t *testing.T) {
 	}
 	a, _ = st.GetAgenda(context.Background(), "ev-by-keys")
 	last := `[data-item="` + a.Items[4].ID + `"]`
+	// status waits for the page to say text: it has then read the agenda
+	// back after its write.
+	status := func(text string) chromedp.Action[chromedp.Void] {
+		return until(`document.getElementById("builder-status").textContent.includes(` + "`" + text + "`" + `)`)
+	}
 	stored := func(want ...string) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			var got []string
@@ -212,12 +217,18 @@ func TestAgendaBuilderInBrowser(t *testing.T) {
 			return fmt.Errorf("stored:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		})
 	}
-	b.run(t, "move the closing 5 minutes later", chromedp.Focus(css(last+" .tl-body")), chromedp.KeyEvent(kb.ArrowDown),
-		stored(append(want[:4:4], "10:05+15 presentation Closing")...))
+	// Three presses in a row (down, down, up) are three writes, one after
+	// another, each on the agenda the last read back.
+	b.run(t, "move the closing 5 minutes later", chromedp.Focus(css(last+" .tl-body")),
+		chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowUp),
+		stored(append(want[:4:4], "10:05+15 presentation Closing")...), status("10:05–10:20"))
+	if stale := value(t, b, "stale", chromedp.Evaluate[bool](`document.getElementById("stale").hidden`)); !stale {
+		t.Fatal("quick presses made a write of the page's own stale")
+	}
 	b.run(t, "make it 5 minutes longer", chromedp.Focus(css(last+" .tl-body")), chromedp.KeyEvent(kb.ArrowDown, chromedp.KeyModifiers(chromedp.ModifierShift)),
-		stored(append(want[:4:4], "10:05+20 presentation Closing")...))
+		stored(append(want[:4:4], "10:05+20 presentation Closing")...), status("10:05–10:25"))
 	want[4] = "10:05+15 presentation Closing"
-	b.run(t, "undo", chromedp.Focus(css(`#undo`)), chromedp.KeyEvent(kb.Enter), stored(want...))
+	b.run(t, "undo", chromedp.Focus(css(`#undo`)), chromedp.KeyEvent(kb.Enter), stored(want...), status("Undone."))
 
 	// A second organizer renames the welcome meanwhile; the next move is
 	// stale: the page lists the rename and reapplies the move on top.
@@ -239,6 +250,26 @@ func TestAgendaBuilderInBrowser(t *testing.T) {
 	want[0], want[4] = "09:00+15 presentation Welcome and opening", "10:10+15 presentation Closing"
 	b.run(t, "reapply by keyboard", chromedp.Focus(css(`#stale-reapply`)), chromedp.KeyEvent(kb.Enter), chromedp.WaitNotVisible(css(`#stale`)),
 		stored(want...), until(`document.getElementById("builder-status").textContent.includes("on top")`))
+	// The API's 422 fields next to what they concern: a lengthened welcome
+	// overlaps the next item, whose block says so; an item without a title
+	// is refused in the form, at its title.
+	first := `[data-item="` + cur.Items[0].ID + `"]`
+	second := `[data-item="` + cur.Items[1].ID + `"]`
+	b.run(t, "lengthen the welcome over the next item", chromedp.Focus(css(first+" .tl-body")),
+		chromedp.KeyEvent(kb.ArrowDown, chromedp.KeyModifiers(chromedp.ModifierShift)), chromedp.WaitVisible(css(second+".invalid .tl-error")))
+	if got := value(t, b, "error", chromedp.Text(css(second+" .tl-error"))); !strings.Contains(got, "Overlaps another item") {
+		t.Errorf("the overlapped item says %q", got)
+	}
+	b.run(t, "an item without a title", chromedp.Focus(css(`#add-item`)), chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(css(`#item-editor`)),
+		chromedp.Focus(css(`#item-save`)), chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(css(`#err-title`)))
+	if got := value(t, b, "error", chromedp.Text(css(`#err-title`))); !strings.Contains(got, "A title is needed") {
+		t.Errorf("the form's title error: %q", got)
+	}
+	if got := agendaOf(t, st, "ev-by-keys"); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("refused writes changed the agenda:\n%s", strings.Join(got, "\n"))
+	}
+	checkAxe(t, b, "the builder with errors shown")
+	b.run(t, "close the form", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(css(`#item-editor`)))
 	checkAxe(t, b, "the builder after a reapply")
 
 	b.mu.Lock()
@@ -249,8 +280,8 @@ func TestAgendaBuilderInBrowser(t *testing.T) {
 		}
 	}
 	for _, p := range b.problems {
-		if strings.Contains(p, "status of 412") {
-			continue // the stale write, on purpose
+		if strings.Contains(p, "status of 412") || strings.Contains(p, "status of 422") {
+			continue // the stale and refused writes, on purpose
 		}
 		t.Errorf("browser console: %s", p)
 	}

@@ -76,7 +76,15 @@ let etag = ""; // its ETag: every write is conditional on it
 let undo = null; // the inverse of the last change, a change itself
 let pending = null; // a change refused as stale, waiting for reapply or discard
 let editing = null; // the item in the form (null: a new one)
-let busy = false;
+// Writes run one after another, each on the agenda the last one read
+// back: a key pressed twice quickly moves an item twice, never against a
+// stale ETag of its own making.
+let queue = Promise.resolve();
+function enqueue(fn) {
+  const next = queue.then(fn);
+  queue = next.catch(() => false);
+  return next;
+}
 
 function title(it) {
   const tt = it.title || {};
@@ -144,11 +152,13 @@ function describe(ch) {
   return t(key, { title: title(it) });
 }
 
-// apply sends one change; it resolves to true when saved. A 412 keeps the
-// change pending for the stale panel; a 422 shows its fields.
-async function apply(ch, how) {
-  if (busy) return false;
-  busy = true;
+// apply queues one change; it resolves to true when saved. A 412 keeps
+// the change pending for the stale panel; a 422 shows its fields.
+function apply(ch, how) {
+  return enqueue(() => applyNow(ch, how));
+}
+
+async function applyNow(ch, how) {
   clearErrors();
   let r;
   try {
@@ -162,12 +172,10 @@ async function apply(ch, how) {
       r = await api("DELETE", "/agenda/items/" + encodeURIComponent(ch.item.id), undefined, etag);
     }
   } catch (e) {
-    busy = false;
     status(S.network);
     render();
     return false;
   }
-  busy = false;
   if (r.status === 412 && r.data.current) {
     stale(ch, r.data.current);
     return false;
@@ -472,17 +480,25 @@ function render() {
 
 $("items").addEventListener("keydown", (ev) => {
   const li = ev.target.closest(".tl-item");
-  if (!li || busy) return;
-  const it = items.find((x) => x.id === li.dataset.item);
+  if (!li) return;
+  const id = li.dataset.item;
+  const it = items.find((x) => x.id === id);
   if (!it) return;
-  const s = Date.parse(it.start);
-  let fields = null;
   switch (ev.key) {
     case "ArrowUp":
     case "ArrowDown": {
-      const d = (ev.key === "ArrowUp" ? -STEP : STEP);
-      fields = ev.shiftKey ? { duration: Math.max(STEP, it.duration + d) } : { start: new Date(s + d * MIN).toISOString() };
-      break;
+      ev.preventDefault();
+      const d = ev.key === "ArrowUp" ? -STEP : STEP;
+      const longer = ev.shiftKey;
+      // Computed when its turn comes, from the agenda as then read.
+      enqueue(() => {
+        const cur = items.find((x) => x.id === id);
+        if (!cur || pending) return false;
+        const fields = longer ? { duration: Math.max(STEP, cur.duration + d) }
+          : { start: new Date(Date.parse(cur.start) + d * MIN).toISOString() };
+        return applyNow({ type: "patch", id, fields, before: pick(cur, Object.keys(fields)) });
+      }).then(() => pending || focusItem(id));
+      return;
     }
     case "Enter":
     case " ":
@@ -494,11 +510,7 @@ $("items").addEventListener("keydown", (ev) => {
       ev.preventDefault();
       apply({ type: "delete", item: it }).then((ok) => ok && !pending && focusItem(null));
       return;
-    default:
-      return;
   }
-  ev.preventDefault();
-  apply({ type: "patch", id: it.id, fields, before: pick(it, Object.keys(fields)) }).then(() => pending || focusItem(it.id));
 });
 
 function focusItem(id) {
@@ -515,7 +527,7 @@ let dragged = false; // the click that ends a drag opens nothing
 
 $("items").addEventListener("pointerdown", (ev) => {
   const li = ev.target.closest(".tl-item");
-  if (!li || busy || ev.button !== 0) return;
+  if (!li || ev.button !== 0) return;
   const it = items.find((x) => x.id === li.dataset.item);
   drag = { li, it, y: ev.clientY, resize: ev.target.classList.contains("grip"), moved: false };
   li.setPointerCapture(ev.pointerId);
