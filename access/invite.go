@@ -53,9 +53,34 @@ type Invite struct {
 	Revoked bool `json:"revoked"`
 	// LastJoined is when the token last opened the room; zero if never.
 	LastJoined time.Time `json:"last_joined,omitzero"`
+	// FirstJoined is when the token first opened the room; zero if never.
+	// The store keeps it beside LastJoined and never moves it.
+	FirstJoined time.Time `json:"first_joined,omitzero"`
+	// Replaces is the invitation this one was resent for (a fresh token
+	// for the same person; the old one is revoked).
+	Replaces string `json:"replaces,omitempty"`
 	// TokenHash is the hex SHA-256 of the join token; the token itself is
 	// never stored.
 	TokenHash string `json:"-"`
+}
+
+// Invitation states, as organizers see them (Invite.State).
+const (
+	InviteWaiting = "invited"
+	InviteJoined  = "joined"
+	InviteRemoved = "removed"
+)
+
+// State is where the invitation stands: removed once revoked, joined once
+// its token opened the room, invited before.
+func (inv Invite) State() string {
+	switch {
+	case inv.Revoked:
+		return InviteRemoved
+	case !inv.FirstJoined.IsZero():
+		return InviteJoined
+	}
+	return InviteWaiting
 }
 
 // InviteMargin is how long after its event ends an invitation still
@@ -88,7 +113,8 @@ type InviteStore interface {
 	// ErrNotFound. Revoking twice is not an error.
 	RevokeInvite(ctx context.Context, event, id string) (Invite, error)
 	// InviteJoined records that an invitation's token opened its room at
-	// at; a missing invitation is not an error.
+	// at: its LastJoined, and its FirstJoined if it has none yet; a
+	// missing invitation is not an error.
 	InviteJoined(ctx context.Context, event, id string, at time.Time) error
 	// GetOrganizer returns an organizer by ID, revoked ones included, or
 	// ErrNotFound.

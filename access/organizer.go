@@ -151,9 +151,9 @@ func (p Principal) CanEditSeries(s agenda.Series) bool {
 	return p.Organizer != nil && p.Organizer.Manages(s.OwnerRegion())
 }
 
-// CanEdit reports whether p may change e: an organizer who can see it, of
-// head office or of e's region (a regional secretariat edits its own
-// region's events only).
+// CanEdit reports whether p may change e: an organizer who can see it
+// and manages its region (head office every region's, a regional
+// secretariat its own), or who created it.
 func (p Principal) CanEdit(e agenda.Event) bool {
-	return p.Organizer != nil && p.CanSee(e) && p.Organizer.Manages(e.Region)
+	return p.Organizer != nil && p.CanSee(e) && (p.Organizer.Manages(e.Region) || e.Owner == p.Organizer.ID)
 }

@@ -47,7 +47,7 @@ var errNotFound = &apiError{Status: http.StatusNotFound, Code: "not_found", Mess
 // handleError is the one place that maps errors to HTTP answers and the
 // only place that logs internal errors.
 func (s *Server) handleError(err error, c echo.Context) {
-	if c.Response().Committed {
+	if c.Response().Committed || s.staleAgenda(c, err) {
 		return
 	}
 	d, status := s.describe(err)

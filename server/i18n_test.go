@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/realtime"
 	"github.com/majlis/majlis/static"
 )
 
@@ -72,6 +73,9 @@ func TestCatalogsComplete(t *testing.T) {
 	}
 	for _, k := range agenda.ItemKinds {
 		used["item."+string(k)] = true
+	}
+	for _, r := range realtime.Roles {
+		used["people_role."+string(r)] = true
 	}
 	for _, l := range cs.langs {
 		used["lang."+l] = true

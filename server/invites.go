@@ -57,6 +57,10 @@ type inviteJSON struct {
 	By         string `json:"by"`
 	Revoked    bool   `json:"revoked"`
 	LastJoined string `json:"last_joined,omitempty"`
+	// State, FirstJoined and Replaces: see describeInvite (people.go).
+	State       string `json:"state"`
+	FirstJoined string `json:"first_joined,omitempty"`
+	Replaces    string `json:"replaces,omitempty"`
 	// Token and URL (the page the invitee opens) are set only in the
 	// answer to the creation.
 	Token string `json:"token,omitempty"`
@@ -73,6 +77,7 @@ func inviteView(inv access.Invite, e agenda.Event) inviteJSON {
 	if !inv.LastJoined.IsZero() {
 		out.LastJoined = inv.LastJoined.UTC().Format(rfc3339)
 	}
+	describeInvite(&out, inv)
 	return out
 }
 
@@ -147,14 +152,29 @@ func (s *Server) createInvite(c echo.Context) error {
 	if len(fields) > 0 {
 		return &agenda.ValidationError{Fields: fields}
 	}
+	out, err := s.issueInvite(c, inv, e)
+	if err != nil {
+		return err
+	}
+	return sendNewInvite(c, out)
+}
+
+// issueInvite gives inv a fresh token and stores it: the answer shows the
+// token and the page it opens, once.
+func (s *Server) issueInvite(c echo.Context, inv access.Invite, e agenda.Event) (inviteJSON, error) {
 	token, hash := access.NewInviteToken()
 	inv.TokenHash = hash
 	if err := s.store.CreateInvite(c.Request().Context(), inv); err != nil {
-		return err
+		return inviteJSON{}, err
 	}
 	s.audit(c, audit.Entry{Action: audit.InviteCreated, Event: audit.RefTo(e), Role: inv.Role, Person: inv.Name})
 	out := inviteView(inv, e)
 	out.Token, out.URL = token, s.invitePage(inv, token)
+	return out, nil
+}
+
+// sendNewInvite answers a new invitation with its token, never cached.
+func sendNewInvite(c echo.Context, out inviteJSON) error {
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 	return c.JSON(http.StatusCreated, out)
 }
@@ -194,6 +214,16 @@ func (s *Server) revokeInvite(c echo.Context) error {
 	if len(id) > 64 {
 		return errNotFound
 	}
+	if err := s.revokeOne(c, e, id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// revokeOne revokes an invitation to e, records it in the audit log and
+// removes whoever is in the room with it, now, on every instance. Should
+// that fail, the answer is an error: revoking again retries.
+func (s *Server) revokeOne(c echo.Context, e agenda.Event, id string) error {
 	ctx := c.Request().Context()
 	inv, err := s.store.RevokeInvite(ctx, e.ID, id)
 	if errors.Is(err, access.ErrNotFound) {
@@ -202,12 +232,10 @@ func (s *Server) revokeInvite(c echo.Context) error {
 		return err
 	}
 	s.audit(c, audit.Entry{Action: audit.InviteRevoked, Event: audit.RefTo(e), Role: inv.Role, Person: inv.Name})
-	// Whoever is in the room with it leaves it now, on every instance.
-	// Should that fail, the answer is an error: revoking again retries.
 	if err := s.rooms.RemoveSubject(ctx, e.ID, "invite:"+id); err != nil {
 		return fmt.Errorf("server: remove the holder of a revoked invitation: %w", err)
 	}
-	return c.NoContent(http.StatusNoContent)
+	return nil
 }
 
 // revokeInvites revokes every invitation to a removed event, so that none

@@ -3,9 +3,6 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,8 +16,6 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
-	"github.com/majlis/majlis/server"
-	"github.com/majlis/majlis/store"
 )
 
 // TestOrganizerPasskeysInBrowser: an organizer opens a sign-in link,
@@ -31,24 +26,9 @@ import (
 // Every organizer page passes axe-core in the four languages and fits
 // 360 px.
 func TestOrganizerPasskeysInBrowser(t *testing.T) {
-	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	// A passkey is bound to a host name (not an IP address): the browser
 	// opens http://localhost, a secure context.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://localhost:" + strings.Split(l.Addr().String(), ":")[1]
-	svc := agenda.New(agenda.Config{}, st)
-	ts := httptest.NewUnstartedServer(server.New(server.Config{BaseURL: base}, st, svc).Handler())
-	ts.Listener.Close()
-	ts.Listener = l
-	ts.Start()
-	t.Cleanup(ts.Close)
+	base, st, _ := localhostServer(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
 	o := access.Organizer{ID: "org_fatima", Name: "Fatima Zahra", Region: agenda.RegionAfrica, Created: now}

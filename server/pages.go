@@ -209,6 +209,10 @@ type page struct {
 	Sources    *sourcesView
 	SourceForm *sourceFormView
 	Coverage   *coverageView
+	// Builder and People are an event's agenda and people tabs
+	// (agenda_builder.go, people.go).
+	Builder *builderView
+	People  *peopleView
 }
 
 // Lang is the page language, for the html lang attribute.

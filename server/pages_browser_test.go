@@ -103,6 +103,8 @@ func TestNoReloadLoop(t *testing.T) {
 // are checked in TestOrganizerPasskeysInBrowser and TestEventAppInBrowser.
 var phonePages = []struct {
 	name, path, ready, prepare string
+	// organizer: opened signed in as pageServer's organizer.
+	organizer bool
 }{
 	{name: "home", path: "/", ready: "#upcoming"},
 	{name: "home, one region", path: "/?region=asia-pacific", ready: "#upcoming"},
@@ -113,6 +115,25 @@ var phonePages = []struct {
 	{name: "slots", path: "/slots?date=2021-07-01&duration=90m", ready: "table.chart"},
 	{name: "not found", path: "/events/no-such-event", ready: "main h1"},
 	{name: "bad zone", path: "/?tz=America/Argentina/Nowhere_Very_Long_Name", ready: "main h1"},
+	{name: "organizer agenda builder", path: "/organizer/events/" + demo.ConsultationID + "/agenda", ready: "#items .tl-item", organizer: true,
+		prepare: `document.getElementById("add-item").click()`},
+	{name: "organizer people", path: "/organizer/events/" + demo.ConsultationID + "/people", ready: "#invites-none", organizer: true},
+}
+
+// signedIn gives b the session of pageServer's organizer at ts when on,
+// and clears every cookie when not.
+func signedIn(t *testing.T, b *browser, ts string, on bool) {
+	t.Helper()
+	b.run(t, "cookies", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{}); err != nil || !on {
+			return err
+		}
+		token, _ := pageSessions.Load(ts)
+		yes := true
+		_, err := cdp.Call(ctx, tg, network.SetCookie, network.SetCookieParams{Name: "__Host-majlis_session", Value: token.(string), URL: ts + "/",
+			Path: "/", Secure: &yes, HTTPOnly: &yes, SameSite: network.CookieSameSiteLax})
+		return err
+	}))
 }
 
 // phone makes b's first tab a 360 × 740 phone screen.
@@ -138,6 +159,7 @@ func TestPagesFitAPhone(t *testing.T) {
 				if strings.Contains(pg.path, "?") {
 					sep = "&"
 				}
+				signedIn(t, b, ts.URL, pg.organizer)
 				b.run(t, "open", chromedp.Navigate(ts.URL+pg.path+sep+"lang="+lang+"&tz=America/Argentina/Buenos_Aires"), chromedp.WaitVisible(css(pg.ready)))
 				if pg.prepare != "" {
 					value(t, b, "prepare", chromedp.Evaluate[any](pg.prepare))
@@ -167,8 +189,13 @@ func TestPagesAccessible(t *testing.T) {
 				if strings.Contains(pg.path, "?") {
 					sep = "&"
 				}
+				signedIn(t, b, ts.URL, pg.organizer)
 				b.run(t, "open", chromedp.Navigate(ts.URL+pg.path+sep+"lang="+lang+"&tz=Europe/Zurich"), chromedp.WaitVisible(css(pg.ready)))
 				checkAxe(t, b, pg.path)
+				if pg.prepare != "" && pg.organizer {
+					value(t, b, "prepare", chromedp.Evaluate[any](pg.prepare))
+					checkAxe(t, b, pg.path+" after: "+pg.prepare)
+				}
 			})
 		}
 	}

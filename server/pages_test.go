@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/demo"
 	"github.com/majlis/majlis/server"
@@ -60,8 +62,23 @@ func pageServer(t *testing.T) *httptest.Server {
 	srv := server.New(server.Config{BaseURL: pageBase, Now: clock}, st, svc)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
+	// A head-office organizer's session, for the organizer app's pages.
+	o := access.Organizer{ID: "org_pages", Name: "Head office", Region: agenda.RegionGlobal, Created: pageNow}
+	_, o.TokenHash = access.NewToken()
+	token, se := access.NewSession(o, "Chromium", pageNow)
+	if err := st.CreateOrganizer(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSession(ctx, se); err != nil {
+		t.Fatal(err)
+	}
+	pageSessions.Store(ts.URL, token)
 	return ts
 }
+
+// pageSessions holds, by server URL, the session cookie of pageServer's
+// organizer.
+var pageSessions sync.Map
 
 type pageResp struct {
 	status int

@@ -113,6 +113,12 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/organizer/sources/:id/sync", s.syncSourceForm)
 	e.POST("/organizer/sources/:id/confirm", s.confirmSourceForm)
 
+	// An event's agenda builder and people in the organizer app
+	// (agenda_builder.go, people.go); their scripts use the API above.
+	e.Match(get, "/organizer/events/:id/agenda", s.agendaPage, page)
+	e.Match(get, "/organizer/events/:id/people", s.peoplePage, page)
+	api.POST("/events/:id/invites/:invite/resend", s.resendInvite)
+
 	// Calendar feeds (RFC 5545): see feeds.go for what each holds.
 	e.Match(get, "/feeds/all.ics", s.serveFeed)
 	e.Match(get, "/feeds/regions/:file", s.serveFeed)

@@ -19,7 +19,10 @@ type sessionView struct {
 	Booth bool
 	// Invited is set when the page was opened with a valid join token;
 	// otherwise the page asks for a display name (public events only).
-	Invited  bool
+	Invited bool
+	// Host is set for a signed-in organizer who may edit the event: the
+	// page joins the room with the session cookie (runsSession).
+	Host     bool
 	Channels []channelOption
 	// Strings are the messages the script shows, in the page language.
 	Strings map[string]string
@@ -48,7 +51,11 @@ func (s *Server) sessionPage(c echo.Context) error {
 		return err
 	}
 	sv := &sessionView{Booth: c.Path() == "/events/:id/booth"}
-	if token := c.QueryParam("token"); token != "" {
+	if s.runsSession(c, e) {
+		// The organizer's session cookie opens the room as host (joinRoom
+		// reads the same cookie); no token in the URL.
+		sv.Invited, sv.Host = true, true
+	} else if token := c.QueryParam("token"); token != "" {
 		_, err := access.Admit(ctx, s.store, token, e, s.cfg.Now())
 		if err != nil && !errors.Is(err, access.ErrBadInvite) {
 			return err

@@ -16,12 +16,13 @@ import (
 
 // Buckets of invitations (access.InviteStore), made on first write:
 // invitations keyed by inviteKey (event, then ID, so that one event's are
-// one key range), the key of each by token hash, and when each was last
-// used to join.
+// one key range), the key of each by token hash, when each was last used
+// to join, and when first.
 var (
 	bucketInvites      = []byte("invites")
 	bucketInviteTokens = []byte("invite_tokens")
 	bucketInviteJoins  = []byte("invite_joins")
+	bucketInviteFirsts = []byte("invite_first_joins")
 )
 
 // storedInvite is an invitation as both stores keep it: the token hash,
@@ -96,15 +97,21 @@ func (b *Bolt) CreateInvite(ctx context.Context, inv access.Invite) error {
 	})
 }
 
-// lastJoined reads when the invitation under key last joined.
-func lastJoined(tx *bolt.Tx, key string) time.Time {
+// joinedAt reads when the invitation under key joined, from bucket.
+func joinedAt(tx *bolt.Tx, bucket []byte, key string) time.Time {
 	var t time.Time
-	if bk := tx.Bucket(bucketInviteJoins); bk != nil {
+	if bk := tx.Bucket(bucket); bk != nil {
 		if raw := bk.Get([]byte(key)); raw != nil {
 			_ = t.UnmarshalText(raw) // a bad record reads as never
 		}
 	}
 	return t
+}
+
+// withJoins sets inv's LastJoined and FirstJoined from their buckets.
+func withJoins(tx *bolt.Tx, key string, inv *access.Invite) {
+	inv.LastJoined = joinedAt(tx, bucketInviteJoins, key)
+	inv.FirstJoined = joinedAt(tx, bucketInviteFirsts, key)
 }
 
 // InviteByTokenHash implements access.InviteStore.
@@ -125,7 +132,7 @@ func (b *Bolt) InviteByTokenHash(ctx context.Context, hash string) (access.Invit
 		if err == nil && !ok {
 			err = fmt.Errorf("store: no invitation with that token: %w", access.ErrNotFound)
 		}
-		inv.LastJoined = lastJoined(tx, string(key))
+		withJoins(tx, string(key), &inv)
 		return err
 	})
 	if err != nil {
@@ -149,7 +156,7 @@ func (b *Bolt) ListInvites(ctx context.Context, event string) ([]access.Invite, 
 			if err != nil {
 				return fmt.Errorf("store: decode invitation %q: %w", k, err)
 			}
-			inv.LastJoined = lastJoined(tx, string(k))
+			withJoins(tx, string(k), &inv)
 			out = append(out, inv)
 		}
 		return nil
@@ -178,7 +185,7 @@ func (b *Bolt) RevokeInvite(ctx context.Context, event, id string) (access.Invit
 		if !ok {
 			return fmt.Errorf("store: invitation %q: %w", id, access.ErrNotFound)
 		}
-		inv.LastJoined = lastJoined(tx, key)
+		withJoins(tx, key, &inv)
 		if inv.Revoked {
 			return nil
 		}
@@ -203,8 +210,19 @@ func (b *Bolt) InviteJoined(ctx context.Context, event, id string, at time.Time)
 		if err != nil {
 			return fmt.Errorf("store: invite joins bucket: %w", err)
 		}
-		if err := bk.Put([]byte(inviteKey(event, id)), raw); err != nil {
+		key := []byte(inviteKey(event, id))
+		if err := bk.Put(key, raw); err != nil {
 			return fmt.Errorf("store: write join of invitation %q: %w", id, err)
+		}
+		first, err := tx.CreateBucketIfNotExists(bucketInviteFirsts)
+		if err != nil {
+			return fmt.Errorf("store: invite first joins bucket: %w", err)
+		}
+		if first.Get(key) != nil {
+			return nil
+		}
+		if err := first.Put(key, raw); err != nil {
+			return fmt.Errorf("store: write first join of invitation %q: %w", id, err)
 		}
 		return nil
 	})

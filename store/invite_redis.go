@@ -18,6 +18,7 @@ import (
 //
 //	P invites:{event}         hash: invitation ID → invitation JSON (with its token hash)
 //	P invites:joined:{event}  hash: invitation ID → when it last joined (RFC 3339)
+//	P invites:first:{event}   hash: invitation ID → when it first joined (RFC 3339, set once)
 //	P invites:by-token        hash: token hash → event ID, NUL, invitation ID
 //
 // Invitations are never deleted, only revoked, so a lookup by token reads
@@ -26,6 +27,20 @@ import (
 func (r *Redis) inviteKeys(event string) (invites, joined string) {
 	p := r.prefix()
 	return p + "invites:" + event, p + "invites:joined:" + event
+}
+
+// inviteFirstJoins is the key of when an event's invitations first joined.
+func (r *Redis) inviteFirstJoins(event string) string { return r.prefix() + "invites:first:" + event }
+
+// setJoins reads an invitation's join times, as stored (a bad record
+// reads as never).
+func setJoins(inv *access.Invite, last, first string) {
+	if last != "" {
+		_ = inv.LastJoined.UnmarshalText([]byte(last))
+	}
+	if first != "" {
+		_ = inv.FirstJoined.UnmarshalText([]byte(first))
+	}
 }
 
 func (r *Redis) inviteTokens() string { return r.prefix() + "invites:by-token" }
@@ -67,9 +82,9 @@ func (r *Redis) CreateInvite(ctx context.Context, inv access.Invite) error {
 // getInvite reads one invitation and when it last joined.
 func (r *Redis) getInvite(ctx context.Context, event, id string) (access.Invite, []byte, error) {
 	invites, joined := r.inviteKeys(event)
-	var raw, at *redis.StringCmd
+	var raw, at, first *redis.StringCmd
 	_, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		raw, at = p.HGet(ctx, invites, id), p.HGet(ctx, joined, id)
+		raw, at, first = p.HGet(ctx, invites, id), p.HGet(ctx, joined, id), p.HGet(ctx, r.inviteFirstJoins(event), id)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -86,9 +101,7 @@ func (r *Redis) getInvite(ctx context.Context, event, id string) (access.Invite,
 	if err != nil {
 		return access.Invite{}, nil, fmt.Errorf("store: decode invitation %q: %w", id, err)
 	}
-	if t, err := at.Bytes(); err == nil {
-		_ = inv.LastJoined.UnmarshalText(t) // a bad record reads as never
-	}
+	setJoins(&inv, at.Val(), first.Val())
 	return inv, body, nil
 }
 
@@ -122,9 +135,9 @@ func (r *Redis) ListInvites(ctx context.Context, event string) ([]access.Invite,
 	}
 	defer end()
 	invites, joined := r.inviteKeys(event)
-	var raws, ats *redis.MapStringStringCmd
+	var raws, ats, firsts *redis.MapStringStringCmd
 	if _, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		raws, ats = p.HGetAll(ctx, invites), p.HGetAll(ctx, joined)
+		raws, ats, firsts = p.HGetAll(ctx, invites), p.HGetAll(ctx, joined), p.HGetAll(ctx, r.inviteFirstJoins(event))
 		return nil
 	}); err != nil {
 		return nil, r.fail("list invitations", err)
@@ -135,9 +148,7 @@ func (r *Redis) ListInvites(ctx context.Context, event string) ([]access.Invite,
 		if err != nil {
 			return nil, fmt.Errorf("store: decode invitation %q: %w", id, err)
 		}
-		if t, ok := ats.Val()[id]; ok {
-			_ = inv.LastJoined.UnmarshalText([]byte(t))
-		}
+		setJoins(&inv, ats.Val()[id], firsts.Val()[id])
 		out = append(out, inv)
 	}
 	sortInvites(out)
@@ -190,7 +201,12 @@ func (r *Redis) InviteJoined(ctx context.Context, event, id string, at time.Time
 	}
 	defer end()
 	_, joined := r.inviteKeys(event)
-	if err := r.client.HSet(ctx, joined, id, at.UTC().Format(time.RFC3339Nano)).Err(); err != nil {
+	when := at.UTC().Format(time.RFC3339Nano)
+	if _, err := r.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, joined, id, when)
+		p.HSetNX(ctx, r.inviteFirstJoins(event), id, when)
+		return nil
+	}); err != nil {
 		return r.fail(fmt.Sprintf("record join of invitation %q", id), err)
 	}
 	return nil

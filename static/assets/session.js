@@ -44,6 +44,7 @@
   const eventID = root.dataset.event;
   const uiLang = root.dataset.lang;
   const token = new URLSearchParams(location.search).get("token");
+  const organizer = root.dataset.organizer === "true"; // the session cookie joins
   const FLOOR = "floor";
 
   // Room state, as the server last told it.
@@ -75,7 +76,7 @@
     const q = new URLSearchParams();
     if (token) {
       q.set("token", token);
-    } else {
+    } else if (!organizer) {
       q.set("name", name);
     }
     if (seq > 0 && epoch) {
@@ -1039,7 +1040,7 @@
 
   // Start once every deferred feature script has run and hooked in.
   const form = $("join-form");
-  if (token) {
+  if (token || organizer) {
     document.addEventListener("DOMContentLoaded", connect);
   } else {
     form.hidden = false;

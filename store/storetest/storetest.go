@@ -143,6 +143,7 @@ func Run(t *testing.T, o Opener) {
 		{"series", testSeries},
 		{"organizers", testOrganizers},
 		{"invitations", testInvites},
+		{"invitations: first join, state", testInviteFirstJoin},
 		{"sign-in: sessions, links, passkeys, ceremonies, tokens", testSignIn},
 		{"returned values are copies", testCopies},
 		{"cancelled context", testCancelled},
