@@ -168,18 +168,41 @@ func (c *Client) kick() {
 func (c *Client) enqueue(msg *outMsg) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	k := &c.node.counters
 	if c.closed || c.done {
+		if msg.data != nil {
+			k.discarded.Add(1)
+		}
 		return true
 	}
 	if len(c.queue) >= c.node.cfg.QueueSize {
+		k.queueFull.Add(1)
 		return false
 	}
 	if c.queue == nil && c.spare != nil {
 		c.queue, c.spare = c.spare, nil
 	}
 	c.queue = append(c.queue, msg)
+	switch {
+	case msg.data == nil: // a pong
+	case msg.binary:
+		k.audio.Add(1)
+	default:
+		k.text.Add(1)
+	}
 	c.kick()
 	return true
+}
+
+// discardQueued empties the queue of a client closed for being slow
+// (discard). Called with mu held.
+func (c *Client) discardQueued() {
+	if !c.discard.Load() || len(c.queue) == 0 {
+		return
+	}
+	c.node.counters.discarded.Add(uint64(len(c.queue)))
+	clear(c.queue)
+	c.queue = c.queue[:0]
 }
 
 // closeSend ends the queue: the writer sends what is queued (unless
@@ -192,6 +215,7 @@ func (c *Client) closeSend(code int, text string) {
 		return
 	}
 	c.closed, c.closeCode, c.closeText = true, code, text
+	c.node.counters.closed(code)
 	c.kick()
 }
 
@@ -218,10 +242,7 @@ const keptQueue = 8
 func (c *Client) write() {
 	for {
 		c.mu.Lock()
-		if c.discard.Load() {
-			clear(c.queue)
-			c.queue = c.queue[:0]
-		}
+		c.discardQueued()
 		batch, partial := c.queue, c.partial
 		c.queue, c.partial = nil, nil
 		if len(batch) == 0 && c.spare == nil && cap(batch) <= keptQueue {
@@ -261,10 +282,7 @@ func (c *Client) write() {
 // back to the worker.
 func (c *Client) writeReady() {
 	c.mu.Lock()
-	if c.discard.Load() {
-		clear(c.queue)
-		c.queue = c.queue[:0]
-	}
+	c.discardQueued()
 	batch, partial := c.queue, c.partial
 	ping := c.pingDue
 	closing := c.closed && len(batch) == 0 && partial == nil
@@ -443,6 +461,8 @@ func (c *Client) readPump() {
 			// Audio: over the limit, frames are dropped, not answered.
 			if c.frames.Allow() {
 				c.room.post(audioReq{c: c, frame: frame})
+			} else {
+				c.node.counters.audioRate.Add(1)
 			}
 			continue
 		}

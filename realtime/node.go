@@ -92,6 +92,9 @@ type Node struct {
 	shards      []*writeShard
 	nextShard   atomic.Uint32
 	writersStop chan struct{}
+
+	// counters are the running totals Stats reads (stats.go).
+	counters counters
 }
 
 // ErrShuttingDown is returned by Accept once Shutdown has begun.
@@ -130,8 +133,9 @@ func New(cfg Config, backend Backend, info Info) *Node {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	n := &Node{cfg: cfg, backend: backend, info: info, log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{}),
+	n := &Node{cfg: cfg, info: info, log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{}),
 		writersStop: make(chan struct{})}
+	n.backend = instrument(backend, &n.counters)
 	for range runtime.GOMAXPROCS(0) {
 		n.shards = append(n.shards, newWriteShard(n.writersStop))
 	}
@@ -177,23 +181,6 @@ func (n *Node) heartbeat() {
 func (n *Node) mayReap() bool {
 	since := n.beatingSince.Load()
 	return since != 0 && n.cfg.Now().UnixNano()-since >= int64(n.cfg.HeartbeatTTL)
-}
-
-// Stats are a Node's live figures.
-type Stats struct {
-	Rooms   int `json:"rooms"`
-	Clients int `json:"clients"`
-}
-
-// Stats counts the rooms and connections of this instance.
-func (n *Node) Stats() Stats {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	s := Stats{Rooms: len(n.rooms)}
-	for _, r := range n.rooms {
-		s.Clients += r.refs
-	}
-	return s
 }
 
 // Accept takes over conn, one member's connection to a room: it joins
