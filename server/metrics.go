@@ -19,8 +19,9 @@ import (
 	"github.com/majlis/majlis/realtime"
 )
 
-// DebugHandler serves the debug endpoints: GET /debug/metrics (the
-// process's figures as JSON, polled by cmd/majlis-load) and
+// DebugHandler serves the debug endpoints: GET /metrics (Prometheus,
+// prometheus.go), GET /debug/metrics (the process's figures as JSON,
+// polled by cmd/majlis-load) and
 // GET /debug/pprof/… (profiles for `go tool pprof`). They are not on
 // Handler: whoever reaches them can read the process's memory profile and
 // load it with CPU profiles, so they get a listener of their own

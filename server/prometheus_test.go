@@ -2,8 +2,13 @@ package server_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
@@ -142,5 +147,72 @@ func TestPrometheusMetricsMoveWithTraffic(t *testing.T) {
 	}
 	if r := f.do(req{method: "GET", path: "/metrics"}); r.status != http.StatusNotFound {
 		t.Errorf("/metrics on the public listener: %d, want 404", r.status)
+	}
+}
+
+// TestGrafanaDashboardQueriesExistingMetrics: docs/grafana-majlis.json
+// parses, every panel queries something, and every metric it names is in
+// a scrape of /metrics (a renamed metric would leave a blank panel).
+func TestGrafanaDashboardQueriesExistingMetrics(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../docs/grafana-majlis.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Title  string
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+		Templating struct {
+			List []struct {
+				Name       string
+				Definition string
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatalf("the dashboard is not JSON: %v", err)
+	}
+	if dash.Title == "" || len(dash.Panels) == 0 {
+		t.Fatalf("title %q, %d panels", dash.Title, len(dash.Panels))
+	}
+	f := newFixture(t)
+	f.do(req{method: "GET", path: "/healthz"}) // a request counter has series once a request came
+	fams, _ := scrape(t, f)
+	name := regexp.MustCompile(`\b(?:majlis|go|process)_[a-z0-9_]+\b`)
+	exists := func(m string) bool {
+		for _, suffix := range []string{"", "_bucket", "_sum", "_count"} {
+			if base, ok := strings.CutSuffix(m, suffix); ok && fams[base] != nil {
+				return true
+			}
+		}
+		return false
+	}
+	exprs := map[string]string{}
+	for _, v := range dash.Templating.List {
+		if v.Definition != "" {
+			exprs["variable "+v.Name] = v.Definition
+		}
+	}
+	for _, p := range dash.Panels {
+		if len(p.Targets) == 0 {
+			t.Errorf("panel %q queries nothing", p.Title)
+		}
+		for i, q := range p.Targets {
+			exprs[fmt.Sprintf("panel %q query %d", p.Title, i)] = q.Expr
+		}
+	}
+	for where, expr := range exprs {
+		metrics := name.FindAllString(expr, -1)
+		if len(metrics) == 0 {
+			t.Errorf("%s names no metric: %s", where, expr)
+		}
+		for _, m := range metrics {
+			if !exists(m) {
+				t.Errorf("%s: %s is not in /metrics", where, m)
+			}
+		}
 	}
 }
