@@ -199,8 +199,17 @@ func (n *Node) Accept(conn *websocket.Conn, roomID string, m Member, since *Posi
 		goingAway(conn)
 		return err
 	}
+	// The client is made here, on the caller's goroutine: the reader's
+	// stays within its first 2 KiB while the connection is idle (see
+	// batchConn.waitReadable).
+	if tc, ok := tcp(conn); ok {
+		_ = tc.SetWriteBuffer(n.cfg.SocketBuffer)
+	}
+	m.ID, m.Instance = randomID("m-"), n.cfg.Instance
+	c := newClient(n, conn, r, m)
+	c.readSetup()
 	go func() {
-		if err := n.serve(r, conn, m, since); err != nil && !errors.Is(err, errBanned) {
+		if err := n.serve(c, since); err != nil && !errors.Is(err, errBanned) {
 			n.log.Warn("realtime: join failed", "room", roomID, "err", err)
 		}
 	}()
@@ -233,14 +242,11 @@ func goingAway(conn *websocket.Conn) {
 	conn.Close()
 }
 
-// serve runs a connection that acquire counted in r, until it ends.
-func (n *Node) serve(r *room, conn *websocket.Conn, m Member, since *Position) error {
+// serve runs a client whose connection acquire counted in its room,
+// until it ends: it is the connection's reader.
+func (n *Node) serve(c *Client, since *Position) error {
 	defer n.conns.Done()
-	if tc, ok := tcp(conn); ok {
-		_ = tc.SetWriteBuffer(n.cfg.SocketBuffer)
-	}
-	m.ID, m.Instance = randomID("m-"), n.cfg.Instance
-	c := newClient(n, conn, r, m)
+	r := c.room
 	joined := make(chan error, 1)
 	r.post(joinReq{c: c, since: since, done: joined})
 	if err := <-joined; err != nil {
