@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/majlis/majlis/agenda"
@@ -76,6 +77,24 @@ type Syncer struct {
 	agenda *agenda.Service
 	mu     sync.Mutex // serialises syncs
 	kick   chan struct{}
+	// results counts the syncs recorded on a source, by kind and result
+	// (Sync counts them; SyncStats reads them).
+	// The maps are made by NewSyncer and never change.
+	results map[SourceKind]map[Result]*atomic.Uint64
+}
+
+// SyncStats counts, per source kind and result, the syncs recorded since
+// the Syncer started ("ics" → "changed" → 12). A sync that could not be
+// recorded (the store failed) is not counted. Goroutine-safe.
+func (s *Syncer) SyncStats() map[SourceKind]map[Result]uint64 {
+	m := map[SourceKind]map[Result]uint64{}
+	for k, byResult := range s.results {
+		m[k] = map[Result]uint64{}
+		for r, n := range byResult {
+			m[k][r] = n.Load()
+		}
+	}
+	return m
 }
 
 // NewSyncer returns a Syncer over st and svc.
@@ -115,7 +134,14 @@ func NewSyncer(cfg SyncConfig, st Store, svc *agenda.Service) *Syncer {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Syncer{cfg: cfg, store: st, agenda: svc, kick: make(chan struct{}, 1)}
+	results := map[SourceKind]map[Result]*atomic.Uint64{}
+	for _, k := range SourceKinds {
+		results[k] = map[Result]*atomic.Uint64{}
+		for _, r := range Results {
+			results[k][r] = new(atomic.Uint64)
+		}
+	}
+	return &Syncer{cfg: cfg, store: st, agenda: svc, kick: make(chan struct{}, 1), results: results}
 }
 
 // Run syncs every source when it is due until ctx is done. It is the one
@@ -224,6 +250,9 @@ func (s *Syncer) Sync(ctx context.Context, id string) (Status, error) {
 	}
 	if err := s.store.PutStatus(ctx, id, st); err != nil {
 		return st, err
+	}
+	if n := s.results[src.Kind][st.Result]; n != nil {
+		n.Add(1)
 	}
 	return st, nil
 }

@@ -30,6 +30,10 @@ type batchConn struct {
 	net.Conn
 	raw syscall.RawConn // nil when the connection is not a TCP one
 
+	// br is the buffer gorilla reads through (Upgrade gives it), nil when
+	// gorilla has one of its own. The reader alone uses it.
+	br *bufio.Reader
+
 	mu sync.Mutex
 	// deadline is the write deadline last set on the socket, and want the
 	// one last asked for; the socket's moves only when they differ by more
@@ -72,6 +76,45 @@ func (b *batchConn) tryWrite(p []byte) (n int, err error) {
 		return n, nil
 	}
 	return n, werr
+}
+
+// readBuffer is the size of the buffer gorilla reads a room connection
+// through: clients send little (commands, audio frames of a few hundred
+// bytes); a longer frame takes more than one read.
+const readBuffer = 512
+
+// waitReadable returns once the connection has something to read (or
+// fails, or its read deadline passes: the read that follows finds out),
+// when gorilla's buffer holds nothing. The reader waits here rather than
+// deep inside gorilla's ReadMessage, on a shallow stack (Client.readPump).
+func (b *batchConn) waitReadable() {
+	if b == nil || b.raw == nil || b.br == nil || b.br.Buffered() > 0 {
+		return
+	}
+	_ = b.raw.Read(probeReadable)
+}
+
+// pending reports whether something is there to read without waiting:
+// in gorilla's buffer, or in the socket (or the socket has ended or
+// failed: the next read says so).
+func (b *batchConn) pending() bool {
+	if b.br.Buffered() > 0 {
+		return true
+	}
+	ready := false
+	_ = b.raw.Read(func(fd uintptr) bool {
+		ready = probeReadable(fd)
+		return true // never wait
+	})
+	return ready
+}
+
+// probeReadable is waitReadable's probe: false (wait) while the socket has
+// nothing to read, true when it has bytes, an end or an error.
+func probeReadable(fd uintptr) bool {
+	var peek [1]byte
+	_, _, err := syscall.Recvfrom(int(fd), peek[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	return err != syscall.EAGAIN
 }
 
 // frameFor is the server-to-client websocket frame of a message: no mask,
@@ -126,13 +169,22 @@ func batching(conn *websocket.Conn) *batchConn {
 // u.Upgrade, on a connection the room writes to itself (batchConn): a
 // message costs one write call, and the messages a slow client has
 // queued go out together. Give the result to Node.Accept.
+//
+// With u.ReadBufferSize 0, gorilla reads through a readBuffer-sized
+// buffer that Upgrade makes (net/http's 4 KiB one is freed once the
+// handler returns), and the reader of an idle connection waits on a
+// shallow stack (batchConn.waitReadable).
 func Upgrade(u *websocket.Upgrader, w http.ResponseWriter, r *http.Request, header http.Header) (*websocket.Conn, error) {
-	return u.Upgrade(hijacker{w}, r, header)
+	return u.Upgrade(hijacker{ResponseWriter: w, ownBuffer: u.ReadBufferSize == 0}, r, header)
 }
 
 // hijacker wraps the connection a ResponseWriter hands over in a
-// batchConn.
-type hijacker struct{ http.ResponseWriter }
+// batchConn; with ownBuffer, it hands gorilla a read buffer of the
+// batchConn's.
+type hijacker struct {
+	http.ResponseWriter
+	ownBuffer bool
+}
 
 func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	hj, ok := h.ResponseWriter.(http.Hijacker)
@@ -148,6 +200,10 @@ func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		if raw, err := sc.SyscallConn(); err == nil {
 			b.raw = raw
 		}
+	}
+	if h.ownBuffer && rw.Reader.Buffered() == 0 { // else gorilla refuses the early bytes
+		b.br = bufio.NewReaderSize(b, readBuffer)
+		rw = bufio.NewReadWriter(b.br, rw.Writer)
 	}
 	return b, rw, nil
 }

@@ -75,9 +75,6 @@ type Client struct {
 	writerDone chan struct{}
 	finishOnce sync.Once
 
-	commands *rate.Limiter
-	chats    *rate.Limiter
-	frames   *rate.Limiter
 	// audioRefused is when the client was last told a frame was refused
 	// (room goroutine only).
 	audioRefused time.Time
@@ -125,9 +122,6 @@ func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
 		node: n, conn: conn, batch: batching(conn), room: r, member: m,
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
-		frames:     rate.NewLimiter(audioRate, audioBurst),
-		commands:   rate.NewLimiter(rate.Limit(n.cfg.CommandRate), n.cfg.CommandBurst),
-		chats:      rate.NewLimiter(rate.Limit(n.cfg.ChatRate), n.cfg.ChatBurst),
 	}
 	if len(n.shards) > 0 {
 		c.shard = n.shards[int(n.nextShard.Add(1))%len(n.shards)]
@@ -168,18 +162,41 @@ func (c *Client) kick() {
 func (c *Client) enqueue(msg *outMsg) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	k := &c.node.counters
 	if c.closed || c.done {
+		if msg.data != nil {
+			k.discarded.Add(1)
+		}
 		return true
 	}
 	if len(c.queue) >= c.node.cfg.QueueSize {
+		k.queueFull.Add(1)
 		return false
 	}
 	if c.queue == nil && c.spare != nil {
 		c.queue, c.spare = c.spare, nil
 	}
 	c.queue = append(c.queue, msg)
+	switch {
+	case msg.data == nil: // a pong
+	case msg.binary:
+		k.audio.Add(1)
+	default:
+		k.text.Add(1)
+	}
 	c.kick()
 	return true
+}
+
+// discardQueued empties the queue of a client closed for being slow
+// (discard). Called with mu held.
+func (c *Client) discardQueued() {
+	if !c.discard.Load() || len(c.queue) == 0 {
+		return
+	}
+	c.node.counters.discarded.Add(uint64(len(c.queue)))
+	clear(c.queue)
+	c.queue = c.queue[:0]
 }
 
 // closeSend ends the queue: the writer sends what is queued (unless
@@ -192,6 +209,7 @@ func (c *Client) closeSend(code int, text string) {
 		return
 	}
 	c.closed, c.closeCode, c.closeText = true, code, text
+	c.node.counters.closed(code)
 	c.kick()
 }
 
@@ -218,10 +236,7 @@ const keptQueue = 8
 func (c *Client) write() {
 	for {
 		c.mu.Lock()
-		if c.discard.Load() {
-			clear(c.queue)
-			c.queue = c.queue[:0]
-		}
+		c.discardQueued()
 		batch, partial := c.queue, c.partial
 		c.queue, c.partial = nil, nil
 		if len(batch) == 0 && c.spare == nil && cap(batch) <= keptQueue {
@@ -261,10 +276,7 @@ func (c *Client) write() {
 // back to the worker.
 func (c *Client) writeReady() {
 	c.mu.Lock()
-	if c.discard.Load() {
-		clear(c.queue)
-		c.queue = c.queue[:0]
-	}
+	c.discardQueued()
 	batch, partial := c.queue, c.partial
 	ping := c.pingDue
 	closing := c.closed && len(batch) == 0 && partial == nil
@@ -404,8 +416,49 @@ func (c *Client) sendClose() {
 // readPump is the connection's only reader: it decodes commands and hands
 // them to the room, in order, until the connection fails or closes (a
 // frame over the read limit ends it too: gorilla then answers with close
-// 1009, message too big).
+// 1009, message too big). readSetup must have run.
+//
+// On a batchConn, it waits for something to read on a shallow stack
+// (waitReadable) and reads what came on a goroutine that it starts for
+// that and waits for (readBurst), which ends once nothing more is there:
+// one goroutine reads at a time, and the reader of an idle connection
+// keeps its first 2 KiB of stack. A read grows a stack to 4 KiB (gorilla,
+// the JSON decoder, the read deadline's timer), and the runtime never
+// shrinks it back while the goroutine waits; reading on the goroutine that
+// waits made every connection 4 KiB after its first pong.
 func (c *Client) readPump() {
+	var rs readState
+	if c.batch == nil || c.batch.raw == nil || c.batch.br == nil {
+		for c.readFrame(&rs) {
+		}
+		return
+	}
+	more := make(chan bool, 1)
+	for {
+		c.batch.waitReadable()
+		go func() { more <- c.readBurst(&rs) }()
+		if !<-more {
+			return
+		}
+	}
+}
+
+// readBurst reads frames while there are some to read without waiting;
+// false ends the connection.
+func (c *Client) readBurst(rs *readState) bool {
+	for {
+		if !c.readFrame(rs) {
+			return false
+		}
+		if !c.batch.pending() {
+			return true
+		}
+	}
+}
+
+// readSetup sets the read limit, deadline and control-frame handlers;
+// Node.Accept calls it, before the reader starts.
+func (c *Client) readSetup() {
 	c.conn.SetReadLimit(max(MaxFrame, MaxAudio+18))
 	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
@@ -419,52 +472,67 @@ func (c *Client) readPump() {
 		})
 		c.conn.SetCloseHandler(func(int, string) error { return nil })
 	}
-	strikes := 0
-	strike := func(e *Error, id string) bool {
-		strikes++
-		c.room.post(replyReq{c: c, err: e, id: id})
-		if strikes > maxStrikes {
-			code := CloseProtocol
-			if e.Code == ErrRateLimited {
-				code = CloseRateLimited
-			}
-			c.room.post(dropReq{c: c, code: code, text: string(e.Code)})
-			return false
+}
+
+// readState is the reader's: its strikes and its rate limiters, made
+// when the client first sends something (most clients of a large room
+// only listen).
+type readState struct {
+	strikes                 int
+	commands, chats, frames *rate.Limiter
+}
+
+// readFrame reads one frame and hands it to the room; false ends the
+// connection.
+func (c *Client) readFrame(rs *readState) bool {
+	typ, frame, err := c.conn.ReadMessage()
+	if err != nil {
+		return false
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	if typ == websocket.BinaryMessage {
+		// Audio: over the limit, frames are dropped, not answered.
+		if rs.frames == nil {
+			rs.frames = rate.NewLimiter(audioRate, audioBurst)
+		}
+		if rs.frames.Allow() {
+			c.room.post(audioReq{c: c, frame: frame})
+		} else {
+			c.node.counters.audioRate.Add(1)
 		}
 		return true
 	}
-	for {
-		typ, frame, err := c.conn.ReadMessage()
-		if err != nil {
-			return
-		}
-		_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
-		if typ == websocket.BinaryMessage {
-			// Audio: over the limit, frames are dropped, not answered.
-			if c.frames.Allow() {
-				c.room.post(audioReq{c: c, frame: frame})
-			}
-			continue
-		}
-		if !c.commands.Allow() {
-			if !strike(errorf(ErrRateLimited, "too many messages; at most %g per second", c.node.cfg.CommandRate), "") {
-				return
-			}
-			continue
-		}
-		env, e := decodeCommand(frame)
-		if e != nil {
-			if !strike(e, env.ID) {
-				return
-			}
-			continue
-		}
-		if env.Type == CmdChat && !c.chats.Allow() {
-			if !strike(errorf(ErrRateLimited, "too many chat messages; at most %g per second", c.node.cfg.ChatRate), env.ID) {
-				return
-			}
-			continue
-		}
-		c.room.post(cmdReq{c: c, env: env})
+	if rs.commands == nil {
+		cfg := &c.node.cfg
+		rs.commands = rate.NewLimiter(rate.Limit(cfg.CommandRate), cfg.CommandBurst)
+		rs.chats = rate.NewLimiter(rate.Limit(cfg.ChatRate), cfg.ChatBurst)
 	}
+	if !rs.commands.Allow() {
+		return c.strike(rs, errorf(ErrRateLimited, "too many messages; at most %g per second", c.node.cfg.CommandRate), "")
+	}
+	env, e := decodeCommand(frame)
+	if e != nil {
+		return c.strike(rs, e, env.ID)
+	}
+	if env.Type == CmdChat && !rs.chats.Allow() {
+		return c.strike(rs, errorf(ErrRateLimited, "too many chat messages; at most %g per second", c.node.cfg.ChatRate), env.ID)
+	}
+	c.room.post(cmdReq{c: c, env: env})
+	return true
+}
+
+// strike answers a refused frame with e; past maxStrikes it drops the
+// client and returns false.
+func (c *Client) strike(rs *readState, e *Error, id string) bool {
+	rs.strikes++
+	c.room.post(replyReq{c: c, err: e, id: id})
+	if rs.strikes > maxStrikes {
+		code := CloseProtocol
+		if e.Code == ErrRateLimited {
+			code = CloseRateLimited
+		}
+		c.room.post(dropReq{c: c, code: code, text: string(e.Code)})
+		return false
+	}
+	return true
 }

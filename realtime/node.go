@@ -92,6 +92,9 @@ type Node struct {
 	shards      []*writeShard
 	nextShard   atomic.Uint32
 	writersStop chan struct{}
+
+	// counters are the running totals Stats reads (stats.go).
+	counters counters
 }
 
 // ErrShuttingDown is returned by Accept once Shutdown has begun.
@@ -130,8 +133,9 @@ func New(cfg Config, backend Backend, info Info) *Node {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	n := &Node{cfg: cfg, backend: backend, info: info, log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{}),
+	n := &Node{cfg: cfg, info: info, log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{}),
 		writersStop: make(chan struct{})}
+	n.backend = instrument(backend, &n.counters)
 	for range runtime.GOMAXPROCS(0) {
 		n.shards = append(n.shards, newWriteShard(n.writersStop))
 	}
@@ -179,23 +183,6 @@ func (n *Node) mayReap() bool {
 	return since != 0 && n.cfg.Now().UnixNano()-since >= int64(n.cfg.HeartbeatTTL)
 }
 
-// Stats are a Node's live figures.
-type Stats struct {
-	Rooms   int `json:"rooms"`
-	Clients int `json:"clients"`
-}
-
-// Stats counts the rooms and connections of this instance.
-func (n *Node) Stats() Stats {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	s := Stats{Rooms: len(n.rooms)}
-	for _, r := range n.rooms {
-		s.Clients += r.refs
-	}
-	return s
-}
-
 // Accept takes over conn, one member's connection to a room: it joins
 // the member and serves the connection until it ends, on goroutines of
 // its own (a reader and a writer, which Shutdown waits for), and returns
@@ -212,8 +199,17 @@ func (n *Node) Accept(conn *websocket.Conn, roomID string, m Member, since *Posi
 		goingAway(conn)
 		return err
 	}
+	// The client is made here, on the caller's goroutine: the reader's
+	// stays within its first 2 KiB while the connection is idle (see
+	// batchConn.waitReadable).
+	if tc, ok := tcp(conn); ok {
+		_ = tc.SetWriteBuffer(n.cfg.SocketBuffer)
+	}
+	m.ID, m.Instance = randomID("m-"), n.cfg.Instance
+	c := newClient(n, conn, r, m)
+	c.readSetup()
 	go func() {
-		if err := n.serve(r, conn, m, since); err != nil && !errors.Is(err, errBanned) {
+		if err := n.serve(c, since); err != nil && !errors.Is(err, errBanned) {
 			n.log.Warn("realtime: join failed", "room", roomID, "err", err)
 		}
 	}()
@@ -246,14 +242,11 @@ func goingAway(conn *websocket.Conn) {
 	conn.Close()
 }
 
-// serve runs a connection that acquire counted in r, until it ends.
-func (n *Node) serve(r *room, conn *websocket.Conn, m Member, since *Position) error {
+// serve runs a client whose connection acquire counted in its room,
+// until it ends: it is the connection's reader.
+func (n *Node) serve(c *Client, since *Position) error {
 	defer n.conns.Done()
-	if tc, ok := tcp(conn); ok {
-		_ = tc.SetWriteBuffer(n.cfg.SocketBuffer)
-	}
-	m.ID, m.Instance = randomID("m-"), n.cfg.Instance
-	c := newClient(n, conn, r, m)
+	r := c.room
 	joined := make(chan error, 1)
 	r.post(joinReq{c: c, since: since, done: joined})
 	if err := <-joined; err != nil {

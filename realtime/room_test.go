@@ -35,7 +35,7 @@ func (i info) GetAgenda(context.Context, string) (agenda.Agenda, error) {
 
 // serve runs a node over backend behind a handler that joins
 // ?name=&role=[&since=&epoch=] to room "ev".
-func serve(t *testing.T, backend realtime.Backend) string {
+func serve(t testing.TB, backend realtime.Backend) string {
 	t.Helper()
 	node := realtime.New(realtime.Config{ChatRate: 100, ChatBurst: 100}, backend, info{start: time.Now().Add(-time.Minute)})
 	up := websocket.Upgrader{}

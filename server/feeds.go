@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -65,6 +66,9 @@ type feedCache struct {
 	max   int
 	order *list.List // of *cachedFeed, most recent first
 	byKey map[feedKey]*list.Element
+	// hits counts the requests a cached feed answered, builds the feeds
+	// built (serveFeed counts both).
+	hits, builds atomic.Uint64
 }
 
 func newFeedCache(n int) *feedCache {
@@ -168,12 +172,15 @@ func (s *Server) serveFeed(c echo.Context) error {
 	}
 	gen := s.agenda.Generation()
 	f, fresh := s.feeds.get(key, gen)
-	if !fresh {
+	if fresh {
+		s.feeds.hits.Add(1)
+	} else {
 		var err error
 		if f, err = s.buildFeed(c.Request().Context(), key, gen, f); err != nil {
 			return err
 		}
 		s.feeds.put(f)
+		s.feeds.builds.Add(1)
 	}
 	return s.sendFeed(c, f)
 }

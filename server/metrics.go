@@ -19,8 +19,9 @@ import (
 	"github.com/majlis/majlis/realtime"
 )
 
-// DebugHandler serves the debug endpoints: GET /debug/metrics (the
-// process's figures as JSON, polled by cmd/majlis-load) and
+// DebugHandler serves the debug endpoints: GET /metrics (Prometheus,
+// prometheus.go), GET /debug/metrics (the process's figures as JSON,
+// polled by cmd/majlis-load) and
 // GET /debug/pprof/… (profiles for `go tool pprof`). They are not on
 // Handler: whoever reaches them can read the process's memory profile and
 // load it with CPU profiles, so they get a listener of their own
@@ -203,7 +204,8 @@ func cpuProfile(c echo.Context) error {
 }
 
 // namedProfile answers GET /debug/pprof/{heap,allocs,goroutine,block,mutex,
-// threadcreate}[?debug=1|2]: the pprof format, or text with debug.
+// threadcreate}[?debug=1|2][&gc=1]: the pprof format, or text with debug;
+// gc=1 collects garbage before a heap profile.
 func namedProfile(c echo.Context) error {
 	p := pprof.Lookup(c.Param("name"))
 	if p == nil {
@@ -217,6 +219,15 @@ func namedProfile(c echo.Context) error {
 			return badRequest("invalid", "debug", "0, 1 or 2")
 		}
 		debug = n
+	}
+	switch c.QueryParam("gc") {
+	case "":
+	case "1":
+		if p.Name() == "heap" {
+			runtime.GC() // as net/http/pprof: the heap as of a collection just made
+		}
+	default:
+		return badRequest("invalid", "gc", "1 (collect garbage before a heap profile)")
 	}
 	var buf bytes.Buffer
 	if err := p.WriteTo(&buf, debug); err != nil {

@@ -133,6 +133,7 @@ func (s *Server) routes(e *echo.Echo) {
 
 // debugRoutes registers the debug listener's routes (DebugHandler).
 func (s *Server) debugRoutes(e *echo.Echo) {
+	e.GET("/metrics", s.prometheusMetrics())
 	e.GET("/debug/metrics", s.metrics)
 	e.GET("/debug/pprof/profile", cpuProfile)
 	e.GET("/debug/pprof/:name", namedProfile)

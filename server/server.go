@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
 	"github.com/majlis/majlis/access"
@@ -104,6 +105,10 @@ type Server struct {
 	signin *signIn
 	// auditLog keeps the audit log (audit.go); nil when the store does not.
 	auditLog audit.Store
+	// registry holds the Prometheus collectors (prometheus.go), requests
+	// the public listener's request counter (logRequests counts).
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
 }
 
 // New builds a Server over store with every route registered.
@@ -163,14 +168,17 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	// The security headers come before anything that may answer on its
 	// own (the body limit's 413, a panic's 500, a missing route): every
 	// answer carries them.
+	// Requests are logged and counted outside the recovery and the body
+	// limit, so that their answers are counted too.
 	e.Pre(securityHeaders)
+	e.Use(s.logRequests)
 	e.Use(middleware.Recover())
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
-	e.Use(s.logRequests)
 	e.Use(s.authenticate)
 	s.echo = e
 	s.pages = newPages()
 	s.feeds = newFeedCache(feedCacheSize)
+	s.registry = s.newRegistry()
 	s.planner = calendar.NewPlanner(calendar.PlannerConfig{Zone: s.agenda.Zone, Hours: s.cfg.WorkingHours})
 	s.signin = newSignIn(s.cfg.BaseURL)
 	s.routes(e)
@@ -198,6 +206,8 @@ func (s *Server) readyz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
 
+// logRequests commits the answer (through handleError for an error),
+// counts it (countRequest) and, at debug level, logs it.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -205,6 +215,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
+		s.countRequest(c)
 		// Paths may carry secret feed tokens: log the route pattern, not the URL.
 		if s.log.Enabled(c.Request().Context(), slog.LevelDebug) {
 			s.log.Debug("request", "method", c.Request().Method, "route", c.Path(),

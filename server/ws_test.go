@@ -544,9 +544,11 @@ func TestRoomResumeAfterDisconnect(t *testing.T) {
 }
 
 func TestRoomSlowConsumerIsClosed(t *testing.T) {
+	var node *realtime.Node
 	f := newRoomFixture(t, func(st *store.Bolt) *realtime.Node {
-		return realtime.New(realtime.Config{QueueSize: 128, CommandRate: 100000, CommandBurst: 100000, ChatRate: 100000, ChatBurst: 100000},
+		node = realtime.New(realtime.Config{QueueSize: 128, CommandRate: 100000, CommandBurst: 100000, ChatRate: 100000, ChatBurst: 100000},
 			broker.NewMemory(broker.MemoryConfig{}), st)
+		return node
 	})
 	fast := f.anon("Fast")
 	conn, _, err := f.dialWith(slowDialer, "name=Slow", nil)
@@ -630,6 +632,10 @@ func TestRoomSlowConsumerIsClosed(t *testing.T) {
 	}
 	if code := <-slowCode; code != realtime.CloseSlowConsumer {
 		t.Fatalf("slow reader closed with %d, want %d", code, realtime.CloseSlowConsumer)
+	}
+	// The metrics (majlis_closes_total, majlis_drops_total) saw it.
+	if st := node.Stats(); st.Closes[realtime.CloseSlowConsumer] != 1 || st.Dropped.QueueFull == 0 {
+		t.Errorf("closes %v, dropped %+v: want one close %d and the message that did not fit", st.Closes, st.Dropped, realtime.CloseSlowConsumer)
 	}
 }
 

@@ -312,7 +312,7 @@ func TestDebugListener(t *testing.T) {
 	}
 	addr, debug := freePort(t), freePort(t)
 	startServe(t, t.TempDir(), addr, "--debug-listen", debug)
-	for _, p := range []string{"/debug/metrics", "/debug/pprof/heap"} {
+	for _, p := range []string{"/metrics", "/debug/metrics", "/debug/pprof/heap"} {
 		if got := status("http://" + addr + p); got != http.StatusNotFound {
 			t.Errorf("public %s: %d, want 404", p, got)
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // Config tunes a client.
@@ -56,7 +57,13 @@ func Open(ctx context.Context, pkg, rawURL string, cfg Config) (*redis.Client, e
 	opts.DialerRetries = 2
 	opts.ContextTimeoutEnabled = true // a caller's deadline bounds the network wait too
 	opts.MaxRetries = -1
+	// No probes that Redis 7.0 answers with an error on every new
+	// connection (CLIENT SETINFO, CLIENT MAINT_NOTIFICATIONS): failures
+	// are counted (Errors), and these would be noise.
+	opts.DisableIdentity = true
+	opts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	client := redis.NewClient(opts)
+	client.AddHook(newErrorHook(pkg))
 	if err := client.Ping(ctx).Err(); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("%s: redis: cannot reach %s: %w", pkg, opts.Addr, err)
