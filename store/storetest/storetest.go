@@ -150,6 +150,7 @@ func Run(t *testing.T, o Opener) {
 		{"empty IDs are invalid", testEmptyIDs},
 		{"imported events keep their origin", testImported},
 		{"calendar sources, status, pushes, leases", testSources},
+		{"live captions: tokens, lines, the sequence rule", testCaptions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
