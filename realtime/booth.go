@@ -103,9 +103,14 @@ type captionCmd struct {
 	Text string `json:"text"`
 }
 
+// captionData is a caption message's data. A caption from the room has
+// its sender in the envelope's from; one from a captioner (caption ingest,
+// Node.PublishCaption) has none, and names its speaker and language.
 type captionData struct {
 	Channel string `json:"channel"`
 	Text    string `json:"text"`
+	Speaker string `json:"speaker,omitempty"`
+	Lang    string `json:"lang,omitempty"`
 }
 
 func (r *room) caption(c *Client, _ Envelope, d captionCmd) *Error {

@@ -449,6 +449,7 @@ func (s *Server) deleteEvent(c echo.Context) error {
 	}
 	if removed {
 		s.revokeInvites(c, e.ID) // its ID may serve another event later
+		s.deleteCaptions(c, e.ID)
 		return c.NoContent(http.StatusNoContent)
 	}
 	return s.sendEvent(c, http.StatusOK, ev)

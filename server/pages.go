@@ -271,6 +271,9 @@ type eventDetail struct {
 	Location    localText
 	Items       []itemView
 	Children    []eventView
+	// Captions link each channel's captions once a public event is over
+	// (captions.go).
+	Captions []captionLink
 }
 
 type itemView struct {
@@ -541,6 +544,7 @@ func (s *Server) eventPage(c echo.Context) error {
 	if !d.Cancelled && !d.Ended {
 		d.SessionURL = d.URL + "/session"
 	}
+	d.Captions = s.captionLinks(ctx, p, e, d.Ended)
 	p.Title = d.Title.Text
 	if text, lang := e.Description.In(p.lang); text != "" {
 		d.Description = &description{}

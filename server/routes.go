@@ -57,6 +57,13 @@ func (s *Server) routes(e *echo.Echo) {
 	api.POST("/tokens", s.createToken)
 	api.DELETE("/tokens/:id", s.revokeToken)
 	api.POST("/organizers/:id/sign-in-link", s.createSignInLink)
+	// Live captions (captions.go): a captioner posts with a caption token;
+	// WebVTT and text after the session ({channel} is floor.vtt, fr.txt…).
+	api.POST("/events/:id/captions/:channel", s.ingestCaption)
+	api.GET("/events/:id/captions/:channel", s.exportCaptions)
+	api.POST("/events/:id/caption-tokens", s.createCaptionToken)
+	api.GET("/events/:id/caption-tokens", s.listCaptionTokens)
+	api.DELETE("/events/:id/caption-tokens/:token", s.revokeCaptionToken)
 
 	// Pages, rendered for an anonymous viewer in the viewer's language and
 	// zone, limited per client address; and their embedded assets.

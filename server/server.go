@@ -19,6 +19,7 @@ import (
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/calendar"
+	"github.com/majlis/majlis/caption"
 	"github.com/majlis/majlis/realtime"
 )
 
@@ -98,6 +99,9 @@ type Server struct {
 	syncStore calendar.Store
 	// signin runs the organizer app's sign-in (organizerRoutes).
 	signin *signIn
+	// captions serves live captions (captions.go); nil when the store
+	// keeps none.
+	captions *caption.Service
 }
 
 // New builds a Server over store with every route registered.
@@ -138,6 +142,9 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 			broker.NewMemory(broker.MemoryConfig{Now: cfg.Now}), store)
 	}
 	s := &Server{cfg: cfg, store: store, agenda: svc, log: cfg.Logger, rooms: cfg.Rooms, langs: svc.Languages()}
+	if cs, ok := store.(caption.Store); ok {
+		s.captions = caption.New(caption.Config{Languages: s.langs, Now: cfg.Now}, cs)
+	}
 	if cs, ok := store.(calendar.Store); ok && cfg.Sync == nil {
 		cfg.Sync = calendar.NewSyncer(calendar.SyncConfig{BaseURL: cfg.BaseURL, UIDDomain: cfg.UIDDomain, Logger: cfg.Logger, Now: cfg.Now}, cs, svc)
 	}
@@ -246,6 +253,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
 			return access.ErrUnauthorized
+		}
+		if caption.IsSecret(strings.TrimSpace(token)) {
+			return next(c) // a caption token: only the caption ingest takes it (captions.go)
 		}
 		o, err := access.Authenticate(c.Request().Context(), s.store, strings.TrimSpace(token))
 		if err != nil {

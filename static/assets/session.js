@@ -1007,7 +1007,13 @@
     const box = $("captions");
     const p = document.createElement("p");
     p.dir = "auto";
-    p.textContent = d.text;
+    if (d.speaker) { // a captioner names the speaker
+      const who = document.createElement("bdi");
+      who.className = "who";
+      who.textContent = d.speaker;
+      p.append(who, ": ");
+    }
+    p.append(d.text);
     box.append(p);
     while (box.children.length > 5) {
       box.firstElementChild.remove();
