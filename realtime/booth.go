@@ -62,14 +62,31 @@ func (r *room) boothTake(c *Client, _ Envelope, _ noData) *Error {
 
 type boothRequestCmd struct {
 	To string `json:"to"`
+	// In is a countdown in seconds (0 to MaxCountdown): the switch
+	// happens then, once the partner accepted. 0: at acceptance.
+	In int `json:"in"`
 }
 
+// MaxCountdown is the longest handover countdown, in seconds.
+const MaxCountdown = 60
+
 func (r *room) boothRequest(c *Client, _ Envelope, d boothRequestCmd) *Error {
-	return r.inBooth(c, func(b *interpretation.Booth) error { return b.Request(c.member.ID, d.To) })
+	if d.In < 0 || d.In > MaxCountdown {
+		return errorf(ErrBadMessage, "data.in must be 0 to %d seconds", MaxCountdown)
+	}
+	var at time.Time
+	if d.In > 0 {
+		at = r.node.cfg.Now().UTC().Truncate(time.Millisecond).Add(time.Duration(d.In) * time.Second)
+	}
+	return r.inBooth(c, func(b *interpretation.Booth) error { return b.RequestAt(c.member.ID, d.To, at) })
 }
 
 func (r *room) boothAccept(c *Client, _ Envelope, _ noData) *Error {
-	return r.inBooth(c, func(b *interpretation.Booth) error { return b.Accept(c.member.ID) })
+	now := r.node.cfg.Now()
+	return r.inBooth(c, func(b *interpretation.Booth) error {
+		_, err := b.AcceptAt(c.member.ID, now)
+		return err
+	})
 }
 
 func (r *room) boothDecline(c *Client, _ Envelope, _ noData) *Error {

@@ -104,7 +104,9 @@ func (r *room) ensureBooths(st *State) {
 func (r *room) publishInterp(from string, change func(st *State) error) *Error {
 	return r.publishState(func(st *State) (Envelope, *Error) {
 		r.ensureBooths(st)
-		if err := change(st); err != nil {
+		err := change(st)
+		r.stampLive(st)
+		if err != nil {
 			var e *Error
 			if errors.As(err, &e) {
 				return Envelope{}, e
@@ -137,7 +139,7 @@ func (r *room) publishesOn(m Member) (string, bool) {
 			return m.Booth, true
 		}
 	}
-	if !m.Muted && (r.state.Floor.Speaker == m.ID || m.Role == RoleHost) {
+	if !m.Muted && (r.state.Floor.Speaker == m.ID || m.Role == RoleHost || m.Stage) {
 		return interpretation.Floor, true
 	}
 	return "", false
