@@ -339,7 +339,7 @@ func withCaptions(doc obj) obj {
 				"422": errResp("the input breaks a rule; fields name it"), "429": errResp("too many captions")}},
 		"get": obj{"summary": "one channel's captions after the session: WebVTT or plain text",
 			"description": "Organizers who may edit the event, at any time; anyone for a published public event. Times count from the session's start.",
-			"parameters": []any{param("channel", "path", "the channel and the format: floor.vtt, fr.vtt, floor.txt…", true)},
+			"parameters":  []any{param("channel", "path", "the channel and the format: floor.vtt, fr.vtt, floor.txt…", true)},
 			"responses": obj{"200": obj{"description": "the captions", "content": obj{
 				"text/vtt":   obj{"schema": obj{"type": "string"}},
 				"text/plain": obj{"schema": obj{"type": "string"}}}},

@@ -21,7 +21,7 @@ import (
 // captionClock is a server clock the test moves.
 type captionClock struct{ at atomic.Pointer[time.Time] }
 
-func (c *captionClock) now() time.Time { return *c.at.Load() }
+func (c *captionClock) now() time.Time  { return *c.at.Load() }
 func (c *captionClock) set(t time.Time) { c.at.Store(&t) }
 
 // newCaptionToken makes a caption token for channel as alice and returns

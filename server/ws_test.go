@@ -456,7 +456,7 @@ func TestRoomAuthorization(t *testing.T) {
 		realtime.CmdChannel: map[string]string{"channel": "fr"}, realtime.CmdFloorLanguage: map[string]string{"language": "en"},
 		realtime.CmdBoothForce: map[string]string{"booth": "fr", "id": ""}, realtime.CmdCaption: map[string]string{"text": "hello"},
 		realtime.CmdBoothMute: map[string]bool{"muted": false},
-		realtime.CmdAnnounce: map[string]any{"text": map[string]string{"en": "Welcome"}}, realtime.CmdStage: map[string]any{"id": target.id},
+		realtime.CmdAnnounce:  map[string]any{"text": map[string]string{"en": "Welcome"}}, realtime.CmdStage: map[string]any{"id": target.id},
 		realtime.CmdBoothSound: map[string]string{"problem": "no_sound"},
 	}
 	for _, role := range realtime.Roles {
