@@ -151,19 +151,24 @@ const SlowDownEvery = 15 * time.Second
 // the floor to slow down. It names nobody: not the interpreter, not the
 // booth (a booth is one or two people).
 func (r *room) slowDown(c *Client, _ Envelope, _ noData) *Error {
+	return r.announceLimited(c, &r.slowedDown, SlowDownEvery, Envelope{Type: MsgSlowDown, To: ToSpeaker})
+}
+
+// announceLimited announces out (ephemeral) for c at most once every
+// every, keeping when c last did in *seen.
+func (r *room) announceLimited(c *Client, seen *map[string]time.Time, every time.Duration, out Envelope) *Error {
 	now := r.node.cfg.Now()
-	if last, ok := r.slowedDown[c.member.ID]; ok && now.Sub(last) < SlowDownEvery {
-		return errorf(ErrRateLimited, "you asked less than %d seconds ago", int(SlowDownEvery/time.Second))
+	if last, ok := (*seen)[c.member.ID]; ok && now.Sub(last) < every {
+		return errorf(ErrRateLimited, "you asked less than %d seconds ago", int(every/time.Second))
 	}
-	out := Envelope{Type: MsgSlowDown, To: ToSpeaker}
 	ctx, cancel := r.callContext()
 	defer cancel()
 	if err := r.node.backend.Announce(ctx, r.id, &out); err != nil {
 		return errorf(ErrUnavailable, "the request could not be sent")
 	}
-	if r.slowedDown == nil {
-		r.slowedDown = map[string]time.Time{}
+	if *seen == nil {
+		*seen = map[string]time.Time{}
 	}
-	r.slowedDown[c.member.ID] = now
+	(*seen)[c.member.ID] = now
 	return nil
 }

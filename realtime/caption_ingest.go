@@ -22,20 +22,7 @@ type Caption struct {
 // (logged, with a seq), on every instance. The room need not have members
 // on this instance.
 func (n *Node) PublishCaption(ctx context.Context, roomID string, c Caption) error {
-	r, err := n.acquire(roomID)
-	if err != nil {
-		return err
-	}
-	defer n.conns.Done()
-	defer n.release(r)
-	done := make(chan error, 1)
-	r.post(captionReq{c: c, done: done})
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return fmt.Errorf("realtime: caption in room %s: %w", roomID, ctx.Err())
-	}
+	return n.ask(ctx, roomID, "caption in", func(done chan error) request { return captionReq{c: c, done: done} })
 }
 
 // captionReq publishes a captioner's caption.

@@ -162,21 +162,8 @@ func (r *room) boothSound(c *Client, _ Envelope, d boothSoundCmd) *Error {
 	if c.member.Booth == "" {
 		return errorf(ErrForbidden, "you are not in a booth")
 	}
-	now := r.node.cfg.Now()
-	if last, ok := r.soundAlarmed[c.member.ID]; ok && now.Sub(last) < SoundAlarmEvery {
-		return errorf(ErrRateLimited, "you raised the alarm less than %d seconds ago", int(SoundAlarmEvery/time.Second))
-	}
-	out := Envelope{Type: MsgSoundAlarm, To: ToHosts, Data: mustJSON(soundAlarmData{Booth: c.member.Booth, Problem: d.Problem})}
-	ctx, cancel := r.callContext()
-	defer cancel()
-	if err := r.node.backend.Announce(ctx, r.id, &out); err != nil {
-		return errorf(ErrUnavailable, "the alarm could not be sent")
-	}
-	if r.soundAlarmed == nil {
-		r.soundAlarmed = map[string]time.Time{}
-	}
-	r.soundAlarmed[c.member.ID] = now
-	return nil
+	return r.announceLimited(c, &r.soundAlarmed, SoundAlarmEvery,
+		Envelope{Type: MsgSoundAlarm, To: ToHosts, Data: mustJSON(soundAlarmData{Booth: c.member.Booth, Problem: d.Problem})})
 }
 
 // stampLive sets each booth's LiveSince in st (the next state) where its

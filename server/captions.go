@@ -203,13 +203,20 @@ func (s *Server) captionIngestURL(t caption.Token, secret string) string {
 		"?token=" + url.QueryEscape(secret)
 }
 
-// createCaptionToken answers POST /api/v1/events/{id}/caption-tokens.
-func (s *Server) createCaptionToken(c echo.Context) error {
+// captionEvent is the caption service and the event an organizer
+// manages caption tokens of.
+func (s *Server) captionEvent(c echo.Context) (*caption.Service, agenda.Event, error) {
 	svc, err := s.captionsOf()
 	if err != nil {
-		return err
+		return nil, agenda.Event{}, err
 	}
 	e, err := s.editableEvent(c)
+	return svc, e, err
+}
+
+// createCaptionToken answers POST /api/v1/events/{id}/caption-tokens.
+func (s *Server) createCaptionToken(c echo.Context) error {
+	svc, e, err := s.captionEvent(c)
 	if err != nil {
 		return err
 	}
@@ -239,11 +246,7 @@ func (s *Server) createCaptionToken(c echo.Context) error {
 // listCaptionTokens answers GET /api/v1/events/{id}/caption-tokens, never
 // with their secrets.
 func (s *Server) listCaptionTokens(c echo.Context) error {
-	svc, err := s.captionsOf()
-	if err != nil {
-		return err
-	}
-	e, err := s.editableEvent(c)
+	svc, e, err := s.captionEvent(c)
 	if err != nil {
 		return err
 	}
@@ -264,11 +267,7 @@ func (s *Server) listCaptionTokens(c echo.Context) error {
 // on every instance (each asks the store at every post). Revoking twice
 // answers 204 again.
 func (s *Server) revokeCaptionToken(c echo.Context) error {
-	svc, err := s.captionsOf()
-	if err != nil {
-		return err
-	}
-	e, err := s.editableEvent(c)
+	svc, e, err := s.captionEvent(c)
 	if err != nil {
 		return err
 	}

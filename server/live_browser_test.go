@@ -77,6 +77,10 @@ func TestLiveSessionInBrowser(t *testing.T) {
 	}
 	res.Body.Close()
 	waitFor(t, fatou, "the caption with its speaker", `document.getElementById("captions").textContent.includes("Rapporteuse spéciale: Les défenseurs doivent être protégés.")`)
+	// Fatou has the original lowered while Bruno (on air, a fake
+	// microphone's beeps) speaks: measured on the French channel.
+	fatou.run(t, "lower the original", chromedp.Click(css(`#live-duck`)))
+	waitFor(t, fatou, "the original lowered while Bruno speaks", `document.body.dataset.ducked === "true"`)
 
 	// The host starts the session; announces; finds Fatou.
 	open(host, "session", "en", "host", `#live-host`)
