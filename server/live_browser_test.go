@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gorilla/websocket"
 )
 
 // TestLiveSessionInBrowser runs issue 17's live session in headless
@@ -101,6 +102,31 @@ func TestLiveSessionInBrowser(t *testing.T) {
 	if got := value(t, bruno, "Bruno's chat", chromedp.Evaluate[string](`document.getElementById("chat-all").textContent`)); strings.Contains(got, "Une question") {
 		t.Errorf("an interpreter reads a message to the hosts")
 	}
+
+	// The queue reordered by keyboard: Fatou and Omar (a client of the
+	// protocol) raise hands; the host moves Fatou down with Enter on a
+	// button, and the focus follows her.
+	fatou.run(t, "Fatou raises her hand", chromedp.Click(css(`#hand`)))
+	waitFor(t, fatou, "Fatou's place", `document.getElementById("live-place").textContent.includes("rang 1 sur 1")`)
+	omar, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/ws/rooms/"+sessionEvent+"?name=Omar", http.Header{"Origin": {base}})
+	if err != nil {
+		t.Fatalf("Omar dials: %v", err)
+	}
+	t.Cleanup(func() { omar.Close() })
+	go func() { // Omar reads everything, so the room never finds him slow
+		for {
+			if _, _, err := omar.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	if err := omar.WriteJSON(map[string]string{"type": "hand.raise"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, host, "two hands", `document.querySelectorAll("#host-queue li button.move").length === 4`)
+	host.run(t, "move Fatou down by keyboard", chromedp.Focus(css(`#host-queue li:first-child button.move.down`)), chromedp.KeyEvent("\r"))
+	waitFor(t, host, "Omar first, the focus on Fatou's", `document.querySelector("#host-queue li:first-child").textContent.includes("Omar") && document.activeElement.closest("li") !== null && document.activeElement.closest("li").textContent.includes("Fatou")`)
+	waitFor(t, fatou, "Fatou is second", `document.getElementById("live-place").textContent.includes("rang 2 sur 2")`)
 
 	// Every role's joined page, in every language: axe, and 360 px.
 	for _, lang := range []string{"ar", "en", "fr", "es"} {
