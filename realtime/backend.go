@@ -146,6 +146,9 @@ type Interp struct {
 	FloorLanguage string `json:"floor_language"`
 	// Booths by target language.
 	Booths map[string]*interpretation.Booth `json:"booths"`
+	// ShiftWarning is the session's shift warning in minutes (a host's
+	// shift.warning); 0 means DefaultShiftWarning.
+	ShiftWarning int `json:"shift_warning,omitempty"`
 }
 
 // Floor is who speaks and who waits.

@@ -87,6 +87,7 @@ var commandTable = []command{
 	{Type: CmdAnnounce, Roles: hosts, run: handler((*room).announce)},
 	{Type: CmdStage, Roles: hosts, run: handler((*room).stage)},
 	{Type: CmdBoothSound, Roles: booths, Ephemeral: true, run: handler((*room).boothSound)},
+	{Type: CmdShiftWarning, Roles: hosts, run: handler((*room).shiftWarning)},
 }
 
 // commandsByType indexes commandTable.

@@ -64,6 +64,9 @@ type interpView struct {
 	Routes        []interpretation.Route `json:"routes"`
 	// Warnings lists the channels without interpretation, for hosts.
 	Warnings []interpretation.Route `json:"warnings"`
+	// ShiftWarning is when interpreters' consoles warn a live
+	// interpreter, in minutes live (Interp.ShiftWarning).
+	ShiftWarning int `json:"shift_warning"`
 }
 
 // languages are the room's target languages, in the event's order.
@@ -76,7 +79,10 @@ func (r *room) routes(st State) interpretation.Table {
 func (r *room) interpView(st State) interpView {
 	t := r.routes(st)
 	v := interpView{FloorLanguage: st.Interp.FloorLanguage, Channels: append([]string{interpretation.Floor}, r.languages()...),
-		Routes: t.Routes, Warnings: t.Warnings(), Booths: []interpretation.Booth{}}
+		Routes: t.Routes, Warnings: t.Warnings(), Booths: []interpretation.Booth{}, ShiftWarning: st.Interp.ShiftWarning}
+	if v.ShiftWarning == 0 {
+		v.ShiftWarning = DefaultShiftWarning
+	}
 	if v.Warnings == nil {
 		v.Warnings = []interpretation.Route{}
 	}

@@ -22,6 +22,14 @@ const (
 // language.
 const MaxAnnouncement = 500
 
+// Shift warnings, in minutes live: AIIC's guidance has interpreters take
+// turns about every half hour.
+const (
+	DefaultShiftWarning = 30
+	MinShiftWarning     = 5
+	MaxShiftWarning     = 240
+)
+
 // SoundAlarmEvery is how often one interpreter may raise the sound alarm.
 const SoundAlarmEvery = 15 * time.Second
 
@@ -203,4 +211,20 @@ func (r *room) handoversDue() {
 	}); e != nil {
 		r.node.log.Warn("room: handover at zero", "room", r.id, "err", e)
 	}
+}
+
+type shiftWarningCmd struct {
+	Minutes int `json:"minutes"`
+}
+
+// shiftWarning sets, for this session, after how many minutes live the
+// consoles warn an interpreter to hand over.
+func (r *room) shiftWarning(c *Client, _ Envelope, d shiftWarningCmd) *Error {
+	if d.Minutes < MinShiftWarning || d.Minutes > MaxShiftWarning {
+		return errorf(ErrBadMessage, "data.minutes must be %d to %d", MinShiftWarning, MaxShiftWarning)
+	}
+	return r.publishInterp(c.member.ID, func(st *State) error {
+		st.Interp.ShiftWarning = d.Minutes
+		return nil
+	})
 }

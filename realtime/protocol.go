@@ -74,6 +74,7 @@ const (
 	CmdAnnounce     MsgType = "announce"      // a host's banner, in one or more languages
 	CmdStage        MsgType = "stage"         // a host brings a member on stage (or off)
 	CmdBoothSound   MsgType = "booth.sound"   // an interpreter tells hosts of no or bad sound
+	CmdShiftWarning MsgType = "shift.warning" // a host sets when consoles warn a live interpreter
 )
 
 // ErrorCode is the stable code of an error message.

@@ -1007,6 +1007,7 @@ func (r *room) apply(env Envelope) {
 			return
 		}
 		r.state.Interp.FloorLanguage = v.FloorLanguage
+		r.state.Interp.ShiftWarning = v.ShiftWarning
 		r.ensureBooths(&r.state)
 		for _, b := range v.Booths {
 			b := b.Clone()

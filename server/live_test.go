@@ -133,6 +133,22 @@ func TestHostsRunTheSession(t *testing.T) {
 		t.Fatalf("a caption on stage: %+v", env)
 	}
 
+	// The shift warning, per session.
+	host.send(realtime.CmdShiftWarning, "w1", map[string]int{"minutes": 1})
+	if code := errorCode(t, host.expectSkipping(realtime.MsgError)); code != realtime.ErrBadMessage {
+		t.Fatalf("a one-minute shift: %s", code)
+	}
+	host.send(realtime.CmdShiftWarning, "", map[string]int{"minutes": 20})
+	var iv struct {
+		ShiftWarning int `json:"shift_warning"`
+	}
+	for i := 0; iv.ShiftWarning != 20; i++ {
+		if i == 10 {
+			t.Fatalf("shift warning %d, want 20", iv.ShiftWarning)
+		}
+		mustUnmarshal(t, interp.expectSkipping(realtime.MsgInterp).Data, &iv)
+	}
+
 	// The sound alarm reaches the hosts, once in 15 s.
 	interp.send(realtime.CmdBoothSound, "", map[string]string{"problem": "no_sound"})
 	var alarm struct{ Booth, Problem string }

@@ -77,6 +77,9 @@
   S.on("interpretation", function (d) {
     const before = myBooth();
     interp = d;
+    if (document.activeElement !== $("live-shift-minutes")) {
+      $("live-shift-minutes").value = String(d.shift_warning || 30);
+    }
     const after = myBooth();
     if (before && after && before.live !== after.live && after.live) {
       cue(after.live === me().id ? t("js.live.switched_you") : t("js.live.switched_partner", { name: name(after.live) }));
@@ -189,6 +192,10 @@
     $("live-session-state").textContent = t(state === "running" ? "js.live.session_running" : state === "ended" ? "js.live.session_ended" : "js.live.session_not_started");
   }
   $("live-start").addEventListener("click", function () { S.send("session.start"); });
+  $("live-shift-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    S.send("shift.warning", { minutes: Number($("live-shift-minutes").value) });
+  });
   $("live-end").addEventListener("click", function () { S.send("session.end"); });
 
   function hostAlert(text) {
@@ -358,7 +365,7 @@
     if (live && b.live_since) {
       const ms = Date.now() - new Date(b.live_since).getTime();
       $("live-shift").textContent = t("js.live.shift", { time: clock(ms) });
-      const warnAfter = Number($("live-console").dataset.shiftWarn || "30") * 60000;
+      const warnAfter = (interp.shift_warning || 30) * 60000;
       if (ms >= warnAfter && !warned) {
         warned = true;
         $("live-shift-warn").textContent = t("js.live.shift_warn", { n: Math.round(warnAfter / 60000) });
