@@ -25,12 +25,6 @@ import (
 
 var _ caption.Store = (*Redis)(nil)
 
-var (
-	scriptCaptionTokenCreate = luaScript("caption_token_create")
-	scriptCaptionAppend      = luaScript("caption_append")
-	scriptCaptionDelete      = luaScript("caption_delete")
-)
-
 // captionKeys are one event's caption keys.
 type captionKeys struct{ tokens, hashes, channels, cursors, lines string }
 
