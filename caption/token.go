@@ -101,3 +101,7 @@ func SecretFrom(authorization string, query url.Values) (string, error) {
 	}
 	return "", ErrUnauthorized
 }
+
+// IsSecret reports whether s has a caption token secret's prefix, so that
+// a server can tell it from its other bearer tokens before checking it.
+func IsSecret(s string) bool { return strings.HasPrefix(s, secretPrefix) }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Floor is the channel of the original speech.
@@ -35,6 +36,12 @@ type Handover struct {
 	To   string `json:"to"`   // live after acceptance
 	// By is who asked: From (an offer) or To (a request to take over).
 	By string `json:"by"`
+	// At, when set, is a countdown's zero: the live interpreter offered
+	// the booth "in 10 s"; the switch happens then, once accepted.
+	At *time.Time `json:"at,omitempty"`
+	// Accepted: the other party accepted a countdown before its zero;
+	// Due switches at zero.
+	Accepted bool `json:"accepted,omitempty"`
 }
 
 // Booth is the interpreters of one target language.
@@ -46,6 +53,9 @@ type Booth struct {
 	Pending *Handover `json:"pending,omitempty"`
 	// Muted: the live interpreter pressed the cough button.
 	Muted bool `json:"muted,omitempty"`
+	// LiveSince is when Live went on air (the shift timer), set by the
+	// booth's owner whenever Live changes; nil when nobody is live.
+	LiveSince *time.Time `json:"live_since,omitempty"`
 }
 
 func (b *Booth) index(id string) int {
@@ -102,7 +112,15 @@ func (b *Booth) Take(id string) error {
 
 // Request starts a handover: the live interpreter offers the booth to
 // partner `to`, or a passive interpreter asks the live one to hand over.
-func (b *Booth) Request(by, to string) error {
+func (b *Booth) Request(by, to string) error { return b.RequestAt(by, to, time.Time{}) }
+
+// RequestAt is Request with a countdown: the switch happens at at (when
+// not zero) once the other party accepted. Only the live interpreter
+// offers with a countdown.
+func (b *Booth) RequestAt(by, to string, at time.Time) error {
+	if !at.IsZero() && by != b.Live {
+		return refused("only the live interpreter offers the booth with a countdown")
+	}
 	if !b.Has(by) {
 		return refused("not in the %s booth", b.Language)
 	}
@@ -124,6 +142,9 @@ func (b *Booth) Request(by, to string) error {
 	} else {
 		h.To = by
 	}
+	if !at.IsZero() {
+		h.At = &at
+	}
 	b.Pending = &h
 	return nil
 }
@@ -131,19 +152,42 @@ func (b *Booth) Request(by, to string) error {
 // Accept completes the pending handover; only the party who did not ask
 // may accept.
 func (b *Booth) Accept(by string) error {
+	_, err := b.AcceptAt(by, time.Time{})
+	return err
+}
+
+// AcceptAt accepts the pending handover at now: it switches at once
+// (switched) unless a countdown runs past now, which it marks accepted,
+// for Due to switch at zero.
+func (b *Booth) AcceptAt(by string, now time.Time) (switched bool, err error) {
 	p := b.Pending
 	if p == nil {
-		return refused("no handover is pending")
+		return false, refused("no handover is pending")
 	}
 	other := p.To
 	if p.By == p.To {
 		other = p.From
 	}
 	if by != other {
-		return refused("only your partner can accept")
+		return false, refused("only your partner can accept")
+	}
+	if p.At != nil && !now.IsZero() && now.Before(*p.At) {
+		p.Accepted = true
+		return false, nil
 	}
 	b.Live, b.Muted, b.Pending = p.To, false, nil
-	return nil
+	return true, nil
+}
+
+// Due switches an accepted countdown whose zero is not after now, and
+// reports whether it did.
+func (b *Booth) Due(now time.Time) bool {
+	p := b.Pending
+	if p == nil || !p.Accepted || p.At == nil || now.Before(*p.At) {
+		return false
+	}
+	b.Live, b.Muted, b.Pending = p.To, false, nil
+	return true
 }
 
 // Decline drops the pending handover; either party may.
@@ -188,6 +232,10 @@ func (b Booth) Clone() Booth {
 	if b.Pending != nil {
 		p := *b.Pending
 		b.Pending = &p
+	}
+	if b.LiveSince != nil {
+		t := *b.LiveSince
+		b.LiveSince = &t
 	}
 	return b
 }

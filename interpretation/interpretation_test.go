@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 var four = []string{"ar", "en", "fr", "es"}
@@ -201,5 +202,56 @@ func TestBoothNeverBreaks(t *testing.T) {
 				t.Fatalf("seed %d step %d (%s by %s): %v; booth %+v", seed, step, op, id, err, b)
 			}
 		}
+	}
+}
+
+func TestHandoverCountdown(t *testing.T) {
+	t0 := time.Date(2021, 7, 1, 14, 30, 0, 0, time.UTC)
+	zero := t0.Add(10 * time.Second)
+	tests := []struct {
+		name         string
+		acceptAt     time.Time
+		dueAt        time.Time
+		wantSwitched bool // by the accept
+		wantDue      bool // by Due at dueAt
+	}{
+		{"accepted before zero: switch at zero", t0.Add(3 * time.Second), zero, false, true},
+		{"accepted before zero: not before it", t0.Add(3 * time.Second), zero.Add(-time.Millisecond), false, false},
+		{"accepted after zero: switch at once", zero.Add(time.Second), zero.Add(2 * time.Second), true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &Booth{Language: "fr"}
+			for _, id := range []string{"anne", "bruno"} {
+				if err := b.Join(Interpreter{ID: id}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := b.Take("anne"); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.RequestAt("bruno", "", zero); !errors.Is(err, ErrRefused) {
+				t.Fatalf("a passive interpreter counts down: %v", err)
+			}
+			if err := b.RequestAt("anne", "", zero); err != nil || b.Pending.At == nil || !b.Pending.At.Equal(zero) {
+				t.Fatalf("offer in 10 s: %v %+v", err, b.Pending)
+			}
+			if b.Due(zero.Add(time.Hour)) {
+				t.Fatal("Due switched a countdown nobody accepted")
+			}
+			switched, err := b.AcceptAt("bruno", tc.acceptAt)
+			if err != nil || switched != tc.wantSwitched {
+				t.Fatalf("accept: switched %v, %v; want %v", switched, err, tc.wantSwitched)
+			}
+			if got := b.Due(tc.dueAt); got != tc.wantDue {
+				t.Fatalf("Due at %v = %v, want %v", tc.dueAt.Sub(t0), got, tc.wantDue)
+			}
+			if wantLive := tc.wantSwitched || tc.wantDue; (b.Live == "bruno") != wantLive || (b.Pending == nil) != wantLive {
+				t.Fatalf("booth %+v", b)
+			}
+			if err := b.Check(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -135,6 +136,8 @@ type State struct {
 	Interp Interp `json:"interpretation"`
 	// Coverage is what the channels carried, per agenda item.
 	Coverage Coverage `json:"coverage"`
+	// Announcement is the hosts' banner, or nil.
+	Announcement *Announcement `json:"announcement,omitempty"`
 }
 
 // Interp is a room's interpretation state.
@@ -143,6 +146,9 @@ type Interp struct {
 	FloorLanguage string `json:"floor_language"`
 	// Booths by target language.
 	Booths map[string]*interpretation.Booth `json:"booths"`
+	// ShiftWarning is the session's shift warning in minutes (a host's
+	// shift.warning); 0 means DefaultShiftWarning.
+	ShiftWarning int `json:"shift_warning,omitempty"`
 }
 
 // Floor is who speaks and who waits.
@@ -167,6 +173,11 @@ type Progress struct {
 	Drift int64 `json:"drift"`
 	// ProjectedEnd is the scheduled end of the session moved by Drift.
 	ProjectedEnd *time.Time `json:"projected_end,omitempty"`
+	// Session is "" before a host starts the session, then SessionRunning,
+	// then SessionEnded; SessionStarted and SessionEnded are when.
+	Session        string     `json:"session,omitempty"`
+	SessionStarted *time.Time `json:"session_started,omitempty"`
+	SessionEnded   *time.Time `json:"session_ended,omitempty"`
 }
 
 // Clone returns a deep copy of s.
@@ -175,6 +186,11 @@ func (s State) Clone() State {
 	s.Agenda.Done = slices.Clone(s.Agenda.Done)
 	s.Banned = slices.Clone(s.Banned)
 	s.Coverage = s.Coverage.Clone()
+	if s.Announcement != nil {
+		a := *s.Announcement
+		a.Text = maps.Clone(a.Text)
+		s.Announcement = &a
+	}
 	if s.Interp.Booths != nil {
 		booths := make(map[string]*interpretation.Booth, len(s.Interp.Booths))
 		for lang, b := range s.Interp.Booths {

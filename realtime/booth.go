@@ -62,14 +62,31 @@ func (r *room) boothTake(c *Client, _ Envelope, _ noData) *Error {
 
 type boothRequestCmd struct {
 	To string `json:"to"`
+	// In is a countdown in seconds (0 to MaxCountdown): the switch
+	// happens then, once the partner accepted. 0: at acceptance.
+	In int `json:"in"`
 }
 
+// MaxCountdown is the longest handover countdown, in seconds.
+const MaxCountdown = 60
+
 func (r *room) boothRequest(c *Client, _ Envelope, d boothRequestCmd) *Error {
-	return r.inBooth(c, func(b *interpretation.Booth) error { return b.Request(c.member.ID, d.To) })
+	if d.In < 0 || d.In > MaxCountdown {
+		return errorf(ErrBadMessage, "data.in must be 0 to %d seconds", MaxCountdown)
+	}
+	var at time.Time
+	if d.In > 0 {
+		at = r.node.cfg.Now().UTC().Truncate(time.Millisecond).Add(time.Duration(d.In) * time.Second)
+	}
+	return r.inBooth(c, func(b *interpretation.Booth) error { return b.RequestAt(c.member.ID, d.To, at) })
 }
 
 func (r *room) boothAccept(c *Client, _ Envelope, _ noData) *Error {
-	return r.inBooth(c, func(b *interpretation.Booth) error { return b.Accept(c.member.ID) })
+	now := r.node.cfg.Now()
+	return r.inBooth(c, func(b *interpretation.Booth) error {
+		_, err := b.AcceptAt(c.member.ID, now)
+		return err
+	})
 }
 
 func (r *room) boothDecline(c *Client, _ Envelope, _ noData) *Error {
@@ -103,9 +120,14 @@ type captionCmd struct {
 	Text string `json:"text"`
 }
 
+// captionData is a caption message's data. A caption from the room has
+// its sender in the envelope's from; one from a captioner (caption ingest,
+// Node.PublishCaption) has none, and names its speaker and language.
 type captionData struct {
 	Channel string `json:"channel"`
 	Text    string `json:"text"`
+	Speaker string `json:"speaker,omitempty"`
+	Lang    string `json:"lang,omitempty"`
 }
 
 func (r *room) caption(c *Client, _ Envelope, d captionCmd) *Error {
@@ -129,19 +151,24 @@ const SlowDownEvery = 15 * time.Second
 // the floor to slow down. It names nobody: not the interpreter, not the
 // booth (a booth is one or two people).
 func (r *room) slowDown(c *Client, _ Envelope, _ noData) *Error {
+	return r.announceLimited(c, &r.slowedDown, SlowDownEvery, Envelope{Type: MsgSlowDown, To: ToSpeaker})
+}
+
+// announceLimited announces out (ephemeral) for c at most once every
+// every, keeping when c last did in *seen.
+func (r *room) announceLimited(c *Client, seen *map[string]time.Time, every time.Duration, out Envelope) *Error {
 	now := r.node.cfg.Now()
-	if last, ok := r.slowedDown[c.member.ID]; ok && now.Sub(last) < SlowDownEvery {
-		return errorf(ErrRateLimited, "you asked less than %d seconds ago", int(SlowDownEvery/time.Second))
+	if last, ok := (*seen)[c.member.ID]; ok && now.Sub(last) < every {
+		return errorf(ErrRateLimited, "you asked less than %d seconds ago", int(every/time.Second))
 	}
-	out := Envelope{Type: MsgSlowDown, To: ToSpeaker}
 	ctx, cancel := r.callContext()
 	defer cancel()
 	if err := r.node.backend.Announce(ctx, r.id, &out); err != nil {
 		return errorf(ErrUnavailable, "the request could not be sent")
 	}
-	if r.slowedDown == nil {
-		r.slowedDown = map[string]time.Time{}
+	if *seen == nil {
+		*seen = map[string]time.Time{}
 	}
-	r.slowedDown[c.member.ID] = now
+	(*seen)[c.member.ID] = now
 	return nil
 }

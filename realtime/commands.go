@@ -81,6 +81,13 @@ var commandTable = []command{
 	{Type: CmdBoothForce, Roles: hosts, run: handler((*room).boothForce)},
 	{Type: CmdSlowDown, Roles: booths, Ephemeral: true, run: handler((*room).slowDown)},
 	{Type: CmdCaption, Roles: speakers, run: handler((*room).caption)},
+	// The live session (live.go).
+	{Type: CmdSessionStart, Roles: hosts, run: handler((*room).sessionStart)},
+	{Type: CmdSessionEnd, Roles: hosts, run: handler((*room).sessionEnd)},
+	{Type: CmdAnnounce, Roles: hosts, run: handler((*room).announce)},
+	{Type: CmdStage, Roles: hosts, run: handler((*room).stage)},
+	{Type: CmdBoothSound, Roles: booths, Ephemeral: true, run: handler((*room).boothSound)},
+	{Type: CmdShiftWarning, Roles: hosts, run: handler((*room).shiftWarning)},
 }
 
 // commandsByType indexes commandTable.

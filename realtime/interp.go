@@ -64,6 +64,9 @@ type interpView struct {
 	Routes        []interpretation.Route `json:"routes"`
 	// Warnings lists the channels without interpretation, for hosts.
 	Warnings []interpretation.Route `json:"warnings"`
+	// ShiftWarning is when interpreters' consoles warn a live
+	// interpreter, in minutes live (Interp.ShiftWarning).
+	ShiftWarning int `json:"shift_warning"`
 }
 
 // languages are the room's target languages, in the event's order.
@@ -76,7 +79,10 @@ func (r *room) routes(st State) interpretation.Table {
 func (r *room) interpView(st State) interpView {
 	t := r.routes(st)
 	v := interpView{FloorLanguage: st.Interp.FloorLanguage, Channels: append([]string{interpretation.Floor}, r.languages()...),
-		Routes: t.Routes, Warnings: t.Warnings(), Booths: []interpretation.Booth{}}
+		Routes: t.Routes, Warnings: t.Warnings(), Booths: []interpretation.Booth{}, ShiftWarning: st.Interp.ShiftWarning}
+	if v.ShiftWarning == 0 {
+		v.ShiftWarning = DefaultShiftWarning
+	}
 	if v.Warnings == nil {
 		v.Warnings = []interpretation.Route{}
 	}
@@ -104,7 +110,9 @@ func (r *room) ensureBooths(st *State) {
 func (r *room) publishInterp(from string, change func(st *State) error) *Error {
 	return r.publishState(func(st *State) (Envelope, *Error) {
 		r.ensureBooths(st)
-		if err := change(st); err != nil {
+		err := change(st)
+		r.stampLive(st)
+		if err != nil {
 			var e *Error
 			if errors.As(err, &e) {
 				return Envelope{}, e
@@ -137,7 +145,7 @@ func (r *room) publishesOn(m Member) (string, bool) {
 			return m.Booth, true
 		}
 	}
-	if !m.Muted && (r.state.Floor.Speaker == m.ID || m.Role == RoleHost) {
+	if !m.Muted && (r.state.Floor.Speaker == m.ID || m.Role == RoleHost || m.Stage) {
 		return interpretation.Floor, true
 	}
 	return "", false

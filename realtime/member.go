@@ -38,6 +38,9 @@ type Member struct {
 	// Original: a listener also receives the floor under the
 	// interpretation, to mix it in at a lower volume.
 	Original bool `json:"original,omitempty"`
+	// Stage: a host brought the member on stage; they may speak on the
+	// floor without holding it.
+	Stage bool `json:"stage,omitempty"`
 	// Subject is who the member is behind the connection (an organizer,
 	// an invitation, or an anonymous visitor): removal bans it. Only a
 	// one-way hash of it leaves the server.

@@ -220,6 +220,14 @@ func (n *Node) Accept(conn *websocket.Conn, roomID string, m Member, since *Posi
 // (Member.Subject), on every instance, and bans subject from the room, as
 // a host's remove does; for a subject nobody joined as, it only bans.
 func (n *Node) RemoveSubject(ctx context.Context, roomID, subject string) error {
+	return n.ask(ctx, roomID, "remove from", func(done chan error) request {
+		return removeSubjectReq{subject: subject, done: done}
+	})
+}
+
+// ask posts the request req makes to the room roomID (which need not have
+// members on this instance) and waits for its answer in done.
+func (n *Node) ask(ctx context.Context, roomID, what string, req func(done chan error) request) error {
 	r, err := n.acquire(roomID)
 	if err != nil {
 		return err
@@ -227,12 +235,12 @@ func (n *Node) RemoveSubject(ctx context.Context, roomID, subject string) error 
 	defer n.conns.Done()
 	defer n.release(r)
 	done := make(chan error, 1)
-	r.post(removeSubjectReq{subject: subject, done: done})
+	r.post(req(done))
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		return fmt.Errorf("realtime: remove from room %s: %w", roomID, ctx.Err())
+		return fmt.Errorf("realtime: %s room %s: %w", what, roomID, ctx.Err())
 	}
 }
 

@@ -38,6 +38,9 @@ const (
 	// MsgListeners counts listeners per channel; ephemeral, to hosts and
 	// interpreters, when the counts change.
 	MsgListeners MsgType = "listeners"
+	// Issue 17's live session (live.go).
+	MsgAnnouncement MsgType = "announcement" // a host's banner to everyone (empty text: withdrawn)
+	MsgSoundAlarm   MsgType = "sound_alarm"  // a booth hears no or bad sound (ephemeral, to hosts)
 )
 
 // Commands from clients.
@@ -65,6 +68,13 @@ const (
 	CmdBoothForce    MsgType = "booth.force"     // a host puts someone live
 	CmdCaption       MsgType = "caption"         // a caption on your channel
 	CmdSlowDown      MsgType = "booth.slow_down" // ask the floor to slow down, anonymously
+	// Issue 17's live session (live.go).
+	CmdSessionStart MsgType = "session.start" // a host opens the session (and its first item)
+	CmdSessionEnd   MsgType = "session.end"   // a host closes it (and its running item)
+	CmdAnnounce     MsgType = "announce"      // a host's banner, in one or more languages
+	CmdStage        MsgType = "stage"         // a host brings a member on stage (or off)
+	CmdBoothSound   MsgType = "booth.sound"   // an interpreter tells hosts of no or bad sound
+	CmdShiftWarning MsgType = "shift.warning" // a host sets when consoles warn a live interpreter
 )
 
 // ErrorCode is the stable code of an error message.

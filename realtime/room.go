@@ -79,6 +79,9 @@ type room struct {
 	// slowedDown is when each local interpreter last asked the floor to
 	// slow down (booth.slow_down's own limit).
 	slowedDown map[string]time.Time
+	// soundAlarmed is when each local interpreter last raised the sound
+	// alarm (booth.sound's own limit).
+	soundAlarmed map[string]time.Time
 }
 
 // request is one thing the room goroutine does: each request carries its
@@ -122,6 +125,7 @@ type leaveReq struct{ c *Client }
 
 func (q leaveReq) handle(r *room) {
 	delete(r.slowedDown, q.c.member.ID)
+	delete(r.soundAlarmed, q.c.member.ID)
 	if _, ok := r.clients[q.c.member.ID]; ok {
 		r.drop(q.c, websocket.CloseNormalClosure, "")
 	}
@@ -247,6 +251,9 @@ func (r *room) run() {
 			if now := r.node.cfg.Now(); r.loaded && now.Sub(r.reaped) >= r.node.cfg.HeartbeatTTL/2 {
 				r.reaped = now
 				r.reap()
+			}
+			if r.loaded {
+				r.handoversDue()
 			}
 			if now := r.node.cfg.Now(); r.loaded && now.Sub(r.counted) >= 2*time.Second {
 				r.counted = now
@@ -593,7 +600,12 @@ func (r *room) welcome(c *Client) []byte {
 		tail = append(tail, `,"agenda":`...)
 		tail = append(tail, mustJSON(agendaState{Items: items, Progress: r.state.Agenda})...)
 		tail = append(tail, `,"interpretation":`...)
-		wp.tail = append(tail, mustJSON(r.interpView(r.state))...)
+		tail = append(tail, mustJSON(r.interpView(r.state))...)
+		if r.state.Announcement != nil {
+			tail = append(tail, `,"announcement":`...)
+			tail = append(tail, mustJSON(r.state.Announcement)...)
+		}
+		wp.tail = tail
 		r.welcomeCache = wp
 	}
 	partial := len(r.order) > r.node.cfg.PresenceLimit && c.member.Role != RoleHost
@@ -996,6 +1008,7 @@ func (r *room) apply(env Envelope) {
 			return
 		}
 		r.state.Interp.FloorLanguage = v.FloorLanguage
+		r.state.Interp.ShiftWarning = v.ShiftWarning
 		r.ensureBooths(&r.state)
 		for _, b := range v.Booths {
 			b := b.Clone()
@@ -1016,7 +1029,7 @@ func (r *room) apply(env Envelope) {
 		}
 		if c, ok := r.clients[m.ID]; ok {
 			m.Subject, m.Instance = c.member.Subject, c.member.Instance
-			c.member.Muted, c.member.Channel, c.member.Original = m.Muted, m.Channel, m.Original
+			c.member.Muted, c.member.Channel, c.member.Original, c.member.Stage = m.Muted, m.Channel, m.Original, m.Stage
 		}
 		if known {
 			r.listening.add(old, -1)
@@ -1054,6 +1067,14 @@ func (r *room) apply(env Envelope) {
 		var d removeData
 		if json.Unmarshal(env.Data, &d) == nil && d.Ban != "" && !slices.Contains(r.state.Banned, d.Ban) {
 			r.state.Banned = append(r.state.Banned, d.Ban)
+		}
+	case MsgAnnouncement:
+		var a Announcement
+		if json.Unmarshal(env.Data, &a) == nil {
+			r.state.Announcement = &a
+			if len(a.Text) == 0 {
+				r.state.Announcement = nil
+			}
 		}
 	}
 }

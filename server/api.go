@@ -500,6 +500,7 @@ func (s *Server) deleteEvent(c echo.Context) error {
 	if removed {
 		s.audit(c, audit.Entry{Action: audit.EventDeleted, Event: audit.RefTo(e)})
 		s.revokeInvites(c, e.ID) // its ID may serve another event later
+		s.deleteCaptions(c, e.ID)
 		return c.NoContent(http.StatusNoContent)
 	}
 	s.auditEvent(c, e, ev)

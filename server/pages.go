@@ -290,6 +290,9 @@ type eventDetail struct {
 	Children []eventView
 	// Conference is the external video meeting's address.
 	Conference string
+	// Captions link each channel's captions once a public event is over
+	// (captions.go).
+	Captions []captionLink
 }
 
 type itemView struct {
@@ -570,6 +573,7 @@ func (s *Server) renderEvent(c echo.Context, p *page, e agenda.Event) error {
 	if !d.Cancelled && !d.Ended {
 		d.SessionURL = d.URL + "/session"
 	}
+	d.Captions = s.captionLinks(ctx, p, e, d.Ended)
 	p.Title = d.Title.Text
 	if text, lang := e.Description.In(p.lang); text != "" {
 		d.Description = &description{}

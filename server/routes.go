@@ -60,6 +60,13 @@ func (s *Server) routes(e *echo.Echo) {
 	// Agenda releases and the audit log (releases.go, audit.go).
 	api.GET("/events/:id/agenda/releases", s.listReleases)
 	api.POST("/events/:id/agenda/releases", s.createRelease)
+	// Live captions (captions.go): a captioner posts with a caption token;
+	// WebVTT and text after the session ({channel} is floor.vtt, fr.txt…).
+	api.POST("/events/:id/captions/:channel", s.ingestCaption)
+	api.GET("/events/:id/captions/:channel", s.exportCaptions)
+	api.POST("/events/:id/caption-tokens", s.createCaptionToken)
+	api.GET("/events/:id/caption-tokens", s.listCaptionTokens)
+	api.DELETE("/events/:id/caption-tokens/:token", s.revokeCaptionToken)
 
 	// Pages, rendered for an anonymous viewer in the viewer's language and
 	// zone, limited per client address; and their embedded assets.

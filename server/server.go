@@ -21,6 +21,7 @@ import (
 	"github.com/majlis/majlis/audit"
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/calendar"
+	"github.com/majlis/majlis/caption"
 	"github.com/majlis/majlis/realtime"
 )
 
@@ -109,6 +110,9 @@ type Server struct {
 	// the public listener's request counter (logRequests counts).
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
+	// captions serves live captions (captions.go); nil when the store
+	// keeps none.
+	captions *caption.Service
 }
 
 // New builds a Server over store with every route registered.
@@ -154,6 +158,9 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	s := &Server{cfg: cfg, store: store, agenda: svc, log: cfg.Logger, rooms: cfg.Rooms, langs: svc.Languages()}
 	if as, ok := store.(audit.Store); ok {
 		s.auditLog = as
+	}
+	if cs, ok := store.(caption.Store); ok {
+		s.captions = caption.New(caption.Config{Languages: s.langs, Now: cfg.Now}, cs)
 	}
 	if cs, ok := store.(calendar.Store); ok && cfg.Sync == nil {
 		cfg.Sync = calendar.NewSyncer(calendar.SyncConfig{BaseURL: cfg.BaseURL, UIDDomain: cfg.UIDDomain, Logger: cfg.Logger, Now: cfg.Now}, cs, svc)
@@ -269,6 +276,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
 			return access.ErrUnauthorized
+		}
+		if caption.IsSecret(strings.TrimSpace(token)) {
+			return next(c) // a caption token: only the caption ingest takes it (captions.go)
 		}
 		o, err := access.Authenticate(c.Request().Context(), s.store, strings.TrimSpace(token))
 		if err != nil {

@@ -434,6 +434,12 @@ func TestRoomAuthorization(t *testing.T) {
 		realtime.CmdBoothForce:    {ho},
 		realtime.CmdSlowDown:      {in},
 		realtime.CmdCaption:       {ho, sp, in, pa},
+		realtime.CmdSessionStart:  {ho},
+		realtime.CmdSessionEnd:    {ho},
+		realtime.CmdAnnounce:      {ho},
+		realtime.CmdStage:         {ho},
+		realtime.CmdBoothSound:    {in},
+		realtime.CmdShiftWarning:  {ho},
 	}
 	for _, cmd := range realtime.Commands {
 		if _, ok := matrix[cmd]; !ok {
@@ -451,6 +457,8 @@ func TestRoomAuthorization(t *testing.T) {
 		realtime.CmdChannel: map[string]string{"channel": "fr"}, realtime.CmdFloorLanguage: map[string]string{"language": "en"},
 		realtime.CmdBoothForce: map[string]string{"booth": "fr", "id": ""}, realtime.CmdCaption: map[string]string{"text": "hello"},
 		realtime.CmdBoothMute: map[string]bool{"muted": false},
+		realtime.CmdAnnounce:  map[string]any{"text": map[string]string{"en": "Welcome"}}, realtime.CmdStage: map[string]any{"id": target.id},
+		realtime.CmdBoothSound: map[string]string{"problem": "no_sound"}, realtime.CmdShiftWarning: map[string]int{"minutes": 20},
 	}
 	for _, role := range realtime.Roles {
 		t.Run(string(role), func(t *testing.T) {

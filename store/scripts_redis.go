@@ -29,6 +29,10 @@ var (
 	scriptOrganizerByToken = luaScript("organizer_by_token")
 	scriptDeleteSource     = luaScript("source_delete")
 	scriptLease            = luaScript("lease")
+	// Live captions (caption_redis.go).
+	scriptCaptionTokenCreate = luaScript("caption_token_create")
+	scriptCaptionAppend      = luaScript("caption_append")
+	scriptCaptionDelete      = luaScript("caption_delete")
 )
 
 //go:embed lua/*.lua

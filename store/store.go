@@ -8,6 +8,7 @@ import (
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/audit"
 	"github.com/majlis/majlis/calendar"
+	"github.com/majlis/majlis/caption"
 )
 
 // Store is everything majlis keeps: events, agendas, series, organizers,
@@ -17,6 +18,7 @@ type Store interface {
 	access.Store
 	calendar.Store
 	audit.Store
+	caption.Store
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error
 	// Close releases the store; later calls fail.

@@ -423,6 +423,20 @@
     return d;
   }
 
+  // A feature script may pass a channel's audio through nodes of its own:
+  // majlisSession.output(fn), fn(tag, ctx, dest) returns the node to
+  // connect to (itself connected to dest), or nothing.
+  const outputs = [];
+  function outputFor(tag, ctx, dest) {
+    for (const fn of outputs) {
+      const n = fn(tag, ctx, dest);
+      if (n) {
+        return n;
+      }
+    }
+    return dest;
+  }
+
   // play schedules decoded audio back to back, with a small jitter buffer;
   // the floor under an interpretation goes through the original's gain.
   function play(data, tag, d) {
@@ -441,7 +455,7 @@
       const node = ctx.createBufferSource();
       node.buffer = buf;
       const underneath = tag === FLOOR && source() !== FLOOR && !(me && me.role === "interpreter");
-      node.connect(underneath ? originalGain : mainGain);
+      node.connect(outputFor(tag, ctx, underneath ? originalGain : mainGain));
       const now = ctx.currentTime;
       if (d.next < now + 0.02 || d.next > now + 1) {
         d.next = now + 0.1;
@@ -1008,7 +1022,13 @@
     const box = $("captions");
     const p = document.createElement("p");
     p.dir = "auto";
-    p.textContent = d.text;
+    if (d.speaker) { // a captioner names the speaker
+      const who = document.createElement("bdi");
+      who.className = "who";
+      who.textContent = d.speaker;
+      p.append(who, ": ");
+    }
+    p.append(d.text);
     box.append(p);
     while (box.children.length > 5) {
       box.firstElementChild.remove();
@@ -1026,6 +1046,7 @@
     member: function (id) { return members.get(id); },
     members: function () { return Array.from(members.values()); },
     announce: announce,
+    output: function (fn) { outputs.push(fn); },
   };
 
   // The language switcher keeps the join token, which the server never

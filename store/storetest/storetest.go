@@ -153,6 +153,7 @@ func Run(t *testing.T, o Opener) {
 		{"calendar sources, status, pushes, leases", testSources},
 		{"agenda releases", testReleases},
 		{"audit log", testAudit},
+		{"live captions: tokens, lines, the sequence rule", testCaptions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
