@@ -342,6 +342,10 @@ func TestConferenceOverTheAPI(t *testing.T) {
 	if r := f.do(req{method: "GET", path: "/events/video-webinar"}); !strings.Contains(string(r.body), `href="https://meet.example.org/j/42"`) {
 		t.Fatalf("the public page lacks the address: %s", r.body)
 	}
+	// The session page links it beside the interpretation player.
+	if r := f.do(req{method: "GET", path: "/events/video-webinar/session"}); !strings.Contains(string(r.body), `id="conference" href="https://meet.example.org/j/42"`) {
+		t.Fatalf("the session page lacks the address: %d %s", r.status, r.body)
+	}
 	feed := f.feed("/feeds/all.ics")
 	if p := feed.byUID["video-webinar"].Props.Get("CONFERENCE"); p == nil || p.Value != "https://meet.example.org/j/42" ||
 		p.Params.Get("VALUE") != "URI" || p.Params.Get("FEATURE") != "VIDEO" {

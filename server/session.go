@@ -70,7 +70,7 @@ func (s *Server) sessionPage(c echo.Context) error {
 	} else if !pagePrincipal.CanSee(e) {
 		return errPageNotFound // the same answer for hidden and missing events
 	}
-	d := &eventDetail{eventView: s.eventView(p, e, nil)}
+	d := &eventDetail{eventView: s.eventView(p, e, nil), Conference: e.Conference}
 	p.Title = d.Title.Text
 	a, err := s.store.GetAgenda(ctx, e.ID)
 	if err != nil && !errors.Is(err, agenda.ErrNotFound) {

@@ -529,8 +529,9 @@
   }
 
   // Each channel's audio goes through a gain of ours (session.js calls
-  // the output hook): interpreters set their input, partner and floor
-  // volumes; a listener may have the original lowered while the
+  // the output hook): interpreters set the volume of their input (the room
+  // sends an interpreter that one channel only: the partner's voice and
+  // the floor under a relay are not mixed in yet); a listener may have the original lowered while the
   // interpreter speaks (ducking, measured on the interpretation).
   const gains = new Map();
   let duckLevel = 1;
@@ -556,13 +557,7 @@
     const m = me();
     let v = 1;
     if (m && m.role === "interpreter" && m.booth) {
-      if (g.tag === m.booth) {
-        v = vol("live-vol-partner");
-      } else if (g.tag === FLOOR && m.channel && m.channel !== FLOOR && m.channel !== m.booth) {
-        v = vol("live-vol-floor");
-      } else {
-        v = vol("live-vol-input");
-      }
+      v = vol("live-vol-input");
     } else if (g.tag === FLOOR) {
       v = duckLevel;
     }
@@ -571,9 +566,7 @@
   if (S.output) {
     S.output(gainFor);
   }
-  ["live-vol-input", "live-vol-partner", "live-vol-floor"].forEach(function (id) {
-    $(id).addEventListener("input", function () { gains.forEach(setGain); });
-  });
+  $("live-vol-input").addEventListener("input", function () { gains.forEach(setGain); });
   const level = new Float32Array(512);
   setInterval(function () {
     const m = me();
