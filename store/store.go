@@ -7,6 +7,7 @@ import (
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/calendar"
+	"github.com/majlis/majlis/registration"
 )
 
 // Store is everything majlis keeps: events, agendas, series, organizers,
@@ -15,6 +16,7 @@ type Store interface {
 	agenda.Store
 	access.Store
 	calendar.Store
+	registration.Store
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error
 	// Close releases the store; later calls fail.
