@@ -198,6 +198,8 @@ type page struct {
 	// Org and SignIn are the organizer app's pages (organizer.go).
 	Org    *organizerView
 	SignIn *signInView
+	// Webinar is the registration pages' (registration_pages.go).
+	Webinar *webinarView
 }
 
 // Lang is the page language, for the html lang attribute.
@@ -593,6 +595,11 @@ func (s *Server) eventPage(c echo.Context) error {
 		}
 	}
 	p.Event = d
+	if form, err := s.registrationForm(ctx, p, e); err != nil {
+		return err
+	} else if form != nil {
+		p.Webinar = &webinarView{Form: form}
+	}
 	p.Feeds = []feedLink{s.feedLink(p.T("subscribe.event"), "/feeds/events/"+e.ID+".ics", p.lang)}
 	return s.render(c, http.StatusOK, "event", p)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/realtime"
+	"github.com/majlis/majlis/registration"
 )
 
 // Store is what the server needs from storage.
@@ -78,6 +79,9 @@ type Config struct {
 	// keeps sources (calendar.Store), not running, so sources sync only
 	// when asked (POST /api/v1/sources/{id}/sync); none otherwise (404).
 	Sync *calendar.Syncer
+	// Mailer sends registrants' mails (registration.go). Default: none;
+	// registrants find everything on their personal page.
+	Mailer registration.Mailer
 }
 
 // Server is the majlis HTTP server.
@@ -98,6 +102,9 @@ type Server struct {
 	syncStore calendar.Store
 	// signin runs the organizer app's sign-in (organizerRoutes).
 	signin *signIn
+	// reg runs webinar registration (registration.go); nil when the store
+	// keeps no registrations.
+	reg *webinars
 }
 
 // New builds a Server over store with every route registered.
@@ -161,6 +168,7 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	s.feeds = newFeedCache(feedCacheSize)
 	s.planner = calendar.NewPlanner(calendar.PlannerConfig{Zone: s.agenda.Zone, Hours: s.cfg.WorkingHours})
 	s.signin = newSignIn(s.cfg.BaseURL)
+	s.reg = newWebinars(cfg, store, s.langs)
 	s.routes(e)
 	return s
 }

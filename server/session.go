@@ -2,12 +2,14 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/registration"
 )
 
 // sessionView is what the session page (listeners' channel picker,
@@ -50,6 +52,11 @@ func (s *Server) sessionPage(c echo.Context) error {
 	sv := &sessionView{Booth: c.Path() == "/events/:id/booth"}
 	if token := c.QueryParam("token"); token != "" {
 		_, err := access.Admit(ctx, s.store, token, e, s.cfg.Now())
+		if registration.IsToken(token) {
+			if _, err = s.registrantMember(ctx, token, e); err != nil {
+				err = fmt.Errorf("%w: %w", access.ErrBadInvite, err)
+			}
+		}
 		if err != nil && !errors.Is(err, access.ErrBadInvite) {
 			return err
 		}
