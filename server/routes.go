@@ -88,9 +88,10 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// Webinar registration (registration.go, registration_pages.go): the
 	// organizer's API and page, the public form (registrations from one
-	// address limited to one every 10 s, 5 at once), the registrant's
+	// address limited to one a second, 30 at once: an office behind one
+	// address registers together), the registrant's
 	// personal page behind its token.
-	regLimit := rateLimit(0.1, 5, "too many registrations from this address; wait a minute")
+	regLimit := rateLimit(1, 30, "too many registrations from this address; wait a minute")
 	regBody := middleware.BodyLimit(regBodyLimit)
 	api.GET("/events/:id/registration", s.getRegistrationForm)
 	api.PUT("/events/:id/registration", s.putRegistrationForm)
