@@ -20,7 +20,9 @@ func HashToken(token string) string { return randid.Hash(token) }
 
 // IsToken reports whether token looks like a personal link (its prefix),
 // so that a caller can tell it from other tokens before looking it up.
-func IsToken(token string) bool { return len(token) > len(tokenPrefix) && token[:len(tokenPrefix)] == tokenPrefix }
+func IsToken(token string) bool {
+	return len(token) > len(tokenPrefix) && token[:len(tokenPrefix)] == tokenPrefix
+}
 
 // wellFormed reports whether token could have come from NewToken.
 func wellFormed(token string) bool {

@@ -113,6 +113,8 @@ var phonePages = []struct {
 	{name: "slots", path: "/slots?date=2021-07-01&duration=90m", ready: "table.chart"},
 	{name: "organizer sources", path: "/organizer/sources", ready: "#sources-login", prepare: `document.getElementById("sources").hidden = false`},
 	{name: "not found", path: "/events/no-such-event", ready: "main h1"},
+	{name: "registration", path: "/events/" + pageWebinar + "/register", ready: "#register"},
+	{name: "registrant", path: "/r/" + pageRegistrantToken, ready: "#reg-status"},
 	{name: "bad zone", path: "/?tz=America/Argentina/Nowhere_Very_Long_Name", ready: "main h1"},
 }
 

@@ -402,8 +402,8 @@ func (s *Server) registrationsPage(c echo.Context) error {
 		v.Rows = append(v.Rows, regRow{ID: r.ID, Seq: r.Seq, Name: r.Name, Email: r.Email, Language: p.T("lang." + r.Language),
 			Status: statusLabel(p, r.Status), StatusKey: string(r.Status), Pseudonym: r.Pseudonym,
 			Registered: p.Tf("date.with_time", "date", p.date(r.Created.In(p.loc)), "time", p.ltr(r.Created.In(p.loc).Format("15:04"))),
-			Pending: r.Status == registration.StatusPending,
-			Live:    r.Status == registration.StatusPending || r.Status == registration.StatusApproved || r.Status == registration.StatusWaitlisted})
+			Pending:    r.Status == registration.StatusPending,
+			Live:       r.Status == registration.StatusPending || r.Status == registration.StatusApproved || r.Status == registration.StatusWaitlisted})
 	}
 	d := &eventDetail{eventView: s.eventView(p, e, nil)}
 	p.Event = d
@@ -502,9 +502,9 @@ func withRegistration(doc obj) obj {
 			"open": obj{"type": "boolean"}, "questions": obj{"type": "array", "maxItems": registration.MaxQuestions, "items": obj{"type": "object"}},
 			"approval": obj{"type": "string", "enum": []any{"automatic", "manual"}}, "capacity": obj{"type": "integer", "minimum": 0, "maximum": registration.MaxCapacity, "description": "0: no limit"},
 			"deadline": obj{"type": "string", "format": "date-time", "nullable": true}, "pseudonyms": obj{"type": "boolean"},
-			"email": obj{"type": "string", "enum": []any{"optional", "required", "none"}},
+			"email":          obj{"type": "string", "enum": []any{"optional", "required", "none"}},
 			"retention_days": obj{"type": "integer", "minimum": 1, "maximum": registration.MaxRetentionDays, "description": "registrations are deleted this many days after the event (default 90)"},
-			"version": obj{"type": "integer", "readOnly": true}}}
+			"version":        obj{"type": "integer", "readOnly": true}}}
 	schemas["Registration"] = obj{"type": "object", "properties": obj{
 		"id": obj{"type": "string"}, "seq": obj{"type": "integer"}, "status": obj{"type": "string", "enum": statuses},
 		"name": obj{"type": "string"}, "pseudonym": obj{"type": "boolean"}, "email": obj{"type": "string"}, "language": obj{"type": "string"},
@@ -527,7 +527,7 @@ func withRegistration(doc obj) obj {
 	paths["/events/{id}/registrations"] = obj{
 		"get": obj{"summary": "An event's registrations in arrival order, filtered by ?status= and ?q= (name or email)", "security": sec,
 			"parameters": []any{id, param("status", "query", "status", false), param("q", "query", "q", false)},
-			"responses": ok("the registrations", obj{"type": "object", "properties": obj{"registrations": obj{"type": "array", "items": ref("Registration")}}})},
+			"responses":  ok("the registrations", obj{"type": "object", "properties": obj{"registrations": obj{"type": "array", "items": ref("Registration")}}})},
 		"post": obj{"summary": "Register (public; rate-limited). With a configured mailer and an address, the link is mailed and the answer is the same whether the address was registered or not",
 			"parameters": []any{id}, "requestBody": jsonBody(obj{"type": "object", "properties": obj{
 				"name": obj{"type": "string", "maxLength": registration.MaxNameRunes}, "pseudonym": obj{"type": "boolean"},
