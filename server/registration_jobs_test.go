@@ -2,6 +2,9 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -88,5 +91,74 @@ func TestRegistrationRemindersOnce(t *testing.T) {
 	}
 	if list, _ := st.ListRegistrations(ctx, ev.ID); len(list) != 0 {
 		t.Fatalf("%d registrations after retention", len(list))
+	}
+}
+
+// TestRegistrationCapacityOnTwoInstances: 50 people register at once
+// through two server instances over one Redis for 20 places: exactly 20
+// get one, the other 30 wait, in one arrival order.
+func TestRegistrationCapacityOnTwoInstances(t *testing.T) {
+	rs := redistest.Start(t, redistest.Config{})
+	ctx := context.Background()
+	var urls []string
+	var st *store.Redis
+	for range 2 {
+		s, err := store.OpenRedis(ctx, rs.URL(), store.RedisConfig{Prefix: "race-test:"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		st = s
+		srv := server.New(server.Config{BaseURL: "https://majlis.example.org"}, s, agenda.New(agenda.Config{}, s))
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(ts.Close)
+		urls = append(urls, ts.URL)
+	}
+	start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Hour)
+	ev := agenda.Event{ID: "webinar-race", Kind: agenda.KindWebinar, Title: agenda.Text{"en": "Race"}, Start: start, End: start.Add(time.Hour),
+		TimeZone: "UTC", Region: agenda.RegionGlobal, Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished, Languages: []string{"en"},
+		Created: time.Now(), Updated: time.Now()}
+	if _, _, err := st.CreateEvent(ctx, ev, agenda.Agenda{EventID: ev.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := registration.New(registration.Config{}, st).PutForm(ctx, ev, registration.Form{Open: true, Capacity: 20}, 0); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var placed, waiting atomic.Int32
+	for i := range 50 {
+		wg.Go(func() {
+			body := fmt.Sprintf(`{"name":"Person %d","language":"en"}`, i)
+			res, err := http.Post(urls[i%2]+"/api/v1/events/"+ev.ID+"/registrations", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer res.Body.Close()
+			var rc struct{ Status string }
+			if err := json.NewDecoder(res.Body).Decode(&rc); err != nil || res.StatusCode != http.StatusCreated {
+				t.Errorf("register %d: %d %v", i, res.StatusCode, err)
+				return
+			}
+			switch rc.Status {
+			case "approved":
+				placed.Add(1)
+			case "waitlisted":
+				waiting.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if placed.Load() != 20 || waiting.Load() != 30 {
+		t.Fatalf("%d placed, %d waiting; want 20 and 30", placed.Load(), waiting.Load())
+	}
+	list, err := st.ListRegistrations(ctx, ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range list {
+		if want := i < 20; r.Status.HoldsPlace() != want || r.Seq != int64(i+1) {
+			t.Fatalf("arrival %d (seq %d) is %s", i+1, r.Seq, r.Status)
+		}
 	}
 }
