@@ -135,6 +135,8 @@ type State struct {
 	Interp Interp `json:"interpretation"`
 	// Coverage is what the channels carried, per agenda item.
 	Coverage Coverage `json:"coverage"`
+	// Webinar is a webinar's practice mode (webinar.go).
+	Webinar Webinar `json:"webinar"`
 }
 
 // Interp is a room's interpretation state.

@@ -81,6 +81,9 @@ var commandTable = []command{
 	{Type: CmdBoothForce, Roles: hosts, run: handler((*room).boothForce)},
 	{Type: CmdSlowDown, Roles: booths, Ephemeral: true, run: handler((*room).slowDown)},
 	{Type: CmdCaption, Roles: speakers, run: handler((*room).caption)},
+	// Webinars (webinar.go).
+	{Type: CmdWebinarPractice, Roles: hosts, run: handler((*room).webinarPractice)},
+	{Type: CmdWebinarStart, Roles: hosts, run: handler((*room).webinarStart)},
 }
 
 // commandsByType indexes commandTable.

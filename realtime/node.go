@@ -262,6 +262,9 @@ func (n *Node) serve(r *room, conn *websocket.Conn, m Member, since *Position) e
 		if errors.Is(err, errBanned) {
 			code, text = CloseRemoved, "you were removed from this room"
 		}
+		if errors.Is(err, ErrNotStarted) {
+			code, text = CloseNotStarted, "the webinar has not started; you will enter when it does"
+		}
 		close(c.readerDone) // nothing reads: no handshake to wait for
 		c.closeSend(code, text)
 		<-c.writerDone

@@ -38,6 +38,8 @@ const (
 	// MsgListeners counts listeners per channel; ephemeral, to hosts and
 	// interpreters, when the counts change.
 	MsgListeners MsgType = "listeners"
+	// MsgWebinar: a webinar's state changed (a host started it).
+	MsgWebinar MsgType = "webinar"
 )
 
 // Commands from clients.
@@ -65,6 +67,9 @@ const (
 	CmdBoothForce    MsgType = "booth.force"     // a host puts someone live
 	CmdCaption       MsgType = "caption"         // a caption on your channel
 	CmdSlowDown      MsgType = "booth.slow_down" // ask the floor to slow down, anonymously
+	// Webinars.
+	CmdWebinarPractice MsgType = "webinar.practice" // a host admits only the stage until the start
+	CmdWebinarStart    MsgType = "webinar.start"    // a host ends practice mode: attendees enter
 )
 
 // ErrorCode is the stable code of an error message.
@@ -95,6 +100,10 @@ const (
 	// CloseProtocol: the client sent frames the server cannot read (binary
 	// where text is expected, or too many malformed messages).
 	CloseProtocol = 4002
+	// CloseNotStarted: a webinar in practice mode admits its stage and
+	// interpreters only; an attendee retries (every 10 s or so) and enters
+	// once a host started it.
+	CloseNotStarted = 4011
 )
 
 // Limits.
