@@ -176,6 +176,7 @@ func (s State) Clone() State {
 	s.Floor.Queue = slices.Clone(s.Floor.Queue)
 	s.Agenda.Done = slices.Clone(s.Agenda.Done)
 	s.Banned = slices.Clone(s.Banned)
+	s.Webinar.Stage = slices.Clone(s.Webinar.Stage)
 	s.Coverage = s.Coverage.Clone()
 	if s.Interp.Booths != nil {
 		booths := make(map[string]*interpretation.Booth, len(s.Interp.Booths))

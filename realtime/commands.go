@@ -84,6 +84,8 @@ var commandTable = []command{
 	// Webinars (webinar.go).
 	{Type: CmdWebinarPractice, Roles: hosts, run: handler((*room).webinarPractice)},
 	{Type: CmdWebinarStart, Roles: hosts, run: handler((*room).webinarStart)},
+	{Type: CmdWebinarSettings, Roles: hosts, run: handler((*room).webinarSettingsCmd)},
+	{Type: CmdWebinarStage, Roles: hosts, run: handler((*room).webinarStage)},
 }
 
 // commandsByType indexes commandTable.
@@ -132,6 +134,9 @@ func (r *room) command(c *Client, env Envelope) *Error {
 	}
 	if booth, ok := strings.CutPrefix(env.To, ToBooth); ok && c.member.Role != RoleHost && c.member.Booth != booth {
 		return errorf(ErrForbidden, "only that booth's interpreters and hosts use its chat")
+	}
+	if e := r.webinarGate(c, env.Type); e != nil {
+		return e
 	}
 	return cmd.run(r, c, env)
 }

@@ -213,7 +213,7 @@ func (n *Node) Accept(conn *websocket.Conn, roomID string, m Member, since *Posi
 		return err
 	}
 	go func() {
-		if err := n.serve(r, conn, m, since); err != nil && !errors.Is(err, errBanned) {
+		if err := n.serve(r, conn, m, since); err != nil && !errors.Is(err, errBanned) && !errors.Is(err, ErrNotStarted) {
 			n.log.Warn("realtime: join failed", "room", roomID, "err", err)
 		}
 	}()

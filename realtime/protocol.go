@@ -70,6 +70,8 @@ const (
 	// Webinars.
 	CmdWebinarPractice MsgType = "webinar.practice" // a host admits only the stage until the start
 	CmdWebinarStart    MsgType = "webinar.start"    // a host ends practice mode: attendees enter
+	CmdWebinarSettings MsgType = "webinar.settings" // a host opens the chat or hands to attendees
+	CmdWebinarStage    MsgType = "webinar.stage"    // a host brings an attendee on stage and back
 )
 
 // ErrorCode is the stable code of an error message.

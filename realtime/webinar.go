@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/majlis/majlis/agenda"
@@ -17,10 +18,82 @@ type Webinar struct {
 	// Started is set by webinar.start, with when.
 	Started   bool       `json:"started"`
 	StartedAt *time.Time `json:"started_at,omitempty"`
+	// Once in practice mode or started, attendees (participants not on
+	// the stage) chat only when ChatOpen and raise a hand only when
+	// HandsAllowed (webinar.settings); they always react and listen.
+	ChatOpen     bool `json:"chat_open"`
+	HandsAllowed bool `json:"hands_allowed"`
+	// Stage lists the participants a host brought on stage
+	// (webinar.stage): they chat and raise hands as speakers do.
+	Stage []string `json:"stage,omitempty"`
 }
 
-// ErrNotStarted: Accept refused an attendee during practice mode (closed
-// with CloseNotStarted); the client retries.
+// on reports whether the webinar rules apply: the room was put in
+// practice mode or started. Other rooms (meetings, webinars run as
+// open rooms) keep the plain rules.
+func (w Webinar) on() bool { return w.Practice || w.Started }
+
+// webinarGate refuses what an attendee may not do in a webinar: chat
+// unless the host opened it, raise a hand unless allowed.
+func (r *room) webinarGate(c *Client, cmd MsgType) *Error {
+	w := r.state.Webinar
+	if !w.on() || c.member.Role != RoleParticipant || slices.Contains(w.Stage, c.member.ID) {
+		return nil
+	}
+	switch {
+	case cmd == CmdChat && !w.ChatOpen:
+		return errorf(ErrForbidden, "the host has not opened the chat to attendees")
+	case cmd == CmdHandRaise && !w.HandsAllowed:
+		return errorf(ErrForbidden, "the host does not take raised hands from attendees")
+	}
+	return nil
+}
+
+type webinarSettings struct {
+	ChatOpen     *bool `json:"chat_open"`
+	HandsAllowed *bool `json:"hands_allowed"`
+}
+
+// webinarSettingsCmd opens or closes the attendees' chat and hands.
+func (r *room) webinarSettingsCmd(c *Client, _ Envelope, d webinarSettings) *Error {
+	return r.webinarChange(c, func(w *Webinar) *Error {
+		if d.ChatOpen != nil {
+			w.ChatOpen = *d.ChatOpen
+		}
+		if d.HandsAllowed != nil {
+			w.HandsAllowed = *d.HandsAllowed
+		}
+		return nil
+	})
+}
+
+type stageCmd struct {
+	ID string `json:"id"`
+	On bool   `json:"on"`
+}
+
+// webinarStage brings a participant on stage (on) or back to the
+// audience.
+func (r *room) webinarStage(c *Client, _ Envelope, d stageCmd) *Error {
+	m, ok := r.members[d.ID]
+	if !ok {
+		return errorf(ErrUnknown, "data.id: no such member")
+	}
+	if m.Role != RoleParticipant {
+		return errorf(ErrInvalidState, "only participants come on stage")
+	}
+	return r.webinarChange(c, func(w *Webinar) *Error {
+		w.Stage = slices.DeleteFunc(slices.Clone(w.Stage), func(id string) bool { return id == d.ID })
+		if d.On {
+			w.Stage = append(w.Stage, d.ID)
+		}
+		return nil
+	})
+}
+
+// ErrNotStarted: the room refused an attendee's join during practice
+// mode (the connection is closed with CloseNotStarted; the client
+// retries).
 var ErrNotStarted = errors.New("realtime: the webinar has not started")
 
 // practicing reports whether the room keeps m out: in practice mode, an
@@ -49,7 +122,7 @@ func (r *room) webinarStart(c *Client, _ Envelope, _ noData) *Error {
 		if w.Started {
 			return errorf(ErrInvalidState, "the webinar has started already")
 		}
-		*w = Webinar{Started: true, StartedAt: &now}
+		w.Practice, w.Started, w.StartedAt = false, true, &now
 		return nil
 	})
 }

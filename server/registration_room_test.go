@@ -76,3 +76,83 @@ func TestWebinarPracticeMode(t *testing.T) {
 		}
 	}
 }
+
+// TestWebinarAttendees: once a webinar runs, attendees react but neither
+// chat nor raise a hand until the host opens them; one brought on stage
+// does both, and back in the audience no longer.
+func TestWebinarAttendees(t *testing.T) {
+	f := newRoomFixture(t, nil)
+	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
+	host.send(realtime.CmdWebinarStart, "start", nil)
+	att := f.anon("Attendee")
+	// answer sends cmd as the attendee and returns its error code, or ""
+	// when a hand.lower probe comes back first (the command passed).
+	answer := func(cmd realtime.MsgType, data any) realtime.ErrorCode {
+		t.Helper()
+		att.send(cmd, "probe", data)
+		att.send(realtime.CmdHandLower, "end", map[string]string{"id": "m-nobody"})
+		for {
+			env := att.next()
+			if env.Type != realtime.MsgError {
+				continue
+			}
+			if env.ID == "probe" {
+				code := errorCode(t, env)
+				for att.next().ID != "end" {
+				}
+				return code
+			}
+			if env.ID == "end" {
+				return ""
+			}
+		}
+	}
+	settle := func(id string) {
+		t.Helper()
+		for {
+			env := host.next()
+			if env.Type == realtime.MsgWebinar {
+				return
+			}
+			if env.Type == realtime.MsgError && env.ID == id {
+				t.Fatalf("%s: %s", id, env.Data)
+			}
+		}
+	}
+	settle("start")
+	tests := []struct {
+		name string
+		host func()
+		cmd  realtime.MsgType
+		data any
+		want realtime.ErrorCode
+	}{
+		{"an attendee reacts", nil, realtime.CmdReaction, map[string]string{"reaction": "clap"}, ""},
+		{"an attendee may not chat", nil, realtime.CmdChat, map[string]string{"text": "hello"}, realtime.ErrForbidden},
+		{"nor raise a hand", nil, realtime.CmdHandRaise, nil, realtime.ErrForbidden},
+		{"the host opens the chat", func() {
+			host.send(realtime.CmdWebinarSettings, "chat", map[string]bool{"chat_open": true})
+			settle("chat")
+		}, realtime.CmdChat, map[string]string{"text": "hello"}, ""},
+		{"hands still closed", nil, realtime.CmdHandRaise, nil, realtime.ErrForbidden},
+		{"on stage, a hand", func() {
+			host.send(realtime.CmdWebinarStage, "stage", map[string]any{"id": att.id, "on": true})
+			settle("stage")
+		}, realtime.CmdHandRaise, nil, ""},
+		{"back in the audience, no hand", func() {
+			host.send(realtime.CmdWebinarStage, "back", map[string]any{"id": att.id, "on": false})
+			settle("back")
+			host.send(realtime.CmdFloorClear, "", nil)
+		}, realtime.CmdHandRaise, nil, realtime.ErrForbidden},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.host != nil {
+				tc.host()
+			}
+			if got := answer(tc.cmd, tc.data); got != tc.want {
+				t.Fatalf("%s: %q, want %q", tc.cmd, got, tc.want)
+			}
+		})
+	}
+}

@@ -117,7 +117,7 @@ func (s *Server) joinRoom(c echo.Context) error {
 	}
 	// The room serves the connection on goroutines of its own; this
 	// handler (and the request's memory) ends now.
-	if err := s.rooms.Accept(conn, e.ID, m, since); err != nil && !errors.Is(err, realtime.ErrShuttingDown) && !errors.Is(err, realtime.ErrNotStarted) {
+	if err := s.rooms.Accept(conn, e.ID, m, since); err != nil && !errors.Is(err, realtime.ErrShuttingDown) {
 		s.log.Warn("room: join failed", "room", e.ID, "err", err)
 	}
 	return nil

@@ -436,6 +436,8 @@ func TestRoomAuthorization(t *testing.T) {
 		realtime.CmdCaption:         {ho, sp, in, pa},
 		realtime.CmdWebinarPractice: {ho},
 		realtime.CmdWebinarStart:    {ho},
+		realtime.CmdWebinarSettings: {ho},
+		realtime.CmdWebinarStage:    {ho},
 	}
 	for _, cmd := range realtime.Commands {
 		if _, ok := matrix[cmd]; !ok {
@@ -453,6 +455,9 @@ func TestRoomAuthorization(t *testing.T) {
 		realtime.CmdChannel: map[string]string{"channel": "fr"}, realtime.CmdFloorLanguage: map[string]string{"language": "en"},
 		realtime.CmdBoothForce: map[string]string{"booth": "fr", "id": ""}, realtime.CmdCaption: map[string]string{"text": "hello"},
 		realtime.CmdBoothMute: map[string]bool{"muted": false},
+		// The host's webinar.start puts the room under the webinar rules;
+		// the settings then let attendees chat and raise hands as before.
+		realtime.CmdWebinarSettings: map[string]bool{"chat_open": true, "hands_allowed": true},
 	}
 	for _, role := range realtime.Roles {
 		t.Run(string(role), func(t *testing.T) {

@@ -25,38 +25,11 @@ import (
 //	P reg:by-token        hash: token hash → event ID, NUL, registration ID
 //	P reg:marks           hash: event ID, NUL, mark → "1" (see MarkOnce)
 //
-// Every write is one Lua script (lua/registration_*.lua, with
-// lua/registration_lib.lua in front), so that the duplicate check, the
+// Every write is one Lua script (lua/registration_*.lua; their shared
+// functions are in lua/lib.lua), so that the duplicate check, the
 // capacity check, the arrival number and the waitlist's promotions are one
 // atomic step on every instance.
-var (
-	scriptRegRegister = regScript("registration_register")
-	scriptRegChange   = regScript("registration_change")
-	scriptRegFill     = regScript("registration_fill")
-	scriptRegToken    = regScript("registration_token")
-	scriptRegForget   = regScript("registration_forget")
-	scriptRegFormPut  = luaScript("registration_form_put")
-)
-
 var _ registration.Store = (*Redis)(nil)
-
-// regScript returns lua/<name>.lua with lib.lua and registration_lib.lua
-// in front.
-func regScript(name string) *redis.Script {
-	lib, err := luaFiles.ReadFile("lua/registration_lib.lua")
-	if err != nil {
-		panic("store: " + err.Error())
-	}
-	src, err := luaFiles.ReadFile("lua/" + name + ".lua")
-	if err != nil {
-		panic("store: " + err.Error())
-	}
-	base, err := luaFiles.ReadFile("lua/lib.lua")
-	if err != nil {
-		panic("store: " + err.Error())
-	}
-	return redis.NewScript(string(base) + "\n" + string(lib) + "\n" + string(src))
-}
 
 // regKeys are an event's registration keys, in the scripts' KEYS order:
 // docs, order, status, emails, seq, by-token.

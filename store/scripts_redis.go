@@ -29,6 +29,13 @@ var (
 	scriptOrganizerByToken = luaScript("organizer_by_token")
 	scriptDeleteSource     = luaScript("source_delete")
 	scriptLease            = luaScript("lease")
+	// Registrations (registration_redis.go).
+	scriptRegRegister = luaScript("registration_register")
+	scriptRegChange   = luaScript("registration_change")
+	scriptRegFill     = luaScript("registration_fill")
+	scriptRegToken    = luaScript("registration_token")
+	scriptRegForget   = luaScript("registration_forget")
+	scriptRegFormPut  = luaScript("registration_form_put")
 )
 
 //go:embed lua/*.lua

@@ -3,8 +3,9 @@
 -- position (0 when placed)}, {'exists'} when the ID is taken, or
 -- {'duplicate'} when the email key belongs to a registration that is not
 -- cancelled.
-local rk = {docs = KEYS[1], order = KEYS[2], status = KEYS[3], emails = KEYS[4], tokens = KEYS[6]}
+local rk = {docs = KEYS[1], order = KEYS[2], status = KEYS[3], emails = KEYS[4]}
 local seq_key = KEYS[5]      -- string: the event's last Seq
+rk.tokens = KEYS[6]
 local doc = ARGV[1]          -- the registration JSON (no seq, status or step yet)
 local capacity = tonumber(ARGV[2]) -- 0: no limit
 local placed = ARGV[3]       -- the status of a registrant who gets a place
