@@ -332,22 +332,29 @@ func filterOf(c echo.Context) (registration.Filter, error) {
 	return fl, nil
 }
 
-func (s *Server) listRegistrations(c echo.Context) error {
+// listed returns the event of an organizer's request and its
+// registrations filtered by ?status= and ?q=.
+func (s *Server) listed(c echo.Context) (agenda.Event, []registration.Registration, error) {
 	w, err := s.registrations()
 	if err != nil {
-		return err
+		return agenda.Event{}, nil, err
 	}
 	e, err := s.editableEvent(c)
 	if err != nil {
-		return err
+		return agenda.Event{}, nil, err
 	}
 	fl, err := filterOf(c)
 	if err != nil {
-		return err
+		return agenda.Event{}, nil, err
 	}
 	list, err := w.svc.List(c.Request().Context(), e.ID, fl)
+	return e, list, regError(err)
+}
+
+func (s *Server) listRegistrations(c echo.Context) error {
+	_, list, err := s.listed(c)
 	if err != nil {
-		return regError(err)
+		return err
 	}
 	out := make([]registrationJSON, 0, len(list))
 	for _, r := range list {
@@ -357,18 +364,6 @@ func (s *Server) listRegistrations(c echo.Context) error {
 }
 
 func (s *Server) exportRegistrations(c echo.Context) error {
-	w, err := s.registrations()
-	if err != nil {
-		return err
-	}
-	e, err := s.editableEvent(c)
-	if err != nil {
-		return err
-	}
-	fl, err := filterOf(c)
-	if err != nil {
-		return err
-	}
 	lang := c.QueryParam("lang")
 	if lang == "" {
 		lang = "en"
@@ -376,12 +371,11 @@ func (s *Server) exportRegistrations(c echo.Context) error {
 	if !slices.Contains(s.langs, lang) {
 		return badRequest("invalid", "lang", "must be one of "+strings.Join(s.langs, ", "))
 	}
-	ctx := c.Request().Context()
-	f, err := w.formOf(ctx, e.ID)
+	e, list, err := s.listed(c)
 	if err != nil {
-		return regError(err)
+		return err
 	}
-	list, err := w.svc.List(ctx, e.ID, fl)
+	f, err := s.reg.formOf(c.Request().Context(), e.ID)
 	if err != nil {
 		return regError(err)
 	}
