@@ -53,7 +53,8 @@ func (s *Server) sessionPage(c echo.Context) error {
 	if token := c.QueryParam("token"); token != "" {
 		_, err := access.Admit(ctx, s.store, token, e, s.cfg.Now())
 		if registration.IsToken(token) {
-			if _, err = s.registrantMember(ctx, token, e); err != nil {
+			var ae *apiError
+			if _, err = s.registrantMember(ctx, token, e); errors.As(err, &ae) {
 				err = fmt.Errorf("%w: %w", access.ErrBadInvite, err)
 			}
 		}
