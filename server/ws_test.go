@@ -412,33 +412,34 @@ func TestRoomAuthorization(t *testing.T) {
 		pa, ob     = realtime.RoleParticipant, realtime.RoleObserver
 	)
 	matrix := map[realtime.MsgType][]realtime.Role{
-		realtime.CmdChat:            {ho, sp, in, pa},
-		realtime.CmdReaction:        {ho, sp, in, pa},
-		realtime.CmdHandRaise:       {sp, pa},
-		realtime.CmdHandLower:       {ho, sp, pa},
-		realtime.CmdFloorGrant:      {ho},
-		realtime.CmdFloorRelease:    {ho, sp, pa},
-		realtime.CmdFloorReorder:    {ho},
-		realtime.CmdFloorClear:      {ho},
-		realtime.CmdAgendaStart:     {ho},
-		realtime.CmdAgendaEnd:       {ho},
-		realtime.CmdMute:            {ho},
-		realtime.CmdRemove:          {ho},
-		realtime.CmdChannel:         {ho, sp, in, pa, ob},
-		realtime.CmdFloorLanguage:   {ho},
-		realtime.CmdBoothTake:       {in},
-		realtime.CmdBoothRequest:    {in},
-		realtime.CmdBoothAccept:     {in},
-		realtime.CmdBoothDecline:    {in},
-		realtime.CmdBoothMute:       {in},
-		realtime.CmdBoothForce:      {ho},
-		realtime.CmdSlowDown:        {in},
-		realtime.CmdCaption:         {ho, sp, in, pa},
-		realtime.CmdWebinarPractice: {ho},
-		realtime.CmdWebinarStart:    {ho},
-		realtime.CmdWebinarSettings: {ho},
-		realtime.CmdWebinarStage:    {ho},
+		realtime.CmdChat:          {ho, sp, in, pa},
+		realtime.CmdReaction:      {ho, sp, in, pa},
+		realtime.CmdHandRaise:     {sp, pa},
+		realtime.CmdHandLower:     {ho, sp, pa},
+		realtime.CmdFloorGrant:    {ho},
+		realtime.CmdFloorRelease:  {ho, sp, pa},
+		realtime.CmdFloorReorder:  {ho},
+		realtime.CmdFloorClear:    {ho},
+		realtime.CmdAgendaStart:   {ho},
+		realtime.CmdAgendaEnd:     {ho},
+		realtime.CmdMute:          {ho},
+		realtime.CmdRemove:        {ho},
+		realtime.CmdChannel:       {ho, sp, in, pa, ob},
+		realtime.CmdFloorLanguage: {ho},
+		realtime.CmdBoothTake:     {in},
+		realtime.CmdBoothRequest:  {in},
+		realtime.CmdBoothAccept:   {in},
+		realtime.CmdBoothDecline:  {in},
+		realtime.CmdBoothMute:     {in},
+		realtime.CmdBoothForce:    {ho},
+		realtime.CmdSlowDown:      {in},
+		realtime.CmdCaption:       {ho, sp, in, pa},
 	}
+	// Webinars (issue 16).
+	matrix[realtime.CmdWebinarPractice] = []realtime.Role{ho}
+	matrix[realtime.CmdWebinarStart] = []realtime.Role{ho}
+	matrix[realtime.CmdWebinarSettings] = []realtime.Role{ho}
+	matrix[realtime.CmdWebinarStage] = []realtime.Role{ho}
 	for _, cmd := range realtime.Commands {
 		if _, ok := matrix[cmd]; !ok {
 			t.Errorf("the matrix does not say which roles may send %s", cmd)
@@ -455,10 +456,10 @@ func TestRoomAuthorization(t *testing.T) {
 		realtime.CmdChannel: map[string]string{"channel": "fr"}, realtime.CmdFloorLanguage: map[string]string{"language": "en"},
 		realtime.CmdBoothForce: map[string]string{"booth": "fr", "id": ""}, realtime.CmdCaption: map[string]string{"text": "hello"},
 		realtime.CmdBoothMute: map[string]bool{"muted": false},
-		// The host's webinar.start puts the room under the webinar rules;
-		// the settings then let attendees chat and raise hands as before.
-		realtime.CmdWebinarSettings: map[string]bool{"chat_open": true, "hands_allowed": true},
 	}
+	// The host's webinar.start puts the room under the webinar rules; the
+	// settings then let attendees chat and raise hands as before.
+	data[realtime.CmdWebinarSettings] = map[string]bool{"chat_open": true, "hands_allowed": true}
 	for _, role := range realtime.Roles {
 		t.Run(string(role), func(t *testing.T) {
 			var m *member
