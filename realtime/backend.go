@@ -138,6 +138,8 @@ type State struct {
 	Coverage Coverage `json:"coverage"`
 	// Announcement is the hosts' banner, or nil.
 	Announcement *Announcement `json:"announcement,omitempty"`
+	// Webinar is a webinar's practice mode (webinar.go).
+	Webinar Webinar `json:"webinar"`
 }
 
 // Interp is a room's interpretation state.

@@ -88,6 +88,10 @@ var commandTable = []command{
 	{Type: CmdStage, Roles: hosts, run: handler((*room).stage)},
 	{Type: CmdBoothSound, Roles: booths, Ephemeral: true, run: handler((*room).boothSound)},
 	{Type: CmdShiftWarning, Roles: hosts, run: handler((*room).shiftWarning)},
+	// Webinars (webinar.go).
+	{Type: CmdWebinarPractice, Roles: hosts, run: handler((*room).webinarPractice)},
+	{Type: CmdWebinarStart, Roles: hosts, run: handler((*room).webinarStart)},
+	{Type: CmdWebinarSettings, Roles: hosts, run: handler((*room).webinarSettingsCmd)},
 }
 
 // commandsByType indexes commandTable.
@@ -136,6 +140,9 @@ func (r *room) command(c *Client, env Envelope) *Error {
 	}
 	if booth, ok := strings.CutPrefix(env.To, ToBooth); ok && c.member.Role != RoleHost && c.member.Booth != booth {
 		return errorf(ErrForbidden, "only that booth's interpreters and hosts use its chat")
+	}
+	if e := r.webinarGate(c, env.Type); e != nil {
+		return e
 	}
 	return cmd.run(r, c, env)
 }

@@ -209,7 +209,7 @@ func (n *Node) Accept(conn *websocket.Conn, roomID string, m Member, since *Posi
 	c := newClient(n, conn, r, m)
 	c.readSetup()
 	go func() {
-		if err := n.serve(c, since); err != nil && !errors.Is(err, errBanned) {
+		if err := n.serve(c, since); err != nil && !errors.Is(err, errBanned) && !errors.Is(err, ErrNotStarted) {
 			n.log.Warn("realtime: join failed", "room", roomID, "err", err)
 		}
 	}()
@@ -262,6 +262,9 @@ func (n *Node) serve(c *Client, since *Position) error {
 		code, text := CloseRoomUnavailable, "the room is unavailable; try again"
 		if errors.Is(err, errBanned) {
 			code, text = CloseRemoved, "you were removed from this room"
+		}
+		if errors.Is(err, ErrNotStarted) {
+			code, text = CloseNotStarted, "the webinar has not started; you will enter when it does"
 		}
 		close(c.readerDone) // nothing reads: no handshake to wait for
 		c.closeSend(code, text)

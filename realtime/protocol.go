@@ -41,6 +41,8 @@ const (
 	// Issue 17's live session (live.go).
 	MsgAnnouncement MsgType = "announcement" // a host's banner to everyone (empty text: withdrawn)
 	MsgSoundAlarm   MsgType = "sound_alarm"  // a booth hears no or bad sound (ephemeral, to hosts)
+	// MsgWebinar: a webinar's state changed (a host started it).
+	MsgWebinar MsgType = "webinar"
 )
 
 // Commands from clients.
@@ -75,6 +77,10 @@ const (
 	CmdStage        MsgType = "stage"         // a host brings a member on stage (or off)
 	CmdBoothSound   MsgType = "booth.sound"   // an interpreter tells hosts of no or bad sound
 	CmdShiftWarning MsgType = "shift.warning" // a host sets when consoles warn a live interpreter
+	// Webinars.
+	CmdWebinarPractice MsgType = "webinar.practice" // a host admits only the stage until the start
+	CmdWebinarStart    MsgType = "webinar.start"    // a host ends practice mode: attendees enter
+	CmdWebinarSettings MsgType = "webinar.settings" // a host opens the chat or hands to attendees
 )
 
 // ErrorCode is the stable code of an error message.
@@ -105,6 +111,10 @@ const (
 	// CloseProtocol: the client sent frames the server cannot read (binary
 	// where text is expected, or too many malformed messages).
 	CloseProtocol = 4002
+	// CloseNotStarted: a webinar in practice mode admits its stage and
+	// interpreters only; an attendee retries (every 10 s or so) and enters
+	// once a host started it.
+	CloseNotStarted = 4011
 )
 
 // Limits.

@@ -365,6 +365,9 @@ func (r *room) join(c *Client, since *Position) error {
 	if slices.Contains(r.state.Banned, banKey(r.id, c.member.Subject)) {
 		return errBanned
 	}
+	if r.practicing(c.member) {
+		return ErrNotStarted
+	}
 	c.member.Channel = r.defaultChannel(c.member)
 	if c.member.Role == RoleInterpreter {
 		c.member.Channel = interpretation.Floor
@@ -415,6 +418,8 @@ func (r *room) joinAll(reqs []joinReq) {
 		switch {
 		case slices.Contains(r.state.Banned, banKey(r.id, q.c.member.Subject)):
 			q.done <- errBanned
+		case r.practicing(q.c.member):
+			q.done <- ErrNotStarted
 		case q.since != nil && q.since.Epoch == r.epoch && q.since.Seq > r.seq:
 			alone = append(alone, q)
 		default:
@@ -537,6 +542,7 @@ type welcomeData struct {
 	RosterPartial  bool        `json:"roster_partial,omitempty"`
 	Floor          Floor       `json:"floor"`
 	Agenda         agendaState `json:"agenda"`
+	Webinar        Webinar     `json:"webinar"`
 	Interpretation interpView  `json:"interpretation"`
 	Seq            uint64      `json:"seq"`
 	// Epoch names the room's log: a client resumes with since=Seq (or a
@@ -599,6 +605,8 @@ func (r *room) welcome(c *Client) []byte {
 		tail = append(tail, mustJSON(r.state.Floor)...)
 		tail = append(tail, `,"agenda":`...)
 		tail = append(tail, mustJSON(agendaState{Items: items, Progress: r.state.Agenda})...)
+		tail = append(tail, `,"webinar":`...)
+		tail = append(tail, mustJSON(r.state.Webinar)...)
 		tail = append(tail, `,"interpretation":`...)
 		tail = append(tail, mustJSON(r.interpView(r.state))...)
 		if r.state.Announcement != nil {
@@ -1075,6 +1083,11 @@ func (r *room) apply(env Envelope) {
 			if len(a.Text) == 0 {
 				r.state.Announcement = nil
 			}
+		}
+	case MsgWebinar:
+		var w Webinar
+		if json.Unmarshal(env.Data, &w) == nil {
+			r.state.Webinar = w
 		}
 	}
 }

@@ -40,12 +40,14 @@
 // hash of the person in the store. A forged, malformed or forgotten link
 // gives ErrForgedToken, a cancelled one ErrCancelled; neither says more.
 //
-// ErrDuplicate, which the issue asks for, tells whoever submits an
-// address that it is registered for the event. The event is one they can
-// see, but an adversary holding someone's address learns that they
-// registered: the server must rate-limit registrations, and a form for a
-// sensitive event can ask for no address (EmailNone) or let registrants
-// leave it out.
+// ErrDuplicate, which the issue asks for, would tell whoever submits an
+// address that it is registered for the event. The server therefore never
+// shows it: with a mailer it answers a taken address exactly like a new
+// one and mails the address's owner a link to their own registration;
+// without one it sets Config.SameEmailTwice, so that an address may
+// register twice and nothing is refused. Registrations are rate-limited
+// per client address, and a form for a sensitive event can ask for no
+// address (EmailNone).
 //
 // # Concurrency
 //

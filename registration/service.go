@@ -18,6 +18,11 @@ type Config struct {
 	Languages []string
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// SameEmailTwice lets one address register more than once for an
+	// event (no ErrDuplicate). A server that cannot mail the address's
+	// owner sets it: refusing a taken address would tell anyone who tries
+	// it that its owner registered. Default false.
+	SameEmailTwice bool
 }
 
 // Service runs the registrations of events on top of a Store.
@@ -105,7 +110,7 @@ func (s *Service) Register(ctx context.Context, event string, req Request) (Regi
 	r := Registration{
 		ID: newID(), Event: event, Name: req.Name, Pseudonym: req.Pseudonym, Email: req.Email,
 		Language: req.Language, Answers: req.Answers, FormVersion: f.Version,
-		EmailKey: emailKey(event, req.Email), TokenHashes: []string{hash}, Created: now,
+		EmailKey: s.emailKey(event, req.Email), TokenHashes: []string{hash}, Created: now,
 	}
 	fill := s.fill(f)
 	fill.At = now
@@ -114,6 +119,15 @@ func (s *Service) Register(ctx context.Context, event string, req Request) (Regi
 		return Registration{}, Receipt{}, err
 	}
 	return out, Receipt{Token: token, Position: pos}, nil
+}
+
+// emailKey is the duplicate rule's key of an address, or "" when the
+// service lets an address register twice.
+func (s *Service) emailKey(event, email string) string {
+	if s.cfg.SameEmailTwice {
+		return ""
+	}
+	return emailKey(event, email)
 }
 
 // Page is what a registrant's personal page shows.

@@ -309,3 +309,31 @@ func TestForgetAndPurge(t *testing.T) {
 		}
 	}
 }
+
+func TestSameEmailTwice(t *testing.T) {
+	tests := []struct {
+		name    string
+		twice   bool
+		wantErr error
+	}{
+		{"refused by default", false, registration.ErrDuplicate},
+		{"taken when the server cannot mail the owner", true, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			now := registrationtest.Webinar.Start.Add(-time.Hour)
+			svc := registration.New(registration.Config{Now: func() time.Time { return now }, SameEmailTwice: tc.twice}, newMemStore())
+			if _, _, err := svc.PutForm(ctx, registrationtest.Webinar, registrationtest.Form(0, registration.ApprovalAutomatic), 0); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := svc.Register(ctx, registrationtest.Webinar.ID, registrationtest.Request(1)); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err := svc.Register(ctx, registrationtest.Webinar.ID, registrationtest.Request(1))
+			if !errors.Is(err, tc.wantErr) && (err != nil || tc.wantErr != nil) {
+				t.Fatalf("second registration: %v, want %v", err, tc.wantErr)
+			}
+		})
+	}
+}

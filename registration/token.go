@@ -18,6 +18,12 @@ func NewToken() (token, hash string) {
 // HashToken is the stored form of a token.
 func HashToken(token string) string { return randid.Hash(token) }
 
+// IsToken reports whether token looks like a personal link (its prefix),
+// so that a caller can tell it from other tokens before looking it up.
+func IsToken(token string) bool {
+	return len(token) > len(tokenPrefix) && token[:len(tokenPrefix)] == tokenPrefix
+}
+
 // wellFormed reports whether token could have come from NewToken.
 func wellFormed(token string) bool {
 	return randid.Valid(token, tokenPrefix, randid.TokenBytes)

@@ -213,6 +213,8 @@ type page struct {
 	// (agenda_builder.go, people.go).
 	Builder *builderView
 	People  *peopleView
+	// Webinar is the registration pages' (registration_pages.go).
+	Webinar *webinarView
 }
 
 // Lang is the page language, for the html lang attribute.
@@ -628,6 +630,11 @@ func (s *Server) renderEvent(c echo.Context, p *page, e agenda.Event) error {
 		}
 	}
 	p.Event = d
+	if form, err := s.registrationForm(ctx, p, e); err != nil {
+		return err
+	} else if form != nil {
+		p.Webinar = &webinarView{Form: form}
+	}
 	p.Feeds = []feedLink{s.feedLink(p.T("subscribe.event"), "/feeds/events/"+e.ID+".ics", p.lang)}
 	return s.render(c, http.StatusOK, "event", p)
 }

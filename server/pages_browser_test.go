@@ -114,6 +114,8 @@ var phonePages = []struct {
 	{name: "booth", path: "/events/" + demo.ConsultationID + "/booth", ready: "#session"},
 	{name: "slots", path: "/slots?date=2021-07-01&duration=90m", ready: "table.chart"},
 	{name: "not found", path: "/events/no-such-event", ready: "main h1"},
+	{name: "registration", path: "/events/" + pageWebinar + "/register", ready: "#register"},
+	{name: "registrant", path: "/r/" + pageRegistrantToken, ready: "#reg-status"},
 	{name: "bad zone", path: "/?tz=America/Argentina/Nowhere_Very_Long_Name", ready: "main h1"},
 	{name: "organizer agenda builder", path: "/organizer/events/" + demo.ConsultationID + "/agenda", ready: "#items .tl-item", organizer: true,
 		prepare: `document.getElementById("add-item").click()`},

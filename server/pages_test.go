@@ -59,6 +59,7 @@ func pageServer(t *testing.T) *httptest.Server {
 			t.Fatalf("create %s: %v", h.ID, err)
 		}
 	}
+	openPageRegistration(t, st, svc)
 	srv := server.New(server.Config{BaseURL: pageBase, Now: clock}, st, svc)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

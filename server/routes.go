@@ -126,6 +126,30 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Match(get, "/organizer/events/:id/people", s.peoplePage, page)
 	api.POST("/events/:id/invites/:invite/resend", s.resendInvite)
 
+	// Webinar registration (registration.go, registration_pages.go): the
+	// organizer's API and page, the public form (registrations from one
+	// address limited to one a second, 30 at once: an office behind one
+	// address registers together), the registrant's
+	// personal page behind its token.
+	regLimit := rateLimit(1, 30, "too many registrations from this address; wait a minute")
+	regBody := middleware.BodyLimit(regBodyLimit)
+	api.GET("/events/:id/registration", s.getRegistrationForm)
+	api.PUT("/events/:id/registration", s.putRegistrationForm)
+	api.GET("/events/:id/registrations", s.listRegistrations)
+	api.POST("/events/:id/registrations", s.registerAPI, regLimit, regBody)
+	api.GET("/events/:id/registrations/csv", s.exportRegistrations)
+	api.POST("/events/:id/registrations/:reg/approve", s.approveRegistration)
+	api.POST("/events/:id/registrations/:reg/decline", s.declineRegistration)
+	api.DELETE("/events/:id/registrations/:reg", s.forgetRegistration)
+	e.Match(get, "/events/:id/register", s.registrationPage, page)
+	e.POST("/events/:id/register", s.registerForm, page, regLimit, regBody)
+	e.Match(get, "/r/:token", s.registrantPage, page)
+	e.Match(get, "/r/:token/event.ics", s.registrantICS, page)
+	e.POST("/r/:token/cancel", s.cancelRegistration, page)
+	e.Match(get, "/organizer/events/:id/registrations", s.registrationsPage, page)
+	e.POST("/organizer/events/:id/registration", s.settingsForm)
+	e.POST("/organizer/events/:id/registrations/:reg/:action", s.decideForm)
+
 	// Calendar feeds (RFC 5545): see feeds.go for what each holds.
 	e.Match(get, "/feeds/all.ics", s.serveFeed)
 	e.Match(get, "/feeds/regions/:file", s.serveFeed)

@@ -23,6 +23,7 @@ import (
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/caption"
 	"github.com/majlis/majlis/realtime"
+	"github.com/majlis/majlis/registration"
 )
 
 // Store is what the server needs from storage.
@@ -84,6 +85,9 @@ type Config struct {
 	// AuditKeep is how many entries the audit log keeps (the newest).
 	// Default: audit.Keep (10,000).
 	AuditKeep int
+	// Mailer sends registrants' mails (registration.go). Default: none;
+	// registrants find everything on their personal page.
+	Mailer registration.Mailer
 }
 
 // Server is the majlis HTTP server.
@@ -113,6 +117,9 @@ type Server struct {
 	// captions serves live captions (captions.go); nil when the store
 	// keeps none.
 	captions *caption.Service
+	// reg runs webinar registration (registration.go); nil when the store
+	// keeps no registrations.
+	reg *webinars
 }
 
 // New builds a Server over store with every route registered.
@@ -188,6 +195,7 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	s.registry = s.newRegistry()
 	s.planner = calendar.NewPlanner(calendar.PlannerConfig{Zone: s.agenda.Zone, Hours: s.cfg.WorkingHours})
 	s.signin = newSignIn(s.cfg.BaseURL)
+	s.reg = newWebinars(cfg, store, s.langs)
 	s.routes(e)
 	return s
 }

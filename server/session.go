@@ -2,12 +2,14 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/registration"
 )
 
 // sessionView is what the session page (listeners' channel picker,
@@ -57,6 +59,12 @@ func (s *Server) sessionPage(c echo.Context) error {
 		sv.Invited, sv.Host = true, true
 	} else if token := c.QueryParam("token"); token != "" {
 		_, err := access.Admit(ctx, s.store, token, e, s.cfg.Now())
+		if registration.IsToken(token) {
+			var ae *apiError
+			if _, err = s.registrantMember(ctx, token, e); errors.As(err, &ae) {
+				err = fmt.Errorf("%w: %w", access.ErrBadInvite, err)
+			}
+		}
 		if err != nil && !errors.Is(err, access.ErrBadInvite) {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/internal/usertext"
 	"github.com/majlis/majlis/realtime"
+	"github.com/majlis/majlis/registration"
 )
 
 // upgrader checks origins itself (originAllowed), before upgrading. An
@@ -140,6 +141,8 @@ func (s *Server) roomMember(c echo.Context, e agenda.Event) (realtime.Member, er
 		}
 		return realtime.Member{Name: inv.Name, Role: realtime.Role(inv.Role), Institution: inv.Institution,
 			Languages: inv.Languages, Booth: inv.Booth, Subject: "invite:" + inv.ID}, nil
+	case token != "" && registration.IsToken(token):
+		return s.registrantMember(ctx, token, e)
 	case token != "":
 		if len(token) > 256 {
 			return realtime.Member{}, access.ErrUnauthorized
@@ -179,4 +182,7 @@ func isControl(r rune) bool { return !usertext.Allowed(r, usertext.Line) }
 // Shutdown closes every room connection ("going away", so clients resume
 // elsewhere) and waits for them, or for ctx. http.Server.Shutdown does not
 // see hijacked websocket connections; call both.
-func (s *Server) Shutdown(ctx context.Context) error { return s.rooms.Shutdown(ctx) }
+func (s *Server) Shutdown(ctx context.Context) error {
+	defer s.reg.close()
+	return s.rooms.Shutdown(ctx)
+}

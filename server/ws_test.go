@@ -441,6 +441,10 @@ func TestRoomAuthorization(t *testing.T) {
 		realtime.CmdBoothSound:    {in},
 		realtime.CmdShiftWarning:  {ho},
 	}
+	// Webinars (issue 16).
+	matrix[realtime.CmdWebinarPractice] = []realtime.Role{ho}
+	matrix[realtime.CmdWebinarStart] = []realtime.Role{ho}
+	matrix[realtime.CmdWebinarSettings] = []realtime.Role{ho}
 	for _, cmd := range realtime.Commands {
 		if _, ok := matrix[cmd]; !ok {
 			t.Errorf("the matrix does not say which roles may send %s", cmd)
@@ -460,6 +464,9 @@ func TestRoomAuthorization(t *testing.T) {
 		realtime.CmdAnnounce:  map[string]any{"text": map[string]string{"en": "Welcome"}}, realtime.CmdStage: map[string]any{"id": target.id},
 		realtime.CmdBoothSound: map[string]string{"problem": "no_sound"}, realtime.CmdShiftWarning: map[string]int{"minutes": 20},
 	}
+	// The host's webinar.start puts the room under the webinar rules; the
+	// settings then let attendees chat and raise hands as before.
+	data[realtime.CmdWebinarSettings] = map[string]bool{"chat_open": true, "hands_allowed": true}
 	for _, role := range realtime.Roles {
 		t.Run(string(role), func(t *testing.T) {
 			var m *member

@@ -33,6 +33,13 @@ var (
 	scriptCaptionTokenCreate = luaScript("caption_token_create")
 	scriptCaptionAppend      = luaScript("caption_append")
 	scriptCaptionDelete      = luaScript("caption_delete")
+	// Registrations (registration_redis.go).
+	scriptRegRegister = luaScript("registration_register")
+	scriptRegChange   = luaScript("registration_change")
+	scriptRegFill     = luaScript("registration_fill")
+	scriptRegToken    = luaScript("registration_token")
+	scriptRegForget   = luaScript("registration_forget")
+	scriptRegFormPut  = luaScript("registration_form_put")
 )
 
 //go:embed lua/*.lua

@@ -9,6 +9,7 @@ import (
 	"github.com/majlis/majlis/audit"
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/caption"
+	"github.com/majlis/majlis/registration"
 )
 
 // Store is everything majlis keeps: events, agendas, series, organizers,
@@ -19,6 +20,7 @@ type Store interface {
 	calendar.Store
 	audit.Store
 	caption.Store
+	registration.Store
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error
 	// Close releases the store; later calls fail.

@@ -9,7 +9,7 @@
 //
 // Every flag can also be set by an environment variable (MAJLIS_LISTEN,
 // MAJLIS_DATA, MAJLIS_BASE_URL, MAJLIS_REDIS, MAJLIS_DEMO,
-// MAJLIS_DEBUG_LISTEN); flags win.
+// MAJLIS_DEBUG_LISTEN, MAJLIS_SMTP); flags win.
 package main
 
 import (
@@ -34,6 +34,7 @@ import (
 	"github.com/majlis/majlis/internal/randid"
 	"github.com/majlis/majlis/internal/usertext"
 	"github.com/majlis/majlis/realtime"
+	"github.com/majlis/majlis/registration"
 	"github.com/majlis/majlis/server"
 	"github.com/majlis/majlis/store"
 )
@@ -132,6 +133,7 @@ func serve(args []string, stderr io.Writer) error {
 	allowPrivate := fs.Bool("sources-allow-private", envOr("MAJLIS_SOURCES_ALLOW_PRIVATE", "") == "1" || envOr("MAJLIS_SOURCES_ALLOW_PRIVATE", "") == "true",
 		"let regional calendar sources be on loopback, private or link-local addresses, e.g. a CalDAV server on the same network (env MAJLIS_SOURCES_ALLOW_PRIVATE=1); default: public addresses only")
 	debugListen := fs.String("debug-listen", envOr("MAJLIS_DEBUG_LISTEN", ""), "address of a second listener for /metrics (Prometheus), /debug/metrics and /debug/pprof, e.g. 127.0.0.1:6060: keep it on loopback or a private network, it asks no token (env MAJLIS_DEBUG_LISTEN); default off, and the public listener has no /debug")
+	smtpURL := fs.String("smtp", envOr("MAJLIS_SMTP", ""), "relay for registrants' mails: smtp://[user:password@]host[:port]?from=ADDRESS (STARTTLS), smtps://… (TLS), tls=none for a relay on this host (env MAJLIS_SMTP); default: no mail, registrants read everything on their page")
 	proxies := fs.String("trusted-proxies", envOr("MAJLIS_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of the load balancers in front, whose X-Forwarded-For is believed for rate limits (env MAJLIS_TRUSTED_PROXIES); default none")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -151,6 +153,14 @@ func serve(args []string, stderr io.Writer) error {
 			return fmt.Errorf("--trusted-proxies: %w", err)
 		}
 		trusted = append(trusted, p)
+	}
+	var mailer registration.Mailer
+	if *smtpURL != "" {
+		m, err := registration.NewSMTP(*smtpURL)
+		if err != nil {
+			return fmt.Errorf("--smtp: %w", err)
+		}
+		mailer = m
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -248,7 +258,13 @@ func serve(args []string, stderr io.Writer) error {
 	go func() { defer close(syncDone); syncer.Run(syncCtx) }()
 	defer func() { stopSync(); <-syncDone }()
 	srv := server.New(server.Config{BaseURL: *baseURL, UIDDomain: *uidDomain, Logger: log, Version: version, Secret: secret,
-		Rooms: node, AllowedOrigins: allowed, TrustedProxies: trusted, Sync: syncer}, st, svc)
+		Rooms: node, AllowedOrigins: allowed, TrustedProxies: trusted, Sync: syncer, Mailer: mailer}, st, svc)
+	// Registration's retention purge and reminders: every instance runs
+	// them; the store lets one send each reminder.
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	jobsDone := make(chan struct{})
+	go func() { defer close(jobsDone); srv.RunRegistrationJobs(jobsCtx) }()
+	defer func() { stopJobs(); <-jobsDone }()
 	hs := &http.Server{
 		Addr:              *listen,
 		Handler:           srv.Handler(),

@@ -114,6 +114,11 @@
         setConn("removed");
         return;
       }
+      if (ev.code === 4011) { // a webinar in practice mode: wait, then enter
+        setConn("js.webinar.starting_soon");
+        setTimeout(connect, 10000);
+        return;
+      }
       if (!welcomed && retry >= 3) {
         setConn("join_failed");
       } else {
