@@ -29,6 +29,10 @@ var (
 	scriptOrganizerByToken = luaScript("organizer_by_token")
 	scriptDeleteSource     = luaScript("source_delete")
 	scriptLease            = luaScript("lease")
+	// The general assembly's (assembly_redis.go).
+	scriptPutDoc     = luaScript("doc_put")
+	scriptCastSecret = luaScript("ballot_cast_secret")
+	scriptCastNamed  = luaScript("ballot_cast_named")
 )
 
 //go:embed lua/*.lua

@@ -6,7 +6,9 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/ballot"
 	"github.com/majlis/majlis/calendar"
+	"github.com/majlis/majlis/institution"
 )
 
 // Store is everything majlis keeps: events, agendas, series, organizers,
@@ -15,6 +17,8 @@ type Store interface {
 	agenda.Store
 	access.Store
 	calendar.Store
+	institution.Store // the general assembly's registry (assembly_*.go)
+	ballot.Store      // rolls, ballots, voters, boxes (assembly_*.go)
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error
 	// Close releases the store; later calls fail.

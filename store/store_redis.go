@@ -94,6 +94,8 @@ var _ Store = (*Redis)(nil)
 
 // redisKeys are the full key names under one prefix.
 type redisKeys struct {
+	// prefix is P itself, for the keys named per record (assembly_redis.go).
+	prefix                     string
 	series, organizers, tokens string
 	// secret holds the token-signing secret (see Secret).
 	secret string
@@ -105,6 +107,7 @@ type redisKeys struct {
 
 func newRedisKeys(p string) redisKeys {
 	return redisKeys{
+		prefix: p,
 		series: p + "series", organizers: p + "organizers", tokens: p + "organizers:by-token",
 		secret: p + "secret",
 		event: []string{p + "events", p + "events:start", p + "events:maxdur",
