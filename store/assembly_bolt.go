@@ -145,6 +145,28 @@ func (b *Bolt) PutInstitution(ctx context.Context, in institution.Institution, i
 	return docPut(ctx, b, bucketInstitutions, "institution", in.ID, in, ifVersion, institutionErrs)
 }
 
+// DeleteInstitution implements institution.Store.
+func (b *Bolt) DeleteInstitution(ctx context.Context, id string, ifVersion int64) error {
+	return b.update(ctx, func(tx *bolt.Tx, _ *writes) error {
+		bk := tx.Bucket(bucketInstitutions)
+		var cur institution.Institution
+		var ok bool
+		var err error
+		if bk != nil {
+			if cur, ok, err = read(bk, "institution", id, decodeJSON[institution.Institution]); err != nil {
+				return err
+			}
+		}
+		if err := institutionErrs.checkPut("institution", id, ok, cur.Version, max(ifVersion, 1)); err != nil {
+			return err
+		}
+		if err := bk.Delete([]byte(id)); err != nil {
+			return fmt.Errorf("store: delete institution %q: %w", id, err)
+		}
+		return nil
+	})
+}
+
 // GetRoll implements ballot.Store.
 func (b *Bolt) GetRoll(ctx context.Context, event string) (ballot.Roll, error) {
 	return docGet[ballot.Roll](ctx, b, bucketRolls, "roll", event, ballotErrs)

@@ -146,6 +146,30 @@ func (r *Redis) PutInstitution(ctx context.Context, in institution.Institution, 
 	return docPutRedis(ctx, r, "institutions", "institution", in.ID, in, ifVersion, institutionErrs)
 }
 
+// DeleteInstitution implements institution.Store.
+func (r *Redis) DeleteInstitution(ctx context.Context, id string, ifVersion int64) error {
+	end, err := r.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer end()
+	res, err := r.run(ctx, scriptDeleteDoc, []string{r.assemblyKey("institutions")},
+		id,
+		ifVersion,
+		"institution",
+	)
+	if err != nil {
+		return r.failAs(institutionErrs, fmt.Sprintf("delete institution %q", id), err)
+	}
+	switch res.status {
+	case "ok":
+		return nil
+	case "notfound":
+		return fmt.Errorf("store: institution %q: %w", id, institution.ErrNotFound)
+	}
+	return fmt.Errorf("store: institution %q is at version %d, not %d: %w", id, res.version, ifVersion, institution.ErrConflict)
+}
+
 // GetRoll implements ballot.Store.
 func (r *Redis) GetRoll(ctx context.Context, event string) (ballot.Roll, error) {
 	return docGetRedis[ballot.Roll](ctx, r, "rolls", "roll", event, ballotErrs)

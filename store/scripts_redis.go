@@ -31,6 +31,7 @@ var (
 	scriptLease            = luaScript("lease")
 	// The general assembly's (assembly_redis.go).
 	scriptPutDoc     = luaScript("doc_put")
+	scriptDeleteDoc  = luaScript("doc_delete")
 	scriptCastSecret = luaScript("ballot_cast_secret")
 	scriptCastNamed  = luaScript("ballot_cast_named")
 )
