@@ -57,6 +57,14 @@ func (s *Server) routes(e *echo.Echo) {
 	api.POST("/tokens", s.createToken)
 	api.DELETE("/tokens/:id", s.revokeToken)
 	api.POST("/organizers/:id/sign-in-link", s.createSignInLink)
+	// The general assembly (issue 15): the registry of institutions
+	// (institutions.go).
+	api.GET("/institutions", s.listInstitutions)
+	api.POST("/institutions", s.createInstitution)
+	api.POST("/institutions/import", s.importInstitutions)
+	api.GET("/institutions/:id", s.getInstitution)
+	api.PATCH("/institutions/:id", s.patchInstitution)
+	api.DELETE("/institutions/:id", s.deleteInstitution)
 
 	// Pages, rendered for an anonymous viewer in the viewer's language and
 	// zone, limited per client address; and their embedded assets.

@@ -17,8 +17,10 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/ballot"
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/calendar"
+	"github.com/majlis/majlis/institution"
 	"github.com/majlis/majlis/realtime"
 )
 
@@ -78,6 +80,10 @@ type Config struct {
 	// keeps sources (calendar.Store), not running, so sources sync only
 	// when asked (POST /api/v1/sources/{id}/sync); none otherwise (404).
 	Sync *calendar.Syncer
+	// UserAssignedCountries accepts the user-assigned ISO 3166-1 codes
+	// (XA…XZ and the like) as institutions' countries, for the demo's
+	// fictional registry. Default false.
+	UserAssignedCountries bool
 }
 
 // Server is the majlis HTTP server.
@@ -98,6 +104,10 @@ type Server struct {
 	syncStore calendar.Store
 	// signin runs the organizer app's sign-in (organizerRoutes).
 	signin *signIn
+	// institutions and ballots run the general assembly (institutions.go,
+	// assembly.go); nil when the store keeps no assembly data.
+	institutions *institution.Service
+	ballots      *ballot.Service
 }
 
 // New builds a Server over store with every route registered.
@@ -161,6 +171,7 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	s.feeds = newFeedCache(feedCacheSize)
 	s.planner = calendar.NewPlanner(calendar.PlannerConfig{Zone: s.agenda.Zone, Hours: s.cfg.WorkingHours})
 	s.signin = newSignIn(s.cfg.BaseURL)
+	s.assembly(store, cfg)
 	s.routes(e)
 	return s
 }

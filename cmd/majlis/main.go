@@ -239,7 +239,7 @@ func serve(args []string, stderr io.Writer) error {
 	go func() { defer close(syncDone); syncer.Run(syncCtx) }()
 	defer func() { stopSync(); <-syncDone }()
 	srv := server.New(server.Config{BaseURL: *baseURL, UIDDomain: *uidDomain, Logger: log, Version: version, Secret: secret,
-		Rooms: node, AllowedOrigins: allowed, TrustedProxies: trusted, Sync: syncer}, st, svc)
+		Rooms: node, AllowedOrigins: allowed, TrustedProxies: trusted, Sync: syncer, UserAssignedCountries: *withDemo}, st, svc)
 	hs := &http.Server{
 		Addr:              *listen,
 		Handler:           srv.Handler(),
