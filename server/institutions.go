@@ -29,7 +29,7 @@ func (s *Server) assembly(st Store, cfg Config) {
 		return
 	}
 	s.institutions = institution.New(institution.Config{Languages: s.langs, UserAssignedCountries: cfg.UserAssignedCountries}, is)
-	s.ballots = ballot.New(ballot.Config{Languages: s.langs}, bs)
+	s.ballots = ballot.New(ballot.Config{Languages: s.langs, Registry: is}, bs)
 }
 
 // registry returns the institution service, or 404 without one.

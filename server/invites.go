@@ -100,7 +100,7 @@ func (s *Server) createInvite(c echo.Context) error {
 	}
 	fields := map[string]string{}
 	if !realtime.Role(in.Role).Valid() {
-		fields["role"] = "must be one of host, speaker, interpreter, participant, observer"
+		fields["role"] = "must be one of host, speaker, interpreter, participant, observer, delegate"
 	}
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > realtime.MaxName || strings.ContainsFunc(in.Name, isControl) {
@@ -116,6 +116,9 @@ func (s *Server) createInvite(c echo.Context) error {
 		if !slices.Contains(s.agenda.Languages(), l) {
 			fields[fmt.Sprintf("languages[%d]", i)] = "must be one of " + strings.Join(s.agenda.Languages(), ", ")
 		}
+	}
+	if in.Role == string(realtime.RoleDelegate) {
+		s.checkDelegate(c.Request().Context(), in.Institution, fields)
 	}
 	if in.Booth != "" && (in.Role != string(realtime.RoleInterpreter) || !slices.Contains(e.Languages, in.Booth)) {
 		fields["booth"] = "only for interpreters, and one of the event's languages: " + strings.Join(e.Languages, ", ")
@@ -144,6 +147,9 @@ func (s *Server) createInvite(c echo.Context) error {
 	token, hash := access.NewInviteToken()
 	inv.TokenHash = hash
 	if err := s.store.CreateInvite(c.Request().Context(), inv); err != nil {
+		return err
+	}
+	if err := s.addDelegate(c.Request().Context(), inv); err != nil {
 		return err
 	}
 	out := inviteView(inv, e)

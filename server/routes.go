@@ -65,6 +65,10 @@ func (s *Server) routes(e *echo.Echo) {
 	api.GET("/institutions/:id", s.getInstitution)
 	api.PATCH("/institutions/:id", s.patchInstitution)
 	api.DELETE("/institutions/:id", s.deleteInstitution)
+	// Its record (assembly.go).
+	api.GET("/events/:id/results", s.getResults)
+	api.GET("/events/:id/results.csv", s.getResults)
+	api.GET("/events/:id/ballots/:ballot/receipts/:code", s.verifyReceipt)
 
 	// Pages, rendered for an anonymous viewer in the viewer's language and
 	// zone, limited per client address; and their embedded assets.
