@@ -28,9 +28,11 @@ import (
 	"time"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/ballot"
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/demo"
+	"github.com/majlis/majlis/institution"
 	"github.com/majlis/majlis/internal/randid"
 	"github.com/majlis/majlis/internal/usertext"
 	"github.com/majlis/majlis/realtime"
@@ -217,6 +219,11 @@ func serve(args []string, stderr io.Writer) error {
 			return err
 		}
 		log.Info("demo data", "loaded", loaded)
+		// The General Assembly's fictional registry, roll and motions.
+		reg := institution.New(institution.Config{UserAssignedCountries: true}, st)
+		if err := demo.LoadAssembly(ctx, reg, ballot.New(ballot.Config{Registry: st}, st)); err != nil {
+			return err
+		}
 	}
 	var allowed []string
 	for _, o := range strings.Split(*origins, ",") {
