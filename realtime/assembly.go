@@ -111,6 +111,10 @@ type youView struct {
 }
 
 type assemblyView struct {
+	// Active is set when the room holds an assembly (it has a roll: made
+	// by the first delegate invitation or a host's roll call); the rest
+	// is empty otherwise.
+	Active  bool                   `json:"active"`
 	Roll    rollView               `json:"roll"`
 	Ballots []ballotView           `json:"ballots"`
 	Names   map[string]agenda.Text `json:"names"`
@@ -159,11 +163,14 @@ func (r *room) assemblyCall(f func(ctx context.Context, s *ballot.Service) error
 func (r *room) assemblyGet(c *Client, _ Envelope, _ noData) *Error {
 	var v assemblyView
 	e := r.assemblyCall(func(ctx context.Context, s *ballot.Service) error {
-		roll, err := s.EnsureRoll(ctx, r.id)
+		roll, err := s.Roll(ctx, r.id)
+		if errors.Is(err, ballot.ErrNotFound) { // no assembly in this room
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		v.Roll = viewRoll(roll)
+		v.Active, v.Roll = true, viewRoll(roll)
 		v.You = youView{Institutions: roll.ActsFor(c.member.Subject), Holds: []string{}, Voted: map[string][]string{}}
 		if v.You.Institutions == nil {
 			v.You.Institutions = []string{}

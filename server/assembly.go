@@ -182,3 +182,124 @@ func withAssembly(doc obj) obj {
 			"responses": obj{"200": jsonResp("the paper", obj{"type": "object"}), "404": errResp("no such ballot, or forged_receipt"), "409": errResp("ballot_not_closed")}}}
 	return doc
 }
+
+// resultsView is the results page of an assembly: printable, every ballot
+// opened, its rules, turnout and verdict with the arithmetic.
+type resultsView struct {
+	Event   eventView
+	JSON    string
+	CSV     string
+	Ballots []resultBallot
+}
+
+type resultBallot struct {
+	ID, Title, State, Rules, Turnout string
+	Outcome, Tally                   string
+	Checks                           []string
+	Secret                           bool
+	Voters                           []string
+	Papers                           [][2]string // receipt, choice
+	Votes                            [][2]string // institution, choice
+}
+
+// choiceText renders a choice in the page language.
+func choiceText(p *page, c ballot.Choice) string {
+	if len(c.Candidates) > 0 {
+		return strings.Join(c.Candidates, ", ")
+	}
+	return p.T(assemblyKey("option", string(c.Option)))
+}
+
+// rulesText renders a ballot's rules in the page language.
+func rulesText(p *page, b ballot.Ballot) string {
+	r := b.Rules
+	parts := []string{p.T("js.assembly.rule.quorum_majority")}
+	switch r.Quorum.Rule {
+	case ballot.QuorumNumber:
+		parts[0] = p.Tf("js.assembly.rule.quorum_number", "n", r.Quorum.Number)
+	case ballot.QuorumNone:
+		parts[0] = p.T("js.assembly.rule.quorum_none")
+	}
+	if r.Quorum.Represented {
+		parts = append(parts, p.T("js.assembly.rule.represented"))
+	}
+	if b.Kind == ballot.KindMotion {
+		parts = append(parts, p.T(assemblyKey("majority", string(r.Majority))))
+	} else {
+		parts = append(parts, p.Tf("js.assembly.rule.seats", "k", b.Seats))
+	}
+	parts = append(parts, p.T(assemblyKey("abstentions", string(r.Abstentions))))
+	if b.Secret {
+		parts = append(parts, p.T("js.assembly.secret"))
+	} else {
+		parts = append(parts, p.T("js.assembly.named"))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// resultsPage answers GET /events/{id}/results: the assembly's record, for
+// whoever may see the event.
+func (s *Server) resultsPage(c echo.Context) error {
+	p, err := s.newPage(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.pageEvent(c)
+	if err != nil {
+		return err
+	}
+	if !pagePrincipal.CanSee(e) {
+		return errPageNotFound
+	}
+	res, err := s.results(c.Request().Context(), e)
+	if err != nil {
+		return err
+	}
+	v := &resultsView{Event: s.eventView(p, e, nil), JSON: "/api/v1/events/" + e.ID + "/results", CSV: "/api/v1/events/" + e.ID + "/results.csv?lang=" + p.lang}
+	for _, r := range res.Ballots {
+		b := r.Ballot
+		rb := resultBallot{ID: b.ID, Title: b.Title.Get(p.lang), State: p.T(assemblyKey("state", string(b.State))), Rules: rulesText(p, b),
+			Secret: b.Secret, Voters: r.Voters}
+		if vd := b.Verdict; vd != nil {
+			rb.Outcome = p.T(assemblyKey("outcome", string(vd.Outcome)))
+			rb.Turnout = p.Tf("js.assembly.turnout", "voted", vd.Tally.Papers, "eligible", vd.Quorum.Members)
+			t := vd.Tally
+			rb.Tally = p.Tf("js.assembly.tally", "yes", t.Yes, "no", t.No, "abstain", t.Abstain, "cast", t.Cast, "papers", t.Papers)
+			for _, ch := range vd.Checks {
+				op, holds := "≥", p.T("js.assembly.fails")
+				if ch.Op == ">" {
+					op = ">"
+				}
+				if ch.Holds {
+					holds = p.T("js.assembly.holds")
+				}
+				rb.Checks = append(rb.Checks, fmt.Sprintf("%d × %s (%d) = %d %s %d × %s (%d) = %d — %s",
+					ch.Left.Factor, termName(p, ch.Left.Of), ch.Left.Value, ch.Left.Product(), op,
+					ch.Right.Factor, termName(p, ch.Right.Of), ch.Right.Value, ch.Right.Product(), holds))
+			}
+			rb.Checks = append(rb.Checks, p.Tf("js.assembly.quorum", "counted", vd.Quorum.Counted, "needed", vd.Quorum.Needed, "members", vd.Quorum.Members))
+		}
+		for _, pp := range r.Papers {
+			rb.Papers = append(rb.Papers, [2]string{pp.Receipt, choiceText(p, pp.Choice)})
+		}
+		for _, vt := range r.Votes {
+			rb.Votes = append(rb.Votes, [2]string{vt.Institution, choiceText(p, vt.Choice)})
+		}
+		v.Ballots = append(v.Ballots, rb)
+	}
+	p.Title = p.T("results.title")
+	p.Results = v
+	return s.render(c, http.StatusOK, "results", p)
+}
+
+func termName(p *page, of string) string {
+	if of == "" {
+		return "1"
+	}
+	return p.T(assemblyKey("term", of))
+}
+
+// assemblyKey names the catalog message of a domain value, e.g. the
+// outcome "adopted": js.assembly.outcome.adopted (the session script shows
+// the same messages).
+func assemblyKey(kind, value string) string { return "js.assembly." + kind + "." + value }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -205,6 +206,30 @@ func TestAssemblyInTheRoom(t *testing.T) {
 	r := f.do(req{method: "GET", path: "/api/v1/events/" + roomEvent + "/results"})
 	if r.status != 200 || !strings.Contains(string(r.body), r2) || strings.Contains(string(r.body), `"institution"`) {
 		t.Fatalf("results: %d %s", r.status, r.body)
+	}
+	// The CSV, read back by Python's csv module: one row per ballot.
+	r = f.do(req{method: "GET", path: "/api/v1/events/" + roomEvent + "/results.csv?lang=ar"})
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("results.csv: %d %s", r.status, r.body)
+	}
+	py := exec.Command("python3", "-c", `import csv, json, sys
+rows = list(csv.DictReader(sys.stdin))
+print(json.dumps(rows, ensure_ascii=False))`)
+	py.Stdin = strings.NewReader(string(r.body))
+	out, err := py.Output()
+	if err != nil {
+		t.Fatalf("python3 csv: %v (is python3 installed?)", err)
+	}
+	var rows []map[string]string
+	mustUnmarshal(t, out, &rows)
+	if len(rows) != 1 || rows[0]["title"] != "اعتماد الميزانية" || rows[0]["outcome"] != "adopted" || rows[0]["yes"] != "2" ||
+		rows[0]["quorum_counted"] != "2" || !strings.Contains(rows[0]["checks"], "3×yes=6 >= 2×cast=6") {
+		t.Fatalf("CSV rows %v", rows)
+	}
+	// The results page, in Arabic.
+	r = f.do(req{method: "GET", path: "/events/" + roomEvent + "/results?lang=ar"})
+	if r.status != 200 || !strings.Contains(string(r.body), "اعتُمد") || !strings.Contains(string(r.body), r3) {
+		t.Fatalf("results page: %d %s", r.status, r.body)
 	}
 }
 

@@ -198,6 +198,8 @@ type page struct {
 	// Org and SignIn are the organizer app's pages (organizer.go).
 	Org    *organizerView
 	SignIn *signInView
+	// Results is an assembly's results page (assembly.go).
+	Results *resultsView
 }
 
 // Lang is the page language, for the html lang attribute.
@@ -284,6 +286,8 @@ type itemView struct {
 	Parallel string
 	Speakers []localText
 	Floor    string
+	// Vote marks an item of kind vote: ballots are held on it.
+	Vote bool
 }
 
 type errorView struct{ Title, Body string }
@@ -566,6 +570,7 @@ func (s *Server) eventPage(c echo.Context) error {
 			Duration: p.Nf("agenda.minutes", it.Minutes),
 			Title:    p.text(it.Title),
 			Speakers: p.texts(it.Speakers),
+			Vote:     it.Kind == agenda.ItemVote,
 		}
 		if own.String() != p.loc.String() {
 			iv.OwnTime = p.clock(it.Start, it.End(), own, e.Start)

@@ -78,6 +78,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Match(get, "/events/:id/session", s.sessionPage, page)
 	e.Match(get, "/events/:id/booth", s.sessionPage, page)
 	e.Match(get, "/slots", s.slotsPage, page)
+	e.Match(get, "/events/:id/results", s.resultsPage, page) // a general assembly's record (assembly.go)
 	e.Match(get, "/assets/:name", s.serveAsset)
 
 	// The organizer app (signin.go): sign-in with a link or a passkey, the
