@@ -23,17 +23,22 @@ import (
 // (once) and returns its id.
 func (f *roomFixture) institution(id string, status institution.Status) string {
 	f.t.Helper()
+	return putInstitution(f.t, f.st, id, status)
+}
+
+func putInstitution(t *testing.T, st *store.Bolt, id string, status institution.Status) string {
+	t.Helper()
 	ctx := context.Background()
-	if _, err := f.st.GetInstitution(ctx, id); err == nil {
+	if _, err := st.GetInstitution(ctx, id); err == nil {
 		return id
 	} else if !errors.Is(err, institution.ErrNotFound) {
-		f.t.Fatal(err)
+		t.Fatal(err)
 	}
 	in := institution.Institution{ID: id, Name: agenda.Text{"en": "Institution " + id + " (fictional)", "ar": "مؤسسة " + id},
 		Country: "XA", Region: agenda.RegionAfrica, Status: status, AccreditedOn: "2017-11-20",
 		History: []institution.Change{{Status: status, Date: "2017-11-20"}}, Delegates: []institution.Delegate{}}
-	if _, err := f.st.PutInstitution(ctx, in, 0); err != nil {
-		f.t.Fatal(err)
+	if _, err := st.PutInstitution(ctx, in, 0); err != nil {
+		t.Fatal(err)
 	}
 	return id
 }

@@ -55,6 +55,7 @@ type RedisConfig struct {
 //	P secret               string: the token-signing secret (see Secret)
 //	P invites:…            invitations (see invite_redis.go)
 //	P session:…, link:…    organizer-app sessions, sign-in links, passkeys, ceremonies, named tokens (see signin_redis.go)
+//	P institutions, rolls, ballots, ballot:…  the general assembly (see assembly_redis.go)
 //
 // (no space between P and the name). Values are the same JSON documents as
 // Bolt's, each with its version as the first field ("_version"). Every
