@@ -161,15 +161,20 @@ func (in institutionInput) apply(x *institution.Institution) {
 	}
 }
 
-func (s *Server) createInstitution(c echo.Context) error {
+// writableRegistry is the registry for a write: head office only.
+func (s *Server) writableRegistry(c echo.Context) (*institution.Service, error) {
 	o, err := requireOrganizer(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := headOffice(o); err != nil {
-		return err
+		return nil, err
 	}
-	reg, err := s.registry()
+	return s.registry()
+}
+
+func (s *Server) createInstitution(c echo.Context) error {
+	reg, err := s.writableRegistry(c)
 	if err != nil {
 		return err
 	}
@@ -247,14 +252,7 @@ func (s *Server) deleteInstitution(c echo.Context) error {
 // importCSV answers POST /institutions/import: with ?digest= (from a
 // preview) it applies the file, else it previews it, writing nothing.
 func (s *Server) importInstitutions(c echo.Context) error {
-	o, err := requireOrganizer(c)
-	if err != nil {
-		return err
-	}
-	if err := headOffice(o); err != nil {
-		return err
-	}
-	reg, err := s.registry()
+	reg, err := s.writableRegistry(c)
 	if err != nil {
 		return err
 	}
@@ -289,13 +287,7 @@ func withInstitutions(doc obj) obj {
 	errs := obj{"400": errResp("malformed body"), "401": errResp("missing or bad token"), "403": errResp("only head office changes the registry"),
 		"404": errResp("no such institution (or not of your region)"), "412": errResp("stale If-Match"),
 		"422": errResp("the input breaks a rule; fields name it"), "428": errResp("If-Match missing")}
-	resp := func(code, desc string, schema obj) obj {
-		r := obj{code: jsonResp(desc, schema)}
-		for k, v := range errs {
-			r[k] = v
-		}
-		return r
-	}
+	resp := withErrors(errs)
 	text := obj{"type": "object", "description": "text per language code", "additionalProperties": obj{"type": "string"}}
 	change := obj{"type": "object", "properties": obj{"status": enum(institution.Statuses), "date": obj{"type": "string", "format": "date"},
 		"note": obj{"type": "string", "maxLength": institution.MaxNoteRunes}}}

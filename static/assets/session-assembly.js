@@ -290,10 +290,39 @@
     }
   }
 
+  // renderBallots redraws the ballots, keeping what a voter has ticked
+  // and where the keyboard focus was: a turnout or roll change must not
+  // undo a half-made choice.
   function renderBallots() {
     const box = $("assembly-ballots");
+    const ticked = {};
+    let focus = null;
+    box.querySelectorAll("form.cast").forEach(function (f) {
+      const key = f.dataset.ballot + "|" + f.dataset.institution;
+      ticked[key] = Array.from(f.querySelectorAll("input:checked")).map(function (i) { return i.name + "=" + i.value; });
+      if (f.contains(document.activeElement)) {
+        const a = document.activeElement;
+        focus = { key: key, sel: a.tagName === "BUTTON" ? "button" : 'input[name="' + a.name + '"][value="' + a.value + '"]' };
+      }
+    });
     box.textContent = "";
     view.ballots.forEach(function (b) { box.appendChild(ballotNode(b)); });
+    box.querySelectorAll("form.cast").forEach(function (f) {
+      const key = f.dataset.ballot + "|" + f.dataset.institution;
+      (ticked[key] || []).forEach(function (nv) {
+        const i = nv.indexOf("=");
+        const inp = f.querySelector('input[name="' + nv.slice(0, i) + '"][value="' + nv.slice(i + 1) + '"]');
+        if (inp) {
+          inp.checked = true;
+        }
+      });
+      if (focus && focus.key === key) {
+        const e = f.querySelector(focus.sel);
+        if (e) {
+          e.focus();
+        }
+      }
+    });
   }
 
   function render() {
@@ -385,7 +414,7 @@
     const f = ev.target.elements;
     const title = {};
     title[lang] = f.title.value;
-    const body = { item: f.item.value, kind: "motion", title: title, secret: f.secret.checked,
+    const body = { item: f.namedItem("item").value, kind: "motion", title: title, secret: f.secret.checked,
       rules: { majority: f.majority.value, abstentions: f.abstentions.value } };
     if (f.text.value.trim()) {
       body.text = {};
