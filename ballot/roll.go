@@ -43,8 +43,11 @@ type Roll struct {
 	ProxyCap int `json:"proxy_cap,omitempty"`
 	// KeepProxies keeps a proxy when its giver is present again; by
 	// default (false) the proxy ends when the giver is marked present.
-	KeepProxies bool  `json:"keep_proxies,omitempty"`
-	Version     int64 `json:"version"`
+	KeepProxies bool `json:"keep_proxies,omitempty"`
+	// Calling is set while a host's roll call is open: delegates are
+	// asked to mark their institutions present.
+	Calling bool  `json:"calling,omitempty"`
+	Version int64 `json:"version"`
 }
 
 // NewRoll returns the roll of an assembly with the given institutions as
@@ -77,6 +80,35 @@ func (r Roll) Member(inst string) (Member, bool) {
 		return Member{}, false
 	}
 	return r.Members[i], true
+}
+
+// AddDelegate lets the person ref act for the member inst (once).
+func (r *Roll) AddDelegate(inst, ref string) error {
+	i := slices.IndexFunc(r.Members, func(m Member) bool { return m.Institution == inst })
+	switch {
+	case i < 0:
+		return fmt.Errorf("%w: %q is not a member of this assembly", ErrNotFound, inst)
+	case ref == "":
+		return &ValidationError{Fields: map[string]string{"delegate": "required"}}
+	case slices.Contains(r.Members[i].Delegates, ref):
+		return nil
+	case len(r.Members[i].Delegates) >= institution.MaxDelegates:
+		return &ValidationError{Fields: map[string]string{"delegate": fmt.Sprintf("at most %d per institution", institution.MaxDelegates)}}
+	}
+	m := &r.Members[i]
+	m.Delegates = append(slices.Clone(m.Delegates), ref)
+	return nil
+}
+
+// ActsFor returns the members person may act for (as delegate or alternate).
+func (r Roll) ActsFor(person string) []string {
+	var out []string
+	for _, m := range r.Members {
+		if person != "" && slices.Contains(m.Delegates, person) {
+			out = append(out, m.Institution)
+		}
+	}
+	return out
 }
 
 // IsPresent reports whether inst is marked present.

@@ -7,16 +7,26 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/institution"
 )
+
+// Registry lists the member institutions an assembly's roll is made of.
+type Registry interface {
+	ListInstitutions(ctx context.Context) ([]institution.Institution, error)
+}
 
 // Config tunes a Service.
 type Config struct {
 	// Languages accepted for titles, texts and candidate names.
 	// Default: agenda.Languages (ar, en, fr, es).
 	Languages []string
+	// Registry is where EnsureRoll finds an assembly's members when it
+	// has no roll yet. Default nil: rolls are made with PutRoll only.
+	Registry Registry
 	// Rand is the source of receipt codes (reads are serialised by the
 	// Service, so a seeded test source will do). Default: crypto/rand.Reader.
 	Rand io.Reader
@@ -68,6 +78,54 @@ func (s *Service) Roll(ctx context.Context, event string) (Roll, error) {
 	return s.store.GetRoll(ctx, event)
 }
 
+// EnsureRoll returns an assembly's roll, making it from the registry
+// (every institution, its status as of now, nobody present) when there is
+// none yet. Without a Registry it is Roll.
+func (s *Service) EnsureRoll(ctx context.Context, event string) (Roll, error) {
+	r, err := s.store.GetRoll(ctx, event)
+	if !errors.Is(err, ErrNotFound) || s.cfg.Registry == nil {
+		return r, err
+	}
+	ins, err := s.cfg.Registry.ListInstitutions(ctx)
+	if err != nil {
+		return Roll{}, err
+	}
+	r, err = s.PutRoll(ctx, NewRoll(event, ins), 0)
+	if errors.Is(err, ErrConflict) { // made meanwhile
+		return s.store.GetRoll(ctx, event)
+	}
+	return r, err
+}
+
+// AddDelegate lets the person ref act for inst in the assembly (a
+// delegate or an alternate: either casts the institution's one ballot).
+func (s *Service) AddDelegate(ctx context.Context, event, inst, ref string) (Roll, error) {
+	if _, err := s.EnsureRoll(ctx, event); err != nil {
+		return Roll{}, err
+	}
+	var joining *Member
+	if r, err := s.store.GetRoll(ctx, event); err == nil && s.cfg.Registry != nil {
+		if _, ok := r.Member(inst); !ok { // in the registry since the roll was made?
+			ins, err := s.cfg.Registry.ListInstitutions(ctx)
+			if err != nil {
+				return Roll{}, err
+			}
+			for _, in := range ins {
+				if in.ID == inst {
+					joining = &Member{Institution: in.ID, Status: in.Status, Delegates: []string{}}
+				}
+			}
+		}
+	}
+	return s.editRoll(ctx, event, func(r *Roll) error {
+		if _, ok := r.Member(inst); !ok && joining != nil {
+			i, _ := slices.BinarySearchFunc(r.Members, inst, func(m Member, id string) int { return strings.Compare(m.Institution, id) })
+			r.Members = slices.Insert(r.Members, i, *joining)
+		}
+		return r.AddDelegate(inst, ref)
+	})
+}
+
 // PutRoll creates (ifVersion 0) or replaces an assembly's roll.
 func (s *Service) PutRoll(ctx context.Context, r Roll, ifVersion int64) (Roll, error) {
 	if err := r.validate(); err != nil {
@@ -100,6 +158,11 @@ func (s *Service) editRoll(ctx context.Context, event string, f func(*Roll) erro
 // unless the roll keeps proxies.
 func (s *Service) MarkPresent(ctx context.Context, event, inst string, present bool) (Roll, error) {
 	return s.editRoll(ctx, event, func(r *Roll) error { return r.SetPresent(inst, present) })
+}
+
+// Calling opens or closes the roll call.
+func (s *Service) Calling(ctx context.Context, event string, open bool) (Roll, error) {
+	return s.editRoll(ctx, event, func(r *Roll) error { r.Calling = open; return nil })
 }
 
 // GrantProxy records that from gives its vote to to for the assembly.
@@ -236,6 +299,23 @@ func (s *Service) Turnout(ctx context.Context, id string) (Turnout, error) {
 		return Turnout{}, err
 	}
 	return Turnout{Ballot: id, Voted: len(v), Eligible: len(r.Eligible())}, nil
+}
+
+// Voted returns which of insts have voted in a ballot: a delegate may
+// know that about its own institutions (the voters are published at the
+// close anyway).
+func (s *Service) Voted(ctx context.Context, id string, insts []string) ([]string, error) {
+	v, err := s.store.Voters(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, in := range insts {
+		if slices.Contains(v, in) {
+			out = append(out, in)
+		}
+	}
+	return out, nil
 }
 
 // Close closes an open ballot and records its verdict, computed from the

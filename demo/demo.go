@@ -94,7 +94,9 @@ func Load(ctx context.Context, svc *agenda.Service) (bool, error) {
 				"التقرير السنوي، واعتماد التقرير المالي المدقق، واعتماد خطة العمل والميزانية لعام 2021.")}),
 			items: []agenda.Item{
 				item(d(11, 0), 10, agenda.ItemOpening, tx("Opening", "Ouverture", "Apertura", "الافتتاح"), tx("Chair of the alliance", "Présidence de l'alliance", "Presidencia de la alianza", "رئاسة التحالف")),
-				item(d(11, 10), 30, agenda.ItemPresentation, tx("Annual report", "Rapport annuel", "Informe anual", "التقرير السنوي"), tx("Secretary", "Secrétariat", "Secretaría", "الأمانة")),
+				// The annual report is presented and then adopted by a vote
+				// (demo.GeneralAssemblyBallots' first motion): the item is a vote.
+				item(d(11, 10), 30, agenda.ItemVote, tx("Annual report: presentation and adoption", "Rapport annuel : présentation et adoption", "Informe anual: presentación y aprobación", "التقرير السنوي: العرض والاعتماد"), tx("Secretary", "Secrétariat", "Secretaría", "الأمانة")),
 				item(d(11, 40), 20, agenda.ItemVote, tx("Adoption of the audited financial report", "Adoption du rapport financier audité", "Aprobación del informe financiero auditado", "اعتماد التقرير المالي المدقق"), tx("Treasurer", "Trésorerie", "Tesorería", "أمين الصندوق")),
 				item(d(12, 0), 30, agenda.ItemVote, tx("Adoption of the 2021 work plan and budget", "Adoption du plan de travail et du budget 2021", "Aprobación del plan de trabajo y del presupuesto de 2021", "اعتماد خطة العمل والميزانية لعام 2021")),
 			}},

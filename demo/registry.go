@@ -1,6 +1,8 @@
 package demo
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -76,6 +78,26 @@ func Registry() []institution.Institution {
 		}
 	}
 	return out
+}
+
+// LoadAssembly puts the demo registry in reg (the institutions it does
+// not hold yet), makes the General Assembly's roll from it, and prepares
+// the three motions as drafts (those not prepared yet). It is idempotent.
+func LoadAssembly(ctx context.Context, reg *institution.Service, ballots *ballot.Service) error {
+	for _, in := range Registry() {
+		if _, err := reg.Create(ctx, in); err != nil && !errors.Is(err, institution.ErrConflict) {
+			return fmt.Errorf("demo: institution %s: %w", in.ID, err)
+		}
+	}
+	if _, err := ballots.EnsureRoll(ctx, GeneralAssemblyID); err != nil {
+		return fmt.Errorf("demo: the General Assembly's roll: %w", err)
+	}
+	for _, b := range GeneralAssemblyBallots() {
+		if _, err := ballots.Prepare(ctx, b); err != nil && !errors.Is(err, ballot.ErrConflict) {
+			return fmt.Errorf("demo: ballot %s: %w", b.ID, err)
+		}
+	}
+	return nil
 }
 
 // GeneralAssemblyBallots returns the 2021 General Assembly's three motions

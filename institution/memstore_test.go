@@ -67,3 +67,17 @@ func (m *memStore) PutInstitution(_ context.Context, in institution.Institution,
 func TestMemStoreConformance(t *testing.T) {
 	institutiontest.Run(t, func(*testing.T) institution.Store { return newMemStore() })
 }
+
+func (m *memStore) DeleteInstitution(_ context.Context, id string, ifVersion int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, ok := m.byID[id]
+	switch {
+	case !ok:
+		return institution.ErrNotFound
+	case old.Version != ifVersion:
+		return institution.ErrConflict
+	}
+	delete(m.byID, id)
+	return nil
+}

@@ -96,6 +96,15 @@ func (s *Service) Update(ctx context.Context, in Institution, ifVersion int64) (
 	return s.store.PutInstitution(ctx, in, ifVersion)
 }
 
+// Delete removes an institution if its stored version is ifVersion (> 0).
+// Rolls already made keep their copy of it.
+func (s *Service) Delete(ctx context.Context, id string, ifVersion int64) error {
+	if ifVersion <= 0 {
+		return &ValidationError{Fields: map[string]string{"version": "required (If-Match)"}}
+	}
+	return s.store.DeleteInstitution(ctx, id, ifVersion)
+}
+
 // Accredit appends c to an institution's accreditation history (so its
 // Status becomes c.Status) if its stored version is ifVersion.
 func (s *Service) Accredit(ctx context.Context, id string, c Change, ifVersion int64) (Institution, error) {

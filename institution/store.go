@@ -33,4 +33,7 @@ type Store interface {
 	// replaces: ErrNotFound if absent, ErrConflict if the stored version
 	// differs.
 	PutInstitution(ctx context.Context, in Institution, ifVersion int64) (Institution, error)
+	// DeleteInstitution removes an institution if its stored version is
+	// ifVersion (> 0): ErrNotFound if absent, ErrConflict if another.
+	DeleteInstitution(ctx context.Context, id string, ifVersion int64) error
 }

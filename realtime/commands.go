@@ -46,11 +46,15 @@ type noData struct{}
 // Who may send what.
 var (
 	everyone  = Roles
-	speakers  = []Role{RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant} // all but observers
-	handUsers = []Role{RoleSpeaker, RoleParticipant}
-	floorUser = []Role{RoleHost, RoleSpeaker, RoleParticipant}
+	speakers  = []Role{RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant, RoleDelegate} // all but observers
+	handUsers = []Role{RoleSpeaker, RoleParticipant, RoleDelegate}
+	floorUser = []Role{RoleHost, RoleSpeaker, RoleParticipant, RoleDelegate}
 	hosts     = []Role{RoleHost}
 	booths    = []Role{RoleInterpreter}
+	// The general assembly (assembly.go): delegates vote and answer the
+	// roll for their institutions.
+	delegates = []Role{RoleDelegate}
+	rollUsers = []Role{RoleHost, RoleDelegate}
 )
 
 // commandTable is every client command, in the order of docs/protocol.md.
@@ -92,6 +96,16 @@ var commandTable = []command{
 	{Type: CmdWebinarPractice, Roles: hosts, run: handler((*room).webinarPractice)},
 	{Type: CmdWebinarStart, Roles: hosts, run: handler((*room).webinarStart)},
 	{Type: CmdWebinarSettings, Roles: hosts, run: handler((*room).webinarSettingsCmd)},
+	// The general assembly (assembly.go).
+	{Type: CmdAssemblyGet, Roles: everyone, Ephemeral: true, run: handler((*room).assemblyGet)},
+	{Type: CmdRollCall, Roles: hosts, run: handler((*room).rollCall)},
+	{Type: CmdRollMark, Roles: rollUsers, run: handler((*room).rollMark)},
+	{Type: CmdProxyGrant, Roles: hosts, run: handler((*room).proxyGrant)},
+	{Type: CmdProxyRevoke, Roles: hosts, run: handler((*room).proxyRevoke)},
+	{Type: CmdBallotPrepare, Roles: hosts, run: handler((*room).ballotPrepare)},
+	{Type: CmdBallotOpen, Roles: hosts, run: handler((*room).ballotOpen)},
+	{Type: CmdBallotCast, Roles: delegates, Ephemeral: true, run: handler((*room).ballotCast)},
+	{Type: CmdBallotClose, Roles: hosts, run: handler((*room).ballotClose)},
 }
 
 // commandsByType indexes commandTable.

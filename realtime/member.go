@@ -10,12 +10,13 @@ const (
 	RoleHost        Role = "host"        // runs the session: floor, agenda, mute, remove
 	RoleSpeaker     Role = "speaker"     // an invited speaker: chat, hand, floor release
 	RoleInterpreter Role = "interpreter" // works in a booth: chat (booth work is the interpretation protocol)
+	RoleDelegate    Role = "delegate"    // acts for a member institution in a general assembly: takes part like a participant, and votes
 	RoleParticipant Role = "participant" // takes part: chat, hand, reactions
 	RoleObserver    Role = "observer"    // watches only
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant, RoleObserver}
+var Roles = []Role{RoleHost, RoleSpeaker, RoleInterpreter, RoleParticipant, RoleObserver, RoleDelegate}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/ballot"
 	"github.com/majlis/majlis/internal/randid"
 )
 
@@ -73,6 +74,9 @@ type Node struct {
 	backend Backend
 	info    Info
 	log     *slog.Logger
+	// ballots runs the general assembly's commands (assembly.go); nil
+	// when info keeps no assembly data.
+	ballots *ballot.Service
 
 	mu       sync.Mutex
 	rooms    map[string]*room
@@ -133,7 +137,7 @@ func New(cfg Config, backend Backend, info Info) *Node {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	n := &Node{cfg: cfg, info: info, log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{}),
+	n := &Node{cfg: cfg, info: info, ballots: newBallots(info), log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{}),
 		writersStop: make(chan struct{})}
 	n.backend = instrument(backend, &n.counters)
 	for range runtime.GOMAXPROCS(0) {

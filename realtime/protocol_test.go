@@ -82,8 +82,10 @@ func TestCommandTable(t *testing.T) {
 		if len(c.Roles) == 0 {
 			t.Errorf("no role may send %s", c.Type)
 		}
-		if RoleObserver.Can(c.Type) != (c.Type == CmdChannel) {
-			t.Errorf("observer and %s: %v; an observer may only pick a channel", c.Type, RoleObserver.Can(c.Type))
+		// Observers act on nothing: they pick a channel, and read the
+		// assembly (its roll and ballots) as everyone in the room may.
+		if RoleObserver.Can(c.Type) != (c.Type == CmdChannel || c.Type == CmdAssemblyGet) {
+			t.Errorf("observer and %s: %v; an observer may only pick a channel and read the assembly", c.Type, RoleObserver.Can(c.Type))
 		}
 		if c.run == nil {
 			t.Errorf("%s has no handler", c.Type)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/ballot"
+	"github.com/majlis/majlis/institution"
 )
 
 // errorBody is the JSON shape of every 4xx/5xx answer.
@@ -80,9 +82,12 @@ func (s *Server) describe(err error) (errorDetail, int) {
 	var (
 		ae *apiError
 		ve *agenda.ValidationError
-		he *echo.HTTPError
-		se *json.SyntaxError
-		te *json.UnmarshalTypeError
+		// The general assembly's domains keep their own (see violation).
+		ive *institution.ValidationError
+		bve *ballot.ValidationError
+		he  *echo.HTTPError
+		se  *json.SyntaxError
+		te  *json.UnmarshalTypeError
 	)
 	var pe *pageError
 	switch {
@@ -92,6 +97,18 @@ func (s *Server) describe(err error) (errorDetail, int) {
 		return errorDetail{Code: ae.Code, Message: ae.Message, Fields: ae.Fields}, ae.Status
 	case errors.As(err, &ve):
 		return errorDetail{Code: "invalid", Message: "the request breaks a rule; see fields", Fields: ve.Fields}, http.StatusUnprocessableEntity
+	case errors.As(err, &ive):
+		return errorDetail{Code: "invalid", Message: "the request breaks a rule; see fields", Fields: ive.Fields}, http.StatusUnprocessableEntity
+	case errors.As(err, &bve):
+		return errorDetail{Code: "invalid", Message: "the request breaks a rule; see fields", Fields: bve.Fields}, http.StatusUnprocessableEntity
+	case errors.Is(err, institution.ErrConflict), errors.Is(err, ballot.ErrConflict):
+		return errorDetail{Code: "precondition_failed", Message: "the resource changed since you read it; fetch it again and retry"}, http.StatusPreconditionFailed
+	case errors.Is(err, institution.ErrUnavailable), errors.Is(err, ballot.ErrUnavailable):
+		return errorDetail{Code: "unavailable", Message: "the store is not reachable; nothing was changed that you can rely on — retry in a few seconds"}, http.StatusServiceUnavailable
+	case errors.Is(err, institution.ErrNotFound), errors.Is(err, ballot.ErrNotFound):
+		return errorDetail{Code: errNotFound.Code, Message: errNotFound.Message}, http.StatusNotFound
+	case ballot.CodeOf(err) != "":
+		return errorDetail{Code: string(ballot.CodeOf(err)), Message: err.Error()}, http.StatusConflict
 	case errors.Is(err, agenda.ErrConflict):
 		return errorDetail{Code: "precondition_failed", Message: "the resource changed since you read it; fetch it again and retry"}, http.StatusPreconditionFailed
 	case errors.Is(err, agenda.ErrUnavailable):

@@ -111,7 +111,7 @@ func (s *Server) createInvite(c echo.Context) error {
 	}
 	fields := map[string]string{}
 	if !realtime.Role(in.Role).Valid() {
-		fields["role"] = "must be one of host, speaker, interpreter, participant, observer"
+		fields["role"] = "must be one of host, speaker, interpreter, participant, observer, delegate"
 	}
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > realtime.MaxName || strings.ContainsFunc(in.Name, isControl) {
@@ -127,6 +127,9 @@ func (s *Server) createInvite(c echo.Context) error {
 		if !slices.Contains(s.agenda.Languages(), l) {
 			fields[fmt.Sprintf("languages[%d]", i)] = "must be one of " + strings.Join(s.agenda.Languages(), ", ")
 		}
+	}
+	if in.Role == string(realtime.RoleDelegate) {
+		s.checkDelegate(c.Request().Context(), in.Institution, fields)
 	}
 	if in.Booth != "" && (in.Role != string(realtime.RoleInterpreter) || !slices.Contains(e.Languages, in.Booth)) {
 		fields["booth"] = "only for interpreters, and one of the event's languages: " + strings.Join(e.Languages, ", ")
@@ -165,6 +168,9 @@ func (s *Server) issueInvite(c echo.Context, inv access.Invite, e agenda.Event) 
 	token, hash := access.NewInviteToken()
 	inv.TokenHash = hash
 	if err := s.store.CreateInvite(c.Request().Context(), inv); err != nil {
+		return inviteJSON{}, err
+	}
+	if err := s.addDelegate(c.Request().Context(), inv); err != nil {
 		return inviteJSON{}, err
 	}
 	s.audit(c, audit.Entry{Action: audit.InviteCreated, Event: audit.RefTo(e), Role: inv.Role, Person: inv.Name})

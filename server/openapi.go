@@ -11,7 +11,7 @@ import (
 
 // openAPIDoc describes /api/v1 in OpenAPI 3.0. It is built once; a test
 // checks that every registered /api/v1 route appears in it.
-var openAPIDoc = withRegistration(withCaptions(withPeople(withEventsApp(withReleases(withSignIn(withSources(buildOpenAPI())))))))
+var openAPIDoc = withAssembly(withInstitutions(withRegistration(withCaptions(withPeople(withEventsApp(withReleases(withSignIn(withSources(buildOpenAPI())))))))))
 
 func (s *Server) openAPI(c echo.Context) error {
 	doc := make(obj, len(openAPIDoc)+1)
@@ -51,6 +51,19 @@ func jsonResp(desc string, schema obj) obj {
 }
 
 func errResp(desc string) obj { return jsonResp(desc, ref("Error")) }
+
+// withErrors returns a maker of an operation's responses: the one answer
+// code, desc, schema, and the error answers errs that every operation of a
+// resource shares.
+func withErrors(errs obj) func(code, desc string, schema obj) obj {
+	return func(code, desc string, schema obj) obj {
+		r := obj{code: jsonResp(desc, schema)}
+		for k, v := range errs {
+			r[k] = v
+		}
+		return r
+	}
+}
 
 func param(name, in, desc string, required bool) obj {
 	return obj{"name": name, "in": in, "description": desc, "required": required, "schema": obj{"type": "string"}}

@@ -215,6 +215,8 @@ type page struct {
 	People  *peopleView
 	// Webinar is the registration pages' (registration_pages.go).
 	Webinar *webinarView
+	// Results is an assembly's results page (assembly.go).
+	Results *resultsView
 }
 
 // Lang is the page language, for the html lang attribute.
@@ -308,6 +310,8 @@ type itemView struct {
 	Parallel string
 	Speakers []localText
 	Floor    string
+	// Vote marks an item of kind vote: ballots are held on it.
+	Vote bool
 }
 
 type errorView struct{ Title, Body string }
@@ -603,6 +607,7 @@ func (s *Server) renderEvent(c echo.Context, p *page, e agenda.Event) error {
 			Duration: p.Nf("agenda.minutes", it.Minutes),
 			Title:    p.text(it.Title),
 			Speakers: p.texts(it.Speakers),
+			Vote:     it.Kind == agenda.ItemVote,
 		}
 		if own.String() != p.loc.String() {
 			iv.OwnTime = p.clock(it.Start, it.End(), own, e.Start)

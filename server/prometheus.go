@@ -141,6 +141,6 @@ func (s *Server) countRequest(c echo.Context) {
 // prometheusMetrics answers GET /metrics in the Prometheus text format
 // (or OpenMetrics, when asked).
 func (s *Server) prometheusMetrics() echo.HandlerFunc {
-	h := promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+	h := promhttp.HandlerFor(s.metricsRegistry, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
 	return echo.WrapHandler(h)
 }

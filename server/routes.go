@@ -67,6 +67,18 @@ func (s *Server) routes(e *echo.Echo) {
 	api.POST("/events/:id/caption-tokens", s.createCaptionToken)
 	api.GET("/events/:id/caption-tokens", s.listCaptionTokens)
 	api.DELETE("/events/:id/caption-tokens/:token", s.revokeCaptionToken)
+	// The general assembly (issue 15): the registry of institutions
+	// (institutions.go).
+	api.GET("/institutions", s.listInstitutions)
+	api.POST("/institutions", s.createInstitution)
+	api.POST("/institutions/import", s.importInstitutions)
+	api.GET("/institutions/:id", s.getInstitution)
+	api.PATCH("/institutions/:id", s.patchInstitution)
+	api.DELETE("/institutions/:id", s.deleteInstitution)
+	// Its record (assembly.go).
+	api.GET("/events/:id/results", s.getResults)
+	api.GET("/events/:id/results.csv", s.getResults)
+	api.GET("/events/:id/ballots/:ballot/receipts/:code", s.verifyReceipt)
 
 	// Pages, rendered for an anonymous viewer in the viewer's language and
 	// zone, limited per client address; and their embedded assets.
@@ -76,6 +88,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Match(get, "/events/:id/session", s.sessionPage, page)
 	e.Match(get, "/events/:id/booth", s.sessionPage, page)
 	e.Match(get, "/slots", s.slotsPage, page)
+	e.Match(get, "/events/:id/results", s.resultsPage, page) // a general assembly's record (assembly.go)
 	e.Match(get, "/assets/:name", s.serveAsset)
 
 	// The organizer app (signin.go): sign-in with a link or a passkey, the

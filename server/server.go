@@ -19,9 +19,11 @@ import (
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/audit"
+	"github.com/majlis/majlis/ballot"
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/caption"
+	"github.com/majlis/majlis/institution"
 	"github.com/majlis/majlis/realtime"
 	"github.com/majlis/majlis/registration"
 )
@@ -88,6 +90,10 @@ type Config struct {
 	// Mailer sends registrants' mails (registration.go). Default: none;
 	// registrants find everything on their personal page.
 	Mailer registration.Mailer
+	// UserAssignedCountries accepts the user-assigned ISO 3166-1 codes
+	// (XA…XZ and the like) as institutions' countries, for the demo's
+	// fictional registry. Default false.
+	UserAssignedCountries bool
 }
 
 // Server is the majlis HTTP server.
@@ -110,16 +116,20 @@ type Server struct {
 	signin *signIn
 	// auditLog keeps the audit log (audit.go); nil when the store does not.
 	auditLog audit.Store
-	// registry holds the Prometheus collectors (prometheus.go), requests
+	// metricsRegistry holds the Prometheus collectors (prometheus.go), requests
 	// the public listener's request counter (logRequests counts).
-	registry *prometheus.Registry
-	requests *prometheus.CounterVec
+	metricsRegistry *prometheus.Registry
+	requests        *prometheus.CounterVec
 	// captions serves live captions (captions.go); nil when the store
 	// keeps none.
 	captions *caption.Service
 	// reg runs webinar registration (registration.go); nil when the store
 	// keeps no registrations.
 	reg *webinars
+	// institutions and ballots run the general assembly (institutions.go,
+	// assembly.go); nil when the store keeps no assembly data.
+	institutions *institution.Service
+	ballots      *ballot.Service
 }
 
 // New builds a Server over store with every route registered.
@@ -192,10 +202,11 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	s.echo = e
 	s.pages = newPages()
 	s.feeds = newFeedCache(feedCacheSize)
-	s.registry = s.newRegistry()
+	s.metricsRegistry = s.newRegistry()
 	s.planner = calendar.NewPlanner(calendar.PlannerConfig{Zone: s.agenda.Zone, Hours: s.cfg.WorkingHours})
 	s.signin = newSignIn(s.cfg.BaseURL)
 	s.reg = newWebinars(cfg, store, s.langs)
+	s.assembly(store, cfg)
 	s.routes(e)
 	return s
 }

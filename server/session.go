@@ -87,7 +87,7 @@ func (s *Server) sessionPage(c echo.Context) error {
 	a, _ = a.Published()
 	for _, it := range a.Items {
 		iv := itemView{ID: it.ID, Time: p.clock(it.Start, it.End(), p.loc, e.Start), Title: p.text(it.Title),
-			Duration: p.Nf("agenda.minutes", it.Minutes)}
+			Duration: p.Nf("agenda.minutes", it.Minutes), Vote: it.Kind == agenda.ItemVote}
 		if it.FloorLanguage != "" {
 			iv.Floor = p.T("lang." + it.FloorLanguage)
 		}

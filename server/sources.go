@@ -431,13 +431,7 @@ func withSources(doc obj) obj {
 	errs := obj{"400": errResp("malformed body"), "401": errResp("missing or bad token"), "404": errResp("no such source (or not yours to manage)"),
 		"409": errResp("another instance is syncing, or nothing to confirm"), "412": errResp("stale If-Match"),
 		"422": errResp("the input breaks a rule; fields name it"), "428": errResp("If-Match missing")}
-	resp := func(code, desc string, schema obj) obj {
-		r := obj{code: jsonResp(desc, schema)}
-		for k, v := range errs {
-			r[k] = v
-		}
-		return r
-	}
+	resp := withErrors(errs)
 	schemas := doc["components"].(obj)["schemas"].(obj)
 	// Imported events: their kind, label and whole days.
 	event := schemas["Event"].(obj)["properties"].(obj)

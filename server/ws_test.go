@@ -140,6 +140,9 @@ func (f *roomFixture) invite(role, name string) string {
 	if role == string(realtime.RoleInterpreter) {
 		body = fmt.Sprintf(`{"role":"interpreter","name":%q,"languages":["en","es"],"booth":"fr"}`, name)
 	}
+	if role == string(realtime.RoleDelegate) {
+		body = fmt.Sprintf(`{"role":"delegate","name":%q,"institution":%q}`, name, f.institution("northvale-chr", "A"))
+	}
 	return f.inviteWith(body)
 }
 
@@ -410,21 +413,22 @@ func TestRoomAuthorization(t *testing.T) {
 	const (
 		ho, sp, in = realtime.RoleHost, realtime.RoleSpeaker, realtime.RoleInterpreter
 		pa, ob     = realtime.RoleParticipant, realtime.RoleObserver
+		de         = realtime.RoleDelegate
 	)
 	matrix := map[realtime.MsgType][]realtime.Role{
-		realtime.CmdChat:          {ho, sp, in, pa},
-		realtime.CmdReaction:      {ho, sp, in, pa},
-		realtime.CmdHandRaise:     {sp, pa},
-		realtime.CmdHandLower:     {ho, sp, pa},
+		realtime.CmdChat:          {ho, sp, in, pa, de},
+		realtime.CmdReaction:      {ho, sp, in, pa, de},
+		realtime.CmdHandRaise:     {sp, pa, de},
+		realtime.CmdHandLower:     {ho, sp, pa, de},
 		realtime.CmdFloorGrant:    {ho},
-		realtime.CmdFloorRelease:  {ho, sp, pa},
+		realtime.CmdFloorRelease:  {ho, sp, pa, de},
 		realtime.CmdFloorReorder:  {ho},
 		realtime.CmdFloorClear:    {ho},
 		realtime.CmdAgendaStart:   {ho},
 		realtime.CmdAgendaEnd:     {ho},
 		realtime.CmdMute:          {ho},
 		realtime.CmdRemove:        {ho},
-		realtime.CmdChannel:       {ho, sp, in, pa, ob},
+		realtime.CmdChannel:       {ho, sp, in, pa, ob, de},
 		realtime.CmdFloorLanguage: {ho},
 		realtime.CmdBoothTake:     {in},
 		realtime.CmdBoothRequest:  {in},
@@ -433,13 +437,23 @@ func TestRoomAuthorization(t *testing.T) {
 		realtime.CmdBoothMute:     {in},
 		realtime.CmdBoothForce:    {ho},
 		realtime.CmdSlowDown:      {in},
-		realtime.CmdCaption:       {ho, sp, in, pa},
 		realtime.CmdSessionStart:  {ho},
 		realtime.CmdSessionEnd:    {ho},
 		realtime.CmdAnnounce:      {ho},
 		realtime.CmdStage:         {ho},
 		realtime.CmdBoothSound:    {in},
 		realtime.CmdShiftWarning:  {ho},
+		realtime.CmdCaption:       {ho, sp, in, pa, de},
+		// The general assembly.
+		realtime.CmdAssemblyGet:   {ho, sp, in, pa, ob, de},
+		realtime.CmdRollCall:      {ho},
+		realtime.CmdRollMark:      {ho, de},
+		realtime.CmdProxyGrant:    {ho},
+		realtime.CmdProxyRevoke:   {ho},
+		realtime.CmdBallotPrepare: {ho},
+		realtime.CmdBallotOpen:    {ho},
+		realtime.CmdBallotCast:    {de},
+		realtime.CmdBallotClose:   {ho},
 	}
 	// Webinars (issue 16).
 	matrix[realtime.CmdWebinarPractice] = []realtime.Role{ho}

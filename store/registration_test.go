@@ -31,13 +31,13 @@ func TestRedisRegistrations(t *testing.T) {
 	registrationtest.Run(t, func(t *testing.T) (registration.Store, registrationtest.Dump) {
 		prefix := newPrefix()
 		s := openRedis(t, url, store.RedisConfig{Prefix: prefix})
-		return s, func() map[string][]byte { return redisDump(t, raw, prefix) }
+		return s, func() map[string][]byte { return redisValues(t, raw, prefix) }
 	})
 }
 
-// redisDump returns every value under prefix: strings by key, hash
+// redisValues returns every value under prefix: strings by key, hash
 // fields as "key/field", set and sorted-set members as "key/member".
-func redisDump(t *testing.T, c *redis.Client, prefix string) map[string][]byte {
+func redisValues(t *testing.T, c *redis.Client, prefix string) map[string][]byte {
 	ctx := context.Background()
 	out := map[string][]byte{}
 	keys, err := c.Keys(ctx, prefix+"*").Result()

@@ -40,6 +40,11 @@ var (
 	scriptRegToken    = luaScript("registration_token")
 	scriptRegForget   = luaScript("registration_forget")
 	scriptRegFormPut  = luaScript("registration_form_put")
+	// The general assembly's (assembly_redis.go).
+	scriptPutDoc     = luaScript("doc_put")
+	scriptDeleteDoc  = luaScript("doc_delete")
+	scriptCastSecret = luaScript("ballot_cast_secret")
+	scriptCastNamed  = luaScript("ballot_cast_named")
 )
 
 //go:embed lua/*.lua

@@ -7,8 +7,10 @@ import (
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/audit"
+	"github.com/majlis/majlis/ballot"
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/caption"
+	"github.com/majlis/majlis/institution"
 	"github.com/majlis/majlis/registration"
 )
 
@@ -21,6 +23,8 @@ type Store interface {
 	audit.Store
 	caption.Store
 	registration.Store
+	institution.Store // the general assembly's registry (assembly_*.go)
+	ballot.Store      // rolls, ballots, voters, boxes (assembly_*.go)
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error
 	// Close releases the store; later calls fail.

@@ -55,6 +55,7 @@ type RedisConfig struct {
 //	P secret               string: the token-signing secret (see Secret)
 //	P invites:…            invitations (see invite_redis.go)
 //	P session:…, link:…    organizer-app sessions, sign-in links, passkeys, ceremonies, named tokens (see signin_redis.go)
+//	P institutions, rolls, ballots, ballot:…  the general assembly (see assembly_redis.go)
 //
 // (no space between P and the name). Values are the same JSON documents as
 // Bolt's, each with its version as the first field ("_version"). Every
@@ -94,6 +95,8 @@ var _ Store = (*Redis)(nil)
 
 // redisKeys are the full key names under one prefix.
 type redisKeys struct {
+	// prefix is P itself, for the keys named per record (assembly_redis.go).
+	prefix                     string
 	series, organizers, tokens string
 	// secret holds the token-signing secret (see Secret).
 	secret string
@@ -105,6 +108,7 @@ type redisKeys struct {
 
 func newRedisKeys(p string) redisKeys {
 	return redisKeys{
+		prefix: p,
 		series: p + "series", organizers: p + "organizers", tokens: p + "organizers:by-token",
 		secret: p + "secret",
 		event: []string{p + "events", p + "events:start", p + "events:maxdur",

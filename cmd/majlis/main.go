@@ -28,9 +28,11 @@ import (
 	"time"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/ballot"
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/demo"
+	"github.com/majlis/majlis/institution"
 	"github.com/majlis/majlis/internal/randid"
 	"github.com/majlis/majlis/internal/usertext"
 	"github.com/majlis/majlis/realtime"
@@ -227,6 +229,11 @@ func serve(args []string, stderr io.Writer) error {
 			return err
 		}
 		log.Info("demo data", "loaded", loaded)
+		// The General Assembly's fictional registry, roll and motions.
+		reg := institution.New(institution.Config{UserAssignedCountries: true}, st)
+		if err := demo.LoadAssembly(ctx, reg, ballot.New(ballot.Config{Registry: st}, st)); err != nil {
+			return err
+		}
 		live, err := demo.LoadLive(ctx, svc, time.Now())
 		if err != nil {
 			return err
@@ -258,7 +265,7 @@ func serve(args []string, stderr io.Writer) error {
 	go func() { defer close(syncDone); syncer.Run(syncCtx) }()
 	defer func() { stopSync(); <-syncDone }()
 	srv := server.New(server.Config{BaseURL: *baseURL, UIDDomain: *uidDomain, Logger: log, Version: version, Secret: secret,
-		Rooms: node, AllowedOrigins: allowed, TrustedProxies: trusted, Sync: syncer, Mailer: mailer}, st, svc)
+		Rooms: node, AllowedOrigins: allowed, TrustedProxies: trusted, Sync: syncer, Mailer: mailer, UserAssignedCountries: *withDemo}, st, svc)
 	// Registration's retention purge and reminders: every instance runs
 	// them; the store lets one send each reminder.
 	jobsCtx, stopJobs := context.WithCancel(ctx)

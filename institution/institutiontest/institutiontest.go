@@ -46,6 +46,7 @@ func Run(t *testing.T, o Opener) {
 		{"list order", testList},
 		{"returned values are copies", testCopies},
 		{"concurrent writers: one wins", testConcurrent},
+		{"delete with a version", testDelete},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,4 +140,20 @@ func testConcurrent(t *testing.T, o Opener) {
 	if wins.Load() != 1 {
 		t.Fatalf("%d writers won against one version", wins.Load())
 	}
+}
+
+func testDelete(t *testing.T, o Opener) {
+	s := o(t)
+	wantErr(t, "delete a missing one", s.DeleteInstitution(ctx, "northvale", 1), institution.ErrNotFound)
+	in, err := s.PutInstitution(ctx, Institution("northvale"), 0)
+	wantErr(t, "create", err, nil)
+	wantErr(t, "stale delete", s.DeleteInstitution(ctx, "northvale", in.Version+1), institution.ErrConflict)
+	wantErr(t, "delete", s.DeleteInstitution(ctx, "northvale", in.Version), nil)
+	_, err = s.GetInstitution(ctx, "northvale")
+	wantErr(t, "get a deleted one", err, institution.ErrNotFound)
+	if list, _ := s.ListInstitutions(ctx); len(list) != 0 {
+		t.Fatalf("a deleted one is listed: %+v", list)
+	}
+	_, err = s.PutInstitution(ctx, Institution("northvale"), 0)
+	wantErr(t, "create again", err, nil)
 }

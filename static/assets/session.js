@@ -269,7 +269,7 @@
     const interpreter = me.role === "interpreter" && me.booth;
     $("console").hidden = !interpreter;
     $("host").hidden = me.role !== "host";
-    $("hand").hidden = !(me.role === "speaker" || me.role === "participant");
+    $("hand").hidden = !(me.role === "speaker" || me.role === "participant" || me.role === "delegate");
     root.dataset.role = me.role;
     if (interpreter) {
       $("booth-lang").textContent = t("lang." + me.booth);

@@ -1,0 +1,95 @@
+package server_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/institution"
+)
+
+// TestAssemblyInBrowser: a host (English) opens the roll call; a delegate
+// (Arabic, right to left, on a 360 px phone) answers it, hears the vote
+// open, votes yes with the keyboard and gets a receipt; the host closes
+// the vote and the verdict, with its arithmetic, reaches the delegate's
+// screen reader. Both pages pass axe-core.
+func TestAssemblyInBrowser(t *testing.T) {
+	f, base := sessionServer(t)
+	ctx := context.Background()
+	a, err := f.st.GetAgenda(ctx, sessionEvent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Items[0].Kind = agenda.ItemVote
+	if _, err := f.svc.PutAgenda(ctx, sessionEvent, a.Items, a.Version); err != nil {
+		t.Fatal(err)
+	}
+	putInstitution(t, f.st, "inst-a1", institution.StatusA)
+	putInstitution(t, f.st, "inst-b1", institution.StatusB)
+	delegateToken := f.joinToken(`{"role":"delegate","name":"أمل","institution":"inst-a1"}`)
+	hostToken := f.joinToken(`{"role":"host","name":"Hana"}`)
+	session := base + "/events/" + sessionEvent + "/session?tz=UTC"
+
+	b := newBrowser(t, "Europe/Brussels")
+	host := b.tab(t)
+	host.run(t, "the host's page",
+		chromedp.Navigate(session+"&lang=en&token="+url.QueryEscape(hostToken)),
+		chromedp.WaitVisible(css(`#assembly-host`)),
+		chromedp.Click(css(`#assembly-call-toggle`)),
+	)
+	waitFor(t, host, "the roll call is open", `document.getElementById("assembly-call-toggle").getAttribute("aria-pressed") === "true"`)
+
+	amal := b.tab(t)
+	phone(t, amal)
+	amal.run(t, "the delegate's page", chromedp.Navigate(session+"&lang=ar&token="+url.QueryEscape(delegateToken)))
+	waitFor(t, amal, "the roll call reaches the delegate", `!!document.querySelector("#assembly-call-buttons button")`)
+	amal.run(t, "answer the roll call", chromedp.Click(css(`#assembly-call-buttons button`)))
+	if d := value(t, amal, "dir", chromedp.AttributeValue(css(`html`), "dir")); d.Value != "rtl" {
+		t.Errorf("Arabic page dir=%q", d.Value)
+	}
+	waitFor(t, host, "the quorum is met", `document.getElementById("assembly-quorum").textContent.includes("Quorum reached")`)
+
+	host.run(t, "prepare and open a motion",
+		chromedp.SendKeys(css(`#assembly-prepare input[name="title"]`), "Adoption of the budget"),
+		chromedp.Click(css(`#assembly-prepare input[name="secret"]`)),
+		chromedp.Click(css(`#assembly-prepare button[type="submit"]`)),
+	)
+	waitFor(t, host, "the draft", `!!document.querySelector("#assembly-ballots article button")`)
+	host.run(t, "open it", chromedp.Click(css(`#assembly-ballots article button`)))
+	waitFor(t, amal, "the opening is announced", `document.getElementById("announce").textContent.includes("التصويت مفتوح")`)
+	waitFor(t, amal, "the voting panel", `!!document.querySelector('form.cast input[value="yes"]')`)
+	amal.run(t, "vote yes with the keyboard",
+		chromedp.Focus(css(`form.cast input[value="yes"]`)),
+		chromedp.KeyEvent(" "),
+		chromedp.Focus(css(`form.cast button[type="submit"]`)),
+		chromedp.KeyEvent(kb.Enter),
+	)
+	waitFor(t, amal, "a receipt", `!!document.querySelector("#assembly-receipt code") || (document.body.dataset.receipt = document.getElementById("assembly-receipt").textContent + "|" + !!document.querySelector('form.cast input:checked') + "|" + (document.activeElement ? document.activeElement.outerHTML.slice(0, 90) : "")) && false`)
+	receipt := value(t, amal, "receipt", chromedp.Text(css(`#assembly-receipt code`)))
+	waitFor(t, host, "the turnout", `document.querySelector("#assembly-ballots .turnout").textContent.includes("1 of 1")`)
+	checkAxe(t, amal, "the delegate's page, in Arabic")
+	if w := value(t, amal, "width", chromedp.Evaluate[int](`document.scrollingElement.scrollWidth`)); w > 360 {
+		t.Errorf("the delegate's page is %d px wide on a 360 px screen", w)
+	}
+
+	host.run(t, "close the vote", chromedp.Click(css(`#assembly-ballots article button`)))
+	waitFor(t, amal, "the verdict is announced", `document.getElementById("announce").textContent.includes("اعتُمد")`)
+	if got := value(t, amal, "arithmetic", chromedp.Text(css(`.verdict .checks`))); !strings.Contains(got, "(1)") {
+		t.Errorf("the verdict's arithmetic: %q", got)
+	}
+	checkAxe(t, host, "the host's page")
+
+	// The receipt is in the published papers.
+	r := f.do(req{method: "GET", path: "/api/v1/events/" + sessionEvent + "/results"})
+	if r.status != 200 || !strings.Contains(string(r.body), receipt) {
+		t.Errorf("results %d: receipt %q not published: %s", r.status, receipt, r.body)
+	}
+	for _, p := range b.problems {
+		t.Errorf("browser console: %s", p)
+	}
+}

@@ -1,0 +1,150 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/majlis/majlis/access"
+	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/ballot"
+	"github.com/majlis/majlis/broker"
+	"github.com/majlis/majlis/institution"
+	"github.com/majlis/majlis/internal/redistest"
+	"github.com/majlis/majlis/realtime"
+	"github.com/majlis/majlis/server"
+	"github.com/majlis/majlis/store"
+)
+
+// TestOneBallotPerInstitutionAcrossInstances: two instances, each with its
+// own connections to one real Redis (store and broker), as behind a load
+// balancer. For each of ten institutions, its delegate on instance A and
+// its alternate on instance B cast at the same moment: each institution
+// gets exactly one ballot — one receipt, one already_voted — and the box
+// holds ten papers.
+func TestOneBallotPerInstitutionAcrossInstances(t *testing.T) {
+	rs := redistest.Start(t, redistest.Config{})
+	ctx := context.Background()
+	var rooms []*roomFixture
+	var st *store.Redis
+	token, hash := access.NewToken()
+	for i := range 2 {
+		s, err := store.OpenRedis(ctx, rs.URL(), store.RedisConfig{Prefix: "ga:"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		br, err := broker.NewRedis(ctx, rs.URL(), broker.RedisConfig{Prefix: "ga:"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { br.Close() })
+		node := realtime.New(realtime.Config{CommandRate: 1000, CommandBurst: 1000, Instance: fmt.Sprint("inst-", i)}, br, s)
+		svc := agenda.New(agenda.Config{}, s)
+		srv := server.New(server.Config{BaseURL: "https://majlis.example.org", Rooms: node, Secret: []byte(strings.Repeat("s", 32))}, s, svc)
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(func() {
+			c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(c)
+			ts.Close()
+		})
+		rooms = append(rooms, &roomFixture{fixture: &fixture{t: t, srv: srv, ts: ts, svc: svc, alice: token}})
+		st = s
+	}
+	o := access.Organizer{ID: "org_ho", Name: "Head office", Region: agenda.RegionGlobal, TokenHash: hash, Created: time.Now().UTC()}
+	if err := st.CreateOrganizer(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().UTC().Truncate(time.Minute).Add(-10 * time.Minute)
+	e := agenda.Event{ID: roomEvent, Kind: agenda.KindWebinar, Title: agenda.Text{"en": "General Assembly"},
+		Start: start, End: start.Add(time.Hour), TimeZone: "Europe/Zurich", Region: agenda.RegionGlobal,
+		Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished, Languages: []string{"ar", "en", "fr", "es"}, Owner: o.ID}
+	vote := agenda.Item{ID: "it-vote", Title: agenda.Text{"en": "Budget"}, Start: start, Minutes: 30, Kind: agenda.ItemVote, Speakers: []agenda.Text{}}
+	if _, _, err := rooms[0].svc.CreateEvent(ctx, e, []agenda.Item{vote}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 10
+	var insts []string
+	for i := range n {
+		id := fmt.Sprintf("inst-%02d", i)
+		in := institution.Institution{ID: id, Name: agenda.Text{"en": id}, Country: "XA", Region: agenda.RegionEurope,
+			Status: institution.StatusA, AccreditedOn: "2020-01-01", History: []institution.Change{{Status: institution.StatusA, Date: "2020-01-01"}}, Delegates: []institution.Delegate{}}
+		if _, err := st.PutInstitution(ctx, in, 0); err != nil {
+			t.Fatal(err)
+		}
+		insts = append(insts, id)
+	}
+	a, b := rooms[0], rooms[1]
+	host, _ := a.join("host", "token="+url.QueryEscape(token))
+	var onA, onB []*member
+	for _, id := range insts {
+		onA = append(onA, a.delegate("delegate of "+id, id))
+		onB = append(onB, b.delegate("alternate of "+id, id))
+	}
+	step := 0
+	do := func(m *member, cmd realtime.MsgType, data any, ok realtime.MsgType) realtime.Envelope {
+		t.Helper()
+		step++
+		id := fmt.Sprint("s", step)
+		m.send(cmd, id, data)
+		if code, env := m.answer(id, ok); code != "" {
+			t.Fatalf("%s: %s %s", cmd, code, env.Data)
+		} else {
+			return env
+		}
+		return realtime.Envelope{}
+	}
+	for i, id := range insts { // half answer the roll themselves, on B
+		if i%2 == 0 {
+			do(onB[i], realtime.CmdRollMark, map[string]any{"institution": id, "present": true}, realtime.MsgRoll)
+		} else {
+			do(host, realtime.CmdRollMark, map[string]any{"institution": id, "present": true}, realtime.MsgRoll)
+		}
+	}
+	var bl struct{ ID string }
+	mustUnmarshal(t, do(host, realtime.CmdBallotPrepare, map[string]any{"item": "it-vote", "kind": "motion", "secret": true,
+		"title": map[string]string{"en": "Budget"}}, realtime.MsgBallot).Data, &bl)
+	do(host, realtime.CmdBallotOpen, map[string]string{"ballot": bl.ID}, realtime.MsgBallot)
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	outcome := map[string][]string{}
+	for i, id := range insts {
+		for _, m := range []*member{onA[i], onB[i]} {
+			wg.Go(func() {
+				m.send(realtime.CmdBallotCast, "cast", map[string]any{"ballot": bl.ID, "institution": id, "choice": map[string]string{"option": "yes"}})
+				code, _ := m.answer("cast", realtime.MsgReceipt)
+				mu.Lock()
+				outcome[id] = append(outcome[id], code)
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	for _, id := range insts {
+		got := strings.Join(outcome[id], ",")
+		if got != ",already_voted" && got != "already_voted," {
+			t.Errorf("%s: answers %q, want one receipt and one already_voted", id, got)
+		}
+	}
+	voters, err := st.Voters(ctx, bl.ID)
+	if err != nil || len(voters) != n {
+		t.Fatalf("voters %v %v", voters, err)
+	}
+	papers, err := st.Papers(ctx, bl.ID)
+	if err != nil || len(papers) != n {
+		t.Fatalf("%d papers, %v", len(papers), err)
+	}
+	env := do(host, realtime.CmdBallotClose, map[string]string{"ballot": bl.ID}, realtime.MsgBallot)
+	var closed struct{ Verdict ballot.Verdict }
+	mustUnmarshal(t, env.Data, &closed)
+	if closed.Verdict.Tally.Yes != n || closed.Verdict.Outcome != ballot.OutcomeAdopted {
+		t.Fatalf("verdict %+v", closed.Verdict)
+	}
+}
