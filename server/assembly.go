@@ -240,16 +240,9 @@ func rulesText(p *page, b ballot.Ballot) string {
 // resultsPage answers GET /events/{id}/results: the assembly's record, for
 // whoever may see the event.
 func (s *Server) resultsPage(c echo.Context) error {
-	p, err := s.newPage(c)
+	p, e, err := s.publicEventPage(c)
 	if err != nil {
 		return err
-	}
-	e, err := s.pageEvent(c)
-	if err != nil {
-		return err
-	}
-	if !pagePrincipal.CanSee(e) {
-		return errPageNotFound
 	}
 	res, err := s.results(c.Request().Context(), e)
 	if err != nil {

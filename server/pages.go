@@ -549,17 +549,28 @@ func (s *Server) pageEvent(c echo.Context) (agenda.Event, error) {
 	return e, err
 }
 
-func (s *Server) eventPage(c echo.Context) error {
+// publicEventPage is the page for the event :id names and the event, as
+// an anonymous viewer may see it: a hidden event is the not-found page,
+// exactly like a missing one.
+func (s *Server) publicEventPage(c echo.Context) (*page, agenda.Event, error) {
 	p, err := s.newPage(c)
 	if err != nil {
-		return err
+		return nil, agenda.Event{}, err
 	}
 	e, err := s.pageEvent(c)
 	if err != nil {
-		return err
+		return nil, agenda.Event{}, err
 	}
 	if !pagePrincipal.CanSee(e) {
-		return errPageNotFound // the same answer for hidden and missing events
+		return nil, agenda.Event{}, errPageNotFound
+	}
+	return p, e, nil
+}
+
+func (s *Server) eventPage(c echo.Context) error {
+	p, e, err := s.publicEventPage(c)
+	if err != nil {
+		return err
 	}
 	return s.renderEvent(c, p, e)
 }

@@ -217,16 +217,9 @@ func (s *Server) registerForm(c echo.Context) error {
 // renderRegistration renders the registration page of :id; submit, when
 // set, handles a POST first (done: it has answered).
 func (s *Server) renderRegistration(c echo.Context, submit func(*page, agenda.Event, *regFormView) (bool, error)) error {
-	p, err := s.newPage(c)
+	p, e, err := s.publicEventPage(c)
 	if err != nil {
 		return err
-	}
-	e, err := s.pageEvent(c)
-	if err != nil {
-		return err
-	}
-	if !pagePrincipal.CanSee(e) {
-		return errPageNotFound
 	}
 	v, err := s.registrationForm(c.Request().Context(), p, e)
 	if err != nil {
