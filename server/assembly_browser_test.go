@@ -26,7 +26,11 @@ func TestAssemblyInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Items[0].Kind = agenda.ItemVote
+	// The draft, then its release: the room runs the published agenda.
 	if _, err := f.svc.PutAgenda(ctx, sessionEvent, a.Items, a.Version); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.Publish(ctx, sessionEvent, "", "", 0); err != nil {
 		t.Fatal(err)
 	}
 	putInstitution(t, f.st, "inst-a1", institution.StatusA)

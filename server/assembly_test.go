@@ -51,7 +51,11 @@ func newAssemblyRoom(t *testing.T) *roomFixture {
 	})
 	items := slices.Clone(f.items)
 	items[2].Kind = agenda.ItemVote
+	// The draft, then its release: the room runs the published agenda.
 	if _, err := f.svc.PutAgenda(context.Background(), roomEvent, items, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.Publish(context.Background(), roomEvent, "", "", 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"inst-a1", "inst-a2", "inst-a3"} {

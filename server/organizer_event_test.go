@@ -64,7 +64,7 @@ func TestStaleAgendaWriteAnswersBothVersions(t *testing.T) {
 	f := newFixture(t)
 	f.create(consultation, f.alice)
 	path := "/api/v1/events/hrd-consultation/agenda"
-	tag := f.do(req{method: "GET", path: path}).header.Get("ETag")
+	tag := f.do(req{method: "GET", path: path, token: f.alice}).header.Get("ETag") // the draft, which organizers edit
 	r := f.do(req{method: "POST", path: path + "/items", token: f.alice, header: map[string]string{"If-Match": tag},
 		body: `{"title":{"en":"Welcome"},"start":"2021-07-01T14:30:00Z","duration":15,"kind":"opening"}`})
 	if r.status != http.StatusCreated {
@@ -84,7 +84,7 @@ func TestStaleAgendaWriteAnswersBothVersions(t *testing.T) {
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			mine := f.do(req{method: "GET", path: path}).header.Get("ETag")
+			mine := f.do(req{method: "GET", path: path, token: f.alice}).header.Get("ETag")
 			// Bob renames the item first.
 			other := f.do(req{method: "PATCH", path: path + "/items/" + welcome.ID, token: f.bob, header: map[string]string{"If-Match": mine},
 				body: `{"title":{"en":"Welcome ` + strings.Repeat("!", i+1) + `"}}`})
@@ -117,7 +117,7 @@ func TestStaleAgendaWriteAnswersBothVersions(t *testing.T) {
 			}
 			if tc.method != "PATCH" {
 				// Put the item back for the next case.
-				a := f.do(req{method: "GET", path: path})
+				a := f.do(req{method: "GET", path: path, token: f.alice})
 				f.do(req{method: "PUT", path: path, token: f.alice, header: map[string]string{"If-Match": a.header.Get("ETag")},
 					body: `{"items":[{"id":"` + welcome.ID + `","title":{"en":"Welcome"},"start":"2021-07-01T14:30:00Z","duration":15,"kind":"opening"}]}`})
 			}
@@ -151,7 +151,7 @@ func TestAgendaBuilderRefusesBadInput(t *testing.T) {
 		{"no CSRF token", cookieHeaders(africa, ""), item("Welcome", 15), http.StatusForbidden, "csrf", ""},
 		{"another session's CSRF token", cookieHeaders(africa, csrfEurope), item("Welcome", 15), http.StatusForbidden, "csrf", ""},
 		{"from another site", cookieHeaders(africa, csrf, "Sec-Fetch-Site", "cross-site"), item("Welcome", 15), http.StatusForbidden, "csrf", ""},
-		{"another region's event", cookieHeaders(europe, csrfEurope), item("Welcome", 15), http.StatusNotFound, "not_found", ""},
+		{"another region's event", cookieHeaders(europe, csrfEurope), item("Welcome", 15), http.StatusForbidden, "forbidden", ""},
 		{"title too long", cookieHeaders(africa, csrf), item(strings.Repeat("x", agenda.MaxTitleRunes+1), 15), http.StatusUnprocessableEntity, "invalid", "items[0].title.en"},
 		{"no title", cookieHeaders(africa, csrf), item("", 15), http.StatusUnprocessableEntity, "invalid", "items[0].title"},
 		{"no length", cookieHeaders(africa, csrf), item("Welcome", 0), http.StatusUnprocessableEntity, "invalid", "items[0].duration"},
@@ -159,7 +159,7 @@ func TestAgendaBuilderRefusesBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.header["If-Match"] = f.do(req{method: "GET", path: path}).header.Get("ETag")
+			tc.header["If-Match"] = f.do(req{method: "GET", path: path, token: f.alice}).header.Get("ETag")
 			before := f.snapshot()
 			r := f.do(req{method: "POST", path: path + "/items", header: tc.header, body: tc.body})
 			code, fields := errorOf(t, r)
@@ -176,8 +176,9 @@ func TestAgendaBuilderRefusesBadInput(t *testing.T) {
 			!strings.Contains(body, `data-csrf="`+csrf+`"`) || !strings.Contains(body, `aria-current="page"`) {
 			t.Errorf("%s for its region's organizer: %d", page, res.StatusCode)
 		}
-		if res, _ := f.browse(browserReq{method: "GET", path: page, cookie: europe}); res.StatusCode != http.StatusNotFound {
-			t.Errorf("%s for another region's organizer: %d, want 404", page, res.StatusCode)
+		// It sees the event (it is public), so the refusal hides nothing.
+		if res, _ := f.browse(browserReq{method: "GET", path: page, cookie: europe}); res.StatusCode != http.StatusForbidden {
+			t.Errorf("%s for another region's organizer: %d, want 403", page, res.StatusCode)
 		}
 		if res, _ := f.browse(browserReq{method: "GET", path: page}); res.StatusCode != http.StatusSeeOther {
 			t.Errorf("%s signed out: %d, want a redirect to sign in", page, res.StatusCode)
@@ -268,7 +269,7 @@ func TestInvitationStateAndResend(t *testing.T) {
 			speakerID = x.ID
 		}
 	}
-	if r := f.do(req{method: "POST", path: invites + "/" + speakerID + "/resend", header: cookieHeaders(europe, f.csrf(europe))}); r.status != http.StatusNotFound {
+	if r := f.do(req{method: "POST", path: invites + "/" + speakerID + "/resend", header: cookieHeaders(europe, f.csrf(europe))}); r.status != http.StatusForbidden {
 		t.Errorf("resending another region's invitation: %d %s", r.status, r.body)
 	}
 	f.admitted(t, "the speaker, still invited", speaker)

@@ -120,6 +120,7 @@ var phonePages = []struct {
 	{name: "organizer agenda builder", path: "/organizer/events/" + demo.ConsultationID + "/agenda", ready: "#items .tl-item", organizer: true,
 		prepare: `document.getElementById("add-item").click()`},
 	{name: "organizer people", path: "/organizer/events/" + demo.ConsultationID + "/people", ready: "#invites-none", organizer: true},
+	{name: "organizer registrations", path: "/organizer/events/" + pageWebinar + "/registrations", ready: "#reg-settings", organizer: true},
 }
 
 // signedIn gives b the session of pageServer's organizer at ts when on,
