@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/majlis/majlis/internal/usertext"
 )
 
 // CSVColumns are the fixed leading columns of WriteCSV, in order:
@@ -107,11 +109,5 @@ func safeRow(row []string) []string {
 }
 
 // SafeCell returns c with a leading apostrophe if a spreadsheet would
-// read it as a formula (it starts with =, +, -, @, a tab or a carriage
-// return); otherwise c unchanged.
-func SafeCell(c string) string {
-	if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-		return "'" + c
-	}
-	return c
-}
+// read it as a formula (usertext.CSVCell, the one rule for every export).
+func SafeCell(c string) string { return usertext.CSVCell(c) }

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/usertext"
 	"github.com/majlis/majlis/realtime"
 )
 
@@ -145,12 +146,7 @@ func coverageCSV(rep coverageReport) []byte {
 }
 
 // csvSafe keeps a spreadsheet from reading user text as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+func csvSafe(s string) string { return usertext.CSVCell(s) }
 
 func millisUTC(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339) }
 

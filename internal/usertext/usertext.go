@@ -214,3 +214,14 @@ func plainASCII(s string, multiline bool) bool {
 	}
 	return true
 }
+
+// CSVCell returns c with a leading apostrophe if a spreadsheet would read
+// it as a formula (it starts with =, +, -, @, a tab or a carriage return),
+// so that text a person typed never runs in the spreadsheet of whoever
+// opens an export; otherwise c unchanged.
+func CSVCell(c string) string {
+	if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+		return "'" + c
+	}
+	return c
+}
