@@ -48,6 +48,12 @@ func (r *room) sessionStart(c *Client, _ Envelope, _ noData) *Error {
 	if r.state.Agenda.Session == SessionRunning {
 		return errorf(ErrInvalidState, "the session is already running")
 	}
+	// A webinar in practice mode starts with its session: attendees enter.
+	if r.event.Kind == agenda.KindWebinar && r.state.Webinar.Practice {
+		if e := r.webinarStart(c, Envelope{}, noData{}); e != nil {
+			return e
+		}
+	}
 	now := r.node.cfg.Now().UTC().Truncate(time.Second)
 	if e := r.agendaMove(c, func(p *Progress) *Error {
 		p.Session, p.SessionStarted, p.SessionEnded = SessionRunning, &now, nil

@@ -48,12 +48,13 @@ func TestWebinarPracticeMode(t *testing.T) {
 	f.join("panelist", "token="+url.QueryEscape(f.invite("speaker", "Panelist")))
 	f.join("interpreter", "token="+url.QueryEscape(f.invite("interpreter", "Interpreter")))
 
-	host.send(realtime.CmdWebinarStart, "start", nil)
+	// The host starts the session: a webinar in practice mode starts with it.
+	host.send(realtime.CmdSessionStart, "start", nil)
 	env := until(realtime.MsgWebinar)
 	var w realtime.Webinar
 	mustUnmarshal(t, env.Data, &w)
 	if !w.Started || w.Practice || w.StartedAt == nil {
-		t.Fatalf("after webinar.start: %+v", w)
+		t.Fatalf("after session.start: %+v", w)
 	}
 	_, welcome := f.join("registrant", "token="+url.QueryEscape(reg.Token))
 	var wd struct {
