@@ -2,10 +2,7 @@ package server_test
 
 import (
 	"context"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +14,6 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
-	"github.com/majlis/majlis/server"
-	"github.com/majlis/majlis/store"
 )
 
 // TestHistoryPagesInBrowser: the audit log, an event's history and the
@@ -26,22 +21,7 @@ import (
 // axe-core in four languages (Arabic right to left), and an organizer
 // publishes the draft from the history page with the keyboard only.
 func TestHistoryPagesInBrowser(t *testing.T) {
-	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://localhost:" + strings.Split(l.Addr().String(), ":")[1]
-	svc := agenda.New(agenda.Config{}, st)
-	ts := httptest.NewUnstartedServer(server.New(server.Config{BaseURL: base}, st, svc).Handler())
-	ts.Listener.Close()
-	ts.Listener = l
-	ts.Start()
-	t.Cleanup(ts.Close)
+	base, st, svc, ts := localhostServer(t)
 	f := &fixture{t: t, st: st, svc: svc, ts: ts}
 	ctx := context.Background()
 	token := f.namedOrganizer("org_ho", "Head office", agenda.RegionGlobal)

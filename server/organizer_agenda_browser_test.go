@@ -77,7 +77,7 @@ func until(js string) chromedp.Action[chromedp.Void] {
 
 // localhostServer serves a fresh bbolt store at http://localhost:PORT,
 // its base URL: a host name, as passkeys need, and a secure context.
-func localhostServer(t *testing.T) (string, *store.Bolt, *agenda.Service) {
+func localhostServer(t *testing.T) (string, *store.Bolt, *agenda.Service, *httptest.Server) {
 	t.Helper()
 	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "majlis.db"))
 	if err != nil {
@@ -95,14 +95,14 @@ func localhostServer(t *testing.T) (string, *store.Bolt, *agenda.Service) {
 	ts.Listener = l
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return base, st, svc
+	return base, st, svc, ts
 }
 
 // builderServer serves a bbolt store with two webinars of head office,
 // each two hours long, and signs the organizer Alice in to b.
 func builderServer(t *testing.T, b *browser) (string, *store.Bolt, *agenda.Service, access.Organizer) {
 	t.Helper()
-	base, st, svc := localhostServer(t)
+	base, st, svc, _ := localhostServer(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
 	o := access.Organizer{ID: "org_alice", Name: "Alice", Region: agenda.RegionGlobal, Created: now}

@@ -28,7 +28,7 @@ import (
 func TestOrganizerPasskeysInBrowser(t *testing.T) {
 	// A passkey is bound to a host name (not an IP address): the browser
 	// opens http://localhost, a secure context.
-	base, st, _ := localhostServer(t)
+	base, st, _, _ := localhostServer(t)
 	ctx := context.Background()
 	now := time.Now().UTC()
 	o := access.Organizer{ID: "org_fatima", Name: "Fatima Zahra", Region: agenda.RegionAfrica, Created: now}
