@@ -24,9 +24,9 @@
 //
 // Concurrency: values (Line, Token, Post) are plain data and not shared.
 // Service is goroutine-safe as long as its Store is: the sequence rule is
-// enforced by the Store's atomic AppendCaption, never by locks held here;
-// the only lock in the package guards the rate limiter's buckets and is
-// never held across a Store call. The rate limit is per process: N
-// instances behind a load balancer allow up to N times the rate.
+// enforced by the Store's atomic AppendCaption, never by locks held here,
+// and the rate per token is counted by Config.Limits (the shared store
+// in a scale-out deployment: N instances allow the rate once, not N
+// times).
 // WriteVTT and WriteTranscript are pure functions of their input.
 package caption

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/ratelimit"
 )
 
 // Config tunes a Service.
@@ -27,14 +27,13 @@ type Config struct {
 	// Burst is how many captions a token may post at once after a pause.
 	// Default: 20.
 	Burst int
+	// Limits counts the rate per token: the store shared by every
+	// instance (store.Redis), so that a token posting through several
+	// instances gets the rate once. Default: one instance's memory.
+	Limits ratelimit.Counter
 	// Now is the server clock. Default: time.Now.
 	Now func() time.Time
 }
-
-// maxBuckets bounds the rate limiter's memory. Buckets exist only for
-// tokens that passed Authorize, of which there are at most
-// MaxTokensPerEvent per event; full buckets are forgotten first.
-const maxBuckets = 10000
 
 // Service applies the caption rules on top of a Store.
 //
@@ -42,16 +41,8 @@ const maxBuckets = 10000
 type Service struct {
 	cfg   Config
 	store Store
-
-	// mu guards buckets.
-	mu      sync.Mutex
-	buckets map[string]*bucket
-}
-
-// bucket is one token's token bucket.
-type bucket struct {
-	tokens float64
-	last   time.Time
+	// limit is the rate per token.
+	limit ratelimit.Limiter
 }
 
 // New returns a Service over store.
@@ -71,7 +62,11 @@ func New(cfg Config, store Store) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg, store: store, buckets: map[string]*bucket{}}
+	if cfg.Limits == nil {
+		cfg.Limits = &ratelimit.Memory{}
+	}
+	return &Service{cfg: cfg, store: store, limit: ratelimit.Limiter{Name: "captions",
+		Rule: ratelimit.PerSecond(cfg.Rate, cfg.Burst), Counter: cfg.Limits, Now: cfg.Now}}
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
@@ -126,13 +121,7 @@ func (s *Service) Tokens(ctx context.Context, event string) ([]Token, error) {
 
 // RevokeToken revokes an event's caption token; it stops working at once.
 func (s *Service) RevokeToken(ctx context.Context, event, id string) (Token, error) {
-	t, err := s.store.RevokeCaptionToken(ctx, event, id)
-	if err == nil {
-		s.mu.Lock()
-		delete(s.buckets, t.ID)
-		s.mu.Unlock()
-	}
-	return t, err
+	return s.store.RevokeCaptionToken(ctx, event, id)
 }
 
 // Authorize returns the token whose secret is given if it admits posts to
@@ -176,44 +165,14 @@ func (s *Service) Ingest(ctx context.Context, tok Token, p Post) (Appended, erro
 		return Appended{}, &ValidationError{Fields: map[string]string{
 			"lang": "must be one of " + strings.Join(s.cfg.Languages, ", ")}}
 	}
-	if !s.allow(tok.ID, now) {
+	switch ok, err := s.limit.Allow(ctx, tok.ID); {
+	case err != nil:
+		return Appended{}, fmt.Errorf("caption: rate limit: %w", err)
+	case !ok:
 		return Appended{}, ErrRateLimited
 	}
 	return s.store.AppendCaption(ctx, Line{Event: tok.Event, Channel: tok.Channel, Lang: lang,
 		Speaker: p.Speaker, Text: p.Text, Token: tok.ID, Seq: p.Seq, Received: now}, s.cfg.MaxLines)
-}
-
-// allow takes one token from id's bucket, if there is one.
-func (s *Service) allow(id string, now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.buckets[id]
-	if !ok {
-		if len(s.buckets) >= maxBuckets {
-			s.forgetFull(now)
-		}
-		b = &bucket{tokens: float64(s.cfg.Burst), last: now}
-		s.buckets[id] = b
-	}
-	if elapsed := now.Sub(b.last); elapsed > 0 {
-		b.tokens = min(float64(s.cfg.Burst), b.tokens+elapsed.Seconds()*s.cfg.Rate)
-		b.last = now
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
-// forgetFull drops the buckets that have refilled (a new bucket starts
-// full, so nothing is lost); s.mu must be held.
-func (s *Service) forgetFull(now time.Time) {
-	for id, b := range s.buckets {
-		if b.tokens+now.Sub(b.last).Seconds()*s.cfg.Rate >= float64(s.cfg.Burst) {
-			delete(s.buckets, id)
-		}
-	}
 }
 
 // Transcript returns what is kept of one channel's captions.

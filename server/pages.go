@@ -17,8 +17,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
@@ -56,7 +54,6 @@ type pages struct {
 	cats      *catalogs
 	templates map[string]*template.Template // by page name
 	assets    map[string]asset
-	limiter   echo.MiddlewareFunc
 }
 
 // asset is one embedded file, ready to serve.
@@ -148,14 +145,6 @@ func newPages() *pages {
 		p.templates[name] = template.Must(template.New(name).Funcs(funcs).
 			ParseFS(static.FS, "templates/layout.html", "templates/"+name+".html", "templates/parts/*.html"))
 	}
-	p.limiter = middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(10), Burst: 60, ExpiresIn: 3 * time.Minute,
-		}),
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return &pageError{Status: http.StatusTooManyRequests, Title: "error.too_many.title", Body: "error.too_many.body"}
-		},
-	})
 	return p
 }
 

@@ -2,11 +2,10 @@ package server
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
+	"github.com/majlis/majlis/internal/ratelimit"
 )
 
 // routes registers every route of the public listener in one block: the
@@ -22,7 +21,7 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// The JSON API. Every route here is in the OpenAPI document (a test
 	// holds them together). Limited per client address.
-	api := e.Group("/api/v1", rateLimit(20, 100, "too many requests; slow down"))
+	api := e.Group("/api/v1", s.limit("api", apiRule, tooMany("too many requests; slow down")))
 	api.GET("/openapi.json", s.openAPI)
 	api.GET("/events", s.listEvents)
 	api.POST("/events", s.createEvent)
@@ -82,7 +81,7 @@ func (s *Server) routes(e *echo.Echo) {
 
 	// Pages, rendered for an anonymous viewer in the viewer's language and
 	// zone, limited per client address; and their embedded assets.
-	page := s.pages.limiter
+	page := s.limit("pages", pageRule, tooManyPage)
 	e.Match(get, "/", s.homePage, page)
 	e.Match(get, "/events/:id", s.eventPage, page)
 	e.Match(get, "/events/:id/session", s.sessionPage, page)
@@ -144,7 +143,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// address limited to one a second, 30 at once: an office behind one
 	// address registers together), the registrant's
 	// personal page behind its token.
-	regLimit := rateLimit(1, 30, "too many registrations from this address; wait a minute")
+	regLimit := s.limit("registrations", registrationRule, tooMany("too many registrations from this address; wait a minute"))
 	regBody := middleware.BodyLimit(regBodyLimit)
 	api.GET("/events/:id/registration", s.getRegistrationForm)
 	api.PUT("/events/:id/registration", s.putRegistrationForm)
@@ -172,7 +171,8 @@ func (s *Server) routes(e *echo.Echo) {
 	// Room websockets (docs/protocol.md). Joins are limited per client
 	// address: anonymous joins to public events must not let one address
 	// flood a room.
-	e.GET("/ws/rooms/:id", s.joinRoom, rateLimit(s.cfg.JoinRate, s.cfg.JoinBurst, "too many joins from this address; wait a moment"))
+	e.GET("/ws/rooms/:id", s.joinRoom, s.limit("joins", ratelimit.PerSecond(float64(s.cfg.JoinRate), s.cfg.JoinBurst),
+		tooMany("too many joins from this address; wait a moment")))
 }
 
 // debugRoutes registers the debug listener's routes (DebugHandler).
@@ -181,18 +181,4 @@ func (s *Server) debugRoutes(e *echo.Echo) {
 	e.GET("/debug/metrics", s.metrics)
 	e.GET("/debug/pprof/profile", cpuProfile)
 	e.GET("/debug/pprof/:name", namedProfile)
-}
-
-// rateLimit limits requests per client address (see clientAddress) to
-// every tokens a second on average and burst at once; a request over the
-// limit gets 429 rate_limited with message.
-func rateLimit(every rate.Limit, burst int, message string) echo.MiddlewareFunc {
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: every, Burst: burst, ExpiresIn: 3 * time.Minute,
-		}),
-		DenyHandler: func(echo.Context, string, error) error {
-			return &apiError{Status: http.StatusTooManyRequests, Code: "rate_limited", Message: message}
-		},
-	})
 }

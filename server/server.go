@@ -24,6 +24,7 @@ import (
 	"github.com/majlis/majlis/calendar"
 	"github.com/majlis/majlis/caption"
 	"github.com/majlis/majlis/institution"
+	"github.com/majlis/majlis/internal/ratelimit"
 	"github.com/majlis/majlis/realtime"
 	"github.com/majlis/majlis/registration"
 )
@@ -130,6 +131,9 @@ type Server struct {
 	// assembly.go); nil when the store keeps no assembly data.
 	institutions *institution.Service
 	ballots      *ballot.Service
+	// limits counts every rate limit (ratelimit.go): the store when it
+	// counts them (shared by every instance), else this instance's memory.
+	limits ratelimit.Counter
 }
 
 // New builds a Server over store with every route registered.
@@ -176,8 +180,12 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	if as, ok := store.(audit.Store); ok {
 		s.auditLog = as
 	}
+	s.limits = &ratelimit.Memory{}
+	if ls, ok := store.(ratelimit.Counter); ok {
+		s.limits = ls
+	}
 	if cs, ok := store.(caption.Store); ok {
-		s.captions = caption.New(caption.Config{Languages: s.langs, Now: cfg.Now}, cs)
+		s.captions = caption.New(caption.Config{Languages: s.langs, Now: cfg.Now, Limits: s.limits}, cs)
 	}
 	if cs, ok := store.(calendar.Store); ok && cfg.Sync == nil {
 		cfg.Sync = calendar.NewSyncer(calendar.SyncConfig{BaseURL: cfg.BaseURL, UIDDomain: cfg.UIDDomain, Logger: cfg.Logger, Now: cfg.Now}, cs, svc)
@@ -204,7 +212,7 @@ func New(cfg Config, store Store, svc *agenda.Service) *Server {
 	s.feeds = newFeedCache(feedCacheSize)
 	s.metricsRegistry = s.newRegistry()
 	s.planner = calendar.NewPlanner(calendar.PlannerConfig{Zone: s.agenda.Zone, Hours: s.cfg.WorkingHours})
-	s.signin = newSignIn(s.cfg.BaseURL)
+	s.signin = s.newSignIn(s.cfg.BaseURL)
 	s.reg = newWebinars(cfg, store, s.langs)
 	s.assembly(store, cfg)
 	s.routes(e)

@@ -8,27 +8,17 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/labstack/echo/v4"
-	"golang.org/x/time/rate"
 
 	"github.com/majlis/majlis/access"
+	"github.com/majlis/majlis/internal/ratelimit"
 )
 
-// Sign-in limits.
-const (
-	// Sign-in attempts (each step of a passkey ceremony, each use of a
-	// sign-in link) are limited per client address (an office behind one
-	// address signs several people in) and per organizer.
-	addressEvery, addressBurst     = 3 * time.Second, 30
-	organizerEvery, organizerBurst = 6 * time.Second, 10
-	// maxCeremonyID bounds the ceremony parameter of a finish request.
-	maxCeremonyID = 64
-)
+// maxCeremonyID bounds the ceremony parameter of a finish request.
+const maxCeremonyID = 64
 
 // signIn is what the organizer app's sign-in needs, built once in
 // organizerRoutes.
@@ -45,12 +35,12 @@ type signIn struct {
 	// send state-changing requests with the session cookie.
 	origin string
 	// byAddress and byOrganizer limit sign-in attempts.
-	byAddress, byOrganizer *attempts
+	byAddress, byOrganizer ratelimit.Limiter
 }
 
-func newSignIn(baseURL string) *signIn {
-	si := &signIn{cookie: "majlis_session", byAddress: newAttempts(addressEvery, addressBurst),
-		byOrganizer: newAttempts(organizerEvery, organizerBurst)}
+func (s *Server) newSignIn(baseURL string) *signIn {
+	si := &signIn{cookie: "majlis_session", byAddress: s.limiter("sign-in address", signInAddressRule),
+		byOrganizer: s.limiter("sign-in organizer", signInOrganizerRule)}
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Host == "" {
 		return si
@@ -70,45 +60,6 @@ func newSignIn(baseURL string) *signIn {
 		si.wa = wa
 	}
 	return si
-}
-
-// attempts is a set of token buckets by key (an address, an organizer),
-// one per instance.
-type attempts struct {
-	every time.Duration
-	burst int
-	mu    sync.Mutex
-	// mu guards m.
-	m map[string]*attempt
-}
-
-type attempt struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newAttempts(every time.Duration, burst int) *attempts {
-	return &attempts{every: every, burst: burst, m: map[string]*attempt{}}
-}
-
-// allow takes one attempt for key at now.
-func (a *attempts) allow(key string, now time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.m) > 10000 {
-		for k, v := range a.m {
-			if now.Sub(v.seen) > a.every*time.Duration(a.burst) {
-				delete(a.m, k)
-			}
-		}
-	}
-	e, ok := a.m[key]
-	if !ok {
-		e = &attempt{lim: rate.NewLimiter(rate.Every(a.every), a.burst)}
-		a.m[key] = e
-	}
-	e.seen = now
-	return e.lim.AllowN(now, 1)
 }
 
 // Context keys of a cookie-authenticated request.
@@ -211,14 +162,16 @@ var errTooManySignIns = &apiError{Status: http.StatusTooManyRequests, Code: "rat
 // allowSignIn takes a sign-in attempt for the client's address, or, once
 // the organizer is known, for the organizer.
 func (s *Server) allowSignIn(c echo.Context, organizer string) error {
-	var ok bool
-	if organizer == "" {
-		ok = s.signin.byAddress.allow(c.RealIP(), s.cfg.Now())
-	} else {
-		ok = s.signin.byOrganizer.allow(organizer, s.cfg.Now())
+	l, key := s.signin.byAddress, c.RealIP()
+	if organizer != "" {
+		l, key = s.signin.byOrganizer, organizer
 	}
-	if !ok {
-		return refuse(c, errTooManySignIns, &pageError{Status: http.StatusTooManyRequests, Title: "error.too_many.title", Body: "error.too_many.body"})
+	switch ok, err := l.Allow(c.Request().Context(), key); {
+	case err != nil:
+		return err // refused: a sign-in the limit cannot count is not tried
+	case !ok:
+		c.Response().Header().Set("Retry-After", retryAfter(l.Rule))
+		return refuse(c, errTooManySignIns, tooManyPage)
 	}
 	return nil
 }

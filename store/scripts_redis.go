@@ -29,6 +29,7 @@ var (
 	scriptOrganizerByToken = luaScript("organizer_by_token")
 	scriptDeleteSource     = luaScript("source_delete")
 	scriptLease            = luaScript("lease")
+	scriptRateTake         = luaScript("rate_take")
 	// Live captions (caption_redis.go).
 	scriptCaptionTokenCreate = luaScript("caption_token_create")
 	scriptCaptionAppend      = luaScript("caption_append")

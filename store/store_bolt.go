@@ -18,6 +18,7 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/ratelimit"
 )
 
 // Bucket names. Keys are IDs (or token hashes); values are JSON.
@@ -50,6 +51,10 @@ type Bolt struct {
 	closed bool
 	events []*agenda.Event          // sorted by Start, then ID; Version set
 	byID   map[string]*agenda.Event // the same events by ID
+
+	// limits counts rate limits (ratelimit_bolt.go): one instance's, in
+	// memory, as nothing else shares an embedded deployment.
+	limits ratelimit.Memory
 }
 
 var _ Store = (*Bolt)(nil)

@@ -56,6 +56,7 @@ type RedisConfig struct {
 //	P invites:…            invitations (see invite_redis.go)
 //	P session:…, link:…    organizer-app sessions, sign-in links, passkeys, ceremonies, named tokens (see signin_redis.go)
 //	P institutions, rolls, ballots, ballot:…  the general assembly (see assembly_redis.go)
+//	P rate:…               strings: rate limits' state, expiring (see TakeRate)
 //
 // (no space between P and the name). Values are the same JSON documents as
 // Bolt's, each with its version as the first field ("_version"). Every
