@@ -139,6 +139,9 @@ func TestInterpretationSession(t *testing.T) {
 	if got := les.nextFrame(); !bytes.Equal(got, realtime.AudioFrame("es", []byte{0xBB, 1})) {
 		t.Fatalf("es listener got %x first (a French frame leaked?)", got)
 	}
+	if got := bruno.nextFrame(); !bytes.Equal(got, realtime.AudioFrame("fr", []byte{0xAA, 1})) {
+		t.Fatalf("Anne's partner got %x, want her French", got)
+	}
 	host.sendFrame("floor", 0xF0)
 	for _, m := range []*member{anne, bruno, carla, len_} {
 		if got := m.nextFrame(); !bytes.Equal(got, realtime.AudioFrame("floor", []byte{0xF0})) {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"net/url"
 	"testing"
 
@@ -160,4 +161,81 @@ func TestHostsRunTheSession(t *testing.T) {
 	if code := errorCode(t, interp.expectSkipping(realtime.MsgError)); code != realtime.ErrRateLimited {
 		t.Fatalf("a second alarm at once: %s", code)
 	}
+}
+
+// TestInterpretersHearInputPartnerAndFloor: an interpreter receives their
+// input, their partner while the partner is live (never their own voice),
+// and the floor under a relay; listeners receive what they did before.
+// Each member's frames are read in order, so a frame that should not have
+// come shows up in place of the next expected one.
+func TestInterpretersHearInputPartnerAndFloor(t *testing.T) {
+	t.Parallel()
+	f := newRoomFixture(t, nil)
+	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
+	anne := f.interpreter("Anne", "fr", "en")
+	bruno := f.interpreter("Bruno", "fr", "en")
+	carla := f.interpreter("Carla", "es", "fr") // no English: relays from French
+	lfr, les, mixed := f.anon("Listener fr"), f.anon("Listener es"), f.anon("Mixed es")
+	lfr.send(realtime.CmdChannel, "", map[string]string{"channel": "fr"})
+	les.send(realtime.CmdChannel, "", map[string]string{"channel": "es"})
+	mixed.send(realtime.CmdChannel, "", map[string]any{"channel": "es", "original": true})
+	for _, m := range []*member{lfr, les, mixed} {
+		m.expectSkipping(realtime.MsgMember)
+	}
+	host.send(realtime.CmdFloorLanguage, "", map[string]string{"language": "en"})
+	anne.send(realtime.CmdBoothTake, "", nil)
+	carla.send(realtime.CmdBoothTake, "", nil)
+	v := host.interpUntil(func(v interpViewT) bool {
+		return v.FloorLanguage == "en" && v.live("fr") == anne.id && v.live("es") == carla.id
+	})
+	if r := v.route("es"); r.Status != interpretation.RouteRelay || r.Input != "fr" {
+		t.Fatalf("es route: %+v, want a relay from fr", r)
+	}
+
+	frame := func(ch string, b byte) []byte { return realtime.AudioFrame(ch, []byte{b}) }
+	expect := func(step string, want []byte, ms ...*member) {
+		t.Helper()
+		for _, m := range ms {
+			if got := m.nextFrame(); !bytes.Equal(got, want) {
+				ch, p, _ := realtime.ParseFrame(got)
+				t.Fatalf("%s: %s got %s %x, want %x", step, m.name, ch, p, want)
+			}
+		}
+	}
+	host.sendFrame("floor", 1)
+	expect("the floor", frame("floor", 1), anne, bruno, carla, mixed)
+	anne.sendFrame("fr", 2)
+	expect("Anne live in French", frame("fr", 2), bruno, carla, lfr)
+	carla.sendFrame("es", 3)
+	expect("Carla live in Spanish", frame("es", 3), les, mixed)
+	host.sendFrame("floor", 4)
+	// Anne's next frame is the floor: her own French never came back; nor
+	// did Carla's. Carla's is the floor too, after Anne's French (her
+	// pivot), without her own Spanish.
+	expect("the floor again", frame("floor", 4), anne, bruno, carla, mixed)
+	anne.sendFrame("fr", 5)
+	carla.sendFrame("es", 6)
+	// Listeners without the original never get the floor under a live
+	// interpretation, nor another channel.
+	expect("French again", frame("fr", 5), lfr, bruno, carla)
+	expect("Spanish again", frame("es", 6), les, mixed)
+
+	// After a handover Anne is the partner: she hears Bruno, he does not
+	// hear himself.
+	bruno.send(realtime.CmdBoothRequest, "", nil)
+	anne.interpUntil(func(v interpViewT) bool {
+		for _, b := range v.Booths {
+			if b.Language == "fr" && b.Pending != nil {
+				return true
+			}
+		}
+		return false
+	})
+	anne.send(realtime.CmdBoothAccept, "", nil)
+	bruno.interpUntil(func(v interpViewT) bool { return v.live("fr") == bruno.id })
+	anne.interpUntil(func(v interpViewT) bool { return v.live("fr") == bruno.id })
+	bruno.sendFrame("fr", 7)
+	expect("Bruno live in French", frame("fr", 7), anne, lfr, carla)
+	host.sendFrame("floor", 8)
+	expect("the floor after the handover", frame("floor", 8), bruno, anne)
 }
