@@ -222,20 +222,28 @@ func TestInterpretersHearInputPartnerAndFloor(t *testing.T) {
 
 	// After a handover Anne is the partner: she hears Bruno, he does not
 	// hear himself.
-	bruno.send(realtime.CmdBoothRequest, "", nil)
-	anne.interpUntil(func(v interpViewT) bool {
+	takesOver(bruno, anne, "fr")
+	bruno.sendFrame("fr", 7)
+	expect("Bruno live in French", frame("fr", 7), anne, lfr, carla)
+	host.sendFrame("floor", 8)
+	expect("the floor after the handover", frame("floor", 8), bruno, anne)
+}
+
+// takesOver has partner ask for live's booth and live accept; it returns
+// once both see partner live.
+func takesOver(partner, live *member, booth string) {
+	partner.t.Helper()
+	partner.send(realtime.CmdBoothRequest, "", nil)
+	live.interpUntil(func(v interpViewT) bool {
 		for _, b := range v.Booths {
-			if b.Language == "fr" && b.Pending != nil {
+			if b.Language == booth && b.Pending != nil {
 				return true
 			}
 		}
 		return false
 	})
-	anne.send(realtime.CmdBoothAccept, "", nil)
-	bruno.interpUntil(func(v interpViewT) bool { return v.live("fr") == bruno.id })
-	anne.interpUntil(func(v interpViewT) bool { return v.live("fr") == bruno.id })
-	bruno.sendFrame("fr", 7)
-	expect("Bruno live in French", frame("fr", 7), anne, lfr, carla)
-	host.sendFrame("floor", 8)
-	expect("the floor after the handover", frame("floor", 8), bruno, anne)
+	live.send(realtime.CmdBoothAccept, "", nil)
+	for _, m := range []*member{partner, live} {
+		m.interpUntil(func(v interpViewT) bool { return v.live(booth) == partner.id })
+	}
 }

@@ -102,6 +102,10 @@ func boltSourceKey(dir string) (*sealer, error) {
 			f.Close()
 			return nil, fmt.Errorf("store: source key: %w", err)
 		}
+		if err := f.Sync(); err != nil { // before any password is sealed with it
+			f.Close()
+			return nil, fmt.Errorf("store: source key: %w", err)
+		}
 		if err := f.Close(); err != nil {
 			return nil, fmt.Errorf("store: source key: %w", err)
 		}
