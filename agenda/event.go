@@ -106,6 +106,8 @@ type Event struct {
 	// Conference is the https address of an external video meeting
 	// (RFC 7986 CONFERENCE), shown to those who may see the event.
 	Conference string `json:"conference,omitempty"`
+	// Interpretation is how its interpretation runs (shift warning).
+	Interpretation Interpretation `json:"interpretation,omitzero"`
 	// AllDay marks an event of whole days (iCalendar VALUE=DATE): Start is
 	// midnight of its first day and End midnight after its last, both in
 	// TimeZone.

@@ -245,6 +245,7 @@ func (s *Service) validateEvent(e Event) problems {
 	}
 	checkText(p, "location", e.Location, s.cfg.Languages, false, MaxLocationRunes)
 	checkConference(p, e.Conference)
+	checkInterpretation(p, e.Interpretation)
 	if len(e.Invitees) > MaxInvitees {
 		p.add("invitees", "at most %d invitees", MaxInvitees)
 	}

@@ -137,3 +137,50 @@ func TestConferenceAddress(t *testing.T) {
 		t.Fatalf("sequence %d after a new address (was %d), %v", got.Sequence, e.Sequence, err)
 	}
 }
+
+// TestShiftWarning: an event's shift warning is 10 to 90 minutes, or 0
+// for the default of 30; it is stored, and is no change for calendars.
+func TestShiftWarning(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		minutes  int
+		ok       bool
+		inEffect int
+	}{
+		{name: "unset", minutes: 0, ok: true, inEffect: agenda.DefaultShiftWarning},
+		{name: "lowest", minutes: agenda.MinShiftWarning, ok: true, inEffect: 10},
+		{name: "highest", minutes: agenda.MaxShiftWarning, ok: true, inEffect: 90},
+		{name: "too short", minutes: 9},
+		{name: "too long", minutes: 91},
+		{name: "negative", minutes: -30},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			svc, _ := newService(t)
+			e := meeting()
+			e.Interpretation.ShiftWarning = tc.minutes
+			got, _, err := svc.CreateEvent(ctx, e, nil)
+			if !tc.ok {
+				if f := fieldsOf(t, err); f["interpretation.shift_warning"] == "" {
+					t.Fatalf("want an error on interpretation.shift_warning, got %v", f)
+				}
+				return
+			}
+			if err != nil || got.Interpretation.ShiftWarningMinutes() != tc.inEffect {
+				t.Fatalf("got %+v, %v", got.Interpretation, err)
+			}
+		})
+	}
+	svc, _ := newService(t)
+	e, _, err := svc.CreateEvent(ctx, meeting(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Interpretation.ShiftWarning = 45
+	got, err := svc.UpdateEvent(ctx, e, 0)
+	if err != nil || got.Interpretation.ShiftWarning != 45 || got.Sequence != e.Sequence {
+		t.Fatalf("after a new shift warning: %+v sequence %d (was %d), %v", got.Interpretation, got.Sequence, e.Sequence, err)
+	}
+}

@@ -149,7 +149,7 @@ type Interp struct {
 	// Booths by target language.
 	Booths map[string]*interpretation.Booth `json:"booths"`
 	// ShiftWarning is the session's shift warning in minutes (a host's
-	// shift.warning); 0 means DefaultShiftWarning.
+	// shift.warning); 0 means the event's (agenda.Interpretation).
 	ShiftWarning int `json:"shift_warning,omitempty"`
 }
 

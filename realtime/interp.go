@@ -65,8 +65,11 @@ type interpView struct {
 	// Warnings lists the channels without interpretation, for hosts.
 	Warnings []interpretation.Route `json:"warnings"`
 	// ShiftWarning is when interpreters' consoles warn a live
-	// interpreter, in minutes live (Interp.ShiftWarning).
+	// interpreter, in minutes live (shiftWarningOf).
 	ShiftWarning int `json:"shift_warning"`
+	// SessionShiftWarning is a host's shift.warning for this session
+	// (Interp.ShiftWarning), omitted when none.
+	SessionShiftWarning int `json:"session_shift_warning,omitempty"`
 }
 
 // languages are the room's target languages, in the event's order.
@@ -79,10 +82,8 @@ func (r *room) routes(st State) interpretation.Table {
 func (r *room) interpView(st State) interpView {
 	t := r.routes(st)
 	v := interpView{FloorLanguage: st.Interp.FloorLanguage, Channels: append([]string{interpretation.Floor}, r.languages()...),
-		Routes: t.Routes, Warnings: t.Warnings(), Booths: []interpretation.Booth{}, ShiftWarning: st.Interp.ShiftWarning}
-	if v.ShiftWarning == 0 {
-		v.ShiftWarning = DefaultShiftWarning
-	}
+		Routes: t.Routes, Warnings: t.Warnings(), Booths: []interpretation.Booth{},
+		ShiftWarning: r.shiftWarningOf(st), SessionShiftWarning: st.Interp.ShiftWarning}
 	if v.Warnings == nil {
 		v.Warnings = []interpretation.Route{}
 	}
@@ -182,32 +183,42 @@ func (r *room) audio(c *Client, frame []byte) {
 	}
 }
 
-// hears is the channel whose audio c receives: an interpreter hears their
-// booth's input (the floor, or the pivot booth) unless they picked another
-// booth's channel to relay from, everyone else the source of the channel
-// they picked. The second result is the floor, for a listener who asked
-// for the original under the interpretation; "" otherwise.
-func hears(c *Client, t interpretation.Table) (string, string) {
+// hears is the channels whose audio c receives ("" for none). An
+// interpreter hears their input (their booth's: the floor or the pivot
+// booth, unless they picked another booth's channel to relay from), their
+// own booth's channel while their partner is live in it (never while they
+// are: nobody hears their own voice back), and the floor when their input
+// is not the floor; the console mixes the three. Everyone else hears the
+// source of the channel they picked, and the floor besides when they asked
+// for the original under the interpretation.
+func hears(c *Client, t interpretation.Table) [3]string {
 	m := c.member
 	if m.Role == RoleInterpreter && m.Booth != "" {
-		if m.Channel != interpretation.Floor && m.Channel != m.Booth {
-			if rt, ok := t.Route(m.Channel); ok {
-				return rt.Source, ""
-			}
+		in := interpretation.Floor
+		own, _ := t.Route(m.Booth)
+		if rt, ok := t.Route(m.Channel); ok && m.Channel != m.Booth {
+			in = rt.Source
+		} else if own.Input != "" {
+			in = own.Input
 		}
-		if rt, ok := t.Route(m.Booth); ok && rt.Input != "" {
-			return rt.Input, ""
+		var out [3]string
+		out[0] = in
+		if own.Interpreter != "" && own.Interpreter != m.ID {
+			out[1] = m.Booth
 		}
-		return interpretation.Floor, ""
+		if in != interpretation.Floor {
+			out[2] = interpretation.Floor
+		}
+		return out
 	}
 	src := interpretation.Floor
 	if rt, ok := t.Route(m.Channel); ok {
 		src = rt.Source
 	}
 	if m.Original && src != interpretation.Floor {
-		return src, interpretation.Floor
+		return [3]string{src, interpretation.Floor}
 	}
-	return src, ""
+	return [3]string{src}
 }
 
 // forward sends a frame to the local clients who hear its channel.
@@ -220,10 +231,10 @@ func (r *room) forward(frame []byte) {
 		t := r.routes(r.state)
 		r.hearing = map[string][]*Client{}
 		for _, c := range r.clients {
-			h, also := hears(c, t)
-			r.hearing[h] = append(r.hearing[h], c)
-			if also != "" {
-				r.hearing[also] = append(r.hearing[also], c)
+			for _, h := range hears(c, t) {
+				if h != "" {
+					r.hearing[h] = append(r.hearing[h], c)
+				}
 			}
 		}
 	}

@@ -22,14 +22,6 @@ const (
 // language.
 const MaxAnnouncement = 500
 
-// Shift warnings, in minutes live: AIIC's guidance has interpreters take
-// turns about every half hour.
-const (
-	DefaultShiftWarning = 30
-	MinShiftWarning     = 5
-	MaxShiftWarning     = 240
-)
-
 // SoundAlarmEvery is how often one interpreter may raise the sound alarm.
 const SoundAlarmEvery = 15 * time.Second
 
@@ -220,17 +212,30 @@ func (r *room) handoversDue() {
 }
 
 type shiftWarningCmd struct {
+	// Minutes is agenda.MinShiftWarning to agenda.MaxShiftWarning, or 0
+	// for the event's own again.
 	Minutes int `json:"minutes"`
 }
 
 // shiftWarning sets, for this session, after how many minutes live the
-// consoles warn an interpreter to hand over.
+// consoles warn an interpreter to hand over: it overrides the event's
+// setting (agenda.Interpretation) until the room's state is cleared, or a
+// host sets 0.
 func (r *room) shiftWarning(c *Client, _ Envelope, d shiftWarningCmd) *Error {
-	if d.Minutes < MinShiftWarning || d.Minutes > MaxShiftWarning {
-		return errorf(ErrBadMessage, "data.minutes must be %d to %d", MinShiftWarning, MaxShiftWarning)
+	if d.Minutes != 0 && (d.Minutes < agenda.MinShiftWarning || d.Minutes > agenda.MaxShiftWarning) {
+		return errorf(ErrBadMessage, "data.minutes must be %d to %d, or 0 for the event's setting", agenda.MinShiftWarning, agenda.MaxShiftWarning)
 	}
 	return r.publishInterp(c.member.ID, func(st *State) error {
 		st.Interp.ShiftWarning = d.Minutes
 		return nil
 	})
+}
+
+// shiftWarningOf is the room's shift warning in minutes: a host's for this
+// session (st), else the event's.
+func (r *room) shiftWarningOf(st State) int {
+	if st.Interp.ShiftWarning != 0 {
+		return st.Interp.ShiftWarning
+	}
+	return r.event.Interpretation.ShiftWarningMinutes()
 }

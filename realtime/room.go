@@ -1016,7 +1016,7 @@ func (r *room) apply(env Envelope) {
 			return
 		}
 		r.state.Interp.FloorLanguage = v.FloorLanguage
-		r.state.Interp.ShiftWarning = v.ShiftWarning
+		r.state.Interp.ShiftWarning = v.SessionShiftWarning
 		r.ensureBooths(&r.state)
 		for _, b := range v.Booths {
 			b := b.Clone()

@@ -50,6 +50,8 @@ type eventJSON struct {
 	Invitees []string `json:"invitees,omitempty"`
 	// Conference is the external video meeting's https address.
 	Conference string `json:"conference,omitempty"`
+	// Interpretation is shown to organizers only (live_settings.go).
+	Interpretation *agenda.Interpretation `json:"interpretation,omitempty"`
 }
 
 const rfc3339 = "2006-01-02T15:04:05Z07:00"
@@ -83,6 +85,7 @@ func (s *Server) toJSON(ctx context.Context, e agenda.Event, p access.Principal,
 	}
 	if !p.Anonymous() {
 		out.Owner, out.Invitees = e.Owner, e.Invitees
+		out.Interpretation = interpretationShown(e)
 	}
 	if e.Origin != nil && (p.Organizer == nil || !p.Organizer.Manages(e.Region)) {
 		// The source's address is for the organizers who manage it (an
@@ -285,6 +288,8 @@ type eventInput struct {
 	Location    textInput          `json:"location"`
 	Conference  *string            `json:"conference"`
 	Invitees    *[]string          `json:"invitees"`
+	// Interpretation is the event's interpretation settings (live_settings.go).
+	Interpretation *interpretationInput `json:"interpretation"`
 }
 
 // textInput is a text object of a body (merged per language); a plain
@@ -394,6 +399,7 @@ func (in eventInput) apply(e *agenda.Event, create bool) error {
 	if in.Invitees != nil {
 		e.Invitees = slices.Clone(*in.Invitees)
 	}
+	in.Interpretation.applyTo(e)
 	return nil
 }
 

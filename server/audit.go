@@ -79,6 +79,7 @@ func eventFields(a, b agenda.Event) []string {
 	add("status", a.Status != b.Status)
 	add("location", !maps.Equal(a.Location, b.Location))
 	add("invitees", !slices.Equal(a.Invitees, b.Invitees))
+	add("interpretation", a.Interpretation != b.Interpretation)
 	return out
 }
 
@@ -354,19 +355,6 @@ func (s *Server) auditCSV(c echo.Context) error {
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
-// historyEvent is the event an organizer's history page or form names,
-// if the organizer may edit it (anything else is the not-found page).
-func (s *Server) historyEvent(c echo.Context) (agenda.Event, error) {
-	e, err := s.pageEvent(c)
-	if err != nil {
-		return agenda.Event{}, err
-	}
-	if !principal(c).CanEdit(e) {
-		return agenda.Event{}, errPageNotFound
-	}
-	return e, nil
-}
-
 // historyPage shows an event's releases, what publishing the draft would
 // change (with the button that does it) and the event's audit entries.
 func (s *Server) historyPage(c echo.Context) error {
@@ -374,11 +362,11 @@ func (s *Server) historyPage(c echo.Context) error {
 }
 
 func (s *Server) renderHistory(c echo.Context, status int, extra func(*auditView, *page)) error {
-	p, se, err := s.organizerPage(c)
-	if p == nil {
-		return err
+	se, e, err := s.eventTab(c, tabEdit)
+	if err != nil {
+		return signInFirst(c, err)
 	}
-	e, err := s.historyEvent(c)
+	p, err := s.newPage(c)
 	if err != nil {
 		return err
 	}
@@ -430,13 +418,9 @@ func (s *Server) renderHistory(c echo.Context, status int, extra func(*auditView
 // carries the draft's ETag the organizer reviewed, so a draft changed
 // since is not published unseen.
 func (s *Server) releaseForm(c echo.Context) error {
-	o, _, ok := s.signedIn(c)
-	if !ok {
-		return c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
-	}
-	e, err := s.historyEvent(c)
+	_, e, err := s.eventTab(c, tabEdit)
 	if err != nil {
-		return err
+		return signInFirst(c, err)
 	}
 	v := int64(-1)
 	if tag, ok := strings.CutPrefix(strings.Trim(c.FormValue("etag"), `"`), "a"); ok {
@@ -444,7 +428,7 @@ func (s *Server) releaseForm(c echo.Context) error {
 			v = n
 		}
 	}
-	_, r, err := s.agenda.Publish(c.Request().Context(), e.ID, c.FormValue("note"), o.ID, versionOrStale(v))
+	_, r, err := s.agenda.Publish(c.Request().Context(), e.ID, c.FormValue("note"), principal(c).Organizer.ID, versionOrStale(v))
 	var ve *agenda.ValidationError
 	switch {
 	case errors.Is(err, agenda.ErrConflict):

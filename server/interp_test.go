@@ -139,6 +139,9 @@ func TestInterpretationSession(t *testing.T) {
 	if got := les.nextFrame(); !bytes.Equal(got, realtime.AudioFrame("es", []byte{0xBB, 1})) {
 		t.Fatalf("es listener got %x first (a French frame leaked?)", got)
 	}
+	if got := bruno.nextFrame(); !bytes.Equal(got, realtime.AudioFrame("fr", []byte{0xAA, 1})) {
+		t.Fatalf("Anne's partner got %x, want her French", got)
+	}
 	host.sendFrame("floor", 0xF0)
 	for _, m := range []*member{anne, bruno, carla, len_} {
 		if got := m.nextFrame(); !bytes.Equal(got, realtime.AudioFrame("floor", []byte{0xF0})) {
@@ -157,18 +160,8 @@ func TestInterpretationSession(t *testing.T) {
 	}
 
 	// Handover: Bruno asks, Anne accepts; now Bruno's frames go through.
-	bruno.send(realtime.CmdBoothRequest, "", nil)
-	anne.interpUntil(func(v interpViewT) bool {
-		for _, b := range v.Booths {
-			if b.Language == "fr" && b.Pending != nil {
-				return true
-			}
-		}
-		return false
-	})
-	anne.send(realtime.CmdBoothAccept, "", nil)
+	takesOver(bruno, anne, "fr")
 	host.interpUntil(func(v interpViewT) bool { return v.live("fr") == bruno.id })
-	bruno.interpUntil(func(v interpViewT) bool { return v.live("fr") == bruno.id })
 	bruno.sendFrame("fr", 0xCC)
 	if got := lfr.nextFrame(); !bytes.Equal(got, realtime.AudioFrame("fr", []byte{0xCC})) {
 		t.Fatalf("after the handover the fr listener got %x", got)

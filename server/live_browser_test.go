@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/gorilla/websocket"
 )
 
@@ -59,6 +60,23 @@ func TestLiveSessionInBrowser(t *testing.T) {
 	waitFor(t, bruno, "Bruno is on air at zero", `document.getElementById("live-onair").dataset.on === "true" && document.getElementById("session").dataset.boothState === "live"`)
 	waitFor(t, bruno, "Bruno is told", `document.getElementById("announce").textContent.includes("Vous êtes à l'antenne")`)
 	waitFor(t, anne, "Anne is off air", `document.getElementById("live-onair").dataset.on === "false"`)
+
+	// Now Anne is the partner: the room sends her Bruno's French, which
+	// her console mixes with the partner's slider; moved by keyboard, the
+	// slider is kept by her browser.
+	mix := `JSON.parse(document.getElementById("live-console").dataset.mix || "{}")`
+	waitFor(t, anne, "Anne hears Bruno as her partner", mix+`.fr && `+mix+`.fr.as === "partner" && `+mix+`.fr.gain === 0.6`)
+	for _, id := range []string{"live-vol-input", "live-vol-partner", "live-vol-floor"} {
+		if label := value(t, anne, id, chromedp.Evaluate[string](`document.getElementById("`+id+`").labels[0].textContent.trim()`)); label == "" {
+			t.Errorf("the slider %s has no label", id)
+		}
+	}
+	anne.run(t, "Anne lowers her partner by keyboard", chromedp.Focus(css(`#live-vol-partner`)), chromedp.KeyEvent(kb.ArrowLeft))
+	waitFor(t, anne, "the partner's gain follows", mix+`.fr.gain === 0.55`)
+	open(anne, "booth", "en", "anne", `#live-console`)
+	if v := value(t, anne, "the partner's slider after a reload", chromedp.Evaluate[string](`document.getElementById("live-vol-partner").value`)); v != "55" {
+		t.Errorf("the partner's volume after a reload: %s, want 55 (kept by the browser)", v)
+	}
 
 	// A captioner's POST, by a script, reaches a listener's page.
 	open(fatou, "session", "fr", "fatou", `#live-me`)

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"net/url"
 	"testing"
 
@@ -159,5 +160,90 @@ func TestHostsRunTheSession(t *testing.T) {
 	interp.send(realtime.CmdBoothSound, "s2", map[string]string{"problem": "bad_sound"})
 	if code := errorCode(t, interp.expectSkipping(realtime.MsgError)); code != realtime.ErrRateLimited {
 		t.Fatalf("a second alarm at once: %s", code)
+	}
+}
+
+// TestInterpretersHearInputPartnerAndFloor: an interpreter receives their
+// input, their partner while the partner is live (never their own voice),
+// and the floor under a relay; listeners receive what they did before.
+// Each member's frames are read in order, so a frame that should not have
+// come shows up in place of the next expected one.
+func TestInterpretersHearInputPartnerAndFloor(t *testing.T) {
+	t.Parallel()
+	f := newRoomFixture(t, nil)
+	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
+	anne := f.interpreter("Anne", "fr", "en")
+	bruno := f.interpreter("Bruno", "fr", "en")
+	carla := f.interpreter("Carla", "es", "fr") // no English: relays from French
+	lfr, les, mixed := f.anon("Listener fr"), f.anon("Listener es"), f.anon("Mixed es")
+	lfr.send(realtime.CmdChannel, "", map[string]string{"channel": "fr"})
+	les.send(realtime.CmdChannel, "", map[string]string{"channel": "es"})
+	mixed.send(realtime.CmdChannel, "", map[string]any{"channel": "es", "original": true})
+	for _, m := range []*member{lfr, les, mixed} {
+		m.expectSkipping(realtime.MsgMember)
+	}
+	host.send(realtime.CmdFloorLanguage, "", map[string]string{"language": "en"})
+	anne.send(realtime.CmdBoothTake, "", nil)
+	carla.send(realtime.CmdBoothTake, "", nil)
+	v := host.interpUntil(func(v interpViewT) bool {
+		return v.FloorLanguage == "en" && v.live("fr") == anne.id && v.live("es") == carla.id
+	})
+	if r := v.route("es"); r.Status != interpretation.RouteRelay || r.Input != "fr" {
+		t.Fatalf("es route: %+v, want a relay from fr", r)
+	}
+
+	frame := func(ch string, b byte) []byte { return realtime.AudioFrame(ch, []byte{b}) }
+	expect := func(step string, want []byte, ms ...*member) {
+		t.Helper()
+		for _, m := range ms {
+			if got := m.nextFrame(); !bytes.Equal(got, want) {
+				ch, p, _ := realtime.ParseFrame(got)
+				t.Fatalf("%s: %s got %s %x, want %x", step, m.name, ch, p, want)
+			}
+		}
+	}
+	host.sendFrame("floor", 1)
+	expect("the floor", frame("floor", 1), anne, bruno, carla, mixed)
+	anne.sendFrame("fr", 2)
+	expect("Anne live in French", frame("fr", 2), bruno, carla, lfr)
+	carla.sendFrame("es", 3)
+	expect("Carla live in Spanish", frame("es", 3), les, mixed)
+	host.sendFrame("floor", 4)
+	// Anne's next frame is the floor: her own French never came back; nor
+	// did Carla's. Carla's is the floor too, after Anne's French (her
+	// pivot), without her own Spanish.
+	expect("the floor again", frame("floor", 4), anne, bruno, carla, mixed)
+	anne.sendFrame("fr", 5)
+	carla.sendFrame("es", 6)
+	// Listeners without the original never get the floor under a live
+	// interpretation, nor another channel.
+	expect("French again", frame("fr", 5), lfr, bruno, carla)
+	expect("Spanish again", frame("es", 6), les, mixed)
+
+	// After a handover Anne is the partner: she hears Bruno, he does not
+	// hear himself.
+	takesOver(bruno, anne, "fr")
+	bruno.sendFrame("fr", 7)
+	expect("Bruno live in French", frame("fr", 7), anne, lfr, carla)
+	host.sendFrame("floor", 8)
+	expect("the floor after the handover", frame("floor", 8), bruno, anne)
+}
+
+// takesOver has partner ask for live's booth and live accept; it returns
+// once both see partner live.
+func takesOver(partner, live *member, booth string) {
+	partner.t.Helper()
+	partner.send(realtime.CmdBoothRequest, "", nil)
+	live.interpUntil(func(v interpViewT) bool {
+		for _, b := range v.Booths {
+			if b.Language == booth && b.Pending != nil {
+				return true
+			}
+		}
+		return false
+	})
+	live.send(realtime.CmdBoothAccept, "", nil)
+	for _, m := range []*member{partner, live} {
+		m.interpUntil(func(v interpViewT) bool { return v.live(booth) == partner.id })
 	}
 }

@@ -81,6 +81,12 @@ type eventFormView struct {
 	CoverageURL           string
 	// Confirm is set on the confirmation page of a status step.
 	Confirm *statusStep
+	// ReadOnly shows an imported event: its inputs disabled, no save.
+	ReadOnly bool
+	// ShiftWarning is the interpreters' shift warning in minutes, from
+	// ShiftMin to ShiftMax (live_settings.go).
+	ShiftWarning       string
+	ShiftMin, ShiftMax int
 }
 
 // formError is one error of a form, linked from the summary to its input.
@@ -168,43 +174,58 @@ func (s *Server) eventRow(p *page, e agenda.Event) eventRow {
 		CoverageURL: "/organizer/events/" + id + "/coverage", Live: v.Live, Ended: v.Ended, LiveLabel: v.LiveLabel, EndedLabel: v.EndedLabel}
 }
 
-// appEvent loads the event a page of the organizer app names: one the
-// organizer may not see is the not-found page, exactly like a missing
-// one; with edit, one of another region is refused (it sees it, so the
-// refusal hides nothing), and so is one imported from a regional calendar
-// (it changes at its source).
-func (s *Server) appEvent(c echo.Context, edit bool) (agenda.Event, error) {
-	e, err := s.pageEvent(c)
-	if err != nil {
-		return agenda.Event{}, err
-	}
-	p := principal(c)
-	if !p.CanSee(e) {
-		return agenda.Event{}, errPageNotFound
-	}
-	if edit && !p.CanEdit(e) {
-		return agenda.Event{}, &pageError{Status: http.StatusForbidden, Title: "events.forbidden.title", Body: "events.forbidden.body"}
-	}
-	if edit && e.Origin != nil {
-		// agenda refuses every change to it: say so before the form.
-		return agenda.Event{}, &pageError{Status: http.StatusConflict, Title: "events.imported.title", Body: "events.imported.body"}
-	}
-	return e, nil
-}
+// tabAccess is what a page or form about one event in the organizer app
+// does with it.
+type tabAccess int
 
-// eventAs is the preamble of the pages and forms about one event: the
-// session, and the event (appEvent) as the organizer sees it, without a
-// parent hidden from it. Without a session: errSignIn (signInFirst).
-func (s *Server) eventAs(c echo.Context, edit bool) (access.Session, agenda.Event, error) {
+const (
+	// tabRead shows the event: its preview and coverage.
+	tabRead tabAccess = iota
+	// tabEdit works on the event or on what majlis keeps about it: its
+	// details page, agenda, people, registrations and history, and their
+	// forms.
+	tabEdit
+	// tabChange changes the event itself: saving its details, a status
+	// step (its confirmation page included).
+	tabChange
+)
+
+// eventTab is the one preamble of the organizer app's pages and forms
+// about one event (every tab of organizer-event-nav, their forms, the
+// preview and the coverage), with one rule for all of them:
+//   - without a session: errSignIn (signInFirst sends the browser to sign
+//     in);
+//   - an event that is missing or hidden from the organizer: the not-found
+//     page (404), exactly alike;
+//   - an event the organizer sees but may not edit (another region's):
+//     refused (403; it sees the event, so the refusal hides nothing),
+//     except to tabRead;
+//   - an imported event (from a regional calendar: Origin) changes at its
+//     source: tabChange is refused (409), its details page shows it
+//     read-only (eventFormView.ReadOnly), and its other tabs work as for
+//     any event (agenda refuses writes to its agenda itself).
+//
+// The event comes without a parent hidden from the organizer.
+func (s *Server) eventTab(c echo.Context, need tabAccess) (access.Session, agenda.Event, error) {
 	_, se, ok := s.signedIn(c)
 	if !ok {
 		return access.Session{}, agenda.Event{}, errSignIn
 	}
-	e, err := s.appEvent(c, edit)
+	e, err := s.pageEvent(c)
 	if err != nil {
 		return access.Session{}, agenda.Event{}, err
 	}
-	e.Parent, err = s.agenda.ParentFor(c.Request().Context(), e, principal(c))
+	p := principal(c)
+	switch {
+	case !p.CanSee(e):
+		return access.Session{}, agenda.Event{}, errPageNotFound
+	case need != tabRead && !p.CanEdit(e):
+		return access.Session{}, agenda.Event{}, &pageError{Status: http.StatusForbidden, Title: "events.forbidden.title", Body: "events.forbidden.body"}
+	case need == tabChange && e.Origin != nil:
+		// agenda refuses every change to it: say so before the form.
+		return access.Session{}, agenda.Event{}, &pageError{Status: http.StatusConflict, Title: "events.imported.title", Body: "events.imported.body"}
+	}
+	e.Parent, err = s.agenda.ParentFor(c.Request().Context(), e, p)
 	return se, e, err
 }
 
@@ -235,21 +256,28 @@ func (s *Server) newEventPage(c echo.Context) error {
 	return s.renderEventForm(c, http.StatusOK, se, e, nil, nil)
 }
 
-// editEventPage is the form of an existing event.
+// editEventPage is the form of an existing event; an imported event's,
+// read-only.
 func (s *Server) editEventPage(c echo.Context) error {
-	se, e, err := s.eventAs(c, true)
+	se, e, err := s.eventTab(c, tabEdit)
 	if err != nil {
 		return signInFirst(c, err)
 	}
-	return s.renderEventForm(c, http.StatusOK, se, e, nil, func(v *eventFormView, _ *page) { v.Saved = c.QueryParam("saved") != "" })
+	return s.renderEventForm(c, http.StatusOK, se, e, nil, func(v *eventFormView, _ *page) {
+		v.Saved = c.QueryParam("saved") != ""
+		if e.Origin != nil {
+			v.ReadOnly, v.Steps = true, nil
+		}
+	})
 }
 
 // eventForm is what an event form posted: the input for the API's paths,
 // the texts as typed (to show them again), and what could not be read.
 type eventForm struct {
-	in         eventInput
-	start, end string
-	problems   map[string]string
+	in           eventInput
+	start, end   string
+	shiftWarning string
+	problems     map[string]string
 }
 
 // readEventForm reads the form into an eventInput. Only what the API would
@@ -277,6 +305,7 @@ func readEventForm(c echo.Context, langs []string) (eventForm, error) {
 	in.Languages = &languages
 	ef.start, ef.end = f.Get("start"), f.Get("end")
 	ef.problems = map[string]string{}
+	readShiftWarning(f, &ef)
 	loc, ok := loadZone(f.Get("timezone"))
 	if !ok {
 		ef.problems["timezone"] = "unknown"
@@ -331,7 +360,7 @@ func (s *Server) createEventForm(c echo.Context) error {
 // saveEventForm changes an event from the form. A form read at an older
 // version changes nothing and shows the newer one.
 func (s *Server) saveEventForm(c echo.Context) error {
-	se, e, err := s.eventAs(c, true)
+	se, e, err := s.eventTab(c, tabChange)
 	if err != nil {
 		return signInFirst(c, err)
 	}
@@ -400,7 +429,8 @@ func (s *Server) renderEventForm(c echo.Context, status int, se access.Session, 
 	who := principal(c)
 	o := *who.Organizer
 	v := &eventFormView{New: e.ID == "", ID: e.ID, CSRF: access.CSRFToken(s.cfg.Secret, se), Err: map[string]string{},
-		Conference: e.Conference, Status: string(e.Status)}
+		Conference: e.Conference, Status: string(e.Status), ShiftWarning: strconv.Itoa(e.Interpretation.ShiftWarningMinutes()),
+		ShiftMin: agenda.MinShiftWarning, ShiftMax: agenda.MaxShiftWarning}
 	if v.New {
 		v.Action = "/organizer/events"
 	} else {
@@ -483,6 +513,9 @@ func (s *Server) renderEventForm(c echo.Context, status int, se access.Session, 
 	}
 	if ef != nil {
 		v.Start, v.End = ef.start, ef.end
+		if ef.shiftWarning != "" {
+			v.ShiftWarning = ef.shiftWarning
+		}
 		for _, field := range sortedFields(ef.problems) {
 			id, msg := fieldInput(field), eventFieldMessage(p, field)
 			if _, dup := v.Err[id]; !dup {
@@ -550,6 +583,8 @@ func eventFieldMessage(p *page, field string) string {
 		return p.T("events.error.languages")
 	case "conference":
 		return p.Tf("events.error.conference", "n", agenda.MaxConferenceBytes)
+	case "interpretation":
+		return p.Tf("live.event.shift_warning_error", "min", agenda.MinShiftWarning, "max", agenda.MaxShiftWarning)
 	}
 	return p.T("events.error.other")
 }
@@ -595,7 +630,7 @@ func visibilityHelp(p *page, v agenda.Visibility) string  { return p.T(visibilit
 
 // statusPage is the confirmation step of a status change (?to=).
 func (s *Server) statusPage(c echo.Context) error {
-	se, e, err := s.eventAs(c, true)
+	se, e, err := s.eventTab(c, tabChange)
 	if err != nil {
 		return signInFirst(c, err)
 	}
@@ -611,7 +646,7 @@ func (s *Server) statusPage(c echo.Context) error {
 
 // setStatusForm applies a confirmed status change.
 func (s *Server) setStatusForm(c echo.Context) error {
-	se, e, err := s.eventAs(c, true)
+	se, e, err := s.eventTab(c, tabChange)
 	if err != nil {
 		return signInFirst(c, err)
 	}
@@ -637,7 +672,7 @@ func (s *Server) setStatusForm(c echo.Context) error {
 // page will: the public page's own view code and template, with a
 // preview banner, never indexed, never kept by shared caches.
 func (s *Server) previewPage(c echo.Context) error {
-	_, e, err := s.eventAs(c, false)
+	_, e, err := s.eventTab(c, tabRead)
 	if err != nil {
 		return signInFirst(c, err)
 	}

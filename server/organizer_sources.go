@@ -412,7 +412,7 @@ func (s *Server) confirmSourceForm(c echo.Context) error {
 // and channel, how long it was live and how many listened, as a table
 // and as a chart of meters, with the CSV of the API.
 func (s *Server) coveragePage(c echo.Context) error {
-	_, e, err := s.eventAs(c, false)
+	_, e, err := s.eventTab(c, tabRead)
 	if err != nil {
 		return signInFirst(c, err)
 	}

@@ -64,10 +64,11 @@ func TestSourceForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"", "/status?to=cancelled"} {
-		if res, body := f.page(europe, "/organizer/events/"+imported+path, "en"); res.StatusCode != http.StatusConflict || !strings.Contains(body, "This event comes from a regional calendar") {
-			t.Fatalf("imported event's form%s: %d %s", path, res.StatusCode, body)
-		}
+	if res, body := f.page(europe, "/organizer/events/"+imported, "en"); res.StatusCode != http.StatusOK || !strings.Contains(body, "This event comes from a regional calendar") || strings.Contains(body, `id="save-event"`) {
+		t.Fatalf("imported event's details, read-only: %d %s", res.StatusCode, body)
+	}
+	if res, body := f.page(europe, "/organizer/events/"+imported+"/status?to=cancelled", "en"); res.StatusCode != http.StatusConflict || !strings.Contains(body, "This event comes from a regional calendar") {
+		t.Fatalf("imported event's status step: %d %s", res.StatusCode, body)
 	}
 	res, _ = f.post(europe, "/organizer/events/"+imported, "en", url.Values{"title-en": {"Mine"}})
 	if after, _ := f.st.GetEvent(context.Background(), imported); res.StatusCode != http.StatusConflict || after.Version != stored.Version {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -35,22 +34,15 @@ type orgEvent struct {
 	Session string
 }
 
-// organizerEvent is the preamble of an event's tab: the signed-in
-// organizer's page for an event they may edit, a redirect to sign in, or
-// the page every missing or hidden event gets.
+// organizerEvent starts a tab that works on an event (eventTab's
+// tabEdit, its one rule): the page and what every tab shows, or no page
+// when the browser was sent to sign in (err nil) or the answer is err.
 func (s *Server) organizerEvent(c echo.Context) (*page, agenda.Event, orgEvent, error) {
-	_, se, ok := s.signedIn(c)
-	if !ok {
-		return nil, agenda.Event{}, orgEvent{}, c.Redirect(http.StatusSeeOther, "/organizer/sign-in")
+	se, e, err := s.eventTab(c, tabEdit)
+	if err != nil {
+		return nil, agenda.Event{}, orgEvent{}, signInFirst(c, err)
 	}
 	p, err := s.newPage(c)
-	if err != nil {
-		return nil, agenda.Event{}, orgEvent{}, err
-	}
-	e, err := s.editableEvent(c)
-	if errors.Is(err, errNotFound) {
-		return nil, agenda.Event{}, orgEvent{}, errPageNotFound
-	}
 	if err != nil {
 		return nil, agenda.Event{}, orgEvent{}, err
 	}

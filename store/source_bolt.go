@@ -23,17 +23,43 @@ var (
 
 var _ calendar.Store = (*Bolt)(nil)
 
+// storedSource is a source as stored: its password sealed
+// (source_seal.go), never in plain text (the field Password shadows the
+// source's own and is written by no version since sealing).
 type storedSource struct {
 	calendar.Source
+	// Password is a password an older majlis stored in plain text.
 	Password string `json:"password,omitempty"`
-	V        int64  `json:"_version"`
+	// Sealed is the password, sealed.
+	Sealed string `json:"password_sealed,omitempty"`
+	V      int64  `json:"_version"`
 }
 
-func decodeSource(raw []byte) (calendar.Source, error) {
+// decodeSource reads a stored source, its password opened with z.
+func (z *sealer) decodeSource(raw []byte) (calendar.Source, error) {
+	s, _, err := z.decodeStored(raw)
+	return s, err
+}
+
+// decodeSourceSealed reads a stored source without opening its password
+// (a deletion needs none, even after the key changed).
+func decodeSourceSealed(raw []byte) (calendar.Source, error) {
+	var s storedSource
+	err := json.Unmarshal(raw, &s)
+	s.Source.Version = s.V
+	return s.Source, err
+}
+
+// decodeStored is decodeSource, and whether the password was stored in
+// plain text (to be sealed).
+func (z *sealer) decodeStored(raw []byte) (calendar.Source, bool, error) {
 	var s storedSource
 	err := json.Unmarshal(raw, &s)
 	s.Source.Version, s.Source.Password = s.V, s.Password
-	return s.Source, err
+	if err == nil && s.Sealed != "" {
+		s.Source.Password, err = z.open(s.ID, s.Sealed)
+	}
+	return s.Source, s.Password != "", err
 }
 
 func decodePush(raw []byte) (calendar.Push, error) {
@@ -42,8 +68,47 @@ func decodePush(raw []byte) (calendar.Push, error) {
 	return p, err
 }
 
-func encodeSource(s calendar.Source, v int64) storedSource {
-	return storedSource{Source: s, Password: s.Password, V: v}
+// encodeSource is s as stored at version v, its password sealed.
+func (z *sealer) encodeSource(s calendar.Source, v int64) (storedSource, error) {
+	out := storedSource{Source: s, V: v}
+	if s.Password != "" {
+		sealed, err := z.seal(s.ID, s.Password)
+		if err != nil {
+			return storedSource{}, err
+		}
+		out.Sealed = sealed
+	}
+	return out, nil
+}
+
+// sealSources seals the passwords an older majlis stored in plain text,
+// keeping each source's version (nothing else changes).
+func (b *Bolt) sealSources() error {
+	return b.db.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketSources)
+		if bk == nil {
+			return nil
+		}
+		plain := map[string]storedSource{}
+		err := bk.ForEach(func(k, raw []byte) error {
+			s, isPlain, err := b.sources.decodeStored(raw)
+			if err != nil || !isPlain {
+				return err
+			}
+			st, err := b.sources.encodeSource(s, s.Version)
+			plain[string(k)] = st
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store: seal source passwords: %w", err)
+		}
+		for k, st := range plain {
+			if _, err := write(bk, "source", k, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // PutSource implements calendar.Store. A precondition on a source that
@@ -55,18 +120,22 @@ func (b *Bolt) PutSource(ctx context.Context, s calendar.Source, ifVersion int64
 		if err != nil {
 			return fmt.Errorf("store: sources bucket: %w", err)
 		}
-		cur, ok, err := read(bk, "source", s.ID, decodeSource)
+		cur, ok, err := read(bk, "source", s.ID, b.sources.decodeSource)
 		if err != nil {
 			return err
 		}
 		if ifVersion != 0 && (!ok || cur.Version != ifVersion) {
 			return conflict("source", s.ID, ifVersion, cur.Version)
 		}
-		raw, err := write(bk, "source", s.ID, encodeSource(s, cur.Version+1))
+		st, err := b.sources.encodeSource(s, cur.Version+1)
 		if err != nil {
 			return err
 		}
-		out, err = decodeSource(raw)
+		raw, err := write(bk, "source", s.ID, st)
+		if err != nil {
+			return err
+		}
+		out, err = b.sources.decodeSource(raw)
 		return err
 	})
 	return out, err
@@ -74,14 +143,14 @@ func (b *Bolt) PutSource(ctx context.Context, s calendar.Source, ifVersion int64
 
 // GetSource implements calendar.Store.
 func (b *Bolt) GetSource(ctx context.Context, id string) (calendar.Source, error) {
-	return readOne(ctx, b, bucketSources, "source", id, decodeSource, agenda.ErrNotFound)
+	return readOne(ctx, b, bucketSources, "source", id, b.sources.decodeSource, agenda.ErrNotFound)
 }
 
 // ListSources implements calendar.Store, in key (ID) order.
 func (b *Bolt) ListSources(ctx context.Context) ([]calendar.Source, error) {
 	var out []calendar.Source
 	err := b.view(ctx, func(tx *bolt.Tx) (err error) {
-		out, err = readAll(tx.Bucket(bucketSources), "source", decodeSource)
+		out, err = readAll(tx.Bucket(bucketSources), "source", b.sources.decodeSource)
 		return err
 	})
 	return out, err
@@ -94,7 +163,7 @@ func (b *Bolt) DeleteSource(ctx context.Context, id string, ifVersion int64) err
 		if bk == nil {
 			return notFound("source", id)
 		}
-		cur, ok, err := read(bk, "source", id, decodeSource)
+		cur, ok, err := read(bk, "source", id, decodeSourceSealed)
 		if err != nil {
 			return err
 		}

@@ -39,7 +39,11 @@ func (r *Redis) PutSource(ctx context.Context, s calendar.Source, ifVersion int6
 	if s.ID == "" {
 		return calendar.Source{}, fmt.Errorf("store: source without an ID: %w", agenda.ErrInvalid)
 	}
-	body, err := json.Marshal(encodeSource(s, 0))
+	st, err := r.sources.encodeSource(s, 0)
+	if err != nil {
+		return calendar.Source{}, err
+	}
+	body, err := json.Marshal(st)
 	if err != nil {
 		return calendar.Source{}, fmt.Errorf("store: encode source %q: %w", s.ID, err)
 	}
@@ -56,7 +60,53 @@ func (r *Redis) PutSource(ctx context.Context, s calendar.Source, ifVersion int6
 	if res.status != "ok" {
 		return calendar.Source{}, writeError(res, "put source", s.ID, ifVersion)
 	}
-	return decodeSource(stamp(res.version, body))
+	return r.sources.decodeSource(stamp(res.version, body))
+}
+
+// decodeNoting decodes stored sources, noting in plain (by ID) those
+// whose password an older majlis stored in plain text.
+func (r *Redis) decodeNoting(plain map[string][]byte) func([]byte) (calendar.Source, error) {
+	return func(raw []byte) (calendar.Source, error) {
+		s, isPlain, err := r.sources.decodeStored(raw)
+		if err == nil && isPlain {
+			plain[s.ID] = raw
+		}
+		return s, err
+	}
+}
+
+// sealPlain seals the plain passwords of the sources read (ID → stored
+// value), each only if its stored value did not change since: at most
+// once, and a failure leaves it for the next read. Without a key
+// (RedisConfig.SourceKey) they stay as they are.
+func (r *Redis) sealPlain(ctx context.Context, plain map[string][]byte) {
+	if r.sources == nil {
+		return
+	}
+	for id, raw := range plain {
+		s, _, err := r.sources.decodeStored(raw)
+		if err != nil {
+			continue
+		}
+		st, err := r.sources.encodeSource(s, 0)
+		if err != nil {
+			continue
+		}
+		body, err := json.Marshal(st)
+		if err != nil {
+			continue
+		}
+		end, err := r.begin(ctx)
+		if err != nil {
+			return
+		}
+		_ = scriptSwap.Run(ctx, r.client, r.sourceKeys(id)[:1],
+			id,
+			raw,
+			stamp(s.Version, dropVersion(body)),
+		).Err()
+		end()
+	}
 }
 
 // dropVersion removes the zero "_version" an encoding ends with, so that
@@ -71,15 +121,22 @@ func dropVersion(body []byte) []byte {
 
 // GetSource implements calendar.Store.
 func (r *Redis) GetSource(ctx context.Context, id string) (calendar.Source, error) {
-	return get(ctx, r, r.sourceKeys(id)[0], "source", id, decodeSource)
+	plain := map[string][]byte{}
+	s, err := get(ctx, r, r.sourceKeys(id)[0], "source", id, r.decodeNoting(plain))
+	if err == nil {
+		r.sealPlain(ctx, plain)
+	}
+	return s, err
 }
 
 // ListSources implements calendar.Store: ordered by ID.
 func (r *Redis) ListSources(ctx context.Context) ([]calendar.Source, error) {
-	out, err := all(ctx, r, r.sourceKeys("")[0], "source", decodeSource)
+	plain := map[string][]byte{}
+	out, err := all(ctx, r, r.sourceKeys("")[0], "source", r.decodeNoting(plain))
 	if err != nil {
 		return nil, err
 	}
+	r.sealPlain(ctx, plain)
 	slices.SortFunc(out, func(x, y calendar.Source) int { return strings.Compare(x.ID, y.ID) })
 	return out, nil
 }

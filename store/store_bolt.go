@@ -46,6 +46,8 @@ const lockTimeout = 2 * time.Second
 type Bolt struct {
 	db  *bolt.DB
 	wmu sync.Mutex // serialises writers and Close
+	// sources seals CalDAV passwords (source_seal.go); set by OpenBolt.
+	sources *sealer
 
 	mu     sync.RWMutex
 	closed bool
@@ -63,7 +65,8 @@ var _ Store = (*Bolt)(nil)
 var errClosed = errors.New("store: closed")
 
 // OpenBolt opens (creating if needed) the database file at path, creating
-// its folder with mode 0700 and the file with mode 0600. A second process
+// its folder with mode 0700 and the file with mode 0600, and the key that
+// seals CalDAV passwords beside it (SourceKeyFile). A second process
 // opening the same file fails after two seconds with a clear error instead
 // of waiting forever.
 func OpenBolt(path string) (*Bolt, error) {
@@ -109,6 +112,14 @@ func OpenBolt(path string) (*Bolt, error) {
 		return nil, err
 	}
 	slices.SortFunc(b.events, compareEvents)
+	// CalDAV passwords are sealed with a key kept beside the file.
+	if b.sources, err = boltSourceKey(filepath.Dir(path)); err == nil {
+		err = b.sealSources()
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	return b, nil
 }
 

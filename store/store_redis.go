@@ -39,6 +39,12 @@ type RedisConfig struct {
 	// keys, or whose INFO or CONFIG this user may not read. Default false: such a Redis is refused, since it
 	// cannot keep the store's promise that acknowledged writes survive.
 	SkipDurabilityCheck bool
+	// SourceKey seals CalDAV source passwords at rest (source_seal.go):
+	// SourceKeySize random bytes, the same on every instance (majlis
+	// reads MAJLIS_SOURCE_KEY). Default none: a source with a password is
+	// refused (ErrNoSourceKey), and one stored in plain text before is
+	// read as it is.
+	SourceKey []byte
 }
 
 // Redis is the store shared by the majlis instances of a scale-out
@@ -90,6 +96,10 @@ type Redis struct {
 	// cache holds events decoded by listings, by ID (see ListEvents).
 	cacheMu sync.Mutex
 	cache   map[string]cachedEvent
+
+	// sources seals CalDAV passwords (source_seal.go); nil without
+	// RedisConfig.SourceKey.
+	sources *sealer
 }
 
 var _ Store = (*Redis)(nil)
@@ -126,12 +136,19 @@ func OpenRedis(ctx context.Context, rawURL string, cfg RedisConfig) (*Redis, err
 	if cfg.Prefix == "" {
 		cfg.Prefix = "majlis:"
 	}
+	var sources *sealer
+	if cfg.SourceKey != nil {
+		var err error
+		if sources, err = newSealer(cfg.SourceKey); err != nil {
+			return nil, err
+		}
+	}
 	client, err := redisconn.Open(ctx, "store", rawURL, redisconn.Config{DialTimeout: cfg.DialTimeout, Timeout: cfg.Timeout,
 		SkipDurabilityCheck: cfg.SkipDurabilityCheck})
 	if err != nil {
 		return nil, err
 	}
-	return &Redis{client: client, addr: client.Options().Addr, k: newRedisKeys(cfg.Prefix), cache: map[string]cachedEvent{}}, nil
+	return &Redis{client: client, addr: client.Options().Addr, k: newRedisKeys(cfg.Prefix), cache: map[string]cachedEvent{}, sources: sources}, nil
 }
 
 // begin starts a call: it fails on a cancelled context or a closed store,

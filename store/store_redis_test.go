@@ -38,6 +38,9 @@ var prefixes atomic.Int64
 
 func openRedis(t testing.TB, url string, cfg store.RedisConfig) *store.Redis {
 	t.Helper()
+	if cfg.SourceKey == nil {
+		cfg.SourceKey = testSourceKey
+	}
 	s, err := store.OpenRedis(context.Background(), url, cfg)
 	if err != nil {
 		t.Fatal(err)

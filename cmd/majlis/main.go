@@ -116,7 +116,13 @@ func (c *common) register(fs *flag.FlagSet) {
 // in --data.
 func (c *common) open(ctx context.Context) (store.Store, error) {
 	if c.redis != "" {
-		return store.OpenRedis(ctx, c.redis, store.RedisConfig{})
+		// The key that seals CalDAV passwords is never a flag (ps shows
+		// flags): MAJLIS_SOURCE_KEY, the same on every instance.
+		key, err := store.ParseSourceKey(os.Getenv("MAJLIS_SOURCE_KEY"))
+		if err != nil {
+			return nil, err
+		}
+		return store.OpenRedis(ctx, c.redis, store.RedisConfig{SourceKey: key})
 	}
 	return store.OpenBolt(filepath.Join(c.data, "majlis.db"))
 }

@@ -3,8 +3,9 @@
 // by keyboard; a participant's own hand, the agenda now and next,
 // reactions and messages to hosts; the interpreters' console (ON AIR, shift
 // timer, handover countdown, slow-down and sound alarm, relay source,
-// separate volumes, input level, shortcuts); listeners' automatic lowering
-// of the original. It hooks into session.js through window.majlisSession.
+// separate volumes for input, partner and floor, input level, shortcuts);
+// listeners' automatic lowering of the original. It hooks into session.js
+// through window.majlisSession.
 "use strict";
 
 (function () {
@@ -63,6 +64,7 @@
     progress = d.agenda || {};
     items = progress.items || [];
     showBanner(d.announcement || null);
+    renderShiftForm();
     renderAll();
   });
   S.on("enter", function () {
@@ -77,14 +79,13 @@
   S.on("interpretation", function (d) {
     const before = myBooth();
     interp = d;
-    if (document.activeElement !== $("live-shift-minutes")) {
-      $("live-shift-minutes").value = String(d.shift_warning || 30);
-    }
+    renderShiftForm();
     const after = myBooth();
     if (before && after && before.live !== after.live && after.live) {
       cue(after.live === me().id ? t("js.live.switched_you") : t("js.live.switched_partner", { name: name(after.live) }));
     }
     renderConsole();
+    remix();
   });
   S.on("floor", function (d) {
     const before = floor;
@@ -106,6 +107,7 @@
     S.on(type, function () {
       renderPeople();
       renderConsole();
+      remix();
     });
   });
   S.on("announcement", function (d) { showBanner(d && d.text ? d : null); });
@@ -192,10 +194,22 @@
     $("live-session-state").textContent = t(state === "running" ? "js.live.session_running" : state === "ended" ? "js.live.session_ended" : "js.live.session_not_started");
   }
   $("live-start").addEventListener("click", function () { S.send("session.start"); });
+  // The shift warning in effect: the event's, or a host's for this
+  // session (which the second button withdraws).
+  function renderShiftForm() {
+    if (!interp) {
+      return;
+    }
+    if (document.activeElement !== $("live-shift-minutes")) {
+      $("live-shift-minutes").value = String(interp.shift_warning || 30);
+    }
+    $("live-shift-event").hidden = !interp.session_shift_warning;
+  }
   $("live-shift-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     S.send("shift.warning", { minutes: Number($("live-shift-minutes").value) });
   });
+  $("live-shift-event").addEventListener("click", function () { S.send("shift.warning", { minutes: 0 }); });
   $("live-end").addEventListener("click", function () { S.send("session.end"); });
 
   function hostAlert(text) {
@@ -529,9 +543,10 @@
   }
 
   // Each channel's audio goes through a gain of ours (session.js calls
-  // the output hook): interpreters set the volume of their input (the room
-  // sends an interpreter that one channel only: the partner's voice and
-  // the floor under a relay are not mixed in yet); a listener may have the original lowered while the
+  // the output hook). The room sends an interpreter three channels at most
+  // (realtime's hears): their input, their own booth's while the partner
+  // is on air, and the floor under a relay; each has its slider, kept in
+  // this browser. A listener may have the original lowered while the
   // interpreter speaks (ducking, measured on the interpretation).
   const gains = new Map();
   let duckLevel = 1;
@@ -553,20 +568,62 @@
     setGain(g);
     return g;
   }
+
+  // inputChannel is the channel whose frames carry an interpreter's input:
+  // the booth they picked to relay from, or their booth's route's input.
+  function inputChannel(m) {
+    if (m.channel && m.channel !== FLOOR && m.channel !== m.booth) {
+      const r = route(m.channel);
+      return r ? r.source : FLOOR;
+    }
+    const r = route(m.booth);
+    return r && r.input ? r.input : FLOOR;
+  }
+  // mixOf says which slider a channel's frames follow.
+  function mixOf(m, tag) {
+    if (tag === m.booth) {
+      return "partner";
+    }
+    return tag === FLOOR && inputChannel(m) !== FLOOR ? "floor" : "input";
+  }
+  const mixShown = {};
   function setGain(g) {
     const m = me();
     let v = 1;
     if (m && m.role === "interpreter" && m.booth) {
-      v = vol("live-vol-input");
+      const as = mixOf(m, g.tag);
+      v = vol("live-vol-" + as);
+      mixShown[g.tag] = { as: as, gain: v };
+      $("live-console").dataset.mix = JSON.stringify(mixShown);
     } else if (g.tag === FLOOR) {
       v = duckLevel;
     }
     g.gain.setTargetAtTime(v, g.context.currentTime, 0.05);
   }
+  function remix() { gains.forEach(setGain); }
   if (S.output) {
     S.output(gainFor);
   }
-  $("live-vol-input").addEventListener("input", function () { gains.forEach(setGain); });
+  const MIX = ["input", "partner", "floor"];
+  const mixKey = "majlis.live.volumes";
+  try {
+    const saved = JSON.parse(window.localStorage.getItem(mixKey) || "{}");
+    MIX.forEach(function (k) {
+      if (typeof saved[k] === "number" && saved[k] >= 0 && saved[k] <= 100) {
+        $("live-vol-" + k).value = String(saved[k]);
+      }
+    });
+  } catch (e) { /* no storage: the page's defaults */ }
+  MIX.forEach(function (k) {
+    $("live-vol-" + k).addEventListener("input", function () {
+      remix();
+      const saved = {};
+      MIX.forEach(function (x) { saved[x] = Number($("live-vol-" + x).value); });
+      try {
+        window.localStorage.setItem(mixKey, JSON.stringify(saved));
+      } catch (e) { /* kept for this page only */ }
+    });
+  });
   const level = new Float32Array(512);
   setInterval(function () {
     const m = me();
