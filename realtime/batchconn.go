@@ -174,9 +174,22 @@ func batching(conn *websocket.Conn) *batchConn {
 // buffer that Upgrade makes (net/http's 4 KiB one is freed once the
 // handler returns), and the reader of an idle connection waits on a
 // shallow stack (batchConn.waitReadable).
+//
+// Without u.WriteBufferPool, gorilla borrows its write buffer from a pool
+// of Upgrade's: it writes nothing but a close frame on these connections,
+// and would otherwise keep net/http's 4 KiB one for each.
 func Upgrade(u *websocket.Upgrader, w http.ResponseWriter, r *http.Request, header http.Header) (*websocket.Conn, error) {
+	if u.WriteBufferPool == nil {
+		pooled := *u
+		pooled.WriteBufferPool = &closeWrites
+		u = &pooled
+	}
 	return u.Upgrade(hijacker{ResponseWriter: w, ownBuffer: u.ReadBufferSize == 0}, r, header)
 }
+
+// closeWrites is the write buffers gorilla borrows to write a close frame
+// (see Upgrade).
+var closeWrites sync.Pool
 
 // hijacker wraps the connection a ResponseWriter hands over in a
 // batchConn; with ownBuffer, it hands gorilla a read buffer of the

@@ -82,15 +82,11 @@ type Client struct {
 
 // outMsg is one queued message: a JSON text frame or an audio frame. A
 // message fanned out to many clients is one outMsg, shared and never
-// modified: the queues hold pointers.
-//
-// A fanned-out message is also prepared (websocket.PreparedMessage): its
-// frame is built once, and every writer hands the same bytes to its
-// connection, instead of framing and copying it through its own buffer.
+// modified: the queues hold pointers, and its websocket frame is built
+// once (shared), so that every writer hands the same bytes to its socket.
 type outMsg struct {
 	data   []byte
 	binary bool
-	pm     *websocket.PreparedMessage // set by shared
 	// frame is the websocket frame of data (set by shared, or built when
 	// first needed); a control frame (a pong) has only this.
 	frame []byte
@@ -106,15 +102,7 @@ func (msg *outMsg) frameOf() []byte {
 
 // shared makes a message for many recipients.
 func shared(data []byte, binary bool) *outMsg {
-	typ := websocket.TextMessage
-	if binary {
-		typ = websocket.BinaryMessage
-	}
-	m := &outMsg{data: data, binary: binary, frame: frameFor(data, binary)}
-	if pm, err := websocket.NewPreparedMessage(typ, data); err == nil { // it fails only for a bad type
-		m.pm = pm
-	}
-	return m
+	return &outMsg{data: data, binary: binary, frame: frameFor(data, binary)}
 }
 
 func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
@@ -388,10 +376,9 @@ func btoi(b bool) int {
 	return 0
 }
 
+// writeMsg writes msg through gorilla (a connection not made by Upgrade,
+// which queues no pongs: gorilla answers pings itself).
 func writeMsg(conn *websocket.Conn, msg *outMsg) error {
-	if msg.pm != nil {
-		return conn.WritePreparedMessage(msg.pm)
-	}
 	typ := websocket.TextMessage
 	if msg.binary {
 		typ = websocket.BinaryMessage
