@@ -79,9 +79,11 @@ func (b *batchConn) tryWrite(p []byte) (n int, err error) {
 }
 
 // readBuffer is the size of the buffer gorilla reads a room connection
-// through: clients send little (commands, audio frames of a few hundred
-// bytes); a longer frame takes more than one read.
-const readBuffer = 512
+// through: clients send little (commands, audio frames of a couple of
+// hundred bytes); a longer frame takes more than one read. Gorilla uses a
+// buffer it is given only when it holds more than 256 bytes (else it makes
+// its own of 4 KiB); 288 is the allocator's size class above that.
+const readBuffer = 288
 
 // waitReadable returns once the connection has something to read (or
 // fails, or its read deadline passes: the read that follows finds out),

@@ -15,8 +15,10 @@ const (
 	writeWait = 10 * time.Second
 	// pongWait is how long the server waits for any frame (pongs included).
 	pongWait = 60 * time.Second
-	// pingPeriod is how often the server pings; under pongWait.
-	pingPeriod = pongWait * 9 / 10
+	// pingPeriod is how often the server pings; under pongWait, by enough
+	// to absorb a room goroutine held up by its backend (the room asks for
+	// pings: room.pingClients).
+	pingPeriod = pongWait * 3 / 4
 	// closeGrace is how long the writer, having sent a close frame, waits
 	// for the peer's close (seen by the reader) before closing the socket.
 	// Closing at once would reset a connection whose peer is still
@@ -37,8 +39,8 @@ const (
 // socket in turn. What the socket does not take at once (a slow client)
 // is queued, and a writer goroutine runs until the queue is empty,
 // sending everything queued in one write call with a deadline; it ends
-// then, so an idle connection has no writer (only its reader, and a timer
-// for pings). One writer at a time: the room writes only under mu, with
+// then, so an idle connection has no writer (only its reader; its room
+// asks for its pings). One writer at a time: the room writes only under mu, with
 // no writer running and nothing queued.
 type Client struct {
 	node   *Node
@@ -62,7 +64,9 @@ type Client struct {
 	done      bool // the connection is closed: nothing is written any more
 	closeCode int
 	closeText string
-	ping      *time.Timer
+	// pingAt is when the room next asks for a ping (on the node's
+	// monotonic clock, Node.clock; room goroutine only).
+	pingAt time.Duration
 	// discard, set before closeSend, tells the writer to skip what is
 	// still queued and send the close frame at once: a client that
 	// overflowed will resume with since, and a stalled socket must not
@@ -114,14 +118,13 @@ func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
 	if len(n.shards) > 0 {
 		c.shard = n.shards[int(n.nextShard.Add(1))%len(n.shards)]
 	}
-	c.mu.Lock()
-	c.ping = time.AfterFunc(pingPeriod, c.pingTime)
-	c.mu.Unlock()
 	return c
 }
 
-// pingTime asks the writer for a ping, and arms the next one.
-func (c *Client) pingTime() {
+// askPing asks the writer for a ping. The room calls it every pingPeriod
+// (room.pingClients): a timer per connection would cost each one more
+// memory than the rest of its idle state.
+func (c *Client) askPing() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed || c.done {
@@ -129,7 +132,6 @@ func (c *Client) pingTime() {
 	}
 	c.pingDue = true
 	c.kick()
-	c.ping.Reset(pingPeriod)
 }
 
 // kick starts the writer unless one runs. Called with mu held.
@@ -207,7 +209,6 @@ func (c *Client) finish() {
 	c.finishOnce.Do(func() {
 		c.mu.Lock()
 		c.done, c.queue, c.spare, c.partial = true, nil, nil, nil
-		c.ping.Stop()
 		c.mu.Unlock()
 		c.conn.Close()
 		close(c.writerDone)
@@ -420,11 +421,15 @@ func (c *Client) readPump() {
 		}
 		return
 	}
-	more := make(chan bool, 1)
+	var (
+		burst sync.WaitGroup
+		more  bool
+	)
 	for {
 		c.batch.waitReadable()
-		go func() { more <- c.readBurst(&rs) }()
-		if !<-more {
+		burst.Go(func() { more = c.readBurst(&rs) })
+		burst.Wait()
+		if !more {
 			return
 		}
 	}

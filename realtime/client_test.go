@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -170,5 +171,49 @@ func TestTryWriteFullSocket(t *testing.T) {
 	}
 	if n, err := c.batch.tryWrite(chunk); n != 0 || err != nil {
 		t.Errorf("a full socket: tryWrite = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// TestRoomPingsItsClients: the room asks a ping of each local client once
+// its ping is due (there is no timer per connection), and the next one a
+// pingPeriod later.
+func TestRoomPingsItsClients(t *testing.T) {
+	c, _, peer := batchPair(t)
+	r := newRoom(c.node, "r")
+	c.room = r
+	r.admit(c)
+	pings := make(chan string, 4)
+	peer.SetPingHandler(func(data string) error { pings <- "ping"; return nil })
+	go func() {
+		for {
+			if _, _, err := peer.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	now := c.node.clock()
+	r.pingClients(now + pingPeriod - time.Second)
+	select {
+	case <-pings:
+		t.Fatal("a ping before its time")
+	case <-time.After(200 * time.Millisecond):
+	}
+	r.pingClients(now + pingPeriod)
+	select {
+	case <-pings:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no ping once due")
+	}
+	r.pingClients(now + pingPeriod + time.Second)
+	select {
+	case <-pings:
+		t.Fatal("a second ping within the period")
+	case <-time.After(200 * time.Millisecond):
+	}
+	r.pingClients(now + 2*pingPeriod)
+	select {
+	case <-pings:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no ping a period later")
 	}
 }
