@@ -282,14 +282,8 @@ func (c *Client) writeReady() {
 	c.queue, c.partial, c.pingDue = nil, nil, false
 	c.mu.Unlock()
 
-	bp := batchBufs.Get().(*[]byte)
-	buf := append((*bp)[:0], partial...)
-	for _, msg := range batch {
-		buf = append(buf, msg.frameOf()...)
-	}
-	if ping {
-		buf = append(buf, pingFrame...)
-	}
+	buf, bp := joinFrames(partial, batch, ping)
+	defer putFrames(buf, bp)
 	n, err := c.batch.tryWrite(buf)
 	clear(batch)
 	c.mu.Lock()
@@ -311,10 +305,6 @@ func (c *Client) writeReady() {
 		c.writing = false
 		c.mu.Unlock()
 	}
-	if cap(buf) <= maxBatchBuf {
-		*bp = buf[:0]
-		batchBufs.Put(bp)
-	}
 }
 
 // send writes the rest of a frame the room began, a batch of messages,
@@ -332,32 +322,42 @@ func (c *Client) send(partial []byte, batch []*outMsg, ping bool) error {
 		}
 		return nil
 	}
-	var buf []byte
-	if len(batch)+btoi(ping) == 0 {
-		buf = partial
-	} else if len(batch) == 1 && partial == nil && !ping {
-		buf = batch[0].frameOf()
-	} else {
-		bp := batchBufs.Get().(*[]byte)
-		buf = append((*bp)[:0], partial...)
-		for _, msg := range batch {
-			buf = append(buf, msg.frameOf()...)
-		}
-		if ping {
-			buf = append(buf, pingFrame...)
-		}
-		defer func() {
-			if cap(buf) <= maxBatchBuf {
-				*bp = buf[:0]
-				batchBufs.Put(bp)
-			}
-		}()
-	}
+	buf, bp := joinFrames(partial, batch, ping)
+	defer putFrames(buf, bp)
 	if err := c.batch.SetWriteDeadline(time.Now().Add(writeWait)); err != nil {
 		return err
 	}
 	_, err := c.batch.Conn.Write(buf)
 	return err
+}
+
+// joinFrames is what one write call sends: the rest of a frame the room
+// began, the batch's frames and a ping. A lone frame goes as it is; more
+// are copied into a buffer from batchBufs (bp), which putFrames gives back.
+func joinFrames(partial []byte, batch []*outMsg, ping bool) (buf []byte, bp *[]byte) {
+	switch {
+	case len(batch) == 0 && !ping:
+		return partial, nil
+	case len(batch) == 1 && partial == nil && !ping:
+		return batch[0].frameOf(), nil
+	}
+	bp = batchBufs.Get().(*[]byte)
+	buf = append((*bp)[:0], partial...)
+	for _, msg := range batch {
+		buf = append(buf, msg.frameOf()...)
+	}
+	if ping {
+		buf = append(buf, pingFrame...)
+	}
+	return buf, bp
+}
+
+// putFrames gives back the buffer joinFrames took, unless it grew too big.
+func putFrames(buf []byte, bp *[]byte) {
+	if bp != nil && cap(buf) <= maxBatchBuf {
+		*bp = buf[:0]
+		batchBufs.Put(bp)
+	}
 }
 
 // pingFrame is an empty ping.
@@ -369,13 +369,6 @@ var batchBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &
 
 // maxBatchBuf is the largest buffer returned to batchBufs.
 const maxBatchBuf = 64 << 10
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
 
 // writeMsg writes msg through gorilla (a connection not made by Upgrade,
 // which queues no pongs: gorilla answers pings itself).
