@@ -89,13 +89,7 @@ func TestLocalSurvivesRestart(t *testing.T) {
 		}
 	}
 	_ = b.Heartbeat(ctx, "i-old", time.Hour)
-	if err := b.Close(); err != nil {
-		t.Fatal(err)
-	}
-	b, err = OpenLocal(path, MemoryConfig{LogSize: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b = reopen(t, b, path, MemoryConfig{LogSize: 3})
 	defer b.Close()
 	s, err := b.Snapshot(ctx, "r")
 	if err != nil || s.Seq != 5 || s.State.Floor.Speaker != "m-1" || len(s.Roster) != 1 || s.Roster[0].Name != "Amina" {
@@ -115,6 +109,19 @@ func TestLocalSurvivesRestart(t *testing.T) {
 	if err := b.Publish(ctx, "r", &env, nil); err != nil || env.Seq != 6 {
 		t.Fatalf("publish after restart: seq %d %v", env.Seq, err)
 	}
+}
+
+// reopen closes b and opens its room file again, as a restart does.
+func reopen(t *testing.T, b *Memory, path string, cfg MemoryConfig) *Memory {
+	t.Helper()
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := OpenLocal(path, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestLocalRosterKeyedByJoin: the room file keeps members by the seq of
@@ -163,13 +170,7 @@ func TestLocalRosterKeyedByJoin(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := b.Close(); err != nil {
-		t.Fatal(err)
-	}
-	b, err = OpenLocal(path, MemoryConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b = reopen(t, b, path, MemoryConfig{})
 	defer b.Close()
 	if s, _ := b.Snapshot(ctx, "r"); names(s) != "Zaid (muted),Kwame" || s.Seq != 7 {
 		t.Fatalf("after update, leave, join again and restart: roster %q at %d; want Zaid (muted),Kwame at 7", names(s), s.Seq)
@@ -316,13 +317,7 @@ func TestLocalPublishJoins(t *testing.T) {
 	if len(got) != 50 || got[0] != 2 || got[49] != 51 {
 		t.Fatalf("delivered %v", got)
 	}
-	if err := b.Close(); err != nil {
-		t.Fatal(err)
-	}
-	b, err = OpenLocal(path, MemoryConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b = reopen(t, b, path, MemoryConfig{})
 	defer b.Close()
 	s, err = b.Snapshot(ctx, "r")
 	if err != nil || s.Seq != 51 || len(s.Roster) != 50 || s.Roster[0].ID != "m-0" || s.Roster[49].ID != "m-49" {

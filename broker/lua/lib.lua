@@ -17,3 +17,21 @@ local function log_epoch(epoch_key, log_key, new_epoch, ttl_ms)
   return redis.call('GET', epoch_key) or start_log(epoch_key, log_key, new_epoch, ttl_ms)
 end
 
+
+-- refused_at returns the epoch to answer a publisher with when it may not
+-- publish at what it saw (seen_seq in seen_epoch; no guard when
+-- seen_epoch is ''), or nil when it may: the log is another one, or it
+-- went back behind seen_seq (a restored backup), which starts it again
+-- with a new epoch so that every instance notices.
+local function refused_at(epoch_key, log_key, new_epoch, ttl_ms, epoch, cur, seen_seq, seen_epoch)
+  if seen_epoch == '' then
+    return nil
+  end
+  if seen_epoch ~= epoch then
+    return epoch
+  end
+  if cur < seen_seq then
+    return start_log(epoch_key, log_key, new_epoch, ttl_ms)
+  end
+  return nil
+end

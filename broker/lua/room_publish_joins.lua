@@ -16,15 +16,9 @@ local first_join = 7          -- then, per join, three: its message (JSON, witho
 
 local epoch = log_epoch(epoch_key, log_key, new_epoch, ttl_ms)
 local cur = tonumber(redis.call('GET', seq_key) or '0')
-if seen_epoch ~= '' then
-  if seen_epoch ~= epoch then
-    return {-1, cur, epoch}
-  end
-  if cur < seen_seq then
-    -- As in room_publish.lua: the log went back, a new epoch.
-    epoch = start_log(epoch_key, log_key, new_epoch, ttl_ms)
-    return {-1, cur, epoch}
-  end
+local refused = refused_at(epoch_key, log_key, new_epoch, ttl_ms, epoch, cur, seen_seq, seen_epoch)
+if refused then
+  return {-1, cur, refused}
 end
 local t = redis.call('TIME')
 local ts = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
