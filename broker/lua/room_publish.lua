@@ -20,10 +20,8 @@ local log_size = ARGV[12]
 local channel = ARGV[13]      -- the room's pub/sub channel
 local ttl_ms = ARGV[14]       -- how long the room's keys outlive this message
 
--- A log without an epoch was lost (or never was): it starts again.
-local epoch = log_epoch(epoch_key, log_key, new_epoch, ttl_ms)
-local cur = tonumber(redis.call('GET', seq_key) or '0')
-local refused = refused_at(epoch_key, log_key, new_epoch, ttl_ms, epoch, cur, seen_seq, seen_epoch)
+-- A log without an epoch was lost (or never was): it starts again (log_at).
+local epoch, cur, refused = log_at(seq_key, epoch_key, log_key, new_epoch, ttl_ms, seen_seq, seen_epoch)
 if refused then
   return {-1, cur, refused}
 end

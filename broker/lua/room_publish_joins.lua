@@ -14,9 +14,7 @@ local channel = ARGV[5]       -- the room's pub/sub channel
 local ttl_ms = ARGV[6]        -- how long the room's keys outlive these messages
 local first_join = 7          -- then, per join, three: its message (JSON, without seq and ts), its member ID, its member (JSON)
 
-local epoch = log_epoch(epoch_key, log_key, new_epoch, ttl_ms)
-local cur = tonumber(redis.call('GET', seq_key) or '0')
-local refused = refused_at(epoch_key, log_key, new_epoch, ttl_ms, epoch, cur, seen_seq, seen_epoch)
+local epoch, cur, refused = log_at(seq_key, epoch_key, log_key, new_epoch, ttl_ms, seen_seq, seen_epoch)
 if refused then
   return {-1, cur, refused}
 end
