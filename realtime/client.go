@@ -15,9 +15,8 @@ const (
 	writeWait = 10 * time.Second
 	// pongWait is how long the server waits for any frame (pongs included).
 	pongWait = 60 * time.Second
-	// pingPeriod is how often the server pings; under pongWait, by enough
-	// to absorb a room goroutine held up by its backend (the room asks for
-	// pings: room.pingClients).
+	// pingPeriod is how often the server pings; under pongWait (the write
+	// workers ask for pings once a second: writeShard.pingDue).
 	pingPeriod = pongWait * 3 / 4
 	// closeGrace is how long the writer, having sent a close frame, waits
 	// for the peer's close (seen by the reader) before closing the socket.
@@ -39,8 +38,8 @@ const (
 // socket in turn. What the socket does not take at once (a slow client)
 // is queued, and a writer goroutine runs until the queue is empty,
 // sending everything queued in one write call with a deadline; it ends
-// then, so an idle connection has no writer (only its reader; its room
-// asks for its pings). One writer at a time: the room writes only under mu, with
+// then, so an idle connection has no writer (only its reader; its write
+// worker asks for its pings). One writer at a time: the room writes only under mu, with
 // no writer running and nothing queued.
 type Client struct {
 	node   *Node
@@ -64,8 +63,9 @@ type Client struct {
 	done      bool // the connection is closed: nothing is written any more
 	closeCode int
 	closeText string
-	// pingAt is when the room next asks for a ping (on the node's
-	// monotonic clock, Node.clock; room goroutine only).
+	// slot is c's place in its write worker's clients, and pingAt when the
+	// worker next asks for a ping (on clock); both guarded by shard.mu.
+	slot   int
 	pingAt time.Duration
 	// discard, set before closeSend, tells the writer to skip what is
 	// still queued and send the close frame at once: a client that
@@ -117,13 +117,14 @@ func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
 	}
 	if len(n.shards) > 0 {
 		c.shard = n.shards[int(n.nextShard.Add(1))%len(n.shards)]
+		c.shard.add(c)
 	}
 	return c
 }
 
-// askPing asks the writer for a ping. The room calls it every pingPeriod
-// (room.pingClients): a timer per connection would cost each one more
-// memory than the rest of its idle state.
+// askPing asks the writer for a ping. Its write worker calls it every
+// pingPeriod (writeShard.pingDue): a timer per connection would cost each
+// one more memory than the rest of its idle state.
 func (c *Client) askPing() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -210,6 +211,9 @@ func (c *Client) finish() {
 		c.mu.Lock()
 		c.done, c.queue, c.spare, c.partial = true, nil, nil, nil
 		c.mu.Unlock()
+		if c.shard != nil {
+			c.shard.remove(c)
+		}
 		c.conn.Close()
 		close(c.writerDone)
 	})

@@ -174,14 +174,11 @@ func TestTryWriteFullSocket(t *testing.T) {
 	}
 }
 
-// TestRoomPingsItsClients: the room asks a ping of each local client once
-// its ping is due (there is no timer per connection), and the next one a
-// pingPeriod later.
-func TestRoomPingsItsClients(t *testing.T) {
+// TestWorkersPingTheirClients: a client's write worker asks it for a
+// ping once its ping is due (there is no timer per connection), and the
+// next one a pingPeriod later; a finished client is forgotten.
+func TestWorkersPingTheirClients(t *testing.T) {
 	c, _, peer := batchPair(t)
-	r := newRoom(c.node, "r")
-	c.room = r
-	r.admit(c)
 	pings := make(chan string, 4)
 	peer.SetPingHandler(func(data string) error { pings <- "ping"; return nil })
 	go func() {
@@ -191,29 +188,29 @@ func TestRoomPingsItsClients(t *testing.T) {
 			}
 		}
 	}()
-	now := c.node.clock()
-	r.pingClients(now + pingPeriod - time.Second)
-	select {
-	case <-pings:
-		t.Fatal("a ping before its time")
-	case <-time.After(200 * time.Millisecond):
+	s, now := c.shard, clock()
+	expect := func(at time.Duration, ping bool) {
+		t.Helper()
+		s.pingDue(at)
+		select {
+		case <-pings:
+			if !ping {
+				t.Fatalf("a ping at %s, before its time", at-now)
+			}
+		case <-time.After(map[bool]time.Duration{true: 5 * time.Second, false: 200 * time.Millisecond}[ping]):
+			if ping {
+				t.Fatalf("no ping at %s, once due", at-now)
+			}
+		}
 	}
-	r.pingClients(now + pingPeriod)
-	select {
-	case <-pings:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no ping once due")
-	}
-	r.pingClients(now + pingPeriod + time.Second)
-	select {
-	case <-pings:
-		t.Fatal("a second ping within the period")
-	case <-time.After(200 * time.Millisecond):
-	}
-	r.pingClients(now + 2*pingPeriod)
-	select {
-	case <-pings:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no ping a period later")
+	expect(now+pingPeriod-time.Second, false)
+	expect(now+pingPeriod, true)
+	expect(now+pingPeriod+time.Second, false)
+	expect(now+2*pingPeriod, true)
+	c.finish()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.clients) != 0 {
+		t.Errorf("%d clients after the only one finished", len(s.clients))
 	}
 }

@@ -64,8 +64,7 @@ func BenchmarkFanout(b *testing.B) {
 		peers[i] = p
 		conn := <-conns
 		defer conn.Close()
-		c := newClient(node, conn, r, Member{ID: fmt.Sprintf("m-%d", i)})
-		c.shard = node.shards[i%len(node.shards)]
+		c := newClient(node, conn, r, Member{ID: fmt.Sprintf("m-%d", i)}) // the workers in turn
 		r.clients[c.member.ID] = c
 	}
 	env := Envelope{Type: MsgChat, Room: "r", Seq: 1, TS: 1, From: "m-0", Data: []byte(`{"text":"` + strings.Repeat("x", 160-82) + `"}`)}

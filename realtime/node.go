@@ -99,14 +99,7 @@ type Node struct {
 
 	// counters are the running totals Stats reads (stats.go).
 	counters counters
-
-	// started is when New ran: clock counts from it.
-	started time.Time
 }
-
-// clock is the node's monotonic clock (pings): real time, not cfg.Now,
-// and immune to changes of the wall clock.
-func (n *Node) clock() time.Duration { return time.Since(n.started) }
 
 // ErrShuttingDown is returned by Accept once Shutdown has begun.
 var ErrShuttingDown = errors.New("realtime: shutting down")
@@ -145,7 +138,7 @@ func New(cfg Config, backend Backend, info Info) *Node {
 		cfg.Logger = slog.Default()
 	}
 	n := &Node{cfg: cfg, info: info, ballots: newBallots(info), log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{}),
-		writersStop: make(chan struct{}), started: time.Now()}
+		writersStop: make(chan struct{})}
 	n.backend = instrument(backend, &n.counters)
 	for range runtime.GOMAXPROCS(0) {
 		n.shards = append(n.shards, newWriteShard(n.writersStop))

@@ -264,7 +264,6 @@ func (r *room) run() {
 			if r.loaded {
 				r.handoversDue()
 			}
-			r.pingClients(r.node.clock())
 			if now := r.node.cfg.Now(); r.loaded && now.Sub(r.counted) >= 2*time.Second {
 				r.counted = now
 				r.announceListeners()
@@ -273,17 +272,6 @@ func (r *room) run() {
 				r.drain()
 				return
 			}
-		}
-	}
-}
-
-// pingClients asks a ping of every local client whose ping is due at now
-// (Node.clock): the room's tick stands in for a timer per connection.
-func (r *room) pingClients(now time.Duration) {
-	for _, c := range r.clients {
-		if now >= c.pingAt {
-			c.pingAt = now + pingPeriod
-			c.askPing()
 		}
 	}
 }
@@ -515,7 +503,6 @@ func (r *room) joined(c *Client, since *Position, join Envelope) error {
 // enters it.
 func (r *room) admit(c *Client) {
 	r.clients[c.member.ID] = c
-	c.pingAt = r.node.clock() + pingPeriod
 	if c.member.Role == RoleHost || c.member.Role == RoleInterpreter {
 		r.staffClients[c.member.ID] = c
 	}
