@@ -1,7 +1,6 @@
 package broker
 
 import (
-	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -47,10 +46,17 @@ type memRoom struct {
 	epoch  string              // names the log (realtime.Position)
 	log    []realtime.Envelope // the last cfg.LogSize messages, in seq order
 	state  realtime.State
-	roster map[string]realtime.Member
+	roster map[string]rosterEntry
 	order  []string // roster IDs in join order
 	subs   map[int]realtime.Subscriber
 	nextID int
+}
+
+// rosterEntry is a member in a room's roster, with the seq of its join
+// (its key in the room file).
+type rosterEntry struct {
+	realtime.Member
+	seq uint64
 }
 
 var _ realtime.Backend = (*Memory)(nil)
@@ -67,8 +73,12 @@ func NewMemory(cfg MemoryConfig) *Memory {
 }
 
 // bucketRooms holds one sub-bucket per room: "seq" (8 bytes), "epoch"
-// (the log's name), "state" (JSON), and sub-buckets "log" (8-byte seq → envelope JSON) and "roster"
-// (member ID → "<join seq>|<member JSON>").
+// (the log's name), "state" (JSON), and sub-buckets "log" (8-byte seq →
+// envelope JSON) and "members" (the 8-byte seq of a member's join → member
+// JSON). Both are keyed by seq, so a join storm appends at the end of each
+// tree: a batch of joins rewrites a few pages, not one page per member.
+// A file written before "members" has "roster" (member ID → "<join
+// seq>|<member JSON>"), which OpenLocal moves to "members".
 var bucketRooms = []byte("rooms")
 
 // OpenLocal opens (creating if needed) the room file at path and loads
@@ -122,7 +132,7 @@ func (b *Memory) Close() error {
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
 
 func loadRoom(bk *bolt.Bucket) (*memRoom, error) {
-	r := &memRoom{roster: map[string]realtime.Member{}, subs: map[int]realtime.Subscriber{}}
+	r := &memRoom{roster: map[string]rosterEntry{}, subs: map[int]realtime.Subscriber{}}
 	if v := bk.Get([]byte("seq")); len(v) == 8 {
 		r.seq = binary.BigEndian.Uint64(v)
 	}
@@ -157,32 +167,49 @@ func loadRoom(bk *bolt.Bucket) (*memRoom, error) {
 			return nil, err
 		}
 	}
-	if rb := bk.Bucket([]byte("roster")); rb != nil {
-		type joined struct {
-			seq uint64
-			m   realtime.Member
-		}
-		var js []joined
-		err := rb.ForEach(func(_, v []byte) error {
-			seqText, body, _ := strings.Cut(string(v), "|")
-			var j joined
-			j.seq, _ = strconv.ParseUint(seqText, 10, 64)
-			if err := json.Unmarshal([]byte(body), &j.m); err != nil {
+	if err := migrateRoster(bk); err != nil {
+		return nil, err
+	}
+	if mb := bk.Bucket([]byte("members")); mb != nil {
+		err := mb.ForEach(func(k, v []byte) error {
+			e := rosterEntry{seq: binary.BigEndian.Uint64(k)}
+			if err := json.Unmarshal(v, &e.Member); err != nil {
 				return err
 			}
-			js = append(js, j)
+			r.roster[e.ID] = e
+			r.order = append(r.order, e.ID) // keys are in join order
 			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
-		slices.SortFunc(js, func(x, y joined) int { return cmp.Compare(x.seq, y.seq) })
-		for _, j := range js {
-			r.roster[j.m.ID] = j.m
-			r.order = append(r.order, j.m.ID)
-		}
 	}
 	return r, nil
+}
+
+// migrateRoster moves a room's roster from the "roster" bucket of older
+// files (keyed by member ID) to "members" (keyed by join seq).
+func migrateRoster(bk *bolt.Bucket) error {
+	rb := bk.Bucket([]byte("roster"))
+	if rb == nil {
+		return nil
+	}
+	mb, err := bk.CreateBucketIfNotExists([]byte("members"))
+	if err != nil {
+		return err
+	}
+	err = rb.ForEach(func(_, v []byte) error {
+		seqText, body, _ := strings.Cut(string(v), "|")
+		seq, err := strconv.ParseUint(seqText, 10, 64)
+		if err != nil {
+			return fmt.Errorf("roster entry %q: %w", seqText, err)
+		}
+		return mb.Put(seqKey(seq), []byte(body))
+	})
+	if err != nil {
+		return err
+	}
+	return bk.DeleteBucket([]byte("roster"))
 }
 
 // persist writes one publish to the room file.
@@ -203,10 +230,11 @@ func (b *Memory) persistTx(tx *bolt.Tx, room string, env realtime.Envelope, ch *
 	if err != nil {
 		return err
 	}
-	rb, err := bk.CreateBucketIfNotExists([]byte("roster"))
+	mb, err := bk.CreateBucketIfNotExists([]byte("members"))
 	if err != nil {
 		return err
 	}
+	lb.FillPercent, mb.FillPercent = appendFill, appendFill
 	if err := bk.Put([]byte("seq"), seqKey(env.Seq)); err != nil {
 		return err
 	}
@@ -242,34 +270,48 @@ func (b *Memory) persistTx(tx *bolt.Tx, room string, env realtime.Envelope, ch *
 		if err != nil {
 			return err
 		}
-		if err := rb.Put([]byte(ch.Join.ID), []byte(strconv.FormatUint(env.Seq, 10)+"|"+string(m))); err != nil {
+		if err := mb.Put(seqKey(env.Seq), m); err != nil {
 			return err
 		}
 	}
+	r := b.rooms[room]
+	if ch.Join != nil {
+		if e, ok := r.roster[ch.Join.ID]; ok { // joined again: one entry, the newest
+			if err := mb.Delete(seqKey(e.seq)); err != nil {
+				return err
+			}
+		}
+	}
 	if ch.Update != nil {
-		if old := rb.Get([]byte(ch.Update.ID)); old != nil {
-			prefix, _, _ := strings.Cut(string(old), "|")
+		if e, ok := r.roster[ch.Update.ID]; ok {
 			m, err := json.Marshal(ch.Update)
 			if err != nil {
 				return err
 			}
-			if err := rb.Put([]byte(ch.Update.ID), []byte(prefix+"|"+string(m))); err != nil {
+			if err := mb.Put(seqKey(e.seq), m); err != nil {
 				return err
 			}
 		}
 	}
 	if ch.Leave != "" {
-		return rb.Delete([]byte(ch.Leave))
+		if e, ok := r.roster[ch.Leave]; ok {
+			return mb.Delete(seqKey(e.seq))
+		}
 	}
 	return nil
 }
+
+// appendFill is how full bbolt fills the pages of the buckets that grow at
+// their end (the log, the members): its default (half) suits random
+// inserts, and would leave every page of an appended tree half empty.
+const appendFill = 0.9
 
 // room returns the room id, creating it (with a new epoch) if it has no
 // log yet, or lost it with the room file.
 func (b *Memory) room(id string) *memRoom {
 	r, ok := b.rooms[id]
 	if !ok {
-		r = &memRoom{epoch: newEpoch(), roster: map[string]realtime.Member{}, subs: map[int]realtime.Subscriber{}}
+		r = &memRoom{epoch: newEpoch(), roster: map[string]rosterEntry{}, subs: map[int]realtime.Subscriber{}}
 		b.rooms[id] = r
 	}
 	return r
@@ -399,11 +441,12 @@ func (b *Memory) applyLocked(r *memRoom, env *realtime.Envelope, ch *realtime.Ch
 			if _, ok := r.roster[ch.Join.ID]; !ok {
 				r.order = append(r.order, ch.Join.ID)
 			}
-			r.roster[ch.Join.ID] = *ch.Join
+			r.roster[ch.Join.ID] = rosterEntry{Member: *ch.Join, seq: env.Seq}
 		}
 		if ch.Update != nil {
-			if _, ok := r.roster[ch.Update.ID]; ok {
-				r.roster[ch.Update.ID] = *ch.Update
+			if e, ok := r.roster[ch.Update.ID]; ok {
+				e.Member = *ch.Update
+				r.roster[ch.Update.ID] = e
 			}
 		}
 		if ch.Leave != "" {
@@ -443,7 +486,7 @@ func (b *Memory) Snapshot(ctx context.Context, room string) (realtime.Snapshot, 
 	s := realtime.Snapshot{Position: realtime.Position{Seq: r.seq, Epoch: r.epoch}, State: r.state.Clone(),
 		Roster: make([]realtime.Member, 0, len(r.order))}
 	for _, id := range r.order {
-		s.Roster = append(s.Roster, r.roster[id])
+		s.Roster = append(s.Roster, r.roster[id].Member)
 	}
 	return s, nil
 }

@@ -56,7 +56,8 @@ type RedisConfig struct {
 //
 // Every publish is one Lua script (lua/room_publish.lua): check, count,
 // log, store, announce, in one atomic step, so that seq order, log order and announcement order
-// agree across instances. Pub/sub is at-most-once: a room that misses
+// agree across instances. Joins that queue up in a room (a join storm) are
+// published together by one script (lua/room_publish_joins.lua). Pub/sub is at-most-once: a room that misses
 // announcements (a reconnection, a full queue) refills from the log.
 //
 // One receiver goroutine per process reads the pub/sub connection and
@@ -135,6 +136,9 @@ var (
 	//go:embed lua/room_publish.lua
 	publishLua    string
 	publishScript = redis.NewScript(libLua + publishLua)
+	//go:embed lua/room_publish_joins.lua
+	joinsLua    string
+	joinsScript = redis.NewScript(libLua + joinsLua)
 	//go:embed lua/room_snapshot.lua
 	snapshotLua    string
 	snapshotScript = redis.NewScript(libLua + snapshotLua)
@@ -203,6 +207,53 @@ func (b *Redis) Publish(ctx context.Context, room string, env *realtime.Envelope
 		return fmt.Errorf("%w (log at %d in epoch %s; seen %d in %s)", realtime.ErrStale, ts, epoch, ch.Seen.Seq, ch.Seen.Epoch)
 	}
 	env.Seq, env.TS, env.Epoch = uint64(seq), ts, epoch
+	return nil
+}
+
+var _ realtime.JoinPublisher = (*Redis)(nil)
+
+// PublishJoins implements realtime.JoinPublisher: one script
+// (lua/room_publish_joins.lua) logs, stores and announces every join, in
+// one round trip and one durable write.
+func (b *Redis) PublishJoins(ctx context.Context, room string, seen realtime.Position, envs []*realtime.Envelope, members []*realtime.Member) error {
+	if len(envs) != len(members) {
+		return fmt.Errorf("broker: publish joins: %d messages for %d members", len(envs), len(members))
+	}
+	args := make([]any, 0, 6+3*len(envs))
+	args = append(args,
+		seen.Seq,
+		seen.Epoch,
+		newEpoch(),
+		b.cfg.LogSize,
+		b.channel(room),
+		b.cfg.RoomTTL.Milliseconds(),
+	)
+	for i, env := range envs {
+		env.Seq, env.TS, env.Room, env.Epoch = 0, 0, room, ""
+		body, err := json.Marshal(env)
+		if err != nil {
+			return fmt.Errorf("broker: encode: %w", err)
+		}
+		member, err := json.Marshal(members[i])
+		if err != nil {
+			return fmt.Errorf("broker: encode member: %w", err)
+		}
+		args = append(args, body, members[i].ID, member)
+	}
+	res, err := joinsScript.Run(ctx, b.client, b.keys(room), args...).Slice()
+	if err != nil {
+		return fmt.Errorf("broker: redis publish joins: %w", err)
+	}
+	first, ts, epoch, ok := publishReply(res)
+	if !ok {
+		return fmt.Errorf("broker: redis publish joins: unexpected reply %v", res)
+	}
+	if first < 0 {
+		return fmt.Errorf("%w (log at %d in epoch %s; seen %d in %s)", realtime.ErrStale, ts, epoch, seen.Seq, seen.Epoch)
+	}
+	for i, env := range envs {
+		env.Seq, env.TS, env.Epoch = uint64(first)+uint64(i), ts, epoch
+	}
 	return nil
 }
 

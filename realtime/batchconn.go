@@ -61,12 +61,12 @@ func (b *batchConn) tryWrite(p []byte) (n int, err error) {
 	if b.raw == nil {
 		return 0, nil
 	}
-	var werr error
-	rerr := b.raw.Write(func(fd uintptr) bool {
-		n, werr = syscall.Write(int(fd), p)
-		return true // never wait: the writer does
-	})
-	n = max(n, 0)
+	w := fdWrites.Get().(*fdWrite)
+	w.p = p
+	rerr := b.raw.Write(w.fn)
+	n, werr := max(w.n, 0), w.err
+	*w = fdWrite{fn: w.fn}
+	fdWrites.Put(w)
 	if werr == syscall.EAGAIN || werr == syscall.EINTR {
 		werr = nil // the socket is full: the rest waits for the writer
 	}
@@ -78,10 +78,36 @@ func (b *batchConn) tryWrite(p []byte) (n int, err error) {
 	return n, werr
 }
 
+// fdWrite is one non-blocking write(2) handed to RawConn.Write: its bytes
+// and results live here, and its function (fn, made once) is a method
+// value of it, so that a write allocates nothing (a closure over them
+// would cost three allocations per delivery).
+type fdWrite struct {
+	p   []byte
+	n   int
+	err error
+	fn  func(fd uintptr) bool
+}
+
+// fdWrites holds the fdWrites of the write workers.
+var fdWrites = sync.Pool{New: func() any {
+	w := &fdWrite{}
+	w.fn = w.write
+	return w
+}}
+
+// write is fn: one write(2) of p, never waiting (the writer does).
+func (w *fdWrite) write(fd uintptr) bool {
+	w.n, w.err = syscall.Write(int(fd), w.p)
+	return true
+}
+
 // readBuffer is the size of the buffer gorilla reads a room connection
-// through: clients send little (commands, audio frames of a few hundred
-// bytes); a longer frame takes more than one read.
-const readBuffer = 512
+// through: clients send little (commands, audio frames of a couple of
+// hundred bytes); a longer frame takes more than one read. Gorilla uses a
+// buffer it is given only when it holds more than 256 bytes (else it makes
+// its own of 4 KiB); 288 is the allocator's size class above that.
+const readBuffer = 288
 
 // waitReadable returns once the connection has something to read (or
 // fails, or its read deadline passes: the read that follows finds out),
@@ -174,9 +200,22 @@ func batching(conn *websocket.Conn) *batchConn {
 // buffer that Upgrade makes (net/http's 4 KiB one is freed once the
 // handler returns), and the reader of an idle connection waits on a
 // shallow stack (batchConn.waitReadable).
+//
+// Without u.WriteBufferPool, gorilla borrows its write buffer from a pool
+// of Upgrade's: it writes nothing but a close frame on these connections,
+// and would otherwise keep net/http's 4 KiB one for each.
 func Upgrade(u *websocket.Upgrader, w http.ResponseWriter, r *http.Request, header http.Header) (*websocket.Conn, error) {
+	if u.WriteBufferPool == nil {
+		pooled := *u
+		pooled.WriteBufferPool = &closeWrites
+		u = &pooled
+	}
 	return u.Upgrade(hijacker{ResponseWriter: w, ownBuffer: u.ReadBufferSize == 0}, r, header)
 }
+
+// closeWrites is the write buffers gorilla borrows to write a close frame
+// (see Upgrade).
+var closeWrites sync.Pool
 
 // hijacker wraps the connection a ResponseWriter hands over in a
 // batchConn; with ownBuffer, it hands gorilla a read buffer of the

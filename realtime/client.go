@@ -15,8 +15,9 @@ const (
 	writeWait = 10 * time.Second
 	// pongWait is how long the server waits for any frame (pongs included).
 	pongWait = 60 * time.Second
-	// pingPeriod is how often the server pings; under pongWait.
-	pingPeriod = pongWait * 9 / 10
+	// pingPeriod is how often the server pings; under pongWait (the write
+	// workers ask for pings once a second: writeShard.pingDue).
+	pingPeriod = pongWait * 3 / 4
 	// closeGrace is how long the writer, having sent a close frame, waits
 	// for the peer's close (seen by the reader) before closing the socket.
 	// Closing at once would reset a connection whose peer is still
@@ -37,8 +38,8 @@ const (
 // socket in turn. What the socket does not take at once (a slow client)
 // is queued, and a writer goroutine runs until the queue is empty,
 // sending everything queued in one write call with a deadline; it ends
-// then, so an idle connection has no writer (only its reader, and a timer
-// for pings). One writer at a time: the room writes only under mu, with
+// then, so an idle connection has no writer (only its reader; its write
+// worker asks for its pings). One writer at a time: the room writes only under mu, with
 // no writer running and nothing queued.
 type Client struct {
 	node   *Node
@@ -62,7 +63,10 @@ type Client struct {
 	done      bool // the connection is closed: nothing is written any more
 	closeCode int
 	closeText string
-	ping      *time.Timer
+	// slot is c's place in its write worker's clients, and pingAt when the
+	// worker next asks for a ping (on clock); both guarded by shard.mu.
+	slot   int
+	pingAt time.Duration
 	// discard, set before closeSend, tells the writer to skip what is
 	// still queued and send the close frame at once: a client that
 	// overflowed will resume with since, and a stalled socket must not
@@ -82,15 +86,11 @@ type Client struct {
 
 // outMsg is one queued message: a JSON text frame or an audio frame. A
 // message fanned out to many clients is one outMsg, shared and never
-// modified: the queues hold pointers.
-//
-// A fanned-out message is also prepared (websocket.PreparedMessage): its
-// frame is built once, and every writer hands the same bytes to its
-// connection, instead of framing and copying it through its own buffer.
+// modified: the queues hold pointers, and its websocket frame is built
+// once (shared), so that every writer hands the same bytes to its socket.
 type outMsg struct {
 	data   []byte
 	binary bool
-	pm     *websocket.PreparedMessage // set by shared
 	// frame is the websocket frame of data (set by shared, or built when
 	// first needed); a control frame (a pong) has only this.
 	frame []byte
@@ -106,15 +106,7 @@ func (msg *outMsg) frameOf() []byte {
 
 // shared makes a message for many recipients.
 func shared(data []byte, binary bool) *outMsg {
-	typ := websocket.TextMessage
-	if binary {
-		typ = websocket.BinaryMessage
-	}
-	m := &outMsg{data: data, binary: binary, frame: frameFor(data, binary)}
-	if pm, err := websocket.NewPreparedMessage(typ, data); err == nil { // it fails only for a bad type
-		m.pm = pm
-	}
-	return m
+	return &outMsg{data: data, binary: binary, frame: frameFor(data, binary)}
 }
 
 func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
@@ -125,15 +117,15 @@ func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
 	}
 	if len(n.shards) > 0 {
 		c.shard = n.shards[int(n.nextShard.Add(1))%len(n.shards)]
+		c.shard.add(c)
 	}
-	c.mu.Lock()
-	c.ping = time.AfterFunc(pingPeriod, c.pingTime)
-	c.mu.Unlock()
 	return c
 }
 
-// pingTime asks the writer for a ping, and arms the next one.
-func (c *Client) pingTime() {
+// askPing asks the writer for a ping. Its write worker calls it every
+// pingPeriod (writeShard.pingDue): a timer per connection would cost each
+// one more memory than the rest of its idle state.
+func (c *Client) askPing() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed || c.done {
@@ -141,7 +133,6 @@ func (c *Client) pingTime() {
 	}
 	c.pingDue = true
 	c.kick()
-	c.ping.Reset(pingPeriod)
 }
 
 // kick starts the writer unless one runs. Called with mu held.
@@ -219,8 +210,10 @@ func (c *Client) finish() {
 	c.finishOnce.Do(func() {
 		c.mu.Lock()
 		c.done, c.queue, c.spare, c.partial = true, nil, nil, nil
-		c.ping.Stop()
 		c.mu.Unlock()
+		if c.shard != nil {
+			c.shard.remove(c)
+		}
 		c.conn.Close()
 		close(c.writerDone)
 	})
@@ -293,14 +286,8 @@ func (c *Client) writeReady() {
 	c.queue, c.partial, c.pingDue = nil, nil, false
 	c.mu.Unlock()
 
-	bp := batchBufs.Get().(*[]byte)
-	buf := append((*bp)[:0], partial...)
-	for _, msg := range batch {
-		buf = append(buf, msg.frameOf()...)
-	}
-	if ping {
-		buf = append(buf, pingFrame...)
-	}
+	buf, bp := joinFrames(partial, batch, ping)
+	defer putFrames(buf, bp)
 	n, err := c.batch.tryWrite(buf)
 	clear(batch)
 	c.mu.Lock()
@@ -322,10 +309,6 @@ func (c *Client) writeReady() {
 		c.writing = false
 		c.mu.Unlock()
 	}
-	if cap(buf) <= maxBatchBuf {
-		*bp = buf[:0]
-		batchBufs.Put(bp)
-	}
 }
 
 // send writes the rest of a frame the room began, a batch of messages,
@@ -343,32 +326,42 @@ func (c *Client) send(partial []byte, batch []*outMsg, ping bool) error {
 		}
 		return nil
 	}
-	var buf []byte
-	if len(batch)+btoi(ping) == 0 {
-		buf = partial
-	} else if len(batch) == 1 && partial == nil && !ping {
-		buf = batch[0].frameOf()
-	} else {
-		bp := batchBufs.Get().(*[]byte)
-		buf = append((*bp)[:0], partial...)
-		for _, msg := range batch {
-			buf = append(buf, msg.frameOf()...)
-		}
-		if ping {
-			buf = append(buf, pingFrame...)
-		}
-		defer func() {
-			if cap(buf) <= maxBatchBuf {
-				*bp = buf[:0]
-				batchBufs.Put(bp)
-			}
-		}()
-	}
+	buf, bp := joinFrames(partial, batch, ping)
+	defer putFrames(buf, bp)
 	if err := c.batch.SetWriteDeadline(time.Now().Add(writeWait)); err != nil {
 		return err
 	}
 	_, err := c.batch.Conn.Write(buf)
 	return err
+}
+
+// joinFrames is what one write call sends: the rest of a frame the room
+// began, the batch's frames and a ping. A lone frame goes as it is; more
+// are copied into a buffer from batchBufs (bp), which putFrames gives back.
+func joinFrames(partial []byte, batch []*outMsg, ping bool) (buf []byte, bp *[]byte) {
+	switch {
+	case len(batch) == 0 && !ping:
+		return partial, nil
+	case len(batch) == 1 && partial == nil && !ping:
+		return batch[0].frameOf(), nil
+	}
+	bp = batchBufs.Get().(*[]byte)
+	buf = append((*bp)[:0], partial...)
+	for _, msg := range batch {
+		buf = append(buf, msg.frameOf()...)
+	}
+	if ping {
+		buf = append(buf, pingFrame...)
+	}
+	return buf, bp
+}
+
+// putFrames gives back the buffer joinFrames took, unless it grew too big.
+func putFrames(buf []byte, bp *[]byte) {
+	if bp != nil && cap(buf) <= maxBatchBuf {
+		*bp = buf[:0]
+		batchBufs.Put(bp)
+	}
 }
 
 // pingFrame is an empty ping.
@@ -381,17 +374,9 @@ var batchBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &
 // maxBatchBuf is the largest buffer returned to batchBufs.
 const maxBatchBuf = 64 << 10
 
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
+// writeMsg writes msg through gorilla (a connection not made by Upgrade,
+// which queues no pongs: gorilla answers pings itself).
 func writeMsg(conn *websocket.Conn, msg *outMsg) error {
-	if msg.pm != nil {
-		return conn.WritePreparedMessage(msg.pm)
-	}
 	typ := websocket.TextMessage
 	if msg.binary {
 		typ = websocket.BinaryMessage
@@ -433,11 +418,15 @@ func (c *Client) readPump() {
 		}
 		return
 	}
-	more := make(chan bool, 1)
+	var (
+		burst sync.WaitGroup
+		more  bool
+	)
 	for {
 		c.batch.waitReadable()
-		go func() { more <- c.readBurst(&rs) }()
-		if !<-more {
+		burst.Go(func() { more = c.readBurst(&rs) })
+		burst.Wait()
+		if !more {
 			return
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -170,5 +171,46 @@ func TestTryWriteFullSocket(t *testing.T) {
 	}
 	if n, err := c.batch.tryWrite(chunk); n != 0 || err != nil {
 		t.Errorf("a full socket: tryWrite = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// TestWorkersPingTheirClients: a client's write worker asks it for a
+// ping once its ping is due (there is no timer per connection), and the
+// next one a pingPeriod later; a finished client is forgotten.
+func TestWorkersPingTheirClients(t *testing.T) {
+	c, _, peer := batchPair(t)
+	pings := make(chan string, 4)
+	peer.SetPingHandler(func(data string) error { pings <- "ping"; return nil })
+	go func() {
+		for {
+			if _, _, err := peer.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	s, now := c.shard, clock()
+	expect := func(at time.Duration, ping bool) {
+		t.Helper()
+		s.pingDue(at)
+		select {
+		case <-pings:
+			if !ping {
+				t.Fatalf("a ping at %s, before its time", at-now)
+			}
+		case <-time.After(map[bool]time.Duration{true: 5 * time.Second, false: 200 * time.Millisecond}[ping]):
+			if ping {
+				t.Fatalf("no ping at %s, once due", at-now)
+			}
+		}
+	}
+	expect(now+pingPeriod-time.Second, false)
+	expect(now+pingPeriod, true)
+	expect(now+pingPeriod+time.Second, false)
+	expect(now+2*pingPeriod, true)
+	c.finish()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.clients) != 0 {
+		t.Errorf("%d clients after the only one finished", len(s.clients))
 	}
 }

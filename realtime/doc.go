@@ -18,7 +18,8 @@
 // write workers (writers.go), which sends everything a client has queued
 // in one write call without waiting, or, for a client whose socket is
 // full, a writer goroutine of its own that runs until the queue is empty.
-// An idle connection has no writer. The room never blocks on a
+// An idle connection has no writer, and no timer: its worker asks it for
+// a ping when one is due. The room never blocks on a
 // connection: a connection whose queue is full is closed with
 // CloseSlowConsumer.
 //

@@ -64,6 +64,9 @@ type room struct {
 	idle         time.Time // when the last local client left
 	closing      bool
 	reaped       time.Time // when members of dead instances were last looked for
+	// arriving is the local client whose join is being delivered (joined):
+	// apply takes its member from it rather than decoding the join.
+	arriving *Client
 	// hearing lists the local clients by the channel whose audio they
 	// receive; nil when it must be recomputed.
 	hearing map[string][]*Client
@@ -107,6 +110,12 @@ more:
 		case req := <-r.inbox:
 			if j, ok := req.(joinReq); ok {
 				reqs = append(reqs, j)
+				continue
+			}
+			if d, ok := req.(deliveryReq); ok && r.applied(d.env) {
+				// The backend's copy of a message the room published
+				// (the joins before these): nothing to do, and no reason
+				// to cut the batch.
 				continue
 			}
 			next = req
@@ -463,7 +472,9 @@ func (r *room) joinAll(reqs []joinReq) {
 // else a welcome.
 func (r *room) joined(c *Client, since *Position, join Envelope) error {
 	m := c.member
+	r.arriving = c
 	r.deliver(join)
+	r.arriving = nil
 	ctx, cancel := r.callContext()
 	defer cancel()
 	if since != nil && since.Seq > 0 && since.Epoch == r.epoch && since.Seq <= r.seq {
@@ -831,18 +842,30 @@ func removeFromFloor(st *State, id string) {
 	}
 }
 
-// fanout queues env for every local client it is addressed to.
+// fanout queues env for every local client it is addressed to. The
+// message is encoded once, when its first recipient is found: in a large
+// room, a participant's arrival reaches only the hosts (presenceAudience),
+// and with none on this instance a join storm encodes nothing.
 func (r *room) fanout(env Envelope) {
 	if len(r.clients) == 0 {
 		return
 	}
-	b, err := json.Marshal(env)
-	if err != nil {
-		r.node.log.Error("room: encode", "room", r.id, "err", err)
-		return
-	}
+	var msg *outMsg
 	var slow []*Client
-	msg := shared(b, false)
+	to := func(c *Client) {
+		if msg == nil {
+			b, err := json.Marshal(env)
+			if err != nil {
+				r.node.log.Error("room: encode", "room", r.id, "err", err)
+				msg = &outMsg{} // sends nothing: see below
+			} else {
+				msg = shared(b, false)
+			}
+		}
+		if msg.data != nil && !c.enqueue(msg) {
+			slow = append(slow, c)
+		}
+	}
 	reach := r.clients
 	if env.To != ToEveryone {
 		// Hosts, interpreters, the author and (ToSpeaker) the floor's
@@ -854,14 +877,14 @@ func (r *room) fanout(env Envelope) {
 			others[1] = r.state.Floor.Speaker
 		}
 		for _, id := range others {
-			if c, ok := r.clients[id]; ok && id != "" && r.staffClients[id] == nil && r.visible(c, env) && !c.enqueue(msg) {
-				slow = append(slow, c)
+			if c, ok := r.clients[id]; ok && id != "" && r.staffClients[id] == nil && r.visible(c, env) {
+				to(c)
 			}
 		}
 	}
 	for _, c := range reach {
-		if r.visible(c, env) && !c.enqueue(msg) {
-			slow = append(slow, c)
+		if r.visible(c, env) {
+			to(c)
 		}
 	}
 	for _, c := range slow {
@@ -922,6 +945,13 @@ func (r *room) deliver(env Envelope) {
 			}
 		}
 	}
+}
+
+// applied reports whether env is a logged message the room has applied
+// already (deliver would ignore it): typically the backend's copy of one
+// the room published itself.
+func (r *room) applied(env Envelope) bool {
+	return env.Seq != 0 && env.Epoch == r.epoch && env.Seq <= r.seq
 }
 
 // needResync asks the room goroutine to refill from the log. Any
@@ -1024,7 +1054,9 @@ func (r *room) apply(env Envelope) {
 		}
 	case MsgJoin, MsgMember:
 		var m Member
-		if json.Unmarshal(env.Data, &m) != nil {
+		if a := r.arriving; env.Type == MsgJoin && a != nil && a.member.ID == env.From {
+			m = a.member // what the join's data encodes, with its strings shared, not decoded again
+		} else if json.Unmarshal(env.Data, &m) != nil {
 			return
 		}
 		old, known := r.members[m.ID]

@@ -1,6 +1,9 @@
 package realtime
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // writeShard is one of a node's write workers: a goroutine that sends
 // what clients have queued, without waiting on any socket. A fan-out
@@ -13,13 +16,61 @@ import "sync"
 // empty (Client.write), so a worker never blocks.
 //
 // Each client belongs to one worker; it is in that worker's ready list at
-// most once (Client.writing), so it has one writer at a time.
+// most once (Client.writing), so it has one writer at a time. The worker
+// also asks its clients for their pings, once a second for those due
+// (pingDue): no timer per connection, and no room that its backend holds
+// up keeps its clients from being pinged.
 type writeShard struct {
 	mu    sync.Mutex
 	ready []*Client
 	spare []*Client
-	wake  chan struct{} // buffer 1
-	stop  chan struct{}
+	// clients are the worker's connections until they finish
+	// (Client.slot is the index of each).
+	clients []*Client
+	wake    chan struct{} // buffer 1
+	stop    chan struct{}
+}
+
+// clock is a monotonic clock for pings: real time (not Config.Now), and
+// immune to changes of the wall clock.
+func clock() time.Duration { return time.Since(clockStart) }
+
+var clockStart = time.Now()
+
+// add makes c one of the worker's clients; its first ping is due a
+// pingPeriod from now.
+func (s *writeShard) add(c *Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.slot, c.pingAt = len(s.clients), clock()+pingPeriod
+	s.clients = append(s.clients, c)
+}
+
+// remove forgets a client that finished.
+func (s *writeShard) remove(c *Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last := s.clients[len(s.clients)-1]
+	s.clients[c.slot], last.slot = last, c.slot
+	s.clients[len(s.clients)-1] = nil
+	s.clients = s.clients[:len(s.clients)-1]
+}
+
+// pingDue asks a ping of every client whose ping is due at now (clock),
+// and schedules its next a pingPeriod later.
+func (s *writeShard) pingDue(now time.Duration) {
+	var due []*Client
+	s.mu.Lock()
+	for _, c := range s.clients {
+		if now >= c.pingAt {
+			c.pingAt = now + pingPeriod
+			due = append(due, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range due {
+		c.askPing() // outside mu: askPing takes c.mu, which push holds while it takes mu
+	}
 }
 
 func newWriteShard(stop chan struct{}) *writeShard {
@@ -43,9 +94,14 @@ func (s *writeShard) push(c *Client) {
 }
 
 func (s *writeShard) run() {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
 	for {
 		select {
 		case <-s.wake:
+		case <-tick.C:
+			s.pingDue(clock())
+			continue
 		case <-s.stop:
 			return
 		}

@@ -23,14 +23,14 @@ import (
 
 // upgrader checks origins itself (originAllowed), before upgrading. An
 // idle connection holds as little memory as it can (thousands share a
-// room): a 512-byte read buffer that realtime.Upgrade makes (with
+// room): a 288-byte read buffer that realtime.Upgrade makes (with
 // ReadBufferSize 0; net/http's 4 KiB one is freed with the request once
 // the handler returns), and a 4 KiB write buffer borrowed from a pool only
 // while writing a message. realtime.Upgrade batches the writes.
 // Measured with scripts/bench-rooms and scripts/bench-peers
 // (docs/BENCHMARKS.md).
 var upgrader = websocket.Upgrader{
-	ReadBufferSize:  0, // realtime.Upgrade's own (512 bytes)
+	ReadBufferSize:  0, // realtime.Upgrade's own (288 bytes)
 	WriteBufferSize: 4096,
 	WriteBufferPool: &sync.Pool{},
 	CheckOrigin:     func(*http.Request) bool { return true },

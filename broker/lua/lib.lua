@@ -17,3 +17,24 @@ local function log_epoch(epoch_key, log_key, new_epoch, ttl_ms)
   return redis.call('GET', epoch_key) or start_log(epoch_key, log_key, new_epoch, ttl_ms)
 end
 
+
+-- log_at returns a room's log as a publisher finds it: its epoch (a log
+-- without one starts again, log_epoch), its last seq, and, when the
+-- publisher may not publish at what it saw (seen_seq in seen_epoch; no
+-- guard when seen_epoch is ''), the epoch to refuse it with: the log is
+-- another one, or it went back behind seen_seq (a restored backup), which
+-- starts it again with a new epoch so that every instance notices.
+local function log_at(seq_key, epoch_key, log_key, new_epoch, ttl_ms, seen_seq, seen_epoch)
+  local epoch = log_epoch(epoch_key, log_key, new_epoch, ttl_ms)
+  local cur = tonumber(redis.call('GET', seq_key) or '0')
+  if seen_epoch == '' then
+    return epoch, cur, nil
+  end
+  if seen_epoch ~= epoch then
+    return epoch, cur, epoch
+  end
+  if cur < seen_seq then
+    return epoch, cur, start_log(epoch_key, log_key, new_epoch, ttl_ms)
+  end
+  return epoch, cur, nil
+end

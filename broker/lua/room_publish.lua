@@ -20,19 +20,10 @@ local log_size = ARGV[12]
 local channel = ARGV[13]      -- the room's pub/sub channel
 local ttl_ms = ARGV[14]       -- how long the room's keys outlive this message
 
--- A log without an epoch was lost (or never was): it starts again.
-local epoch = log_epoch(epoch_key, log_key, new_epoch, ttl_ms)
-local cur = tonumber(redis.call('GET', seq_key) or '0')
-if seen_epoch ~= '' then
-  if seen_epoch ~= epoch then
-    return {-1, cur, epoch}
-  end
-  if cur < seen_seq then
-    -- Someone saw further in this log than it holds: it went back (a
-    -- restored backup). A new epoch makes every instance notice.
-    epoch = start_log(epoch_key, log_key, new_epoch, ttl_ms)
-    return {-1, cur, epoch}
-  end
+-- A log without an epoch was lost (or never was): it starts again (log_at).
+local epoch, cur, refused = log_at(seq_key, epoch_key, log_key, new_epoch, ttl_ms, seen_seq, seen_epoch)
+if refused then
+  return {-1, cur, refused}
 end
 if check == '1' and cur ~= seen_seq then
   return {-1, cur, epoch}

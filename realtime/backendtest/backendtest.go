@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) Deployment) {
 		{"publish gives seqs in order", testPublish},
 		{"conditional publish and stale", testConditional},
 		{"roster and state", testRoster},
+		{"joins published together", testJoins},
 		{"history catches up", testHistory},
 		{"capped log answers a gap", testCapped},
 		{"ephemeral and audio", testEphemeral},
@@ -244,6 +245,64 @@ func testRoster(t *testing.T, d Deployment) {
 	s = snapshot(t, b, "r")
 	if len(s.Roster) != 1 || s.Roster[0].ID != "m-2" || s.Seq != 4 {
 		t.Fatalf("after a leave (and an update of nobody): %+v", s)
+	}
+}
+
+// testJoins: joins published together (a join storm) get consecutive
+// seqs in their order, reach every instance in that order, are in the
+// roster and the log; a position in another log publishes none.
+func testJoins(t *testing.T, d Deployment) {
+	a, b := d.Open(t), d.Open(t)
+	jp, ok := a.(realtime.JoinPublisher)
+	if !ok {
+		t.Fatalf("%T does not publish joins together (realtime.JoinPublisher)", a)
+	}
+	cb, _ := subscribe(t, b, "r")
+	mustPublish(t, a, "r", chat("before"), nil)
+	seen := snapshot(t, a, "r").Position
+	mustPublish(t, b, "r", chat("meanwhile"), nil) // seen is behind now: joins guard the epoch only
+	const n = LogSize + 2
+	var envs []*realtime.Envelope
+	var members []*realtime.Member
+	for i := range n {
+		m := &realtime.Member{ID: fmt.Sprintf("m-%d", i), Name: fmt.Sprintf("N%d", i), Role: realtime.RoleParticipant, Instance: "i-a"}
+		envs = append(envs, &realtime.Envelope{Type: realtime.MsgJoin, From: m.ID, Data: []byte(fmt.Sprintf(`{"id":%q}`, m.ID))})
+		members = append(members, m)
+	}
+	if err := jp.PublishJoins(ctx, "r", realtime.Position{Seq: seen.Seq, Epoch: "another"}, envs, members); !errors.Is(err, realtime.ErrStale) {
+		t.Fatalf("joins seen in another log: %v, want ErrStale", err)
+	}
+	if s := snapshot(t, a, "r"); s.Seq != 2 || len(s.Roster) != 0 {
+		t.Fatalf("after refused joins: seq %d, roster %+v; want 2 and none", s.Seq, s.Roster)
+	}
+	if err := jp.PublishJoins(ctx, "r", seen, envs, members); err != nil {
+		t.Fatal(err)
+	}
+	for i, env := range envs {
+		if env.Seq != uint64(3+i) || env.Epoch != seen.Epoch || env.TS == 0 || env.Room != "r" {
+			t.Fatalf("join %d: %+v", i, env)
+		}
+	}
+	s := snapshot(t, b, "r")
+	if s.Seq != 2+n || len(s.Roster) != n {
+		t.Fatalf("snapshot: seq %d, %d members; want %d and %d", s.Seq, len(s.Roster), 2+n, n)
+	}
+	for i, m := range s.Roster {
+		if m.ID != members[i].ID || m.Name != members[i].Name {
+			t.Fatalf("roster %d: %+v, want %+v (join order)", i, m, *members[i])
+		}
+	}
+	for i, env := range cb.Wait(t, 2+n) {
+		if env.Seq != uint64(i+1) || i >= 2 && (env.Type != realtime.MsgJoin || env.From != members[i-2].ID || string(env.Data) != string(envs[i-2].Data)) {
+			t.Fatalf("delivery %d: %+v", i, env)
+		}
+	}
+	hist, err := b.History(ctx, "r", realtime.Position{Seq: s.Seq - LogSize, Epoch: s.Epoch})
+	if err != nil || len(hist) != LogSize || hist[0].Seq != s.Seq-LogSize+1 || hist[LogSize-1].From != members[n-1].ID {
+		t.Fatalf("history of the last %d: %+v %v", LogSize, hist, err)
+	}
+	if _, err := b.History(ctx, "r", realtime.Position{Seq: s.Seq - LogSize - 1, Epoch: s.Epoch}); !errors.Is(err, realtime.ErrGap) {
+		t.Fatalf("history beyond the capped log: %v, want ErrGap", err)
 	}
 }
 
