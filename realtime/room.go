@@ -82,6 +82,9 @@ type room struct {
 	// soundAlarmed is when each local interpreter last raised the sound
 	// alarm (booth.sound's own limit).
 	soundAlarmed map[string]time.Time
+	// practiceFirst: the room is a webinar that starts in practice mode
+	// (webinar.go), read at load.
+	practiceFirst bool
 }
 
 // request is one thing the room goroutine does: each request carries its
@@ -289,6 +292,7 @@ func (r *room) load() error {
 		return err
 	}
 	r.event = ev
+	r.practiceFirst = practiceFirst(ctx, r.node.info, ev)
 	r.refreshItems()
 	unsub, err := r.node.backend.Subscribe(ctx, r.id, Subscriber{
 		Deliver: func(env Envelope) {
@@ -336,6 +340,7 @@ func (r *room) reset(s Snapshot) {
 	r.stateVersion++
 	r.staffVersion++
 	r.seq, r.epoch, r.state = s.Seq, s.Epoch, s.State.Clone()
+	r.autoPractice()
 	r.ensureBooths(&r.state)
 	r.hearing = nil
 	r.members, r.order = map[string]Member{}, nil
