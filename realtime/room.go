@@ -497,6 +497,7 @@ func (r *room) joined(c *Client, since *Position, join Envelope) error {
 // enters it.
 func (r *room) admit(c *Client) {
 	r.clients[c.member.ID] = c
+	r.attendArrive(c)
 	if c.member.Role == RoleHost || c.member.Role == RoleInterpreter {
 		r.staffClients[c.member.ID] = c
 	}
@@ -756,6 +757,7 @@ func (r *room) drop(c *Client, code int, text string) {
 	}
 	delete(r.clients, c.member.ID)
 	delete(r.staffClients, c.member.ID)
+	r.attendLeave(c)
 	r.hearing = nil
 	if code == CloseSlowConsumer {
 		c.discard.Store(true)
@@ -1043,6 +1045,7 @@ func (r *room) apply(env Envelope) {
 		if c, ok := r.clients[m.ID]; ok {
 			m.Subject, m.Instance = c.member.Subject, c.member.Instance
 			c.member.Muted, c.member.Channel, c.member.Original, c.member.Stage = m.Muted, m.Channel, m.Original, m.Stage
+			r.attendChannel(c)
 		}
 		if known {
 			r.listening.add(old, -1)

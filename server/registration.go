@@ -420,6 +420,10 @@ func (s *Server) changeRegistration(ctx context.Context, e agenda.Event, id, act
 		if err != nil {
 			return registration.Registration{}, regError(err)
 		}
+		// Their attendance goes with them.
+		if err := s.forgetAttendance(ctx, e.ID, registrantPerson(id)); err != nil {
+			return registration.Registration{}, err
+		}
 		s.notifyPromoted(ctx, e, promoted)
 		return registration.Registration{}, nil
 	}

@@ -154,6 +154,7 @@ func Run(t *testing.T, o Opener) {
 		{"agenda releases", testReleases},
 		{"audit log", testAudit},
 		{"live captions: tokens, lines, the sequence rule", testCaptions},
+		{"attendance: visits, beats, forget, purge", testAttendance},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
