@@ -82,6 +82,9 @@ type regOrganizerView struct {
 	EmailRules      []option
 	Deadline        string
 	PlacesHeld, Cap int
+	// Languages are the languages of the questions' labels, named in the
+	// page language (the questions editor).
+	Languages []option
 }
 
 type regRow struct {
@@ -398,6 +401,9 @@ func (s *Server) registrationsPage(c echo.Context) error {
 	if !f.Deadline.IsZero() {
 		v.Deadline = f.Deadline.In(p.loc).Format("2006-01-02T15:04")
 	}
+	for _, l := range s.langs {
+		v.Languages = append(v.Languages, option{Value: l, Label: p.T("lang." + l)})
+	}
 	for _, r := range list {
 		if r.Status.HoldsPlace() {
 			v.PlacesHeld++
@@ -441,8 +447,8 @@ func (s *Server) decideForm(c echo.Context) error {
 	return registrationsBack(c, e.ID)
 }
 
-// settingsForm handles the page's settings form (the questions are
-// edited through the API).
+// settingsForm handles the page's settings form (the page's questions
+// editor saves through the API, organizer-registrations.js).
 func (s *Server) settingsForm(c echo.Context) error {
 	p, e, _, err := s.organizerEvent(c)
 	if err != nil || p == nil {
