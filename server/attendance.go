@@ -183,11 +183,7 @@ func (s *Server) exportAttendance(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="attendance-`+url.PathEscape(e.ID)+`.csv"`)
-	h.Set(echo.HeaderCacheControl, "private, no-store")
-	c.Response().WriteHeader(http.StatusOK)
+	startPrivateCSV(c, "attendance-"+e.ID)
 	return attendance.WriteCSV(c.Response(), rows)
 }
 

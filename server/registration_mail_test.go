@@ -98,6 +98,18 @@ func smtpServer(t *testing.T) (string, func(n int) []*mail.Message) {
 	return "smtp://" + addr + "?tls=none&from=majlis@example.org", wait
 }
 
+// mailFixture serves with a mailer that relays to a real SMTP server, and
+// returns smtpServer's wait for the nth message.
+func mailFixture(t *testing.T) (*fixture, func(n int) []*mail.Message) {
+	t.Helper()
+	relay, received := smtpServer(t)
+	mailer, err := registration.NewSMTP(relay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serveFixture(t, server.Config{BaseURL: "https://majlis.example.org", Mailer: mailer}, nil), received
+}
+
 var personalLink = regexp.MustCompile(`https://majlis\.example\.org/r/mjr_[A-Za-z0-9]+`)
 
 // readMail returns a message's decoded subject, body and personal link.
@@ -131,12 +143,7 @@ func decodeQP(t *testing.T, raw []byte) string {
 // registering a taken address answers exactly like a new registration,
 // and mails the address's owner their own page instead.
 func TestRegistrationMail(t *testing.T) {
-	relay, received := smtpServer(t)
-	mailer, err := registration.NewSMTP(relay)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := serveFixture(t, server.Config{BaseURL: "https://majlis.example.org", Mailer: mailer}, nil)
+	f, received := mailFixture(t)
 	id := f.webinar()
 	f.setForm(id, "automatic", 0)
 
@@ -182,12 +189,7 @@ func TestRegistrationMail(t *testing.T) {
 // promotions that a decline and a cancellation make reach each registrant
 // in the registrant's own language, with a working link to their page.
 func TestRegistrationDecisionMails(t *testing.T) {
-	relay, received := smtpServer(t)
-	mailer, err := registration.NewSMTP(relay)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := serveFixture(t, server.Config{BaseURL: "https://majlis.example.org", Mailer: mailer}, nil)
+	f, received := mailFixture(t)
 	id := f.webinar()
 	f.setForm(id, "manual", 1) // one place, decided by hand
 	f.registerAs(id, "Amélie", "amelie@example.org", "fr")

@@ -47,21 +47,19 @@ func (r *Redis) RecordVisits(ctx context.Context, b attendance.Batch) error {
 		}
 		return p
 	}
-	for _, v := range b.Arrived {
-		body, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("store: encode visit %q: %w", v.ID, err)
+	for i, vs := range [][]attendance.Visit{b.Arrived, b.Changed} {
+		for _, v := range vs {
+			body, err := json.Marshal(v)
+			if err != nil {
+				return fmt.Errorf("store: encode visit %q: %w", v.ID, err)
+			}
+			p := of(v.Event)
+			if i == 0 {
+				p.arrived = append(p.arrived, v.ID, body)
+			} else {
+				p.changed = append(p.changed, v.ID, body)
+			}
 		}
-		p := of(v.Event)
-		p.arrived = append(p.arrived, v.ID, body)
-	}
-	for _, v := range b.Changed {
-		body, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("store: encode visit %q: %w", v.ID, err)
-		}
-		p := of(v.Event)
-		p.changed = append(p.changed, v.ID, body)
 	}
 	for _, bt := range b.Beats {
 		p := of(bt.Event)
