@@ -9,24 +9,25 @@ local event = ARGV[1]
 local arrived = tonumber(ARGV[2])
 local changed = tonumber(ARGV[3])
 local beats = tonumber(ARGV[4])
--- then arrived pairs (visit ID, visit JSON), changed pairs, beats pairs
--- (instance, milliseconds)
+-- from ARGV[5]: the arrived pairs (visit ID, visit JSON), then the changed
+-- pairs, then the beats pairs (instance, milliseconds)
+local args = ARGV
 
 local i = 5
 for _ = 1, arrived do
-  redis.call('HSET', visits_key, ARGV[i], ARGV[i + 1])
+  redis.call('HSET', visits_key, args[i], args[i + 1])
   i = i + 2
 end
 for _ = 1, changed do
-  if redis.call('HEXISTS', visits_key, ARGV[i]) == 1 then
-    redis.call('HSET', visits_key, ARGV[i], ARGV[i + 1])
+  if redis.call('HEXISTS', visits_key, args[i]) == 1 then
+    redis.call('HSET', visits_key, args[i], args[i + 1])
   end
   i = i + 2
 end
 for _ = 1, beats do
-  local old = tonumber(redis.call('HGET', beats_key, ARGV[i]) or '0')
-  if tonumber(ARGV[i + 1]) > old then
-    redis.call('HSET', beats_key, ARGV[i], ARGV[i + 1])
+  local old = tonumber(redis.call('HGET', beats_key, args[i]) or '0')
+  if tonumber(args[i + 1]) > old then
+    redis.call('HSET', beats_key, args[i], args[i + 1])
   end
   i = i + 2
 end
