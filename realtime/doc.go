@@ -66,5 +66,8 @@
 // Node methods are goroutine-safe. Backend implementations are
 // goroutine-safe and their subscriber callbacks must not block. Nothing in
 // a room blocks on a client; a room blocks only on its backend, each call
-// bounded by a timeout.
+// bounded by a timeout. Attendance (attendance.go) never blocks a room
+// either: rooms queue what their connections do for the Node's one
+// recorder goroutine, which writes the visits to the store in batches (a
+// full queue loses a mark, logged, rather than wait).
 package realtime

@@ -99,6 +99,9 @@ type Node struct {
 
 	// counters are the running totals Stats reads (stats.go).
 	counters counters
+	// attend records the visits of this instance's connections
+	// (attendance.go); nil when info keeps no attendance.
+	attend *recorder
 }
 
 // ErrShuttingDown is returned by Accept once Shutdown has begun.
@@ -140,6 +143,7 @@ func New(cfg Config, backend Backend, info Info) *Node {
 	n := &Node{cfg: cfg, info: info, ballots: newBallots(info), log: cfg.Logger, rooms: map[string]*room{}, stop: make(chan struct{}),
 		writersStop: make(chan struct{})}
 	n.backend = instrument(backend, &n.counters)
+	n.attend = newRecorder(info, cfg)
 	for range runtime.GOMAXPROCS(0) {
 		n.shards = append(n.shards, newWriteShard(n.writersStop))
 	}
@@ -346,6 +350,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	go func() {
 		n.conns.Wait()
 		n.roomsRun.Wait()
+		n.attend.close() // no room is left to record anything
 		n.beating.Wait()
 		n.mu.Lock()
 		select {

@@ -85,6 +85,9 @@ type room struct {
 	// soundAlarmed is when each local interpreter last raised the sound
 	// alarm (booth.sound's own limit).
 	soundAlarmed map[string]time.Time
+	// practiceFirst: the room is a webinar that starts in practice mode
+	// (webinar.go), read at load.
+	practiceFirst bool
 }
 
 // request is one thing the room goroutine does: each request carries its
@@ -298,6 +301,7 @@ func (r *room) load() error {
 		return err
 	}
 	r.event = ev
+	r.practiceFirst = practiceFirst(ctx, r.node.info, ev)
 	r.refreshItems()
 	unsub, err := r.node.backend.Subscribe(ctx, r.id, Subscriber{
 		Deliver: func(env Envelope) {
@@ -345,6 +349,7 @@ func (r *room) reset(s Snapshot) {
 	r.stateVersion++
 	r.staffVersion++
 	r.seq, r.epoch, r.state = s.Seq, s.Epoch, s.State.Clone()
+	r.autoPractice()
 	r.ensureBooths(&r.state)
 	r.hearing = nil
 	r.members, r.order = map[string]Member{}, nil
@@ -503,6 +508,7 @@ func (r *room) joined(c *Client, since *Position, join Envelope) error {
 // enters it.
 func (r *room) admit(c *Client) {
 	r.clients[c.member.ID] = c
+	r.attendArrive(c)
 	if c.member.Role == RoleHost || c.member.Role == RoleInterpreter {
 		r.staffClients[c.member.ID] = c
 	}
@@ -762,6 +768,7 @@ func (r *room) drop(c *Client, code int, text string) {
 	}
 	delete(r.clients, c.member.ID)
 	delete(r.staffClients, c.member.ID)
+	r.attendLeave(c)
 	r.hearing = nil
 	if code == CloseSlowConsumer {
 		c.discard.Store(true)
@@ -1070,6 +1077,7 @@ func (r *room) apply(env Envelope) {
 		if c, ok := r.clients[m.ID]; ok {
 			m.Subject, m.Instance = c.member.Subject, c.member.Instance
 			c.member.Muted, c.member.Channel, c.member.Original, c.member.Stage = m.Muted, m.Channel, m.Original, m.Stage
+			r.attendChannel(c)
 		}
 		if known {
 			r.listening.add(old, -1)

@@ -1,18 +1,22 @@
 package realtime
 
 import (
+	"context"
 	"errors"
 	"time"
 
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/registration"
 )
 
 // Webinar is a webinar room's own state: practice mode, then started.
 type Webinar struct {
-	// Practice is set by webinar.practice: until webinar.start, only the
-	// stage (hosts, speakers) and interpreters are admitted; attendees
-	// (participants, observers) are refused with CloseNotStarted and
-	// their pages retry.
+	// Practice: until the webinar starts (webinar.start, or session.start),
+	// only the stage (hosts, speakers) and interpreters are admitted;
+	// attendees (participants, observers) are refused with CloseNotStarted
+	// and their pages retry. A webinar that takes registrations is in
+	// practice mode from its room's first load (practiceFirst); a host
+	// puts any other webinar in it with webinar.practice.
 	Practice bool `json:"practice"`
 	// Started is set by webinar.start, with when.
 	Started   bool       `json:"started"`
@@ -75,16 +79,48 @@ func (r *room) practicing(m Member) bool {
 	return r.state.Webinar.Practice && (m.Role == RoleParticipant || m.Role == RoleObserver)
 }
 
-// webinarPractice puts a webinar that has not started in practice mode.
-// Attendees already in the room stay.
+// webinarPractice puts a webinar that has not started in practice mode
+// (again: a webinar that takes registrations starts in it, and the host's
+// command then only confirms it). Attendees already in the room stay.
 func (r *room) webinarPractice(c *Client, _ Envelope, _ noData) *Error {
 	return r.webinarChange(c, func(w *Webinar) *Error {
-		if w.Started || w.Practice {
-			return errorf(ErrInvalidState, "the webinar has started or is in practice mode already")
+		if w.Started {
+			return errorf(ErrInvalidState, "the webinar has started already")
 		}
 		w.Practice = true
 		return nil
 	})
+}
+
+// registrationForms is where a room reads whether its webinar takes
+// registrations (package registration's Store; the store behind Info has it).
+type registrationForms interface {
+	GetForm(ctx context.Context, event string) (registration.Form, error)
+}
+
+// practiceFirst reports whether the room of ev starts in practice mode: a
+// webinar that takes registrations (its form is open) admits only its
+// stage until a host starts it, without the host having to ask. Other
+// webinars run as open rooms until a host sends webinar.practice or
+// webinar.start. A store that cannot answer leaves the room open (the
+// plain rules), as before this rule.
+func practiceFirst(ctx context.Context, info Info, ev agenda.Event) bool {
+	forms, ok := info.(registrationForms)
+	if !ok || ev.Kind != agenda.KindWebinar {
+		return false
+	}
+	f, err := forms.GetForm(ctx, ev.ID)
+	return err == nil && f.Open
+}
+
+// autoPractice puts a webinar room that starts in practice mode in it,
+// unless its state says it started. Every instance computes the same from
+// the same event and form, so the flag needs no message of its own; the
+// next published state carries it.
+func (r *room) autoPractice() {
+	if r.practiceFirst && !r.state.Webinar.Started {
+		r.state.Webinar.Practice = true
+	}
 }
 
 // webinarStart ends practice mode: attendees are admitted from now on

@@ -120,7 +120,9 @@ var phonePages = []struct {
 	{name: "organizer agenda builder", path: "/organizer/events/" + demo.ConsultationID + "/agenda", ready: "#items .tl-item", organizer: true,
 		prepare: `document.getElementById("add-item").click()`},
 	{name: "organizer people", path: "/organizer/events/" + demo.ConsultationID + "/people", ready: "#invites-none", organizer: true},
-	{name: "organizer registrations", path: "/organizer/events/" + pageWebinar + "/registrations", ready: "#reg-settings", organizer: true},
+	{name: "organizer registrations", path: "/organizer/events/" + pageWebinar + "/registrations", ready: "#questions .question", organizer: true,
+		prepare: `document.getElementById("add-question").click()`},
+	{name: "organizer attendance", path: "/organizer/events/" + pageWebinar + "/attendance", ready: "#attendance", organizer: true},
 }
 
 // signedIn gives b the session of pageServer's organizer at ts when on,

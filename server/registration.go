@@ -379,12 +379,18 @@ func (s *Server) exportRegistrations(c echo.Context) error {
 	if err != nil {
 		return regError(err)
 	}
+	startPrivateCSV(c, "registrations-"+e.ID)
+	return registration.WriteCSV(c.Response(), f, list, lang)
+}
+
+// startPrivateCSV answers 200 with the headers of a CSV download named
+// name.csv that holds people's data: never stored by a cache.
+func startPrivateCSV(c echo.Context, name string) {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="registrations-`+url.PathEscape(e.ID)+`.csv"`)
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+url.PathEscape(name)+`.csv"`)
 	h.Set(echo.HeaderCacheControl, "private, no-store")
 	c.Response().WriteHeader(http.StatusOK)
-	return registration.WriteCSV(c.Response(), f, list, lang)
 }
 
 // declineInput is the body of a decline.
@@ -419,6 +425,10 @@ func (s *Server) changeRegistration(ctx context.Context, e agenda.Event, id, act
 		promoted, err := w.svc.Forget(ctx, e.ID, id)
 		if err != nil {
 			return registration.Registration{}, regError(err)
+		}
+		// Their attendance goes with them.
+		if err := s.forgetAttendance(ctx, e.ID, registrantPerson(id)); err != nil {
+			return registration.Registration{}, err
 		}
 		s.notifyPromoted(ctx, e, promoted)
 		return registration.Registration{}, nil

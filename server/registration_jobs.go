@@ -42,8 +42,8 @@ func (s *Server) RunRegistrationJobs(ctx context.Context) {
 	}
 }
 
-// RegistrationJobs runs one pass: it deletes the registrations of events
-// whose retention has passed, and queues the reminders due (a day and an
+// RegistrationJobs runs one pass: it deletes the registrations and the
+// attendance of events whose retention has passed, and queues the reminders due (a day and an
 // hour before the start, to approved registrants with an address, in
 // their language).
 func (s *Server) RegistrationJobs(ctx context.Context) error {
@@ -52,6 +52,9 @@ func (s *Server) RegistrationJobs(ctx context.Context) error {
 	}
 	now := s.cfg.Now()
 	if _, err := s.reg.svc.Purge(ctx, now); err != nil {
+		return err
+	}
+	if err := s.purgeAttendance(ctx, now); err != nil {
 		return err
 	}
 	if s.reg.mailer == nil {

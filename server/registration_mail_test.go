@@ -98,6 +98,18 @@ func smtpServer(t *testing.T) (string, func(n int) []*mail.Message) {
 	return "smtp://" + addr + "?tls=none&from=majlis@example.org", wait
 }
 
+// mailFixture serves with a mailer that relays to a real SMTP server, and
+// returns smtpServer's wait for the nth message.
+func mailFixture(t *testing.T) (*fixture, func(n int) []*mail.Message) {
+	t.Helper()
+	relay, received := smtpServer(t)
+	mailer, err := registration.NewSMTP(relay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serveFixture(t, server.Config{BaseURL: "https://majlis.example.org", Mailer: mailer}, nil), received
+}
+
 var personalLink = regexp.MustCompile(`https://majlis\.example\.org/r/mjr_[A-Za-z0-9]+`)
 
 // readMail returns a message's decoded subject, body and personal link.
@@ -131,12 +143,7 @@ func decodeQP(t *testing.T, raw []byte) string {
 // registering a taken address answers exactly like a new registration,
 // and mails the address's owner their own page instead.
 func TestRegistrationMail(t *testing.T) {
-	relay, received := smtpServer(t)
-	mailer, err := registration.NewSMTP(relay)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := serveFixture(t, server.Config{BaseURL: "https://majlis.example.org", Mailer: mailer}, nil)
+	f, received := mailFixture(t)
 	id := f.webinar()
 	f.setForm(id, "automatic", 0)
 
@@ -174,5 +181,87 @@ func TestRegistrationMail(t *testing.T) {
 	}
 	if list := f.listRegs(id, ""); len(list) != 1 {
 		t.Fatalf("%d registrations stored for one address", len(list))
+	}
+}
+
+// TestRegistrationDecisionMails: through a real SMTP server, an
+// organizer's approval, their decline with its message, and the waitlist
+// promotions that a decline and a cancellation make reach each registrant
+// in the registrant's own language, with a working link to their page.
+func TestRegistrationDecisionMails(t *testing.T) {
+	f, received := mailFixture(t)
+	id := f.webinar()
+	f.setForm(id, "manual", 1) // one place, decided by hand
+	f.registerAs(id, "Amélie", "amelie@example.org", "fr")
+	f.registerAs(id, "Beatriz", "beatriz@example.org", "es")
+	f.registerAs(id, "Karim", "karim@example.org", "ar")
+	received(3) // the confirmations
+	regs := map[string]string{}
+	for _, r := range f.listRegs(id, "") {
+		regs[r.Name] = r.ID
+	}
+	if r := f.do(req{method: "POST", path: "/api/v1/events/" + id + "/registrations/" + regs["Amélie"] + "/approve", token: f.alice}); r.status != http.StatusOK {
+		t.Fatalf("approve: %d %s", r.status, r.body)
+	}
+	received(4)
+	const message = "Nous avons dû réduire la salle : désolés."
+	if r := f.do(req{method: "POST", path: "/api/v1/events/" + id + "/registrations/" + regs["Amélie"] + "/decline", token: f.alice,
+		body: `{"message":"` + message + `"}`}); r.status != http.StatusOK {
+		t.Fatalf("decline: %d %s", r.status, r.body)
+	}
+	// The decline freed the place: Beatriz, first on the waitlist, is
+	// promoted (to pending, approval being manual), and told.
+	msgs := received(6)
+	beatrizLink := ""
+	for _, m := range msgs {
+		if _, _, link := readMail(t, m); strings.Contains(m.Header.Get("To"), "beatriz@") && link != "" {
+			beatrizLink = link // any of her links opens her page
+		}
+	}
+	// Beatriz cancels from her page: Karim is promoted, and told.
+	if r := f.do(req{method: "POST", path: strings.TrimPrefix(beatrizLink, "https://majlis.example.org") + "/cancel"}); r.status != http.StatusOK {
+		t.Fatalf("cancel: %d %s", r.status, r.body)
+	}
+	msgs = received(7)
+	tests := []struct {
+		name, to, lang, subject string
+		body                    []string
+	}{
+		{"approval", "amelie@", "fr", "Inscription acceptée\u00a0: Espace civique", []string{"ont accepté votre inscription"}},
+		{"decline with the organizer's message", "amelie@", "fr", "Inscription non retenue\u00a0: Espace civique", []string{"Leur message", message}},
+		{"promotion after a decline", "beatriz@", "es", "Fuera de la lista de espera: Espacio cívico", []string{"Beatriz"}},
+		{"promotion after a cancellation", "karim@", "ar", "خرجتَ من قائمة الانتظار: الفضاء المدني", []string{"Karim"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, m := range msgs {
+				subject, body, link := readMail(t, m)
+				if !strings.Contains(m.Header.Get("To"), tc.to) || subject != tc.subject {
+					continue
+				}
+				if lang := m.Header.Get("Content-Language"); lang != tc.lang {
+					t.Fatalf("in %q, want %s", lang, tc.lang)
+				}
+				for _, want := range tc.body {
+					if !strings.Contains(body, want) {
+						t.Fatalf("the body lacks %q:\n%s", want, body)
+					}
+				}
+				if link == "" {
+					t.Fatalf("no link to the registrant's page:\n%s", body)
+				}
+				// Beatriz's link worked: she cancelled with it above.
+				if page := f.do(req{method: "GET", path: strings.TrimPrefix(link, "https://majlis.example.org")}); tc.to != "beatriz@" && page.status != http.StatusOK {
+					t.Fatalf("the link %q answers %d", link, page.status)
+				}
+				return
+			}
+			var got []string
+			for _, m := range msgs {
+				subject, _, _ := readMail(t, m)
+				got = append(got, m.Header.Get("To")+" "+subject)
+			}
+			t.Fatalf("no mail to %s with subject %q among:\n%s", tc.to, tc.subject, strings.Join(got, "\n"))
+		})
 	}
 }

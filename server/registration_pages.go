@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/registration"
@@ -23,6 +24,8 @@ type webinarView struct {
 	Form       *regFormView
 	Registrant *registrantView
 	Organizer  *regOrganizerView
+	// Attendance is the organizer's attendance tab (attendance.go).
+	Attendance *attendanceView
 }
 
 // regFormView is the public registration form of one event.
@@ -79,6 +82,9 @@ type regOrganizerView struct {
 	EmailRules      []option
 	Deadline        string
 	PlacesHeld, Cap int
+	// Languages are the languages of the questions' labels, named in the
+	// page language (the questions editor).
+	Languages []option
 }
 
 type regRow struct {
@@ -165,6 +171,28 @@ func requestOf(c echo.Context, v *regFormView) (registration.Request, error) {
 	return req, nil
 }
 
+// regBodyLimited caps a registration's body at regBodyLimit and answers an
+// oversized one in the caller's terms: the API names the limit that
+// applies (not the server's), the page (forPage) says so in the person's
+// language.
+func regBodyLimited(forPage bool) echo.MiddlewareFunc {
+	limit := middleware.BodyLimit(regBodyLimit)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		h := limit(next)
+		return func(c echo.Context) error {
+			err := h(c)
+			var he *echo.HTTPError
+			if !errors.As(err, &he) || he.Code != http.StatusRequestEntityTooLarge {
+				return err
+			}
+			if forPage {
+				return &pageError{Status: http.StatusRequestEntityTooLarge, Title: "registration.title", Body: "registration.too_large"}
+			}
+			return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "body_too_large", Message: "a registration is at most " + regBodyLimit + "B"}
+		}
+	}
+}
+
 // registrationPage renders GET /events/{id}/register: the form alone.
 func (s *Server) registrationPage(c echo.Context) error {
 	return s.renderRegistration(c, nil)
@@ -176,7 +204,11 @@ func (s *Server) registerForm(c echo.Context) error {
 	return s.renderRegistration(c, func(p *page, e agenda.Event, v *regFormView) (bool, error) {
 		req, err := requestOf(c, v)
 		if err != nil {
-			return false, err
+			// Unreadable, or more fields than any form has: said in the
+			// person's language, on the form.
+			v.Error = p.T("registration.too_many_fields")
+			c.Response().Status = http.StatusBadRequest
+			return false, nil
 		}
 		out, err := s.register(c.Request().Context(), e, req)
 		var ae *apiError
@@ -369,6 +401,9 @@ func (s *Server) registrationsPage(c echo.Context) error {
 	if !f.Deadline.IsZero() {
 		v.Deadline = f.Deadline.In(p.loc).Format("2006-01-02T15:04")
 	}
+	for _, l := range s.langs {
+		v.Languages = append(v.Languages, option{Value: l, Label: p.T("lang." + l)})
+	}
 	for _, r := range list {
 		if r.Status.HoldsPlace() {
 			v.PlacesHeld++
@@ -412,8 +447,8 @@ func (s *Server) decideForm(c echo.Context) error {
 	return registrationsBack(c, e.ID)
 }
 
-// settingsForm handles the page's settings form (the questions are
-// edited through the API).
+// settingsForm handles the page's settings form (the page's questions
+// editor saves through the API, organizer-registrations.js).
 func (s *Server) settingsForm(c echo.Context) error {
 	p, e, _, err := s.organizerEvent(c)
 	if err != nil || p == nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -11,14 +12,23 @@ import (
 	"github.com/majlis/majlis/realtime"
 )
 
-// TestWebinarPracticeMode: in practice mode a webinar admits its stage
-// and interpreters; attendees (anonymous, or registrants with their
-// personal link) are closed with 4011 until a host starts it, then enter.
+// TestWebinarPracticeMode: a webinar that takes registrations starts in
+// practice mode without the host asking: it admits its stage and
+// interpreters; attendees (anonymous, or registrants with their personal
+// link) are closed with 4011 until a host starts it, then enter. The
+// host's webinar.practice still works (it confirms the mode).
 func TestWebinarPracticeMode(t *testing.T) {
 	f := newRoomFixture(t, nil)
 	f.setForm(roomEvent, "automatic", 0)
 	_, reg := f.registerAs(roomEvent, "Registrant", "", "fr")
-	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
+	host, hostWelcome := f.join("alice", "token="+url.QueryEscape(f.alice))
+	var hw struct {
+		Webinar realtime.Webinar `json:"webinar"`
+	}
+	mustUnmarshal(t, hostWelcome.Data, &hw)
+	if !hw.Webinar.Practice || hw.Webinar.Started {
+		t.Fatalf("the host's welcome in a webinar that takes registrations: %+v, want practice mode", hw.Webinar)
+	}
 	until := func(typ realtime.MsgType) realtime.Envelope {
 		t.Helper()
 		for {
@@ -27,8 +37,6 @@ func TestWebinarPracticeMode(t *testing.T) {
 			}
 		}
 	}
-	host.send(realtime.CmdWebinarPractice, "practice", nil)
-	until(realtime.MsgWebinar)
 
 	refused := func(who, query string) {
 		t.Helper()
@@ -45,6 +53,11 @@ func TestWebinarPracticeMode(t *testing.T) {
 	}
 	refused("an anonymous attendee", "name=Early")
 	refused("a registrant", "token="+url.QueryEscape(reg.Token))
+	host.send(realtime.CmdWebinarPractice, "practice", nil)
+	if env := until(realtime.MsgWebinar); !strings.Contains(string(env.Data), `"practice":true`) {
+		t.Fatalf("webinar.practice in practice mode: %s", env.Data)
+	}
+	refused("an anonymous attendee after webinar.practice", "name=Early")
 	f.join("panelist", "token="+url.QueryEscape(f.invite("speaker", "Panelist")))
 	f.join("interpreter", "token="+url.QueryEscape(f.invite("interpreter", "Interpreter")))
 

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/majlis/majlis/internal/ratelimit"
 )
 
@@ -144,7 +143,7 @@ func (s *Server) routes(e *echo.Echo) {
 	// address registers together), the registrant's
 	// personal page behind its token.
 	regLimit := s.limit("registrations", registrationRule, tooMany("too many registrations from this address; wait a minute"))
-	regBody := middleware.BodyLimit(regBodyLimit)
+	regBody := regBodyLimited(false)
 	api.GET("/events/:id/registration", s.getRegistrationForm)
 	api.PUT("/events/:id/registration", s.putRegistrationForm)
 	api.GET("/events/:id/registrations", s.listRegistrations)
@@ -154,13 +153,20 @@ func (s *Server) routes(e *echo.Echo) {
 	api.POST("/events/:id/registrations/:reg/decline", s.declineRegistration)
 	api.DELETE("/events/:id/registrations/:reg", s.forgetRegistration)
 	e.Match(get, "/events/:id/register", s.registrationPage, page)
-	e.POST("/events/:id/register", s.registerForm, page, regLimit, regBody)
+	e.POST("/events/:id/register", s.registerForm, page, regLimit, regBodyLimited(true))
 	e.Match(get, "/r/:token", s.registrantPage, page)
 	e.Match(get, "/r/:token/event.ics", s.registrantICS, page)
 	e.POST("/r/:token/cancel", s.cancelRegistration, page)
 	e.Match(get, "/organizer/events/:id/registrations", s.registrationsPage, page)
 	e.POST("/organizer/events/:id/registration", s.settingsForm)
 	e.POST("/organizer/events/:id/registrations/:reg/:action", s.decideForm)
+
+	// Attendance reports (attendance.go): the rooms record, organizers read.
+	api.GET("/events/:id/attendance", s.getAttendance)
+	api.GET("/events/:id/attendance/csv", s.exportAttendance)
+	api.DELETE("/events/:id/attendance/:person", s.forgetAttendanceAPI)
+	e.Match(get, "/organizer/events/:id/attendance", s.attendancePage, page)
+	e.POST("/organizer/events/:id/attendance/forget", s.forgetAttendanceForm)
 
 	// Calendar feeds (RFC 5545): see feeds.go for what each holds.
 	e.Match(get, "/feeds/all.ics", s.serveFeed)

@@ -41,6 +41,9 @@ var (
 	scriptRegToken    = luaScript("registration_token")
 	scriptRegForget   = luaScript("registration_forget")
 	scriptRegFormPut  = luaScript("registration_form_put")
+	// Attendance (attendance_redis.go).
+	scriptAttendanceRecord = luaScript("attendance_record")
+	scriptAttendanceForget = luaScript("attendance_forget")
 	// The general assembly's (assembly_redis.go).
 	scriptPutDoc     = luaScript("doc_put")
 	scriptDeleteDoc  = luaScript("doc_delete")

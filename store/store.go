@@ -6,6 +6,7 @@ import (
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/attendance"
 	"github.com/majlis/majlis/audit"
 	"github.com/majlis/majlis/ballot"
 	"github.com/majlis/majlis/calendar"
@@ -24,6 +25,7 @@ type Store interface {
 	audit.Store
 	caption.Store
 	registration.Store
+	attendance.Store  // who attended a session, for how long (attendance_*.go)
 	institution.Store // the general assembly's registry (assembly_*.go)
 	ballot.Store      // rolls, ballots, voters, boxes (assembly_*.go)
 	ratelimit.Counter // every rate limit's state (ratelimit_*.go)

@@ -155,6 +155,7 @@ func Run(t *testing.T, o Opener) {
 		{"audit log", testAudit},
 		{"live captions: tokens, lines, the sequence rule", testCaptions},
 		{"rate limits", testRateLimits},
+		{"attendance: visits, beats, forget, purge", testAttendance},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
