@@ -86,8 +86,10 @@ func (s *Server) putPolls(c echo.Context) error {
 		return pollAPIError(err)
 	}
 	ctx := c.Request().Context()
-	switch {
-	case strings.TrimSpace(c.Request().Header.Get("If-Match")) == "*":
+	switch h := strings.TrimSpace(c.Request().Header.Get("If-Match")); {
+	case h == etag("pl", 0):
+		v = 0 // none stored yet: the ETag GET gave (ifMatch reads versions from 1)
+	case h == "*":
 		cur, err := ps.PreparedPolls(ctx, e.ID)
 		if err != nil {
 			return pollAPIError(err)

@@ -482,3 +482,112 @@ func TestWebinarPollsInTheRoom(t *testing.T) {
 		}
 	}
 }
+
+// TestPreparedPollsAndReport: polls prepared through the API (ETag,
+// If-Match, 428, 412, 422 naming the field, nothing stored on a refusal)
+// are used in the room; the report answers JSON, CSV (read by Python's
+// csv) and the organizer app's questions tab in four languages.
+func TestPreparedPollsAndReport(t *testing.T) {
+	f := newQARoom(t)
+	path := "/api/v1/events/" + roomEvent + "/polls"
+	r := f.do(req{method: "GET", path: path, token: f.alice})
+	if r.status != 200 || r.header.Get("ETag") != `"pl0"` || strings.TrimSpace(string(r.body)) != `{"polls":[]}` {
+		t.Fatalf("no polls: %d %s %s", r.status, r.header.Get("ETag"), r.body)
+	}
+	good := `{"polls":[{"id":"network","question":{"en":"Which network?","fr":"Quel réseau ?","es":"¿Qué red?","ar":"أي شبكة؟"},
+		"options":[{"en":"Africa","fr":"Afrique","es":"África","ar":"أفريقيا"},{"en":"Europe","fr":"Europe","es":"Europa","ar":"أوروبا"}]}]}`
+	bad := []struct {
+		name, body, ifMatch string
+		status              int
+		field               string
+	}{
+		{"no If-Match", good, "", 428, ""},
+		{"a stale If-Match", good, `"pl7"`, 412, ""},
+		{"one option", `{"polls":[{"id":"a","question":"Q?","options":["only"]}]}`, `"pl0"`, 422, "polls[0].options"},
+		{"an option over 120 characters", `{"polls":[{"id":"a","question":"Q?","options":["` + strings.Repeat("o", 121) + `","b"]}]}`, `"pl0"`, 422, "polls[0].options[0].en"},
+		{"a missing translation", `{"polls":[{"id":"a","question":{"en":"Q?","fr":"Q ?"},"options":["a","b"]}]}`, `"pl0"`, 422, "polls[0].options[0].fr"},
+		{"two polls with one id", `{"polls":[{"id":"a","question":"Q?","options":["a","b"]},{"id":"a","question":"R?","options":["a","b"]}]}`, `"pl0"`, 422, "polls[1].id"},
+		{"no id", `{"polls":[{"question":"Q?","options":["a","b"]}]}`, `"pl0"`, 422, "polls[0].id"},
+		{"no polls field", `{}`, `"pl0"`, 422, "polls"},
+		{"an unknown field", `{"polls":[],"extra":1}`, `"pl0"`, 400, ""},
+	}
+	for _, tc := range bad {
+		t.Run("refused: "+tc.name, func(t *testing.T) {
+			h := map[string]string{"Content-Type": "application/json"}
+			if tc.ifMatch != "" {
+				h["If-Match"] = tc.ifMatch
+			}
+			r := f.do(req{method: "PUT", path: path, token: f.alice, body: tc.body, header: h})
+			if r.status != tc.status {
+				t.Fatalf("%d %s, want %d", r.status, r.body, tc.status)
+			}
+			if tc.field != "" {
+				var e struct {
+					Error struct {
+						Fields map[string]string `json:"fields"`
+					} `json:"error"`
+				}
+				mustUnmarshal(t, r.body, &e)
+				if e.Error.Fields[tc.field] == "" {
+					t.Fatalf("the error does not name %s: %s", tc.field, r.body)
+				}
+			}
+			if got := f.do(req{method: "GET", path: path, token: f.alice}); got.header.Get("ETag") != `"pl0"` {
+				t.Fatalf("a refused write stored something: %s", got.header.Get("ETag"))
+			}
+		})
+	}
+	r = f.do(req{method: "PUT", path: path, token: f.alice, body: good, header: map[string]string{"Content-Type": "application/json", "If-Match": `"pl0"`}})
+	if r.status != 200 || r.header.Get("ETag") != `"pl1"` {
+		t.Fatalf("put: %d %s", r.status, r.body)
+	}
+	if r := f.do(req{method: "GET", path: path}); r.status != 401 {
+		t.Fatalf("anonymous read: %d", r.status)
+	}
+
+	// The room uses it; answers and a question make the report.
+	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
+	paola, _ := f.attendee("Paola")
+	host.send(realtime.CmdPollCreate, "", map[string]any{"prepared": "network"})
+	p, _ := host.poll()
+	host.send(realtime.CmdPollOpen, "", map[string]string{"id": p.ID})
+	paola.poll()
+	paola.send(realtime.CmdPollAnswer, "", map[string]any{"id": p.ID, "choices": []int{0}})
+	paola.upTo(realtime.MsgPollAnswered)
+	paola.send(realtime.CmdQuestionAsk, "", map[string]any{"text": `=HYPERLINK("x") and a "quote"`})
+	q, _ := host.question()
+
+	r = f.do(req{method: "GET", path: "/api/v1/events/" + roomEvent + "/qa", token: f.alice})
+	var rep struct {
+		Questions []questionT `json:"questions"`
+		Polls     []pollT     `json:"polls"`
+	}
+	mustUnmarshal(t, r.body, &rep)
+	if r.status != 200 || len(rep.Questions) != 1 || rep.Questions[0].ID != q.ID || len(rep.Polls) != 1 || rep.Polls[0].Results == nil || rep.Polls[0].Results.Answers != 1 {
+		t.Fatalf("report: %d %s", r.status, r.body)
+	}
+	r = f.do(req{method: "GET", path: "/api/v1/events/" + roomEvent + "/qa/questions.csv", token: f.alice})
+	rows := pyCSV(t, r.body)
+	if r.status != 200 || len(rows) != 2 || rows[0][1] != "question" || rows[1][1] != `'=HYPERLINK("x") and a "quote"` || rows[1][2] != "Paola" {
+		t.Fatalf("questions CSV: %d %q", r.status, rows)
+	}
+	r = f.do(req{method: "GET", path: "/api/v1/events/" + roomEvent + "/qa/polls.csv?lang=ar", token: f.alice})
+	rows = pyCSV(t, r.body)
+	if r.status != 200 || len(rows) != 3 || rows[1][1] != "أي شبكة؟" || rows[1][5] != "أفريقيا" || rows[1][6] != "1" || rows[2][6] != "0" {
+		t.Fatalf("polls CSV: %d %q", r.status, rows)
+	}
+	if r := f.do(req{method: "GET", path: "/api/v1/events/" + roomEvent + "/qa/polls.csv?lang=de", token: f.alice}); r.status != 400 {
+		t.Fatalf("an unknown language: %d", r.status)
+	}
+	if r := f.do(req{method: "GET", path: "/api/v1/events/" + roomEvent + "/qa", token: f.bob}); r.status != 200 {
+		t.Fatalf("head office's other organizer: %d", r.status)
+	}
+
+	ck := f.signIn(f.aliceID)
+	for _, tc := range []struct{ lang, heading string }{{"en", "Questions and polls"}, {"fr", "Questions et sondages"}, {"es", "Preguntas y encuestas"}, {"ar", "الأسئلة واستطلاعات الرأي"}} {
+		res, body := f.browse(browserReq{method: "GET", path: "/organizer/events/" + roomEvent + "/questions?lang=" + tc.lang, cookie: ck})
+		if res.StatusCode != 200 || !strings.Contains(body, tc.heading) || !strings.Contains(body, "Paola") || !strings.Contains(body, `aria-current="page"`) {
+			t.Fatalf("%s: %d %s", tc.lang, res.StatusCode, body)
+		}
+	}
+}
