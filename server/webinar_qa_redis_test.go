@@ -146,7 +146,9 @@ func TestWebinarQuestionsAcrossInstances(t *testing.T) {
 	codes := make([]realtime.ErrorCode, 2)
 	var wg sync.WaitGroup
 	for i, m := range []*member{paolaA, paolaB} {
-		wg.Go(func() { codes[i] = m.refusedOrNot(realtime.CmdPollAnswer, "ans", map[string]any{"id": p.ID, "choices": []int{i}}) })
+		wg.Go(func() {
+			codes[i] = m.refusedOrNot(realtime.CmdPollAnswer, "ans", map[string]any{"id": p.ID, "choices": []int{i}})
+		})
 	}
 	wg.Wait()
 	if got := fmt.Sprint(codes); got != "[ invalid_state]" && got != "[invalid_state ]" {
