@@ -102,7 +102,19 @@
     if (i < 0) { list.push(item); } else { list[i] = Object.assign({}, list[i], item); }
   }
 
-  function renderQuestions() {
+  // keepFocus re-renders with fn and puts the focus back on the control
+  // that had it (controls have stable ids), so keyboard users stay put.
+  function keepFocus(fn) {
+    const id = document.activeElement && document.activeElement.id;
+    fn();
+    const back = id && document.getElementById(id);
+    if (back && back !== document.activeElement) { back.focus(); }
+  }
+
+  function renderQuestions() { keepFocus(drawQuestions); }
+  function renderPolls() { keepFocus(drawPolls); }
+
+  function drawQuestions() {
     const list = $("qa-list");
     list.textContent = "";
     const order = $("qa-sort").value;
@@ -126,12 +138,20 @@
       const acts = el("p", { class: "buttons" });
       if ((q.status === "open" || q.status === "answered") && me().role !== "interpreter" && me().role !== "observer") {
         const has = voted.has(q.id);
-        acts.appendChild(button(has ? s.t("js.qa.voted") : s.t("js.qa.vote"), function () { s.send("question.vote", { id: q.id }); },
-          { "aria-pressed": has ? "true" : "false", "aria-label": (has ? s.t("js.qa.voted") : s.t("js.qa.vote")) + ": " + q.text.slice(0, 60) }));
-        if (has) { acts.lastChild.disabled = true; }
+        // A vote's message names nobody: the page marks its own at once
+        // (a second one would be refused), and the welcome lists them.
+        acts.appendChild(button(has ? s.t("js.qa.voted") : s.t("js.qa.vote"), function () {
+          if (voted.has(q.id)) { return; }
+          s.send("question.vote", { id: q.id });
+          voted.add(q.id);
+          renderQuestions();
+          s.announce(s.t("js.qa.voted"));
+        },
+          { id: "q-" + q.id + "-vote", "aria-pressed": has ? "true" : "false", "aria-label": (has ? s.t("js.qa.voted") : s.t("js.qa.vote")) + ": " + q.text.slice(0, 60) }));
+        if (has) { acts.lastChild.setAttribute("aria-disabled", "true"); } // still focusable
       }
       if (stage()) {
-        const label = function (k) { return { "aria-label": s.t(k) + ": " + q.text.slice(0, 60) }; };
+        const label = function (k) { return { id: "q-" + q.id + "-" + k.split(".").pop(), "aria-label": s.t(k) + ": " + q.text.slice(0, 60) }; };
         if (q.status !== "dismissed") {
           const id = "qa-answer-" + q.id;
           acts.appendChild(el("label", { for: id, class: "visually-hidden", text: s.t("js.qa.answer_label") }));
@@ -151,7 +171,7 @@
     });
   }
 
-  function renderPolls() {
+  function drawPolls() {
     const box = $("poll-list");
     box.textContent = "";
     const ps = qa.polls.filter(function (p) { return stage() || p.state !== "draft"; });
@@ -199,11 +219,11 @@
       if (host()) {
         const acts = el("p", { class: "buttons" });
         const q = text(p.question).slice(0, 60);
-        if (p.state === "draft") { acts.appendChild(button(s.t("js.poll.open"), function () { s.send("poll.open", { id: p.id }); }, { "aria-label": s.t("js.poll.open") + ": " + q })); }
-        if (p.state === "open") { acts.appendChild(button(s.t("js.poll.close"), function () { s.send("poll.close", { id: p.id }); }, { "aria-label": s.t("js.poll.close") + ": " + q })); }
+        if (p.state === "draft") { acts.appendChild(button(s.t("js.poll.open"), function () { s.send("poll.open", { id: p.id }); }, { id: "poll-" + p.id + "-open", "aria-label": s.t("js.poll.open") + ": " + q })); }
+        if (p.state === "open") { acts.appendChild(button(s.t("js.poll.close"), function () { s.send("poll.close", { id: p.id }); }, { id: "poll-" + p.id + "-close", "aria-label": s.t("js.poll.close") + ": " + q })); }
         if (p.state !== "draft") {
           const k = p.shared ? "js.poll.unshare" : "js.poll.share";
-          acts.appendChild(button(s.t(k), function () { s.send("poll.share", { id: p.id, shared: !p.shared }); }, { "aria-label": s.t(k) + ": " + q }));
+          acts.appendChild(button(s.t(k), function () { s.send("poll.share", { id: p.id, shared: !p.shared }); }, { id: "poll-" + p.id + "-share", "aria-label": s.t(k) + ": " + q }));
         }
         sec.appendChild(acts);
       }
@@ -227,8 +247,11 @@
   }
 
   let prepared = [];
+  // Prepared polls come from the API, which an organizer's session cookie
+  // opens (a host by invitation link has none: the form alone serves).
   function loadPrepared() {
-    if (!host()) { return; }
+    const root = document.getElementById("session");
+    if (!host() || !root || root.dataset.organizer !== "true") { return; }
     fetch("/api/v1/events/" + encodeURIComponent(s.eventID) + "/polls", { credentials: "same-origin" }).then(function (r) {
       return r.ok ? r.json() : { polls: [] };
     }).then(function (d) {
@@ -252,8 +275,12 @@
       tallies.clear();
       Object.entries(qa.tallies || {}).forEach(function (kv) { tallies.set(kv[0], kv[1]); });
     }
+    // session.js enters the room while handling the welcome, before this
+    // hook: show what the welcome brought now.
+    render();
+    loadPrepared();
   });
-  s.on("enter", function () { render(); loadPrepared(); });
+  s.on("enter", render);
   s.on("qa", function (d) {
     if (!qa) { return; }
     qa.anonymous = d.anonymous;
