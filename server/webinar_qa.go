@@ -164,33 +164,40 @@ func (s *Server) qaCSVLang(c echo.Context) (string, error) {
 // questionsCSV answers GET /api/v1/events/{id}/qa/questions.csv: one row
 // per question, most votes first.
 func (s *Server) questionsCSV(c echo.Context) error {
-	if _, err := s.qaCSVLang(c); err != nil {
-		return err
-	}
-	e, err := s.editableEvent(c)
-	if err != nil {
-		return err
-	}
-	rep, err := s.qaReport(c, e)
-	if err != nil {
-		return err
-	}
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	_ = w.Write([]string{"asked", "question", "asker", "status", "votes", "answer", "answered_live", "answered_by"})
-	for _, q := range sortedQuestions(rep.Questions) {
-		asker := q.Name
-		_ = w.Write([]string{q.Asked.UTC().Format(time.RFC3339), usertext.CSVCell(q.Text), usertext.CSVCell(asker), string(q.Status),
-			strconv.Itoa(q.Votes), usertext.CSVCell(q.Answer), strconv.FormatBool(q.Live), usertext.CSVCell(q.AnsweredBy)})
-	}
-	w.Flush()
-	return s.qaCSV(c, e, "questions", b.Bytes())
+	return s.qaExport(c, "questions", func(w *csv.Writer, rep realtime.Report, _ string) {
+		_ = w.Write([]string{"asked", "question", "asker", "status", "votes", "answer", "answered_live", "answered_by"})
+		for _, q := range sortedQuestions(rep.Questions) {
+			_ = w.Write([]string{q.Asked.UTC().Format(time.RFC3339), usertext.CSVCell(q.Text), usertext.CSVCell(q.Name), string(q.Status),
+				strconv.Itoa(q.Votes), usertext.CSVCell(q.Answer), strconv.FormatBool(q.Live), usertext.CSVCell(q.AnsweredBy)})
+		}
+	})
 }
 
 // pollsCSV answers GET /api/v1/events/{id}/qa/polls.csv?lang=: one row
 // per option of every poll, texts in lang (or another language the poll
 // has).
 func (s *Server) pollsCSV(c echo.Context) error {
+	return s.qaExport(c, "polls", func(w *csv.Writer, rep realtime.Report, lang string) {
+		_ = w.Write([]string{"poll", "question", "state", "multiple", "answers", "option", "count"})
+		for _, p := range rep.Polls {
+			q, _ := p.Question.In(lang)
+			answers, counts := 0, make([]int, len(p.Options))
+			if p.Results != nil {
+				answers = p.Results.Answers
+				copy(counts, p.Results.Counts)
+			}
+			for i, o := range p.Options {
+				text, _ := o.In(lang)
+				_ = w.Write([]string{p.ID, usertext.CSVCell(q), string(p.State), strconv.FormatBool(p.Multiple), strconv.Itoa(answers),
+					usertext.CSVCell(text), strconv.Itoa(counts[i])})
+			}
+		}
+	})
+}
+
+// qaExport answers one CSV export of the report: ?lang= (default en),
+// the event the caller may edit, rows written by rows.
+func (s *Server) qaExport(c echo.Context, what string, rows func(w *csv.Writer, rep realtime.Report, lang string)) error {
 	lang, err := s.qaCSVLang(c)
 	if err != nil {
 		return err
@@ -205,22 +212,9 @@ func (s *Server) pollsCSV(c echo.Context) error {
 	}
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
-	_ = w.Write([]string{"poll", "question", "state", "multiple", "answers", "option", "count"})
-	for _, p := range rep.Polls {
-		q, _ := p.Question.In(lang)
-		answers, counts := 0, make([]int, len(p.Options))
-		if p.Results != nil {
-			answers = p.Results.Answers
-			copy(counts, p.Results.Counts)
-		}
-		for i, o := range p.Options {
-			text, _ := o.In(lang)
-			_ = w.Write([]string{p.ID, usertext.CSVCell(q), string(p.State), strconv.FormatBool(p.Multiple), strconv.Itoa(answers),
-				usertext.CSVCell(text), strconv.Itoa(counts[i])})
-		}
-	}
+	rows(w, rep, lang)
 	w.Flush()
-	return s.qaCSV(c, e, "polls", b.Bytes())
+	return s.qaCSV(c, e, what, b.Bytes())
 }
 
 func (s *Server) qaCSV(c echo.Context, e agenda.Event, what string, body []byte) error {

@@ -19,29 +19,31 @@ import (
 	"github.com/majlis/majlis/store"
 )
 
-// webinarOnTwoInstances serves the webinar roomEvent from two instances,
-// each with its own connections to one real Redis (store and broker), as
-// behind a load balancer; the token is a head-office organizer's.
-func webinarOnTwoInstances(t *testing.T) (a, b *roomFixture) {
+// instancesOnOneRedis serves two instances, each with its own
+// connections to one real Redis (store and broker, under prefix), as
+// behind a load balancer; their fixtures' token is the head-office
+// organizer o's, stored in st.
+func instancesOnOneRedis(t *testing.T, prefix string) ([]*roomFixture, *store.Redis, access.Organizer) {
+	t.Helper()
 	rs := redistest.Start(t, redistest.Config{})
 	ctx := context.Background()
 	token, hash := access.NewToken()
 	var rooms []*roomFixture
 	var st *store.Redis
 	for i := range 2 {
-		s, err := store.OpenRedis(ctx, rs.URL(), store.RedisConfig{Prefix: "qa:"})
+		s, err := store.OpenRedis(ctx, rs.URL(), store.RedisConfig{Prefix: prefix})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
-		br, err := broker.NewRedis(ctx, rs.URL(), broker.RedisConfig{Prefix: "qa:"})
+		br, err := broker.NewRedis(ctx, rs.URL(), broker.RedisConfig{Prefix: prefix})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { br.Close() })
-		node := realtime.New(realtime.Config{CommandRate: 1000, CommandBurst: 1000, Instance: fmt.Sprint("qa-", i)}, br, s)
+		node := realtime.New(realtime.Config{CommandRate: 1000, CommandBurst: 1000, Instance: fmt.Sprint("inst-", i)}, br, s)
 		svc := agenda.New(agenda.Config{}, s)
-		srv := server.New(server.Config{BaseURL: "https://majlis.example.org", Rooms: node, Secret: []byte(strings.Repeat("q", 32))}, s, svc)
+		srv := server.New(server.Config{BaseURL: "https://majlis.example.org", Rooms: node, Secret: []byte(strings.Repeat("s", 32))}, s, svc)
 		ts := httptest.NewServer(srv.Handler())
 		t.Cleanup(func() {
 			c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -52,15 +54,22 @@ func webinarOnTwoInstances(t *testing.T) (a, b *roomFixture) {
 		rooms = append(rooms, &roomFixture{fixture: &fixture{t: t, srv: srv, ts: ts, svc: svc, alice: token}})
 		st = s
 	}
-	o := access.Organizer{ID: "org_qa", Name: "Head office", Region: agenda.RegionGlobal, TokenHash: hash, Created: time.Now().UTC()}
+	o := access.Organizer{ID: "org_ho", Name: "Head office", Region: agenda.RegionGlobal, TokenHash: hash, Created: time.Now().UTC()}
 	if err := st.CreateOrganizer(ctx, o); err != nil {
 		t.Fatal(err)
 	}
+	return rooms, st, o
+}
+
+// webinarOnTwoInstances serves the webinar roomEvent from two instances
+// on one real Redis.
+func webinarOnTwoInstances(t *testing.T) (a, b *roomFixture) {
+	rooms, _, o := instancesOnOneRedis(t, "qa:")
 	start := time.Now().UTC().Truncate(time.Minute).Add(-10 * time.Minute)
 	e := agenda.Event{ID: roomEvent, Kind: agenda.KindWebinar, Title: agenda.Text{"en": "Webinar on civic space"},
 		Start: start, End: start.Add(time.Hour), TimeZone: "Africa/Nairobi", Region: agenda.RegionAfrica,
 		Visibility: agenda.VisibilityPublic, Status: agenda.StatusPublished, Languages: []string{"ar", "en", "fr", "es"}, Owner: o.ID}
-	if _, _, err := rooms[0].svc.CreateEvent(ctx, e, nil); err != nil {
+	if _, _, err := rooms[0].svc.CreateEvent(context.Background(), e, nil); err != nil {
 		t.Fatal(err)
 	}
 	return rooms[0], rooms[1]
