@@ -320,7 +320,6 @@
     renderPolls();
     s.announce(s.t("js.poll.thanks"));
   });
-  s.on("error", function () {}); // session.js shows errors
 
   $("qa-sort").addEventListener("change", function () { if (qa) { renderQuestions(); } });
   $("qa-anonymous-ok").addEventListener("change", function () { s.send("qa.settings", { anonymous: $("qa-anonymous-ok").checked }); });
