@@ -8,7 +8,7 @@ local keys_key = KEYS[1]   -- sorted set, score 0: keys of those who answered
 local counts_key = KEYS[2] -- hash: option index → count, "answers" → people, "closed" → 1 once closed
 local key = ARGV[1]
 local options = tonumber(ARGV[2])
--- ARGV[3…]: the chosen option indexes
+local chosen = {unpack(ARGV, 3)} -- the chosen option indexes
 
 if redis.call('ZSCORE', keys_key, key) then return {'answered'} end
 if redis.call('HEXISTS', counts_key, 'closed') == 1 then return {'closed'} end
@@ -17,7 +17,7 @@ if redis.call('EXISTS', counts_key) == 0 then
   redis.call('HSET', counts_key, 'answers', 0)
 end
 redis.call('ZADD', keys_key, 0, key)
-for i = 3, #ARGV do redis.call('HINCRBY', counts_key, ARGV[i], 1) end
+for _, c in ipairs(chosen) do redis.call('HINCRBY', counts_key, c, 1) end
 local out = {'ok', redis.call('HINCRBY', counts_key, 'answers', 1)}
 for i = 0, options - 1 do out[#out + 1] = tonumber(redis.call('HGET', counts_key, tostring(i)) or '0') end
 return out
