@@ -140,6 +140,8 @@ type State struct {
 	Announcement *Announcement `json:"announcement,omitempty"`
 	// Webinar is a webinar's practice mode (webinar.go).
 	Webinar Webinar `json:"webinar"`
+	// QA is a webinar's questions and polls (questions.go, polls.go).
+	QA QA `json:"qa"`
 }
 
 // Interp is a room's interpretation state.
@@ -188,6 +190,7 @@ func (s State) Clone() State {
 	s.Agenda.Done = slices.Clone(s.Agenda.Done)
 	s.Banned = slices.Clone(s.Banned)
 	s.Coverage = s.Coverage.Clone()
+	s.QA = s.QA.Clone()
 	if s.Announcement != nil {
 		a := *s.Announcement
 		a.Text = maps.Clone(a.Text)

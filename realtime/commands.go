@@ -55,6 +55,10 @@ var (
 	// roll for their institutions.
 	delegates = []Role{RoleDelegate}
 	rollUsers = []Role{RoleHost, RoleDelegate}
+	// A webinar's questions and polls: attendees ask and answer polls,
+	// hosts and panelists (the stage) moderate.
+	askers = []Role{RoleParticipant, RoleDelegate}
+	stage  = []Role{RoleHost, RoleSpeaker}
 )
 
 // commandTable is every client command, in the order of docs/protocol.md.
@@ -106,6 +110,17 @@ var commandTable = []command{
 	{Type: CmdBallotOpen, Roles: hosts, run: handler((*room).ballotOpen)},
 	{Type: CmdBallotCast, Roles: delegates, Ephemeral: true, run: handler((*room).ballotCast)},
 	{Type: CmdBallotClose, Roles: hosts, run: handler((*room).ballotClose)},
+	// A webinar's questions (questions.go) and polls (polls.go).
+	{Type: CmdQASettings, Roles: hosts, run: handler((*room).qaSettings)},
+	{Type: CmdQuestionAsk, Roles: askers, run: handler((*room).questionAsk)},
+	{Type: CmdQuestionVote, Roles: floorUser, run: handler((*room).questionVote)},
+	{Type: CmdQuestionAnswer, Roles: stage, run: handler((*room).questionAnswer)},
+	{Type: CmdQuestionModerate, Roles: stage, run: handler((*room).questionModerate)},
+	{Type: CmdPollCreate, Roles: hosts, run: handler((*room).pollCreate)},
+	{Type: CmdPollOpen, Roles: hosts, run: handler((*room).pollOpen)},
+	{Type: CmdPollClose, Roles: hosts, run: handler((*room).pollClose)},
+	{Type: CmdPollShare, Roles: hosts, run: handler((*room).pollShare)},
+	{Type: CmdPollAnswer, Roles: askers, Ephemeral: true, run: handler((*room).pollAnswer)},
 }
 
 // commandsByType indexes commandTable.

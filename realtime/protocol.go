@@ -169,6 +169,10 @@ const (
 	ToSpeaker = "speaker"
 	// ToBooth prefixes a booth's language: "booth:fr".
 	ToBooth = "booth:"
+	// ToStage is the hosts, the speakers (panelists) and the author: held
+	// questions, draft polls (questions.go, polls.go). The server
+	// addresses messages to it, clients cannot.
+	ToStage = "stage"
 )
 
 // decodeCommand reads one client frame strictly: known fields only, a

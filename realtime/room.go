@@ -88,6 +88,8 @@ type room struct {
 	// practiceFirst: the room is a webinar that starts in practice mode
 	// (webinar.go), read at load.
 	practiceFirst bool
+	// qa is this instance's side of the questions and polls (questions.go).
+	qa qaLocal
 }
 
 // request is one thing the room goroutine does: each request carries its
@@ -266,6 +268,7 @@ func (r *room) run() {
 			}
 			if r.loaded {
 				r.handoversDue()
+				r.qaTick()
 			}
 			if now := r.node.cfg.Now(); r.loaded && now.Sub(r.counted) >= 2*time.Second {
 				r.counted = now
@@ -492,6 +495,7 @@ func (r *room) joined(c *Client, since *Position, join Envelope) error {
 					r.send(c, env)
 				}
 			}
+			r.qaResumed(c)
 			r.admit(c)
 			return nil
 		}
@@ -714,6 +718,7 @@ func (r *room) welcome(c *Client) []byte {
 		b = append(b, `,"roster_partial":true`...)
 	}
 	b = append(b, wp.tail...)
+	b = append(b, r.qaWelcome(c)...)
 	b = append(b, `,"seq":`...)
 	b = strconv.AppendUint(b, r.seq, 10)
 	b = append(b, `,"epoch":`...)
@@ -733,6 +738,8 @@ func (r *room) visible(c *Client, env Envelope) bool {
 		return c.member.Role == RoleInterpreter
 	case strings.HasPrefix(env.To, ToBooth):
 		return c.member.Role == RoleInterpreter && env.To == ToBooth+c.member.Booth
+	case env.To == ToStage:
+		return c.member.Role == RoleSpeaker
 	case env.To == ToSpeaker:
 		return c.member.ID == r.state.Floor.Speaker
 	}
@@ -874,7 +881,7 @@ func (r *room) fanout(env Envelope) {
 		}
 	}
 	reach := r.clients
-	if env.To != ToEveryone {
+	if env.To != ToEveryone && env.To != ToStage { // the stage: speakers are not staff clients, so all
 		// Hosts, interpreters, the author and (ToSpeaker) the floor's
 		// speaker only (visible): in a large room, a participant's arrival
 		// is not a walk over everyone.
@@ -903,6 +910,7 @@ func (r *room) fanout(env Envelope) {
 // order, refilling any gap from the log, and fans it out.
 func (r *room) deliver(env Envelope) {
 	if env.Seq == 0 {
+		r.noteEphemeral(env)
 		r.fanout(env)
 		return
 	}
@@ -1129,6 +1137,8 @@ func (r *room) apply(env Envelope) {
 		if json.Unmarshal(env.Data, &w) == nil {
 			r.state.Webinar = w
 		}
+	case MsgQA, MsgQuestion, MsgPoll:
+		r.applyQA(env)
 	}
 }
 

@@ -3,22 +3,16 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/ballot"
-	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/institution"
-	"github.com/majlis/majlis/internal/redistest"
 	"github.com/majlis/majlis/realtime"
-	"github.com/majlis/majlis/server"
-	"github.com/majlis/majlis/store"
 )
 
 // TestOneBallotPerInstitutionAcrossInstances: two instances, each with its
@@ -28,39 +22,8 @@ import (
 // gets exactly one ballot — one receipt, one already_voted — and the box
 // holds ten papers.
 func TestOneBallotPerInstitutionAcrossInstances(t *testing.T) {
-	rs := redistest.Start(t, redistest.Config{})
 	ctx := context.Background()
-	var rooms []*roomFixture
-	var st *store.Redis
-	token, hash := access.NewToken()
-	for i := range 2 {
-		s, err := store.OpenRedis(ctx, rs.URL(), store.RedisConfig{Prefix: "ga:"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		br, err := broker.NewRedis(ctx, rs.URL(), broker.RedisConfig{Prefix: "ga:"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { br.Close() })
-		node := realtime.New(realtime.Config{CommandRate: 1000, CommandBurst: 1000, Instance: fmt.Sprint("inst-", i)}, br, s)
-		svc := agenda.New(agenda.Config{}, s)
-		srv := server.New(server.Config{BaseURL: "https://majlis.example.org", Rooms: node, Secret: []byte(strings.Repeat("s", 32))}, s, svc)
-		ts := httptest.NewServer(srv.Handler())
-		t.Cleanup(func() {
-			c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = srv.Shutdown(c)
-			ts.Close()
-		})
-		rooms = append(rooms, &roomFixture{fixture: &fixture{t: t, srv: srv, ts: ts, svc: svc, alice: token}})
-		st = s
-	}
-	o := access.Organizer{ID: "org_ho", Name: "Head office", Region: agenda.RegionGlobal, TokenHash: hash, Created: time.Now().UTC()}
-	if err := st.CreateOrganizer(ctx, o); err != nil {
-		t.Fatal(err)
-	}
+	rooms, st, o := instancesOnOneRedis(t, "ga:")
 	start := time.Now().UTC().Truncate(time.Minute).Add(-10 * time.Minute)
 	e := agenda.Event{ID: roomEvent, Kind: agenda.KindWebinar, Title: agenda.Text{"en": "General Assembly"},
 		Start: start, End: start.Add(time.Hour), TimeZone: "Europe/Zurich", Region: agenda.RegionGlobal,
@@ -81,7 +44,7 @@ func TestOneBallotPerInstitutionAcrossInstances(t *testing.T) {
 		insts = append(insts, id)
 	}
 	a, b := rooms[0], rooms[1]
-	host, _ := a.join("host", "token="+url.QueryEscape(token))
+	host, _ := a.join("host", "token="+url.QueryEscape(a.alice))
 	var onA, onB []*member
 	for _, id := range insts {
 		onA = append(onA, a.delegate("delegate of "+id, id))

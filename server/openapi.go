@@ -11,7 +11,7 @@ import (
 
 // openAPIDoc describes /api/v1 in OpenAPI 3.0. It is built once; a test
 // checks that every registered /api/v1 route appears in it.
-var openAPIDoc = withAttendance(withLiveSettings(withAssembly(withInstitutions(withRegistration(withCaptions(withPeople(withEventsApp(withReleases(withSignIn(withSources(buildOpenAPI())))))))))))
+var openAPIDoc = withPolls(withAttendance(withLiveSettings(withAssembly(withInstitutions(withRegistration(withCaptions(withPeople(withEventsApp(withReleases(withSignIn(withSources(buildOpenAPI()))))))))))))
 
 func (s *Server) openAPI(c echo.Context) error {
 	doc := make(obj, len(openAPIDoc)+1)

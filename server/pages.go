@@ -206,6 +206,8 @@ type page struct {
 	Webinar *webinarView
 	// Results is an assembly's results page (assembly.go).
 	Results *resultsView
+	// QA is a webinar's questions tab (webinar_qa.go).
+	QA *qaView
 }
 
 // Lang is the page language, for the html lang attribute.

@@ -168,6 +168,15 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Match(get, "/organizer/events/:id/attendance", s.attendancePage, page)
 	e.POST("/organizer/events/:id/attendance/forget", s.forgetAttendanceForm)
 
+	// A webinar's questions and polls (webinar_qa.go): the polls prepared
+	// in advance, the report as JSON and CSV, and its organizer tab.
+	api.GET("/events/:id/polls", s.getPolls)
+	api.PUT("/events/:id/polls", s.putPolls)
+	api.GET("/events/:id/qa", s.getQA)
+	api.GET("/events/:id/qa/questions.csv", s.questionsCSV)
+	api.GET("/events/:id/qa/polls.csv", s.pollsCSV)
+	e.Match(get, "/organizer/events/:id/questions", s.questionsPage, page)
+
 	// Calendar feeds (RFC 5545): see feeds.go for what each holds.
 	e.Match(get, "/feeds/all.ics", s.serveFeed)
 	e.Match(get, "/feeds/regions/:file", s.serveFeed)

@@ -459,6 +459,17 @@ func TestRoomAuthorization(t *testing.T) {
 	matrix[realtime.CmdWebinarPractice] = []realtime.Role{ho}
 	matrix[realtime.CmdWebinarStart] = []realtime.Role{ho}
 	matrix[realtime.CmdWebinarSettings] = []realtime.Role{ho}
+	// A webinar's questions and polls.
+	matrix[realtime.CmdQASettings] = []realtime.Role{ho}
+	matrix[realtime.CmdQuestionAsk] = []realtime.Role{pa, de}
+	matrix[realtime.CmdQuestionVote] = []realtime.Role{ho, sp, pa, de}
+	matrix[realtime.CmdQuestionAnswer] = []realtime.Role{ho, sp}
+	matrix[realtime.CmdQuestionModerate] = []realtime.Role{ho, sp}
+	matrix[realtime.CmdPollCreate] = []realtime.Role{ho}
+	matrix[realtime.CmdPollOpen] = []realtime.Role{ho}
+	matrix[realtime.CmdPollClose] = []realtime.Role{ho}
+	matrix[realtime.CmdPollShare] = []realtime.Role{ho}
+	matrix[realtime.CmdPollAnswer] = []realtime.Role{pa, de}
 	for _, cmd := range realtime.Commands {
 		if _, ok := matrix[cmd]; !ok {
 			t.Errorf("the matrix does not say which roles may send %s", cmd)

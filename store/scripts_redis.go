@@ -49,6 +49,9 @@ var (
 	scriptDeleteDoc  = luaScript("doc_delete")
 	scriptCastSecret = luaScript("ballot_cast_secret")
 	scriptCastNamed  = luaScript("ballot_cast_named")
+	// Polls (poll_redis.go).
+	scriptPollAnswer = luaScript("poll_answer")
+	scriptPollClose  = luaScript("poll_close")
 )
 
 //go:embed lua/*.lua

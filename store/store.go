@@ -13,6 +13,7 @@ import (
 	"github.com/majlis/majlis/caption"
 	"github.com/majlis/majlis/institution"
 	"github.com/majlis/majlis/internal/ratelimit"
+	"github.com/majlis/majlis/poll"
 	"github.com/majlis/majlis/registration"
 )
 
@@ -29,6 +30,7 @@ type Store interface {
 	institution.Store // the general assembly's registry (assembly_*.go)
 	ballot.Store      // rolls, ballots, voters, boxes (assembly_*.go)
 	ratelimit.Counter // every rate limit's state (ratelimit_*.go)
+	poll.Store        // prepared polls and the answers given in rooms (poll_*.go)
 	// Ping reports whether the store can serve requests.
 	Ping(ctx context.Context) error
 	// Close releases the store; later calls fail.

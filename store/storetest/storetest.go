@@ -156,6 +156,7 @@ func Run(t *testing.T, o Opener) {
 		{"live captions: tokens, lines, the sequence rule", testCaptions},
 		{"rate limits", testRateLimits},
 		{"attendance: visits, beats, forget, purge", testAttendance},
+		{"polls: prepared, answered once per key", testPolls},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
