@@ -217,6 +217,9 @@ type page struct {
 	Webinar *webinarView
 	// Results is an assembly's results page (assembly.go).
 	Results *resultsView
+	// Registry is the organizer app's registry of institutions
+	// (institutions_pages.go).
+	Registry *registryView
 }
 
 // Lang is the page language, for the html lang attribute.
