@@ -30,7 +30,7 @@ func (s *Server) assembly(st Store, cfg Config) {
 		return
 	}
 	s.institutions = institution.New(institution.Config{Languages: s.langs, UserAssignedCountries: cfg.UserAssignedCountries}, is)
-	s.ballots = ballot.New(ballot.Config{Languages: s.langs, Registry: is}, bs)
+	s.ballots = ballot.New(ballot.Config{Languages: s.langs, Registry: is, Events: st}, bs)
 }
 
 // registry returns the institution service, or 404 without one.
