@@ -17,6 +17,7 @@ import (
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/institution"
+	"github.com/majlis/majlis/internal/violation"
 )
 
 // The organizer app's registry of member institutions
@@ -483,9 +484,9 @@ func fieldLabel(p *page, field string) string {
 // institutionFields reads the field errors of err (institution's 422, or
 // the API's 400 or 409 naming a field), for a form to show.
 func institutionFields(err error) (map[string]string, bool) {
-	var ve *institution.ValidationError
+	var ve violation.Error
 	if errors.As(err, &ve) {
-		return ve.Fields, true
+		return ve.Violations(), true
 	}
 	return formFields(err)
 }
