@@ -86,9 +86,9 @@ func (s *Server) describe(err error) (errorDetail, int) {
 		// The general assembly's domains' (institution, ballot): one
 		// way to read their fields (see violation).
 		vf violation.Error
-		he  *echo.HTTPError
-		se  *json.SyntaxError
-		te  *json.UnmarshalTypeError
+		he *echo.HTTPError
+		se *json.SyntaxError
+		te *json.UnmarshalTypeError
 	)
 	var pe *pageError
 	switch {

@@ -227,19 +227,27 @@ func matches(in institution.Institution, needle string) bool {
 	return false
 }
 
-// institutionPage is the form of one institution (read only for a
-// regional secretariat); another region's is not found.
-func (s *Server) institutionPage(c echo.Context) error {
+// registryInstitution is the preamble of the pages and forms about one
+// institution: registryPage, and the institution the path names as the
+// organizer may see it (another region's is not found, like a missing one).
+func (s *Server) registryInstitution(c echo.Context) (*page, *registryView, institution.Institution, error) {
 	_, p, v, err := s.registryPage(c)
 	if err != nil {
-		return signInFirst(c, err)
+		return nil, nil, institution.Institution{}, err
 	}
 	x, _, err := s.visibleInstitution(c)
 	if errors.Is(err, errNotFound) {
-		return errPageNotFound
+		return nil, nil, x, errPageNotFound
 	}
+	return p, v, x, err
+}
+
+// institutionPage is the form of one institution (read only for a
+// regional secretariat); another region's is not found.
+func (s *Server) institutionPage(c echo.Context) error {
+	p, v, x, err := s.registryInstitution(c)
 	if err != nil {
-		return err
+		return signInFirst(c, err)
 	}
 	f := s.institutionForm(p, v, x, nil)
 	f.Saved = c.QueryParam("saved") != ""
@@ -398,16 +406,9 @@ func (s *Server) createInstitutionForm(c echo.Context) error {
 // A form read at an older version changes nothing: the page shows the
 // institution as it now is and what the form would have changed.
 func (s *Server) saveInstitutionForm(c echo.Context) error {
-	_, p, v, err := s.registryPage(c)
+	p, v, x, err := s.registryInstitution(c)
 	if err != nil {
 		return signInFirst(c, err)
-	}
-	x, _, err := s.visibleInstitution(c)
-	if errors.Is(err, errNotFound) {
-		return errPageNotFound
-	}
-	if err != nil {
-		return err
 	}
 	reg, err := s.writableRegistry(c)
 	if err != nil {
@@ -636,12 +637,11 @@ func (s *Server) importForm(c echo.Context) error {
 		}
 		iv.Rows = append(iv.Rows, r)
 	}
+	// A preview, errors and all, is an answer (as the API's); a stale
+	// apply is a conflict.
 	status := http.StatusOK
-	if pl.Invalid > 0 || iv.Problem != "" {
-		status = http.StatusUnprocessableEntity
-		if iv.Problem != "" {
-			status = http.StatusConflict
-		}
+	if iv.Problem != "" {
+		status = http.StatusConflict
 	}
 	return s.renderImport(c, status, p, v, iv)
 }
