@@ -87,6 +87,23 @@ func (m *member) answer(id string, ok realtime.MsgType) (string, realtime.Envelo
 	}
 }
 
+// commands returns try: m sends cmd with data, and its answer must be the
+// message ok (want "") or the refusal with the code want.
+func commands(t *testing.T) func(m *member, cmd realtime.MsgType, data any, ok realtime.MsgType, want string) realtime.Envelope {
+	step := 0
+	return func(m *member, cmd realtime.MsgType, data any, ok realtime.MsgType, want string) realtime.Envelope {
+		t.Helper()
+		step++
+		id := fmt.Sprintf("step-%d", step)
+		m.send(cmd, id, data)
+		got, env := m.answer(id, ok)
+		if got != want {
+			t.Fatalf("%s %s %v: got %q, want %q (%s)", m.name, cmd, data, got, want, env.Data)
+		}
+		return env
+	}
+}
+
 // TestAssemblyInTheRoom runs a secret motion from the roll call to the
 // verdict, with every refusal the issue lists; then checks that neither
 // the room log (replayed to a client resuming from the start) nor any
@@ -99,18 +116,7 @@ func TestAssemblyInTheRoom(t *testing.T) {
 	d2 := f.delegate("Delegate of A2", "inst-a2")
 	db := f.delegate("Delegate of B1", "inst-b1")
 	pa := f.anon("A participant")
-	step := 0
-	try := func(m *member, cmd realtime.MsgType, data any, ok realtime.MsgType, want string) realtime.Envelope {
-		t.Helper()
-		step++
-		id := fmt.Sprintf("step-%d", step)
-		m.send(cmd, id, data)
-		got, env := m.answer(id, ok)
-		if got != want {
-			t.Fatalf("%s %s %v: got %q, want %q (%s)", m.name, cmd, data, got, want, env.Data)
-		}
-		return env
-	}
+	try := commands(t)
 	var prepared struct {
 		ID     string `json:"id"`
 		Rules  ballot.Rules
@@ -264,18 +270,7 @@ func TestNamedBallotPublishesEachVote(t *testing.T) {
 	alt := f.delegate("Alternate of A1", "inst-a1")
 	d2 := f.delegate("Delegate of A2", "inst-a2")
 	pa := f.anon("A participant")
-	step := 0
-	try := func(m *member, cmd realtime.MsgType, data any, ok realtime.MsgType, want string) realtime.Envelope {
-		t.Helper()
-		step++
-		id := fmt.Sprintf("step-%d", step)
-		m.send(cmd, id, data)
-		got, env := m.answer(id, ok)
-		if got != want {
-			t.Fatalf("%s %s %v: got %q, want %q (%s)", m.name, cmd, data, got, want, env.Data)
-		}
-		return env
-	}
+	try := commands(t)
 	try(host, realtime.CmdRollMark, map[string]any{"institution": "inst-a1", "present": true}, realtime.MsgRoll, "")
 	try(host, realtime.CmdRollMark, map[string]any{"institution": "inst-a2", "present": true}, realtime.MsgRoll, "")
 	try(host, realtime.CmdProxyGrant, map[string]string{"from": "inst-a3", "to": "inst-a1"}, realtime.MsgRoll, "")
