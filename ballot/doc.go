@@ -60,7 +60,16 @@
 //     delegate click learns that this delegate voted, not what.
 //
 // Named ballots publish each institution's vote (and the proxy holder who
-// cast it); a named vote may be changed until the close, a secret one not.
+// cast it) as it is cast (NamedVotes); a named vote may be changed until
+// the close, a secret one not.
+//
+// # The roll is the assembly's record
+//
+// A roll is made from the registry with each member's accreditation as of
+// the day the assembly meets (Config.Events). Until the assembly's first
+// ballot opens, SyncRoll takes the registry's changes in; from then on the
+// roll is frozen, so that a later accreditation decision, a new or a
+// removed institution changes no ballot of the assembly, closed or to come.
 //
 // # Concurrency
 //

@@ -46,16 +46,30 @@ type Roll struct {
 	KeepProxies bool `json:"keep_proxies,omitempty"`
 	// Calling is set while a host's roll call is open: delegates are
 	// asked to mark their institutions present.
-	Calling bool  `json:"calling,omitempty"`
-	Version int64 `json:"version"`
+	Calling bool `json:"calling,omitempty"`
+	// Day is the day (YYYY-MM-DD) whose accreditation the members' statuses
+	// are as of: the day the assembly meets; empty for the day the roll
+	// was made.
+	Day     string `json:"day,omitempty"`
+	Version int64  `json:"version"`
 }
 
 // NewRoll returns the roll of an assembly with the given institutions as
 // members (their status and delegates as of now), nobody present.
 func NewRoll(event string, ins []institution.Institution) Roll {
-	r := Roll{Event: event, Members: make([]Member, 0, len(ins)), Present: []string{}, Proxies: []Proxy{}}
+	return NewRollOn(event, ins, "")
+}
+
+// NewRollOn is NewRoll with each member's accreditation as of day
+// (institution.StatusOn; "" for its current status).
+func NewRollOn(event string, ins []institution.Institution, day string) Roll {
+	r := Roll{Event: event, Members: make([]Member, 0, len(ins)), Present: []string{}, Proxies: []Proxy{}, Day: day}
 	for _, in := range ins {
-		m := Member{Institution: in.ID, Status: in.Status, Delegates: []string{}}
+		st := in.Status
+		if day != "" {
+			st = in.StatusOn(day)
+		}
+		m := Member{Institution: in.ID, Status: st, Delegates: []string{}}
 		for _, d := range in.Delegates {
 			m.Delegates = append(m.Delegates, d.Ref)
 		}

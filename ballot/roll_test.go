@@ -1,9 +1,14 @@
 package ballot_test
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/ballot"
@@ -203,5 +208,153 @@ func TestPutRollValidates(t *testing.T) {
 				t.Fatalf("want a problem with %s, got %v", tt.field, err)
 			}
 		})
+	}
+}
+
+// registryOf is a registry the test changes as it goes.
+type registryOf struct{ ins []institution.Institution }
+
+func (r *registryOf) ListInstitutions(context.Context) ([]institution.Institution, error) {
+	return slices.Clone(r.ins), nil
+}
+
+func (r *registryOf) set(id string, edit func(*institution.Institution)) {
+	for i := range r.ins {
+		if r.ins[i].ID == id {
+			edit(&r.ins[i])
+			return
+		}
+	}
+	in := institution.Institution{ID: id, Name: agenda.Text{"en": id}}
+	edit(&in)
+	r.ins = append(r.ins, in)
+}
+
+// meeting is the calendar of one assembly that meets on 1 July 2021 at
+// 14:00 in Geneva.
+type meeting struct{}
+
+func (meeting) GetEvent(_ context.Context, id string) (agenda.Event, error) {
+	return agenda.Event{ID: id, Start: time.Date(2021, 7, 1, 12, 0, 0, 0, time.UTC), TimeZone: "Europe/Zurich"}, nil
+}
+
+func accredited(changes ...string) []institution.Change {
+	var out []institution.Change
+	for i := 0; i+1 < len(changes); i += 2 {
+		out = append(out, institution.Change{Status: institution.Status(changes[i]), Date: changes[i+1]})
+	}
+	return out
+}
+
+// TestRollIsTheAssemblysRecord: the roll takes each institution's
+// accreditation as of the assembly's day (a decision dated after it does
+// not count, one recorded late but dated before it does), follows the
+// registry until the first ballot opens, and from then on no registry
+// change (a status, a new institution, a removed one) rewrites the roll or
+// a closed ballot's record.
+func TestRollIsTheAssemblysRecord(t *testing.T) {
+	reg := &registryOf{}
+	for id, h := range map[string][]institution.Change{
+		"a-since-2010":     accredited("A", "2010-01-01"),
+		"a-from-august":    accredited("B", "2015-01-01", "A", "2021-08-01"),
+		"b-since-june":     accredited("A", "2010-01-01", "B", "2021-06-01"),
+		"a-on-the-day":     accredited("A", "2021-07-01"),
+		"a-second":         accredited("A", "2012-03-04"),
+		"never-accredited": nil,
+	} {
+		reg.set(id, func(in *institution.Institution) { in.History = h })
+	}
+	slices.SortFunc(reg.ins, func(a, b institution.Institution) int { return strings.Compare(a.ID, b.ID) })
+	st := newMemStore()
+	svc := ballot.New(ballot.Config{Registry: reg, Events: meeting{}, Rand: seeded(3)}, st)
+	roll, err := svc.EnsureRoll(ctx, event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]institution.Status{"a-since-2010": "A", "a-from-august": "B", "b-since-june": "B", "a-on-the-day": "A", "a-second": "A", "never-accredited": "none"}
+	for id, st := range want {
+		if m, _ := roll.Member(id); m.Status != st {
+			t.Errorf("%s is %s in the roll of %s, want %s", id, m.Status, roll.Day, st)
+		}
+	}
+	if roll.Day != "2021-07-01" {
+		t.Fatalf("roll day %q", roll.Day)
+	}
+
+	// Before the first ballot opens: a decision recorded late (dated
+	// before the day) and a new institution are taken in; presence and
+	// proxies still valid are kept, the others end.
+	for _, id := range []string{"a-since-2010", "a-second", "b-since-june"} {
+		if _, err := svc.MarkPresent(ctx, event, id, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.AddDelegate(ctx, event, "a-second", "invite:one"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.GrantProxy(ctx, event, "a-on-the-day", "a-second"); err != nil {
+		t.Fatal(err)
+	}
+	reg.set("a-on-the-day", func(in *institution.Institution) { in.History = accredited("A", "2020-01-01", "B", "2021-06-30") })
+	reg.set("a-new", func(in *institution.Institution) { in.History = accredited("A", "2020-01-01") })
+	roll, err = svc.SyncRoll(ctx, event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := roll.Member("a-new"); !ok || m.Status != institution.StatusA {
+		t.Fatalf("a new institution before the first ballot: %+v", roll.Members)
+	}
+	if m, _ := roll.Member("a-on-the-day"); m.Status != institution.StatusB || len(roll.Proxies) != 0 {
+		t.Fatalf("a late decision: %+v, proxies %v", m, roll.Proxies)
+	}
+	if m, _ := roll.Member("a-second"); !slices.Contains(m.Delegates, "invite:one") || !roll.IsPresent("a-second") {
+		t.Fatalf("the invitation's delegate or the presence was lost: %+v %v", m, roll.Present)
+	}
+
+	// A ballot runs and closes.
+	b := prepared(t, svc, ballot.Ballot{ID: "motion-1", Event: event, Kind: ballot.KindMotion, Title: agenda.Text{"en": "Budget"}})
+	if _, err := svc.Open(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Cast(ctx, b.ID, "invite:one", "a-second", ballot.Choice{Option: ballot.OptionYes}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Close(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	recordOf := func() string {
+		res, err := svc.Results(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := svc.Roll(ctx, event)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tu, err := svc.Turnout(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := json.Marshal([]any{res, r, tu})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	before := recordOf()
+
+	// Then the registry changes: statuses, a new institution, one removed.
+	reg.set("a-second", func(in *institution.Institution) { in.History = append(in.History, accredited("B", "2021-06-15")...) })
+	reg.set("b-since-june", func(in *institution.Institution) { in.History = accredited("A", "2010-01-01") })
+	reg.set("a-newest", func(in *institution.Institution) { in.History = accredited("A", "2019-01-01") })
+	reg.ins = slices.DeleteFunc(reg.ins, func(in institution.Institution) bool { return in.ID == "a-since-2010" })
+	if _, err := svc.SyncRoll(ctx, event); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddDelegate(ctx, event, "a-newest", "invite:two"); !errors.Is(err, ballot.ErrNotFound) {
+		t.Fatalf("a delegate of an institution that joined after the first ballot: %v", err)
+	}
+	if after := recordOf(); after != before {
+		t.Fatalf("a registry change rewrote the assembly's record:\n%s\n---\n%s", before, after)
 	}
 }

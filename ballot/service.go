@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/institution"
@@ -19,6 +20,12 @@ type Registry interface {
 	ListInstitutions(ctx context.Context) ([]institution.Institution, error)
 }
 
+// Events finds an assembly's event: its roll takes each member's
+// accreditation as of the day the assembly meets.
+type Events interface {
+	GetEvent(ctx context.Context, id string) (agenda.Event, error)
+}
+
 // Config tunes a Service.
 type Config struct {
 	// Languages accepted for titles, texts and candidate names.
@@ -27,6 +34,10 @@ type Config struct {
 	// Registry is where EnsureRoll finds an assembly's members when it
 	// has no roll yet. Default nil: rolls are made with PutRoll only.
 	Registry Registry
+	// Events gives the day an assembly meets (its start, in its zone),
+	// whose accreditation its roll takes. Default nil: the accreditation
+	// as of the day the roll is made.
+	Events Events
 	// Rand is the source of receipt codes (reads are serialised by the
 	// Service, so a seeded test source will do). Default: crypto/rand.Reader.
 	Rand io.Reader
@@ -79,26 +90,106 @@ func (s *Service) Roll(ctx context.Context, event string) (Roll, error) {
 }
 
 // EnsureRoll returns an assembly's roll, making it from the registry
-// (every institution, its status as of now, nobody present) when there is
-// none yet. Without a Registry it is Roll.
+// (every institution, its accreditation as of the assembly's day, nobody
+// present) when there is none yet. Without a Registry it is Roll.
 func (s *Service) EnsureRoll(ctx context.Context, event string) (Roll, error) {
 	r, err := s.store.GetRoll(ctx, event)
 	if !errors.Is(err, ErrNotFound) || s.cfg.Registry == nil {
 		return r, err
 	}
-	ins, err := s.cfg.Registry.ListInstitutions(ctx)
+	ins, day, err := s.registryOn(ctx, event)
 	if err != nil {
 		return Roll{}, err
 	}
-	r, err = s.PutRoll(ctx, NewRoll(event, ins), 0)
+	r, err = s.PutRoll(ctx, NewRollOn(event, ins, day), 0)
 	if errors.Is(err, ErrConflict) { // made meanwhile
 		return s.store.GetRoll(ctx, event)
 	}
 	return r, err
 }
 
+// registryOn lists the registry and the day whose accreditation the roll
+// of event takes ("" without Events, or for an event with no start).
+func (s *Service) registryOn(ctx context.Context, event string) ([]institution.Institution, string, error) {
+	ins, err := s.cfg.Registry.ListInstitutions(ctx)
+	if err != nil || s.cfg.Events == nil {
+		return ins, "", err
+	}
+	e, err := s.cfg.Events.GetEvent(ctx, event)
+	if err != nil {
+		return nil, "", fmt.Errorf("ballot: the day of assembly %s: %w", event, err)
+	}
+	if e.Start.IsZero() {
+		return ins, "", nil
+	}
+	return ins, e.Start.In(e.Zone()).Format(time.DateOnly), nil
+}
+
+// frozen reports whether a ballot of the assembly has opened: from then
+// on its roll is the assembly's record, which the registry no longer
+// changes.
+func (s *Service) frozen(ctx context.Context, event string) (bool, error) {
+	bs, err := s.store.ListBallots(ctx, event)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(bs, func(b Ballot) bool { return b.State != StateDraft }), nil
+}
+
+// SyncRoll takes the registry's changes into an assembly's roll until its
+// first ballot opens: the members, their accreditation as of the
+// assembly's day, the people who may act for them (those added by
+// invitation are kept), presence and proxies still valid. Once a ballot
+// has opened it changes nothing and returns the roll as it is: a later
+// accreditation decision, a new or a removed institution rewrites no
+// ballot of that assembly, closed or to come. Without a Registry it is
+// Roll.
+func (s *Service) SyncRoll(ctx context.Context, event string) (Roll, error) {
+	r, err := s.EnsureRoll(ctx, event)
+	if err != nil || s.cfg.Registry == nil {
+		return r, err
+	}
+	if frozen, err := s.frozen(ctx, event); err != nil || frozen {
+		return r, err
+	}
+	ins, day, err := s.registryOn(ctx, event)
+	if err != nil {
+		return Roll{}, err
+	}
+	fresh := NewRollOn(event, ins, day)
+	return s.editRoll(ctx, event, func(old *Roll) error {
+		next := fresh
+		next.Members = slices.Clone(fresh.Members)
+		next.ProxyCap, next.KeepProxies, next.Calling, next.Version = old.ProxyCap, old.KeepProxies, old.Calling, old.Version
+		for i := range next.Members {
+			m := &next.Members[i]
+			if was, ok := old.Member(m.Institution); ok {
+				for _, d := range was.Delegates {
+					if !slices.Contains(m.Delegates, d) && len(m.Delegates) < institution.MaxDelegates {
+						m.Delegates = append(m.Delegates, d)
+					}
+				}
+			}
+		}
+		next.Present = []string{}
+		for _, id := range old.Present {
+			if _, ok := next.Member(id); ok {
+				next.Present = append(next.Present, id)
+			}
+		}
+		next.Proxies = []Proxy{}
+		for _, p := range old.Proxies {
+			_ = next.GrantProxy(p.From, p.To) // one no longer valid ends
+		}
+		*old = next
+		return nil
+	})
+}
+
 // AddDelegate lets the person ref act for inst in the assembly (a
 // delegate or an alternate: either casts the institution's one ballot).
+// An institution that joined the registry after the roll was made joins
+// the roll too, until the first ballot opens (SyncRoll).
 func (s *Service) AddDelegate(ctx context.Context, event, inst, ref string) (Roll, error) {
 	if _, err := s.EnsureRoll(ctx, event); err != nil {
 		return Roll{}, err
@@ -106,13 +197,17 @@ func (s *Service) AddDelegate(ctx context.Context, event, inst, ref string) (Rol
 	var joining *Member
 	if r, err := s.store.GetRoll(ctx, event); err == nil && s.cfg.Registry != nil {
 		if _, ok := r.Member(inst); !ok { // in the registry since the roll was made?
-			ins, err := s.cfg.Registry.ListInstitutions(ctx)
+			frozen, err := s.frozen(ctx, event)
 			if err != nil {
 				return Roll{}, err
 			}
-			for _, in := range ins {
-				if in.ID == inst {
-					joining = &Member{Institution: in.ID, Status: in.Status, Delegates: []string{}}
+			ins, day, err := s.registryOn(ctx, event)
+			if err != nil {
+				return Roll{}, err
+			}
+			for _, m := range NewRollOn(event, ins, day).Members {
+				if m.Institution == inst && !frozen {
+					joining = &Member{Institution: m.Institution, Status: m.Status, Delegates: []string{}}
 				}
 			}
 		}
@@ -299,6 +394,21 @@ func (s *Service) Turnout(ctx context.Context, id string) (Turnout, error) {
 		return Turnout{}, err
 	}
 	return Turnout{Ballot: id, Voted: len(v), Eligible: len(r.Eligible())}, nil
+}
+
+// NamedVotes returns a named ballot's votes so far, sorted by institution:
+// a named ballot publishes each institution's vote as it is cast (and
+// changed, until the close). A secret ballot has none to show
+// (ErrState): only its turnout is public while it is open.
+func (s *Service) NamedVotes(ctx context.Context, id string) ([]Vote, error) {
+	b, err := s.store.GetBallot(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if b.Secret {
+		return nil, fmt.Errorf("%w: ballot %s is secret; only its turnout is public", ErrState, id)
+	}
+	return s.store.Votes(ctx, id)
 }
 
 // Voted returns which of insts have voted in a ballot: a delegate may

@@ -398,12 +398,12 @@ func (s *Service) planRow(row Row, stored map[string]Institution) RowPlan {
 	}
 	rp.next = next
 	if exists {
-		rp.Changes = diff(old, next)
+		rp.Changes = Diff(old, next)
 		if len(rp.Changes) > 0 {
 			rp.Action = ActionChange
 		}
 	} else {
-		rp.Changes = diff(Institution{Name: agenda.Text{}}, next)
+		rp.Changes = Diff(Institution{Name: agenda.Text{}}, next)
 	}
 	return rp
 }
@@ -427,7 +427,9 @@ func column(field string) string {
 	return field
 }
 
-func diff(old, next Institution) []FieldChange {
+// Diff lists the fields (names, country, region, status and its date) that
+// differ from old to next, names in the languages' order.
+func Diff(old, next Institution) []FieldChange {
 	var out []FieldChange
 	add := func(f, o, n string) {
 		if o != n {

@@ -89,6 +89,21 @@ func (in Institution) ActsFor(ref string) bool {
 	return ref != "" && slices.ContainsFunc(in.Delegates, func(d Delegate) bool { return d.Ref == ref })
 }
 
+// StatusOn returns in's accreditation as of day (YYYY-MM-DD): the status
+// of the latest History entry dated on or before day, StatusNone when
+// there is none. A decision recorded later but dated before day counts; a
+// decision dated after day does not.
+func (in Institution) StatusOn(day string) Status {
+	st := StatusNone
+	for _, c := range in.History { // oldest first
+		if c.Date > day {
+			break
+		}
+		st = c.Status
+	}
+	return st
+}
+
 // derive sets Status and AccreditedOn from History.
 func (in *Institution) derive() {
 	if len(in.History) == 0 {

@@ -39,6 +39,11 @@ func (e *ValidationError) Error() string { return violation.Message("institution
 // Is makes errors.Is(err, ErrInvalid) true.
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
 
+// Violations returns the fields that break a rule (violation.Error).
+func (e *ValidationError) Violations() map[string]string { return e.Fields }
+
+var _ violation.Error = (*ValidationError)(nil)
+
 // problems collects field errors; the first message per field wins.
 type problems map[string]string
 

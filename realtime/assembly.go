@@ -39,6 +39,7 @@ const (
 	MsgBallot   MsgType = "ballot"   // a ballot was prepared (to hosts), opened or closed
 	MsgTurnout  MsgType = "turnout"  // how many have voted (ephemeral, anonymous)
 	MsgReceipt  MsgType = "receipt"  // your cast was recorded (to the caster only)
+	MsgVote     MsgType = "vote"     // an institution's vote in a named ballot, published as cast
 )
 
 // assemblyStore is what the room needs to run an assembly: the ballot
@@ -55,7 +56,7 @@ func newBallots(info Info) *ballot.Service {
 	if !ok {
 		return nil
 	}
-	return ballot.New(ballot.Config{Registry: st}, st)
+	return ballot.New(ballot.Config{Registry: st, Events: info}, st)
 }
 
 // rollMember is a member of the roll as the room shows it: never the
@@ -93,10 +94,27 @@ func viewRoll(r ballot.Roll) rollView {
 	return v
 }
 
-// ballotView is a ballot as the room shows it, with its turnout.
+// ballotView is a ballot as the room shows it, with its turnout and, for
+// a named ballot, the votes cast so far (a secret one shows the turnout
+// only).
 type ballotView struct {
 	ballot.Ballot
 	Turnout ballot.Turnout `json:"turnout"`
+	Votes   []ballot.Vote  `json:"votes,omitempty"`
+}
+
+// viewBallot reads b's turnout and, for a named ballot that has opened,
+// its votes.
+func viewBallot(ctx context.Context, s *ballot.Service, b ballot.Ballot) (ballotView, error) {
+	v := ballotView{Ballot: b}
+	var err error
+	if v.Turnout, err = s.Turnout(ctx, b.ID); err != nil {
+		return v, err
+	}
+	if !b.Secret && b.State != ballot.StateDraft {
+		v.Votes, err = s.NamedVotes(ctx, b.ID)
+	}
+	return v, err
 }
 
 // youView is what the room tells one member about themselves.
@@ -189,11 +207,11 @@ func (r *room) assemblyGet(c *Client, _ Envelope, _ noData) *Error {
 			if b.State == ballot.StateDraft && c.member.Role != RoleHost {
 				continue
 			}
-			t, err := s.Turnout(ctx, b.ID)
+			bv, err := viewBallot(ctx, s, b)
 			if err != nil {
 				return err
 			}
-			v.Ballots = append(v.Ballots, ballotView{Ballot: b, Turnout: t})
+			v.Ballots = append(v.Ballots, bv)
 			if b.State == ballot.StateOpen && len(v.You.Institutions) > 0 {
 				voted, err := s.Voted(ctx, b.ID, append(slices.Clone(v.You.Institutions), v.You.Holds...))
 				if err != nil {
@@ -252,8 +270,15 @@ type rollCallCmd struct {
 	Open bool `json:"open"`
 }
 
+// rollCall opens or closes the roll call; opening it first takes the
+// registry's changes into the roll, until the first ballot opens.
 func (r *room) rollCall(c *Client, _ Envelope, d rollCallCmd) *Error {
 	return r.rollEdit(c, func(ctx context.Context, s *ballot.Service) (ballot.Roll, error) {
+		if d.Open {
+			if _, err := s.SyncRoll(ctx, r.id); err != nil {
+				return ballot.Roll{}, err
+			}
+		}
 		return s.Calling(ctx, r.id, d.Open)
 	})
 }
@@ -311,11 +336,11 @@ type ballotPrepareCmd struct {
 
 // publishBallot announces a ballot with its turnout: a draft to hosts.
 func (r *room) publishBallot(c *Client, s *ballot.Service, ctx context.Context, b ballot.Ballot) *Error {
-	t, err := s.Turnout(ctx, b.ID)
+	bv, err := viewBallot(ctx, s, b)
 	if err != nil {
 		return assemblyError(err)
 	}
-	env := Envelope{Type: MsgBallot, From: c.member.ID, Data: mustJSON(ballotView{Ballot: b, Turnout: t})}
+	env := Envelope{Type: MsgBallot, From: c.member.ID, Data: mustJSON(bv)}
 	if b.State == ballot.StateDraft {
 		env.To = ToHosts
 	}
@@ -367,9 +392,14 @@ func (r *room) ownBallot(ctx context.Context, s *ballot.Service, id string) (bal
 	return b, err
 }
 
+// ballotOpen opens a draft; before the assembly's first ballot opens, the
+// roll takes the registry's last changes (from then on it is frozen).
 func (r *room) ballotOpen(c *Client, _ Envelope, d ballotCmd) *Error {
 	return r.ballotStep(c, func(ctx context.Context, s *ballot.Service) (ballot.Ballot, error) {
 		if _, err := r.ownBallot(ctx, s, d.Ballot); err != nil {
+			return ballot.Ballot{}, err
+		}
+		if _, err := s.SyncRoll(ctx, r.id); err != nil {
 			return ballot.Ballot{}, err
 		}
 		return s.Open(ctx, d.Ballot)
@@ -392,8 +422,10 @@ type ballotCastCmd struct {
 }
 
 // ballotCast records a delegate's ballot for an institution. The receipt
-// goes to the caster's connection only; the room hears the turnout, with
-// no author. Nothing about the cast is logged.
+// goes to the caster's connection only. A named ballot publishes the vote
+// (institution, proxy holder, choice) in the room's log, again each time
+// it is changed until the close; of a secret one the room hears only the
+// turnout, with no author, and nothing about the cast is logged.
 func (r *room) ballotCast(c *Client, _ Envelope, d ballotCastCmd) *Error {
 	s, e := r.ballots()
 	if e != nil {
@@ -401,7 +433,8 @@ func (r *room) ballotCast(c *Client, _ Envelope, d ballotCastCmd) *Error {
 	}
 	ctx, cancel := r.callContext()
 	defer cancel()
-	if _, err := r.ownBallot(ctx, s, d.Ballot); err != nil {
+	b, err := r.ownBallot(ctx, s, d.Ballot)
+	if err != nil {
 		return assemblyError(err)
 	}
 	rc, err := s.Cast(ctx, d.Ballot, c.member.Subject, d.Institution, d.Choice)
@@ -409,6 +442,15 @@ func (r *room) ballotCast(c *Client, _ Envelope, d ballotCastCmd) *Error {
 		return assemblyError(err)
 	}
 	r.send(c, Envelope{Type: MsgReceipt, Room: r.id, Data: mustJSON(rc)})
+	if !b.Secret {
+		vote := struct {
+			Ballot string `json:"ballot"`
+			ballot.Vote
+		}{d.Ballot, ballot.Vote{Institution: rc.Institution, Via: rc.Via, Choice: rc.Choice}}
+		if e := r.publish(Envelope{Type: MsgVote, From: c.member.ID, Data: mustJSON(vote)}); e != nil {
+			return nil // the vote is recorded; assembly.get shows it
+		}
+	}
 	t, err := s.Turnout(ctx, d.Ballot)
 	if err != nil {
 		return nil // the cast is recorded; the count follows with the next one

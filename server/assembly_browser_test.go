@@ -17,7 +17,10 @@ import (
 // (Arabic, right to left, on a 360 px phone) answers it, hears the vote
 // open, votes yes with the keyboard and gets a receipt; the host closes
 // the vote and the verdict, with its arithmetic, reaches the delegate's
-// screen reader. Both pages pass axe-core.
+// screen reader. Then the host prepares a named election in its form
+// (candidates in several languages, two seats); the delegate chooses two
+// candidates, then changes one before the close, and the host sees each
+// vote as it is cast. Both pages pass axe-core.
 func TestAssemblyInBrowser(t *testing.T) {
 	f, base := sessionServer(t)
 	ctx := context.Background()
@@ -59,7 +62,7 @@ func TestAssemblyInBrowser(t *testing.T) {
 	waitFor(t, host, "the quorum is met", `document.getElementById("assembly-quorum").textContent.includes("Quorum reached")`)
 
 	host.run(t, "prepare and open a motion",
-		chromedp.SendKeys(css(`#assembly-prepare input[name="title"]`), "Adoption of the budget"),
+		chromedp.SendKeys(css(`#assembly-prepare input[name="title-en"]`), "Adoption of the budget"),
 		chromedp.Click(css(`#assembly-prepare input[name="secret"]`)),
 		chromedp.Click(css(`#assembly-prepare button[type="submit"]`)),
 	)
@@ -92,6 +95,58 @@ func TestAssemblyInBrowser(t *testing.T) {
 	r := f.do(req{method: "GET", path: "/api/v1/events/" + sessionEvent + "/results"})
 	if r.status != 200 || !strings.Contains(string(r.body), receipt) {
 		t.Errorf("results %d: receipt %q not published: %s", r.status, receipt, r.body)
+	}
+
+	// A named election, prepared in the host's form with candidates in
+	// several languages: the delegate chooses two, each vote is published
+	// as cast, and changed before the close.
+	host.run(t, "prepare a named election",
+		chromedp.Click(css(`#assembly-prepare input[value="election"]`)),
+		chromedp.SendKeys(css(`#assembly-prepare input[name="title-en"]`), "Election of the bureau"),
+		chromedp.SendKeys(css(`#assembly-prepare input[name="title-ar"]`), "انتخاب المكتب"),
+		chromedp.SendKeys(css(`#assembly-candidates fieldset:nth-child(1) input[data-lang="en"]`), "Candidate North (fictional)"),
+		chromedp.SendKeys(css(`#assembly-candidates fieldset:nth-child(1) input[data-lang="ar"]`), "مرشح الشمال"),
+		chromedp.SendKeys(css(`#assembly-candidates fieldset:nth-child(2) input[data-lang="fr"]`), "Candidate Sud (fictive)"),
+		chromedp.Click(css(`#assembly-add-candidate`)),
+		chromedp.SendKeys(css(`#assembly-candidates fieldset:nth-child(3) input[data-lang="es"]`), "Candidata Este (ficticia)"),
+		chromedp.SetValue(css(`#assembly-prepare input[name="seats"]`), "2"),
+		chromedp.Click(css(`#assembly-prepare button[type="submit"]`)),
+	)
+	election := `Array.from(document.querySelectorAll("#assembly-ballots article")).find(a => a.textContent.includes("Election of the bureau"))`
+	waitFor(t, host, "the election's draft", `!!`+election)
+	checkAxe(t, host, "the host's page with the election form")
+	value(t, host, "open the election", chromedp.Evaluate[bool](election+`.querySelector("button").click(); true`))
+	waitFor(t, amal, "the election's voting panel", `document.querySelectorAll('form.cast input[name="candidate"]').length === 3`)
+	if got := value(t, amal, "candidate in Arabic", chromedp.Text(css(`form.cast label.option`))); !strings.Contains(got, "مرشح الشمال") {
+		t.Errorf("the first candidate in Arabic: %q", got)
+	}
+	amal.run(t, "choose two with the keyboard",
+		chromedp.Focus(css(`form.cast input[value="cand-1"]`)),
+		chromedp.KeyEvent(" "),
+		chromedp.Focus(css(`form.cast input[value="cand-2"]`)),
+		chromedp.KeyEvent(" "),
+		chromedp.Focus(css(`form.cast button[type="submit"]`)),
+		chromedp.KeyEvent(kb.Enter),
+	)
+	vote := `(document.querySelector('.votes li[data-institution="inst-a1"]') || {textContent: ""}).textContent`
+	waitFor(t, host, "the vote is published as cast", vote+`.includes("Candidate North") && `+vote+`.includes("Candidate Sud")`)
+	amal.run(t, "change the vote",
+		chromedp.Focus(css(`form.cast input[value="cand-2"]`)),
+		chromedp.KeyEvent(" "),
+		chromedp.Focus(css(`form.cast input[value="cand-3"]`)),
+		chromedp.KeyEvent(" "),
+		chromedp.Focus(css(`form.cast button[type="submit"]`)),
+		chromedp.KeyEvent(kb.Enter),
+	)
+	waitFor(t, host, "the changed vote is published", vote+`.includes("Candidata Este") && !`+vote+`.includes("Candidate Sud")`)
+	if n := value(t, host, "votes", chromedp.Evaluate[int](election+`.querySelectorAll(".votes li").length`)); n != 1 {
+		t.Errorf("%d votes listed for one institution", n)
+	}
+	value(t, host, "close the election", chromedp.Evaluate[bool](election+`.querySelector(".buttons button").click(); true`))
+	waitFor(t, amal, "the election's verdict is announced", `document.getElementById("announce").textContent.includes("انتُخبوا")`)
+	r = f.do(req{method: "GET", path: "/api/v1/events/" + sessionEvent + "/results"})
+	if !strings.Contains(string(r.body), `"votes":[{"institution":"inst-a1","choice":{"candidates":["cand-1","cand-3"]}}]`) {
+		t.Errorf("the election's record: %s", r.body)
 	}
 	for _, p := range b.problems {
 		t.Errorf("browser console: %s", p)

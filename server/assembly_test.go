@@ -87,6 +87,23 @@ func (m *member) answer(id string, ok realtime.MsgType) (string, realtime.Envelo
 	}
 }
 
+// commands returns try: m sends cmd with data, and its answer must be the
+// message ok (want "") or the refusal with the code want.
+func commands(t *testing.T) func(m *member, cmd realtime.MsgType, data any, ok realtime.MsgType, want string) realtime.Envelope {
+	step := 0
+	return func(m *member, cmd realtime.MsgType, data any, ok realtime.MsgType, want string) realtime.Envelope {
+		t.Helper()
+		step++
+		id := fmt.Sprintf("step-%d", step)
+		m.send(cmd, id, data)
+		got, env := m.answer(id, ok)
+		if got != want {
+			t.Fatalf("%s %s %v: got %q, want %q (%s)", m.name, cmd, data, got, want, env.Data)
+		}
+		return env
+	}
+}
+
 // TestAssemblyInTheRoom runs a secret motion from the roll call to the
 // verdict, with every refusal the issue lists; then checks that neither
 // the room log (replayed to a client resuming from the start) nor any
@@ -99,18 +116,7 @@ func TestAssemblyInTheRoom(t *testing.T) {
 	d2 := f.delegate("Delegate of A2", "inst-a2")
 	db := f.delegate("Delegate of B1", "inst-b1")
 	pa := f.anon("A participant")
-	step := 0
-	try := func(m *member, cmd realtime.MsgType, data any, ok realtime.MsgType, want string) realtime.Envelope {
-		t.Helper()
-		step++
-		id := fmt.Sprintf("step-%d", step)
-		m.send(cmd, id, data)
-		got, env := m.answer(id, ok)
-		if got != want {
-			t.Fatalf("%s %s %v: got %q, want %q (%s)", m.name, cmd, data, got, want, env.Data)
-		}
-		return env
-	}
+	try := commands(t)
 	var prepared struct {
 		ID     string `json:"id"`
 		Rules  ballot.Rules
@@ -196,7 +202,7 @@ func TestAssemblyInTheRoom(t *testing.T) {
 				t.Fatalf("the room log holds a receipt: %s", line)
 			}
 		}
-		if strings.Contains(line, `"type":"turnout"`) || strings.Contains(line, `"type":"receipt"`) {
+		if strings.Contains(line, `"type":"turnout"`) || strings.Contains(line, `"type":"receipt"`) || strings.Contains(line, `"type":"vote"`) {
 			t.Fatalf("a cast left a trace in the room log: %s", line)
 		}
 	}
@@ -249,4 +255,113 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestNamedBallotPublishesEachVote: during a named ballot every member of
+// the room sees each institution's vote as it is cast (with the proxy
+// holder that cast it), in the room's log; a vote changed before the
+// close replaces the earlier one (whoever of the institution's delegates
+// casts it), the verdict counts the last, and after the close a change is
+// refused and published nowhere.
+func TestNamedBallotPublishesEachVote(t *testing.T) {
+	f := newAssemblyRoom(t)
+	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
+	d1 := f.delegate("Delegate of A1", "inst-a1")
+	alt := f.delegate("Alternate of A1", "inst-a1")
+	d2 := f.delegate("Delegate of A2", "inst-a2")
+	pa := f.anon("A participant")
+	try := commands(t)
+	try(host, realtime.CmdRollMark, map[string]any{"institution": "inst-a1", "present": true}, realtime.MsgRoll, "")
+	try(host, realtime.CmdRollMark, map[string]any{"institution": "inst-a2", "present": true}, realtime.MsgRoll, "")
+	try(host, realtime.CmdProxyGrant, map[string]string{"from": "inst-a3", "to": "inst-a1"}, realtime.MsgRoll, "")
+	var prepared struct {
+		ID string `json:"id"`
+	}
+	mustUnmarshal(t, try(host, realtime.CmdBallotPrepare, map[string]any{"item": "it-qa", "kind": "motion", "secret": false,
+		"title": map[string]string{"en": "Adoption of the annual report"}}, realtime.MsgBallot, "").Data, &prepared)
+	b := map[string]string{"ballot": prepared.ID}
+	try(host, realtime.CmdBallotOpen, b, realtime.MsgBallot, "")
+
+	type published struct {
+		Ballot, Institution, Via string
+		Choice                   ballot.Choice
+	}
+	seen := func(m *member) published {
+		t.Helper()
+		var v published
+		mustUnmarshal(t, m.expectSkipping(realtime.MsgVote).Data, &v)
+		return v
+	}
+	cast := func(m *member, inst, option, want string) {
+		t.Helper()
+		try(m, realtime.CmdBallotCast, map[string]any{"ballot": prepared.ID, "institution": inst, "choice": map[string]string{"option": option}}, realtime.MsgReceipt, want)
+	}
+	for _, c := range []struct {
+		who         *member
+		inst, opt   string
+		wantVia     string
+		description string
+	}{
+		{d1, "inst-a1", "yes", "", "a first vote"},
+		{d1, "inst-a1", "no", "", "changed by the same delegate"},
+		{alt, "inst-a1", "abstain", "", "changed by the alternate: one vote per institution"},
+		{d1, "inst-a3", "yes", "inst-a1", "the proxy, cast separately"},
+		{d2, "inst-a2", "yes", "", "another institution"},
+	} {
+		cast(c.who, c.inst, c.opt, "")
+		for _, m := range []*member{pa, host} {
+			v := seen(m)
+			if v.Ballot != prepared.ID || v.Institution != c.inst || v.Via != c.wantVia || string(v.Choice.Option) != c.opt {
+				t.Fatalf("%s: %s saw %+v", c.description, m.name, v)
+			}
+		}
+	}
+	cast(d2, "inst-a1", "yes", "wrong_institution")
+
+	// What a member entering now is shown: the votes so far, the last of each.
+	late := f.anon("Late participant")
+	late.send(realtime.CmdAssemblyGet, "get", nil)
+	var view struct {
+		Ballots []struct {
+			ID    string        `json:"id"`
+			Votes []ballot.Vote `json:"votes"`
+		} `json:"ballots"`
+	}
+	mustUnmarshal(t, late.expectSkipping(realtime.MsgAssembly).Data, &view)
+	if len(view.Ballots) != 1 || len(view.Ballots[0].Votes) != 3 || view.Ballots[0].Votes[0].Choice.Option != ballot.OptionAbstain {
+		t.Fatalf("assembly.get: %+v", view)
+	}
+
+	env := try(host, realtime.CmdBallotClose, b, realtime.MsgBallot, "")
+	var closed struct {
+		Verdict ballot.Verdict
+	}
+	mustUnmarshal(t, env.Data, &closed)
+	// yes: A2 and A3 (by proxy); abstain: A1. Simple majority: 2 > 0.
+	if closed.Verdict.Outcome != ballot.OutcomeAdopted || closed.Verdict.Tally.Yes != 2 || closed.Verdict.Tally.Abstain != 1 || closed.Verdict.Tally.No != 0 {
+		t.Fatalf("verdict %+v", closed.Verdict)
+	}
+	cast(d1, "inst-a1", "yes", "ballot_closed")
+
+	// The room's log, replayed from its start, holds the five votes, and
+	// nothing after the close.
+	replay, _ := f.join("replay", "name=replay&since=1&epoch="+host.epoch)
+	replay.send(realtime.CmdChat, "end", map[string]string{"text": "end of log"})
+	var votes []string
+	for {
+		env := replay.next()
+		if env.Type == realtime.MsgVote {
+			votes = append(votes, string(env.Data))
+		}
+		if env.Type == realtime.MsgChat {
+			break
+		}
+	}
+	if len(votes) != 5 {
+		t.Fatalf("the log holds %d votes: %v", len(votes), votes)
+	}
+	r := f.do(req{method: "GET", path: "/api/v1/events/" + roomEvent + "/results"})
+	if !strings.Contains(string(r.body), `"votes":[{"institution":"inst-a1","choice":{"option":"abstain"}},{"institution":"inst-a2","choice":{"option":"yes"}},{"institution":"inst-a3","via":"inst-a1","choice":{"option":"yes"}}]`) {
+		t.Fatalf("results: %s", r.body)
+	}
 }

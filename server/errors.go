@@ -12,6 +12,7 @@ import (
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/ballot"
 	"github.com/majlis/majlis/institution"
+	"github.com/majlis/majlis/internal/violation"
 )
 
 // errorBody is the JSON shape of every 4xx/5xx answer.
@@ -82,12 +83,12 @@ func (s *Server) describe(err error) (errorDetail, int) {
 	var (
 		ae *apiError
 		ve *agenda.ValidationError
-		// The general assembly's domains keep their own (see violation).
-		ive *institution.ValidationError
-		bve *ballot.ValidationError
-		he  *echo.HTTPError
-		se  *json.SyntaxError
-		te  *json.UnmarshalTypeError
+		// The general assembly's domains' (institution, ballot): one
+		// way to read their fields (see violation).
+		vf violation.Error
+		he *echo.HTTPError
+		se *json.SyntaxError
+		te *json.UnmarshalTypeError
 	)
 	var pe *pageError
 	switch {
@@ -97,10 +98,8 @@ func (s *Server) describe(err error) (errorDetail, int) {
 		return errorDetail{Code: ae.Code, Message: ae.Message, Fields: ae.Fields}, ae.Status
 	case errors.As(err, &ve):
 		return errorDetail{Code: "invalid", Message: "the request breaks a rule; see fields", Fields: ve.Fields}, http.StatusUnprocessableEntity
-	case errors.As(err, &ive):
-		return errorDetail{Code: "invalid", Message: "the request breaks a rule; see fields", Fields: ive.Fields}, http.StatusUnprocessableEntity
-	case errors.As(err, &bve):
-		return errorDetail{Code: "invalid", Message: "the request breaks a rule; see fields", Fields: bve.Fields}, http.StatusUnprocessableEntity
+	case errors.As(err, &vf):
+		return errorDetail{Code: "invalid", Message: "the request breaks a rule; see fields", Fields: vf.Violations()}, http.StatusUnprocessableEntity
 	case errors.Is(err, institution.ErrConflict), errors.Is(err, ballot.ErrConflict):
 		return errorDetail{Code: "precondition_failed", Message: "the resource changed since you read it; fetch it again and retry"}, http.StatusPreconditionFailed
 	case errors.Is(err, institution.ErrUnavailable), errors.Is(err, ballot.ErrUnavailable):

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"mime"
 	"net/http"
@@ -29,7 +30,7 @@ func (s *Server) assembly(st Store, cfg Config) {
 		return
 	}
 	s.institutions = institution.New(institution.Config{Languages: s.langs, UserAssignedCountries: cfg.UserAssignedCountries}, is)
-	s.ballots = ballot.New(ballot.Config{Languages: s.langs, Registry: is}, bs)
+	s.ballots = ballot.New(ballot.Config{Languages: s.langs, Registry: is, Events: st}, bs)
 }
 
 // registry returns the institution service, or 404 without one.
@@ -182,20 +183,41 @@ func (s *Server) createInstitution(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	var x institution.Institution
-	if in.ID != nil {
-		x.ID = *in.ID
-	}
-	in.apply(&x)
-	out, err := reg.Create(c.Request().Context(), x)
-	if errors.Is(err, institution.ErrConflict) {
-		return &apiError{Status: http.StatusConflict, Code: "exists", Message: "an institution has this id", Fields: map[string]string{"id": "taken"}}
-	}
+	out, err := newInstitution(c.Request().Context(), reg, in)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/institutions/"+out.ID)
 	return sendInstitution(c, http.StatusCreated, out)
+}
+
+// errInstitutionExists refuses a new institution whose id is taken.
+var errInstitutionExists = &apiError{Status: http.StatusConflict, Code: "exists", Message: "an institution has this id", Fields: map[string]string{"id": "taken"}}
+
+// newInstitution adds an institution from in: the one path of the API and
+// the organizer app's form.
+func newInstitution(ctx context.Context, reg *institution.Service, in institutionInput) (institution.Institution, error) {
+	var x institution.Institution
+	if in.ID != nil {
+		x.ID = *in.ID
+	}
+	in.apply(&x)
+	out, err := reg.Create(ctx, x)
+	if errors.Is(err, institution.ErrConflict) {
+		return out, errInstitutionExists
+	}
+	return out, err
+}
+
+// changeInstitution applies in to x, read at its stored version (the
+// If-Match of the API, the form's version): the one path of the API and
+// the organizer app's form.
+func changeInstitution(ctx context.Context, reg *institution.Service, x institution.Institution, in institutionInput) (institution.Institution, error) {
+	if in.ID != nil && *in.ID != x.ID {
+		return x, badRequest("invalid", "id", "the id of an institution cannot change")
+	}
+	in.apply(&x)
+	return reg.Update(ctx, x, x.Version)
 }
 
 // changeableInstitution is the institution a write names, once the caller
@@ -227,11 +249,7 @@ func (s *Server) patchInstitution(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if in.ID != nil && *in.ID != x.ID {
-		return badRequest("invalid", "id", "the id of an institution cannot change")
-	}
-	in.apply(&x)
-	out, err := s.institutions.Update(c.Request().Context(), x, x.Version)
+	out, err := changeInstitution(c.Request().Context(), s.institutions, x, in)
 	if err != nil {
 		return err
 	}

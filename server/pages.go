@@ -208,6 +208,9 @@ type page struct {
 	Results *resultsView
 	// QA is a webinar's questions tab (webinar_qa.go).
 	QA *qaView
+	// Registry is the organizer app's registry of institutions
+	// (institutions_pages.go).
+	Registry *registryView
 }
 
 // Lang is the page language, for the html lang attribute.

@@ -137,6 +137,16 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Match(get, "/organizer/events/:id/people", s.peoplePage, page)
 	api.POST("/events/:id/invites/:invite/resend", s.resendInvite)
 
+	// The registry of member institutions in the organizer app
+	// (institutions_pages.go): list, form, CSV import with its preview.
+	e.Match(get, "/organizer/institutions", s.institutionsPage, page)
+	e.Match(get, "/organizer/institutions/new", s.newInstitutionPage, page)
+	e.POST("/organizer/institutions", s.createInstitutionForm)
+	e.Match(get, "/organizer/institutions/import", s.importPage, page)
+	e.POST("/organizer/institutions/import", s.importForm)
+	e.Match(get, "/organizer/institutions/:id", s.institutionPage, page)
+	e.POST("/organizer/institutions/:id", s.saveInstitutionForm)
+
 	// Webinar registration (registration.go, registration_pages.go): the
 	// organizer's API and page, the public form (registrations from one
 	// address limited to one a second, 30 at once: an office behind one

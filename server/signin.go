@@ -139,7 +139,7 @@ func (s *Server) crossSite(c echo.Context) bool {
 // checkCSRF applies the origin check and the synchronizer token.
 func (s *Server) checkCSRF(c echo.Context, se access.Session) error {
 	got := c.Request().Header.Get("X-CSRF-Token")
-	if got == "" && strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+	if ct := c.Request().Header.Get(echo.HeaderContentType); got == "" && (strings.HasPrefix(ct, echo.MIMEApplicationForm) || strings.HasPrefix(ct, echo.MIMEMultipartForm)) {
 		got = c.FormValue("csrf")
 	}
 	if s.crossSite(c) || !access.CheckCSRF(s.cfg.Secret, se, got) {

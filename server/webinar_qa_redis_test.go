@@ -19,18 +19,17 @@ import (
 	"github.com/majlis/majlis/store"
 )
 
-// instancesOnOneRedis serves two instances, each with its own
-// connections to one real Redis (store and broker, under prefix), as
+// instancesOnOneRedis serves instances instances, each with its own
+// connections to the one real Redis rs (store and broker, under prefix), as
 // behind a load balancer; their fixtures' token is the head-office
 // organizer o's, stored in st.
-func instancesOnOneRedis(t *testing.T, prefix string) ([]*roomFixture, *store.Redis, access.Organizer) {
+func instancesOnOneRedis(t *testing.T, rs *redistest.Server, prefix string, instances int) ([]*roomFixture, *store.Redis, access.Organizer) {
 	t.Helper()
-	rs := redistest.Start(t, redistest.Config{})
 	ctx := context.Background()
 	token, hash := access.NewToken()
 	var rooms []*roomFixture
 	var st *store.Redis
-	for i := range 2 {
+	for i := range instances {
 		s, err := store.OpenRedis(ctx, rs.URL(), store.RedisConfig{Prefix: prefix})
 		if err != nil {
 			t.Fatal(err)
@@ -64,7 +63,7 @@ func instancesOnOneRedis(t *testing.T, prefix string) ([]*roomFixture, *store.Re
 // webinarOnTwoInstances serves the webinar roomEvent from two instances
 // on one real Redis.
 func webinarOnTwoInstances(t *testing.T) (a, b *roomFixture) {
-	rooms, _, o := instancesOnOneRedis(t, "qa:")
+	rooms, _, o := instancesOnOneRedis(t, redistest.Start(t, redistest.Config{}), "qa:", 2)
 	start := time.Now().UTC().Truncate(time.Minute).Add(-10 * time.Minute)
 	e := agenda.Event{ID: roomEvent, Kind: agenda.KindWebinar, Title: agenda.Text{"en": "Webinar on civic space"},
 		Start: start, End: start.Add(time.Hour), TimeZone: "Africa/Nairobi", Region: agenda.RegionAfrica,

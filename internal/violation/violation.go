@@ -13,6 +13,18 @@ import (
 	"strings"
 )
 
+// Error is what every domain package's ValidationError implements: the
+// fields that break a rule, each with why, so that one caller (the API's
+// error mapping, a form) reads them one way whatever the package:
+//
+//	var ve violation.Error
+//	if errors.As(err, &ve) { fields := ve.Violations() … }
+type Error interface {
+	error
+	// Violations returns the fields that break a rule (JSON path → why).
+	Violations() map[string]string
+}
+
 // Add records why field breaks a rule, unless it already has a reason:
 // the first message per field wins.
 func Add(set map[string]string, field, format string, args ...any) {

@@ -29,7 +29,8 @@
     not_present: "js.assembly.err.not_present", already_voted: "js.assembly.err.already_voted",
     ballot_closed: "js.assembly.err.ballot_closed", no_quorum: "js.assembly.err.no_quorum",
     proxy_over_cap: "js.assembly.err.proxy_over_cap", proxy_not_a_status: "js.assembly.err.proxy_not_a_status",
-    proxy_chain: "js.assembly.err.proxy_chain" };
+    proxy_chain: "js.assembly.err.proxy_chain", bad_message: "js.assembly.err.invalid",
+    unavailable: "js.assembly.err.unavailable" };
   const receipts = {}; // ballot id → receipts received in this page, by institution
 
   function el(tag, attrs, text) {
@@ -117,6 +118,40 @@
     return box;
   }
 
+  function choiceText(b, c) {
+    if (c.candidates && c.candidates.length) {
+      return c.candidates.map(function (id) {
+        const cand = b.candidates.find(function (x) { return x.id === id; });
+        return cand ? text(cand.name) : id;
+      }).join(", ");
+    }
+    return b.kind === "election" && c.option === "abstain" ? t("js.assembly.blank") : t(OPTION[c.option]);
+  }
+
+  // votesNode lists a named ballot's votes as they are cast: a named
+  // ballot publishes each institution's vote (a secret one, only the
+  // turnout).
+  function votesNode(b) {
+    const box = el("div", { class: "votes", id: "votes-" + b.id });
+    box.appendChild(el("p", {}, t("js.assembly.votes")));
+    const ul = el("ul", {});
+    (b.votes || []).forEach(function (v) {
+      const li = el("li", { "data-institution": v.institution });
+      li.appendChild(bdi(name(v.institution)));
+      li.appendChild(document.createTextNode(": " + choiceText(b, v.choice)));
+      if (v.via) {
+        li.appendChild(document.createTextNode(" " + t("js.assembly.via") + " "));
+        li.appendChild(bdi(name(v.via)));
+      }
+      ul.appendChild(li);
+    });
+    if (!ul.children.length) {
+      box.appendChild(el("p", { class: "note" }, t("js.assembly.no_votes")));
+    }
+    box.appendChild(ul);
+    return box;
+  }
+
   // voters are the institutions this member may cast for in ballot b.
   function voters() {
     if (!view || !view.you) {
@@ -163,6 +198,8 @@
     if (voted && b.secret) {
       btn.disabled = true;
       fs.appendChild(el("p", { class: "note" }, t("js.assembly.voted")));
+    } else if (voted) {
+      fs.appendChild(el("p", { class: "note" }, t("js.assembly.voted_named")));
     }
     fs.appendChild(btn);
     f.appendChild(fs);
@@ -186,7 +223,7 @@
           choice = { candidates: ids };
         }
       }
-      S.send("ballot.cast", { ballot: b.id, institution: inst, choice: choice });
+      command("ballot.cast", { ballot: b.id, institution: inst, choice: choice });
     });
     return f;
   }
@@ -207,6 +244,9 @@
     if (b.state === "open") {
       voters().forEach(function (inst) { sec.appendChild(castForm(b, inst)); });
     }
+    if (!b.secret && b.state !== "draft") {
+      sec.appendChild(votesNode(b));
+    }
     if (b.state === "closed" && b.verdict) {
       sec.appendChild(verdictNode(b));
     }
@@ -214,7 +254,7 @@
       const p = el("p", { class: "buttons" });
       const btn = el("button", { type: "button" }, b.state === "draft" ? t("js.assembly.open") : t("js.assembly.close"));
       btn.addEventListener("click", function () {
-        S.send(b.state === "draft" ? "ballot.open" : "ballot.close", { ballot: b.id });
+        command(b.state === "draft" ? "ballot.open" : "ballot.close", { ballot: b.id });
       });
       p.appendChild(btn);
       sec.appendChild(p);
@@ -262,7 +302,7 @@
       b.appendChild(document.createTextNode(t("js.assembly.present") + " "));
       b.appendChild(bdi(name(id)));
       b.addEventListener("click", function () {
-        S.send("roll.mark", { institution: id, present: !present });
+        command("roll.mark", { institution: id, present: !present });
       });
       btns.appendChild(b);
     });
@@ -282,7 +322,7 @@
         li.appendChild(document.createTextNode(" → "));
         li.appendChild(bdi(name(p.to)));
         const x = el("button", { type: "button" }, t("js.assembly.proxy_revoke"));
-        x.addEventListener("click", function () { S.send("proxy.revoke", { from: p.from }); });
+        x.addEventListener("click", function () { command("proxy.revoke", { from: p.from }); });
         li.appendChild(document.createTextNode(" "));
         li.appendChild(x);
         ul.appendChild(li);
@@ -335,12 +375,28 @@
   }
 
   S.on("enter", function () { S.send("assembly.get"); });
-  S.on("error", function (d) {
-    if (ERROR[d.code] && view && view.active) {
-      const p = $("assembly-receipt");
-      p.textContent = t(ERROR[d.code]);
-      S.announce(p.textContent);
+  // command sends an assembly command; its refusal (or a closed
+  // connection: nothing was sent) is shown and announced, never silent.
+  const pending = {};
+  function problem(text) {
+    const p = $("assembly-receipt");
+    p.textContent = text;
+    S.announce(text);
+  }
+  function command(type, data) {
+    const id = S.send(type, data);
+    if (!id) {
+      problem(t("js.assembly.err.unavailable"));
+      return;
     }
+    pending[id] = true;
+  }
+  S.on("error", function (d, env) {
+    if (!env || !pending[env.id]) {
+      return;
+    }
+    delete pending[env.id];
+    problem(ERROR[d.code] ? t(ERROR[d.code]) : t("js.assembly.err.other"));
   });
   S.on("assembly", function (d) {
     view = d;
@@ -375,6 +431,16 @@
     }
     renderBallots();
   });
+  S.on("vote", function (d) {
+    const b = view && view.ballots.find(function (x) { return x.id === d.ballot; });
+    if (!b) {
+      return;
+    }
+    b.votes = (b.votes || []).filter(function (v) { return v.institution !== d.institution; });
+    b.votes.push({ institution: d.institution, via: d.via, choice: d.choice });
+    b.votes.sort(function (x, y) { return x.institution < y.institution ? -1 : 1; });
+    renderBallots();
+  });
   S.on("turnout", function (d) {
     const p = $("turnout-" + d.ballot);
     if (p) {
@@ -399,28 +465,84 @@
   });
 
   $("assembly-call-toggle").addEventListener("click", function () {
-    S.send("roll.call", { open: !(view && view.roll.calling) });
+    command("roll.call", { open: !(view && view.roll.calling) });
   });
   $("assembly-mark").addEventListener("submit", function (ev) {
     ev.preventDefault();
-    S.send("roll.mark", { institution: ev.target.elements.institution.value, present: ev.submitter ? ev.submitter.value === "true" : true });
+    command("roll.mark", { institution: ev.target.elements.institution.value, present: ev.submitter ? ev.submitter.value === "true" : true });
   });
   $("assembly-proxy").addEventListener("submit", function (ev) {
     ev.preventDefault();
-    S.send("proxy.grant", { from: ev.target.elements.from.value, to: ev.target.elements.to.value });
+    command("proxy.grant", { from: ev.target.elements.from.value, to: ev.target.elements.to.value });
   });
-  $("assembly-prepare").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    const f = ev.target.elements;
-    const title = {};
-    title[lang] = f.title.value;
-    const body = { item: f.namedItem("item").value, kind: "motion", title: title, secret: f.secret.checked,
-      rules: { majority: f.majority.value, abstentions: f.abstentions.value } };
-    if (f.text.value.trim()) {
-      body.text = {};
-      body.text[lang] = f.text.value;
+  // The host's form prepares a motion or an election, its texts in every
+  // language the page offers (an empty one is left out).
+  const prepare = $("assembly-prepare");
+  function texts(prefix) {
+    const out = {};
+    prepare.querySelectorAll("[name^='" + prefix + "-']").forEach(function (i) {
+      if (i.value.trim()) {
+        out[i.name.slice(prefix.length + 1)] = i.value;
+      }
+    });
+    return out;
+  }
+  let candidates = 0;
+  function addCandidate() {
+    candidates++;
+    const row = $("assembly-candidate-row").content.firstElementChild.cloneNode(true);
+    row.querySelector("legend").textContent = t("js.assembly.candidate", { n: candidates });
+    $("assembly-candidates").appendChild(row);
+    return row;
+  }
+  function showKind() {
+    const election = prepare.elements.kind.value === "election";
+    $("assembly-prepare-motion").hidden = election;
+    $("assembly-prepare-election").hidden = !election;
+    while (election && candidates < 2) {
+      addCandidate();
     }
-    S.send("ballot.prepare", body);
-    ev.target.reset();
+  }
+  Array.from(prepare.querySelectorAll("input[name=kind]")).forEach(function (r) { r.addEventListener("change", showKind); });
+  $("assembly-add-candidate").addEventListener("click", function () {
+    const row = addCandidate();
+    row.querySelector("input").focus();
+  });
+  prepare.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    const f = prepare.elements;
+    const kind = f.kind.value;
+    const rules = { quorum: { rule: f.quorum.value, represented: f.represented.checked }, abstentions: f.abstentions.value };
+    if (f.quorum.value === "number") {
+      rules.quorum.number = parseInt(f.quorum_number.value, 10) || 0;
+    }
+    const body = { item: f.namedItem("item").value, kind: kind, title: texts("title"), secret: f.secret.checked, rules: rules };
+    if (kind === "motion") {
+      rules.majority = f.majority.value;
+      const tx = texts("text");
+      if (Object.keys(tx).length) {
+        body.text = tx;
+      }
+    } else {
+      rules.seating = f.seating.value;
+      body.seats = parseInt(f.seats.value, 10) || 0;
+      body.candidates = [];
+      $("assembly-candidates").querySelectorAll("fieldset.candidate").forEach(function (row) {
+        const name = {};
+        row.querySelectorAll("input[data-lang]").forEach(function (i) {
+          if (i.value.trim()) {
+            name[i.dataset.lang] = i.value;
+          }
+        });
+        if (Object.keys(name).length) {
+          body.candidates.push({ id: "cand-" + (body.candidates.length + 1), name: name });
+        }
+      });
+    }
+    command("ballot.prepare", body);
+    prepare.reset();
+    $("assembly-candidates").textContent = "";
+    candidates = 0;
+    showKind();
   });
 })();

@@ -143,6 +143,7 @@
       env.to = to;
     }
     ws.send(JSON.stringify(env));
+    return env.id; // the reply's id, for a feature script's errors
   }
 
   // Feature scripts (session-*.js, loaded after this one) hook in through
