@@ -65,14 +65,14 @@ func TestLiveSessionInBrowser(t *testing.T) {
 	// her console mixes with the partner's slider; moved by keyboard, the
 	// slider is kept by her browser.
 	mix := `JSON.parse(document.getElementById("live-console").dataset.mix || "{}")`
-	waitFor(t, anne, "Anne hears Bruno as her partner", mix+`.fr && `+mix+`.fr.as === "partner" && `+mix+`.fr.gain === 0.6`)
+	waitFor(t, anne, "Anne hears Bruno as her partner", mix+`.fr?.as === "partner" && `+mix+`.fr?.gain === 0.6`)
 	for _, id := range []string{"live-vol-input", "live-vol-partner", "live-vol-floor"} {
 		if label := value(t, anne, id, chromedp.Evaluate[string](`document.getElementById("`+id+`").labels[0].textContent.trim()`)); label == "" {
 			t.Errorf("the slider %s has no label", id)
 		}
 	}
 	anne.run(t, "Anne lowers her partner by keyboard", chromedp.Focus(css(`#live-vol-partner`)), chromedp.KeyEvent(kb.ArrowLeft))
-	waitFor(t, anne, "the partner's gain follows", mix+`.fr.gain === 0.55`)
+	waitFor(t, anne, "the partner's gain follows", mix+`.fr?.gain === 0.55`)
 	open(anne, "booth", "en", "anne", `#live-console`)
 	if v := value(t, anne, "the partner's slider after a reload", chromedp.Evaluate[string](`document.getElementById("live-vol-partner").value`)); v != "55" {
 		t.Errorf("the partner's volume after a reload: %s, want 55 (kept by the browser)", v)
