@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/attendance"
 )
 
@@ -97,18 +98,29 @@ func (rec *recorder) close() {
 }
 
 // attendArrive, attendChannel and attendLeave are the room's hooks: c, a
-// local connection, arrived, listens to its channel now, or left.
+// local connection, arrived, listens to its channel now, or left. Only a
+// webinar's room records (the reports issue 16 asks for): who listens to
+// a meeting, public ones included, is kept nowhere.
 func (r *room) attendArrive(c *Client) {
-	r.node.attend.post(mark{kind: markArrive, room: r.id, m: c.member, at: r.node.cfg.Now()})
+	if r.records() {
+		r.node.attend.post(mark{kind: markArrive, room: r.id, m: c.member, at: r.node.cfg.Now()})
+	}
 }
 
 func (r *room) attendChannel(c *Client) {
-	r.node.attend.post(mark{kind: markChannel, room: r.id, m: Member{ID: c.member.ID, Channel: c.member.Channel}})
+	if r.records() {
+		r.node.attend.post(mark{kind: markChannel, room: r.id, m: Member{ID: c.member.ID, Channel: c.member.Channel}})
+	}
 }
 
 func (r *room) attendLeave(c *Client) {
-	r.node.attend.post(mark{kind: markLeave, room: r.id, m: Member{ID: c.member.ID}, at: r.node.cfg.Now()})
+	if r.records() {
+		r.node.attend.post(mark{kind: markLeave, room: r.id, m: Member{ID: c.member.ID}, at: r.node.cfg.Now()})
+	}
 }
+
+// records reports whether the room records attendance: a webinar's.
+func (r *room) records() bool { return r.event.Kind == agenda.KindWebinar }
 
 // run is the recorder goroutine: it takes the marks queued, up to
 // attendanceBatch, writes them as one batch, and beats every

@@ -306,8 +306,12 @@ func TestWebinarQuestionsResume(t *testing.T) {
 	for q, _ := host.question(); q.Votes != 1; q, _ = host.question() {
 	}
 	host.send(realtime.CmdQASettings, "", map[string]bool{"moderated": true})
+	omar.upTo(realtime.MsgQA) // moderated now: Omar's next question is held
 	omar.send(realtime.CmdQuestionAsk, "", map[string]any{"text": "Held while Paola was away"})
 	held, _ := host.question()
+	if held.Status != "held" {
+		t.Fatalf("a question asked under moderation is %q, want held", held.Status)
+	}
 	host.send(realtime.CmdQuestionAnswer, "", map[string]any{"id": q1.ID, "text": "Answered while away"})
 	for q, _ := host.question(); q.Status != "answered"; q, _ = host.question() {
 	}
