@@ -109,7 +109,10 @@ func TestRegistrationCapacityOnTwoInstances(t *testing.T) {
 		}
 		t.Cleanup(func() { s.Close() })
 		st = s
-		srv := server.New(server.Config{BaseURL: "https://majlis.example.org"}, s, agenda.New(agenda.Config{}, s))
+		// Behind a load balancer (127.0.0.1): each person registers from
+		// an address of their own, as the per-address limit counts for both
+		// instances together.
+		srv := server.New(server.Config{BaseURL: "https://majlis.example.org", TrustedProxies: []string{"127.0.0.1"}}, s, agenda.New(agenda.Config{}, s))
 		ts := httptest.NewServer(srv.Handler())
 		t.Cleanup(ts.Close)
 		urls = append(urls, ts.URL)
@@ -129,7 +132,14 @@ func TestRegistrationCapacityOnTwoInstances(t *testing.T) {
 	for i := range 50 {
 		wg.Go(func() {
 			body := fmt.Sprintf(`{"name":"Person %d","language":"en"}`, i)
-			res, err := http.Post(urls[i%2]+"/api/v1/events/"+ev.ID+"/registrations", "application/json", strings.NewReader(body))
+			req, err := http.NewRequest(http.MethodPost, urls[i%2]+"/api/v1/events/"+ev.ID+"/registrations", strings.NewReader(body))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-For", fmt.Sprintf("192.0.2.%d", i+1))
+			res, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Error(err)
 				return
