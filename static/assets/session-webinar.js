@@ -32,10 +32,13 @@
     }
   }
 
+  // "enter" fires inside session.js's own handling of the welcome, before
+  // this hook has read the welcome's webinar state: render on both.
   s.on("welcome", function (d) {
     if (d && d.webinar) {
       webinar = d.webinar;
     }
+    render();
   });
   s.on("enter", render);
   s.on("webinar", function (d) {
