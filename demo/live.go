@@ -23,9 +23,9 @@ const OrganizerID = "org_demo"
 const liveLead = 10 * time.Minute
 
 // LoadLive stores the demo webinar that runs now, with its five-item
-// agenda, or moves it to now when it is there: it starts ten minutes
-// before now (on the minute) and lasts 100 minutes, in the four
-// languages, public and published.
+// agenda, or moves it to now when it is there (and releases the moved
+// agenda): it starts ten minutes before now (on the minute) and lasts 100
+// minutes, in the four languages, public and published.
 func LoadLive(ctx context.Context, svc *agenda.Service, now time.Time) (agenda.Event, error) {
 	start := now.UTC().Truncate(time.Minute).Add(-liveLead)
 	e := agenda.Event{ID: LiveID, Kind: agenda.KindWebinar, Region: agenda.RegionGlobal, Visibility: agenda.VisibilityPublic,
@@ -75,6 +75,11 @@ func LoadLive(ctx context.Context, svc *agenda.Service, now time.Time) (agenda.E
 		return agenda.Event{}, fmt.Errorf("demo: live webinar: %w", err)
 	}
 	if _, err := svc.PutAgenda(ctx, LiveID, items, 0); err != nil {
+		return agenda.Event{}, fmt.Errorf("demo: live webinar: %w", err)
+	}
+	// Released, so that readers see the moved items, not those of the
+	// release the first start made (at another minute).
+	if _, _, err := svc.Publish(ctx, LiveID, "moved to now", OrganizerID, 0); err != nil {
 		return agenda.Event{}, fmt.Errorf("demo: live webinar: %w", err)
 	}
 	return ev, nil
