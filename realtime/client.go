@@ -79,6 +79,10 @@ type Client struct {
 	writerDone chan struct{}
 	finishOnce sync.Once
 
+	// urgent marks a client whose turn at its write worker is not to wait
+	// for the write delay (writeShard.hurry).
+	urgent atomic.Bool
+
 	// audioRefused is when the client was last told a frame was refused
 	// (room goroutine only).
 	audioRefused time.Time
@@ -91,6 +95,9 @@ type Client struct {
 type outMsg struct {
 	data   []byte
 	binary bool
+	// relaxed lets the message wait for the write delay (writeShard):
+	// a text message fanned out to a large room.
+	relaxed bool
 	// frame is the websocket frame of data (set by shared, or built when
 	// first needed); a control frame (a pong) has only this.
 	frame []byte
@@ -132,18 +139,23 @@ func (c *Client) askPing() {
 		return
 	}
 	c.pingDue = true
-	c.kick()
+	c.kick(false)
 }
 
-// kick starts the writer unless one runs. Called with mu held.
-func (c *Client) kick() {
-	if !c.writing && !c.done {
+// kick starts the writer unless one runs; urgent ends its write worker's
+// write delay. Called with mu held.
+func (c *Client) kick(urgent bool) {
+	switch {
+	case c.done:
+	case !c.writing:
 		c.writing = true
 		if c.batch != nil && c.shard != nil {
-			c.shard.push(c)
+			c.shard.push(c, urgent)
 		} else {
 			go c.write()
 		}
+	case urgent && c.shard != nil:
+		c.shard.hurry(c)
 	}
 }
 
@@ -175,7 +187,7 @@ func (c *Client) enqueue(msg *outMsg) bool {
 	default:
 		k.text.Add(1)
 	}
-	c.kick()
+	c.kick(!msg.relaxed)
 	return true
 }
 
@@ -201,7 +213,7 @@ func (c *Client) closeSend(code int, text string) {
 	}
 	c.closed, c.closeCode, c.closeText = true, code, text
 	c.node.counters.closed(code)
-	c.kick()
+	c.kick(true)
 }
 
 // finish closes the connection (which also ends the reader) and tells
@@ -289,6 +301,7 @@ func (c *Client) writeReady() {
 	buf, bp := joinFrames(partial, batch, ping)
 	defer putFrames(buf, bp)
 	n, err := c.batch.tryWrite(buf)
+	c.node.counters.writes.Add(1)
 	clear(batch)
 	c.mu.Lock()
 	if c.spare == nil && cap(batch) <= keptQueue {
@@ -303,7 +316,7 @@ func (c *Client) writeReady() {
 		c.mu.Unlock()
 		go c.write() // still writing: the goroutine takes over
 	case len(c.queue) > 0 || c.pingDue || c.closed:
-		c.shard.push(c) // still writing: another turn
+		c.shard.push(c, false) // still writing: another turn (urgent messages queued meanwhile hurried the worker)
 		c.mu.Unlock()
 	default:
 		c.writing = false
@@ -331,6 +344,7 @@ func (c *Client) send(partial []byte, batch []*outMsg, ping bool) error {
 	if err := c.batch.SetWriteDeadline(time.Now().Add(writeWait)); err != nil {
 		return err
 	}
+	c.node.counters.writes.Add(1)
 	_, err := c.batch.Conn.Write(buf)
 	return err
 }

@@ -29,6 +29,13 @@ func (c *countingConn) Write(p []byte) (int, error) {
 // whose socket counts its writes, and the peer's connection.
 func batchPair(t *testing.T) (*Client, *countingConn, *websocket.Conn) {
 	t.Helper()
+	return delayedPair(t, 0)
+}
+
+// delayedPair is batchPair with a write worker that lets relaxed messages
+// wait for delay.
+func delayedPair(t *testing.T, delay time.Duration) (*Client, *countingConn, *websocket.Conn) {
+	t.Helper()
 	conns := make(chan *websocket.Conn, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, err := Upgrade(&websocket.Upgrader{}, w, r, nil)
@@ -55,7 +62,7 @@ func batchPair(t *testing.T) (*Client, *countingConn, *websocket.Conn) {
 	stop := make(chan struct{})
 	t.Cleanup(func() { close(stop) })
 	n := &Node{cfg: Config{QueueSize: 256, CommandRate: 10, CommandBurst: 30, ChatRate: 1, ChatBurst: 5},
-		shards: []*writeShard{newWriteShard(stop)}}
+		shards: []*writeShard{newWriteShard(stop, delay)}}
 	return newClient(n, conn, nil, Member{ID: "m-1"}), cc, peer
 }
 
@@ -105,7 +112,7 @@ func TestClientWrites(t *testing.T) {
 	}
 	c.mu.Lock()
 	c.partial = f[4:]
-	c.kick()
+	c.kick(true)
 	c.mu.Unlock()
 	c.enqueue(shared([]byte("after"), false))
 	read("partial message")
@@ -213,4 +220,58 @@ func TestWorkersPingTheirClients(t *testing.T) {
 	if len(s.clients) != 0 {
 		t.Errorf("%d clients after the only one finished", len(s.clients))
 	}
+}
+
+// TestWriteDelay: messages for everyone in a large room (relaxed) wait for
+// the write delay and go out together, in one write call; an urgent
+// message (audio, a reply to one client, a small room's) ends the wait at
+// once and takes them along, in order; and when nothing urgent comes, the
+// delay's end sends them.
+func TestWriteDelay(t *testing.T) {
+	relaxed := func(s string) *outMsg {
+		m := shared([]byte(s), false)
+		m.relaxed = true
+		return m
+	}
+	readAll := func(t *testing.T, peer *websocket.Conn, want ...string) {
+		t.Helper()
+		for _, w := range want {
+			if _, msg, err := peer.ReadMessage(); err != nil || string(msg) != w {
+				t.Fatalf("read %q, %v; want %q", msg, err, w)
+			}
+		}
+	}
+
+	t.Run("urgent ends the wait", func(t *testing.T) {
+		c, _, peer := delayedPair(t, time.Hour) // only an urgent message can end this wait
+		for _, m := range []string{"one", "two", "three"} {
+			c.enqueue(relaxed(m))
+		}
+		c.enqueue(shared([]byte("reply"), false))
+		readAll(t, peer, "one", "two", "three", "reply")
+		if got := c.node.counters.writes.Load(); got != 1 {
+			t.Errorf("four messages in %d write calls, want one", got)
+		}
+		// The worker is free again: the next urgent message goes alone.
+		c.enqueue(shared([]byte("audio"), true))
+		readAll(t, peer, "audio")
+		if got := c.node.counters.writes.Load(); got != 2 {
+			t.Errorf("%d write calls, want 2", got)
+		}
+	})
+
+	t.Run("the delay's end sends them", func(t *testing.T) {
+		c, _, peer := delayedPair(t, 20*time.Millisecond)
+		for i := range 50 {
+			c.enqueue(relaxed(strconv.Itoa(i)))
+		}
+		want := make([]string, 50)
+		for i := range want {
+			want[i] = strconv.Itoa(i)
+		}
+		readAll(t, peer, want...)
+		if got := c.node.counters.writes.Load(); got >= 50 {
+			t.Errorf("50 relaxed messages in %d write calls: none shared a write", got)
+		}
+	})
 }

@@ -29,7 +29,7 @@ func BenchmarkFanout(b *testing.B) {
 	stop := make(chan struct{})
 	defer close(stop)
 	node := &Node{cfg: Config{QueueSize: 256, CommandRate: 10, CommandBurst: 30, ChatRate: 1, ChatBurst: 5},
-		shards: []*writeShard{newWriteShard(stop), newWriteShard(stop)}}
+		shards: []*writeShard{newWriteShard(stop, 0), newWriteShard(stop, 0)}}
 	r := newRoom(node, "r")
 	conns := make(chan *websocket.Conn, n)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {

@@ -57,6 +57,13 @@ type Config struct {
 	// stops beating leave its rooms, with reason "timeout", within about
 	// this long. Default 10s.
 	HeartbeatTTL time.Duration
+	// WriteDelay is how long a message for everyone in a large room (at
+	// least PresenceLimit local clients) may wait before it is written,
+	// so that the messages after it share its write call: in a room of
+	// thousands, a write per message per client is most of the server's
+	// CPU. Audio frames, and messages to smaller rooms or to a few, are
+	// written at once and end the wait. Default 20ms; negative: none.
+	WriteDelay time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger receives connection and room problems. Default slog.Default().
@@ -134,6 +141,9 @@ func New(cfg Config, backend Backend, info Info) *Node {
 	if cfg.HeartbeatTTL <= 0 {
 		cfg.HeartbeatTTL = 10 * time.Second
 	}
+	if cfg.WriteDelay == 0 {
+		cfg.WriteDelay = 20 * time.Millisecond
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -145,7 +155,7 @@ func New(cfg Config, backend Backend, info Info) *Node {
 	n.backend = instrument(backend, &n.counters)
 	n.attend = newRecorder(info, cfg)
 	for range runtime.GOMAXPROCS(0) {
-		n.shards = append(n.shards, newWriteShard(n.writersStop))
+		n.shards = append(n.shards, newWriteShard(n.writersStop, cfg.WriteDelay))
 	}
 	n.beating.Add(1)
 	go func() {

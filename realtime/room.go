@@ -866,6 +866,9 @@ func (r *room) fanout(env Envelope) {
 	}
 	var msg *outMsg
 	var slow []*Client
+	// A message for everyone in a large room may wait for the write delay
+	// (writeShard): the next messages share its write.
+	relaxed := (env.To == ToEveryone || env.To == ToStage) && len(r.clients) >= r.node.cfg.PresenceLimit
 	to := func(c *Client) {
 		if msg == nil {
 			b, err := json.Marshal(env)
@@ -874,6 +877,7 @@ func (r *room) fanout(env Envelope) {
 				msg = &outMsg{} // sends nothing: see below
 			} else {
 				msg = shared(b, false)
+				msg.relaxed = relaxed
 			}
 		}
 		if msg.data != nil && !c.enqueue(msg) {

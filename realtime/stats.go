@@ -19,6 +19,11 @@ type Stats struct {
 	// messages and audio frames): one per recipient, so a fan-out to N
 	// clients counts N.
 	Delivered Delivered `json:"delivered"`
+	// Writes counts the write calls that sent connections their queued
+	// messages: one carries several when messages wait for the write
+	// delay (Config.WriteDelay) or queue behind a slow socket, so
+	// Delivered/Writes is how many messages a write call carried.
+	Writes uint64 `json:"writes"`
 	// Dropped counts the messages a connection did not get.
 	Dropped Dropped `json:"dropped"`
 	// Closes counts the connections the server closed, by close code
@@ -73,6 +78,7 @@ var publishBounds = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0
 // (named beside it) and read by Stats. Goroutine-safe.
 type counters struct {
 	text, audio atomic.Uint64 // Client.enqueue
+	writes      atomic.Uint64 // Client.writeReady, Client.send
 	queueFull   atomic.Uint64 // Client.enqueue
 	discarded   atomic.Uint64 // Client.discardQueued
 	audioRate   atomic.Uint64 // Client.readPump
@@ -152,6 +158,7 @@ func (n *Node) Stats() Stats {
 	n.mu.Unlock()
 	k := &n.counters
 	s.Delivered = Delivered{Text: k.text.Load(), Audio: k.audio.Load()}
+	s.Writes = k.writes.Load()
 	s.Dropped = Dropped{QueueFull: k.queueFull.Load(), Discarded: k.discarded.Load(), AudioRate: k.audioRate.Load()}
 	s.Closes = k.closeCodes()
 	s.Publish = k.publish.read()

@@ -20,6 +20,15 @@ import (
 // also asks its clients for their pings, once a second for those due
 // (pingDue): no timer per connection, and no room that its backend holds
 // up keeps its clients from being pinged.
+//
+// Write delay: a message fanned out to a large room may wait up to delay
+// (Config.WriteDelay) before the worker's turn, so that the messages
+// after it go in the same write call. A delivery costs one write(2),
+// whose cost hardly depends on its size: in a room of thousands with
+// messages every few tens of milliseconds, sharing a write saves most of
+// the server's CPU, for a delay nobody notices in a chat or an agenda.
+// Everything else is urgent and ends the wait at once: audio frames,
+// pongs, and every message to a smaller room or to one client.
 type writeShard struct {
 	mu    sync.Mutex
 	ready []*Client
@@ -27,7 +36,9 @@ type writeShard struct {
 	// clients are the worker's connections until they finish
 	// (Client.slot is the index of each).
 	clients []*Client
-	wake    chan struct{} // buffer 1
+	wake    chan struct{} // buffer 1: write now
+	soon    chan struct{} // buffer 1: write within delay
+	delay   time.Duration
 	stop    chan struct{}
 }
 
@@ -73,58 +84,93 @@ func (s *writeShard) pingDue(now time.Duration) {
 	}
 }
 
-func newWriteShard(stop chan struct{}) *writeShard {
-	s := &writeShard{wake: make(chan struct{}, 1), stop: stop}
+func newWriteShard(stop chan struct{}, delay time.Duration) *writeShard {
+	s := &writeShard{wake: make(chan struct{}, 1), soon: make(chan struct{}, 1), delay: delay, stop: stop}
 	go s.run()
 	return s
 }
 
-// push adds c to the ready list. Called with c.mu held.
-func (s *writeShard) push(c *Client) {
+// push adds c to the ready list: an urgent client's turn comes at once,
+// the others' when the write delay that the first of them started ends.
+// Called with c.mu held.
+func (s *writeShard) push(c *Client, urgent bool) {
 	s.mu.Lock()
 	s.ready = append(s.ready, c)
 	first := len(s.ready) == 1
 	s.mu.Unlock()
-	if first {
+	switch {
+	case urgent || s.delay <= 0:
+		s.hurry(c)
+	case first:
 		select {
-		case s.wake <- struct{}{}:
+		case s.soon <- struct{}{}:
 		default: // a wake-up is pending
 		}
+	}
+}
+
+// hurry gives c its turn at once: an urgent message was queued for it.
+// c may already be in the ready list (waiting for the delay), or not in
+// it at all (a writer goroutine of its own runs): then the mark is stale
+// and at worst gives c an early turn later.
+func (s *writeShard) hurry(c *Client) {
+	c.urgent.Store(true)
+	select {
+	case s.wake <- struct{}{}:
+	default: // a wake-up is pending
 	}
 }
 
 func (s *writeShard) run() {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	delay := time.NewTimer(time.Hour)
+	delay.Stop()
+	armed := false
 	for {
 		select {
 		case <-s.wake:
+			s.turn(true)
+		case <-s.soon:
+			if !armed {
+				delay.Reset(s.delay)
+				armed = true
+			}
+		case <-delay.C:
+			armed = false
+			s.turn(false)
 		case <-tick.C:
 			s.pingDue(clock())
-			continue
 		case <-s.stop:
 			return
 		}
-		for {
-			s.mu.Lock()
-			batch := s.ready
-			s.ready, s.spare = s.spare[:0], nil
-			s.mu.Unlock()
-			if len(batch) == 0 {
-				s.mu.Lock()
-				s.spare = batch
-				s.mu.Unlock()
-				break
-			}
-			for _, c := range batch {
-				c.writeReady()
-			}
-			clear(batch)
-			s.mu.Lock()
-			if s.spare == nil {
-				s.spare = batch[:0]
-			}
-			s.mu.Unlock()
-		}
 	}
+}
+
+// turn writes what the ready clients have queued: only the urgent ones
+// (the others wait for the delay) or all. A client pushed meanwhile
+// signalled the worker again, so it gets the next turn.
+func (s *writeShard) turn(urgentOnly bool) {
+	s.mu.Lock()
+	batch := s.ready
+	s.ready, s.spare = s.spare[:0], nil
+	s.mu.Unlock()
+	waiting := batch[:0]
+	for _, c := range batch {
+		if !c.urgent.Swap(false) && urgentOnly {
+			waiting = append(waiting, c)
+			continue
+		}
+		c.writeReady()
+	}
+	clear(batch[len(waiting):])
+	s.mu.Lock()
+	if len(waiting) > 0 {
+		// Back in front of those pushed meanwhile (who signalled soon or
+		// wake, so the worker comes back either way).
+		s.ready = append(waiting, s.ready...)
+	} else if s.spare == nil {
+		s.spare = batch[:0]
+	}
+	s.mu.Unlock()
 }

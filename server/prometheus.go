@@ -26,6 +26,8 @@ var (
 		"Rooms this instance serves (with a local member, or lingering).", nil, nil)
 	descDeliveries = prometheus.NewDesc("majlis_deliveries_total",
 		"Messages queued for a connection, one per recipient, by kind (text: JSON messages; audio: frames).", []string{"kind"}, nil)
+	descWrites = prometheus.NewDesc("majlis_socket_writes_total",
+		"Write calls that sent connections their queued messages; one carries several when messages wait for the write delay or queue behind a slow socket (deliveries / writes: messages per write).", nil, nil)
 	descDrops = prometheus.NewDesc("majlis_drops_total",
 		"Messages a connection did not get: queue_full (its queue was full; it is closed with 4000), discarded (queued for a connection being closed), audio_rate (frames over a publisher's rate).", []string{"reason"}, nil)
 	descCloses = prometheus.NewDesc("majlis_closes_total",
@@ -53,7 +55,7 @@ var redisClients = []string{"store", "broker"}
 type figures struct{ s *Server }
 
 func (f figures) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descConnections, descRooms, descDeliveries, descDrops, descCloses,
+	for _, d := range []*prometheus.Desc{descConnections, descRooms, descDeliveries, descWrites, descDrops, descCloses,
 		descPublish, descBackendErrors, descRedisErrors, descFeedHits, descFeedBuilds, descSync} {
 		ch <- d
 	}
@@ -71,6 +73,7 @@ func (f figures) Collect(ch chan<- prometheus.Metric) {
 	gauge(descRooms, st.Rooms)
 	count(descDeliveries, st.Delivered.Text, "text")
 	count(descDeliveries, st.Delivered.Audio, "audio")
+	count(descWrites, st.Writes)
 	count(descDrops, st.Dropped.QueueFull, "queue_full")
 	count(descDrops, st.Dropped.Discarded, "discarded")
 	count(descDrops, st.Dropped.AudioRate, "audio_rate")

@@ -140,8 +140,13 @@ type serverFigures struct {
 		HeapInuse  uint64 `json:"heap_inuse_bytes"`
 	} `json:"go"`
 	Rooms struct {
-		Rooms   int `json:"rooms"`
-		Clients int `json:"clients"`
+		Rooms     int `json:"rooms"`
+		Clients   int `json:"clients"`
+		Delivered struct {
+			Text  uint64 `json:"text"`
+			Audio uint64 `json:"audio"`
+		} `json:"delivered"`
+		Writes uint64 `json:"writes"`
 	} `json:"rooms"`
 }
 

@@ -116,6 +116,10 @@ type instanceReport struct {
 	// CPUPercent is the instance's CPU time over the measured window, in
 	// percent of one core; -1 when the instance does not report it.
 	CPUPercent float64 `json:"cpu_percent"`
+	// MessagesPerWrite is how many messages the instance's write calls
+	// carried in the measured window (its deliveries over its socket
+	// writes); 0 when it does not report them.
+	MessagesPerWrite float64 `json:"messages_per_write"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -159,6 +163,10 @@ func (r *loadRun) tally(rep *report) {
 		if cpu := rep.end[i].Process.CPUSeconds - rep.start[i].Process.CPUSeconds; rep.end[i].Process.CPUSeconds > 0 {
 			ir.CPUPercent = 100 * cpu / rep.end[i].Time.Sub(rep.start[i].Time).Seconds()
 		}
+		if w := rep.end[i].Rooms.Writes - rep.start[i].Rooms.Writes; w > 0 {
+			d := func(f serverFigures) uint64 { return f.Rooms.Delivered.Text + f.Rooms.Delivered.Audio }
+			ir.MessagesPerWrite = float64(d(rep.end[i])-d(rep.start[i])) / float64(w)
+		}
 		grown += ir.Idle.Process.RSS - ir.Before.Process.RSS
 		rep.Servers = append(rep.Servers, ir)
 	}
@@ -193,9 +201,9 @@ func (rep *report) writeText(w io.Writer) error {
 		if s.CPUPercent >= 0 {
 			cpu = fmt.Sprintf("%.0f%%", s.CPUPercent)
 		}
-		p("server %s: RSS %s → %s idle → %s end; goroutines %d → %d → %d; clients %d; CPU (measured window) %s",
+		p("server %s: RSS %s → %s idle → %s end; goroutines %d → %d → %d; clients %d; CPU (measured window) %s; messages per write call %.2f",
 			s.URL, mib(s.Before.Process.RSS), mib(s.Idle.Process.RSS), mib(s.End.Process.RSS),
-			s.Before.Go.Goroutines, s.Idle.Go.Goroutines, s.End.Go.Goroutines, s.Idle.Rooms.Clients, cpu)
+			s.Before.Go.Goroutines, s.Idle.Go.Goroutines, s.End.Go.Goroutines, s.Idle.Rooms.Clients, cpu, s.MessagesPerWrite)
 	}
 	p("RSS per idle connection: %.1f KiB", rep.RSSPerIdleConnection/1024)
 	for _, pr := range rep.Processes {

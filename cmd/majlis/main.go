@@ -143,11 +143,19 @@ func serve(args []string, stderr io.Writer) error {
 	debugListen := fs.String("debug-listen", envOr("MAJLIS_DEBUG_LISTEN", ""), "address of a second listener for /metrics (Prometheus), /debug/metrics and /debug/pprof, e.g. 127.0.0.1:6060: keep it on loopback or a private network, it asks no token (env MAJLIS_DEBUG_LISTEN); default off, and the public listener has no /debug")
 	smtpURL := fs.String("smtp", envOr("MAJLIS_SMTP", ""), "relay for registrants' mails: smtp://[user:password@]host[:port]?from=ADDRESS (STARTTLS), smtps://… (TLS), tls=none for a relay on this host (env MAJLIS_SMTP); default: no mail, registrants read everything on their page")
 	proxies := fs.String("trusted-proxies", envOr("MAJLIS_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of the load balancers in front, whose X-Forwarded-For is believed for rate limits (env MAJLIS_TRUSTED_PROXIES); default none")
+	writeDelay := fs.String("write-delay", envOr("MAJLIS_WRITE_DELAY", "20ms"), "how long a message for everyone in a room of 300 or more may wait so that the next ones share its write call, which saves most of the server's CPU in large rooms; audio and small rooms are never delayed; 0: none (env MAJLIS_WRITE_DELAY)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	delay, err := time.ParseDuration(*writeDelay)
+	if err != nil || delay < 0 || delay > time.Second {
+		return fmt.Errorf("--write-delay: %q is not a duration from 0 to 1s (e.g. 20ms)", *writeDelay)
+	}
+	if delay == 0 {
+		delay = -1 // none (realtime.Config's zero is its default)
 	}
 	if *uidDomain == "" || len(*uidDomain) > 253 || strings.ContainsFunc(*uidDomain, func(r rune) bool { return r <= ' ' || r == '@' || r == 0x7f }) {
 		return fmt.Errorf("--uid-domain: %q is not a domain (letters, digits, dots, hyphens)", *uidDomain)
@@ -228,7 +236,7 @@ func serve(args []string, stderr io.Writer) error {
 		defer func() { admin.close(); <-adminDone }()
 	}
 	svc := agenda.New(agenda.Config{}, st)
-	node := realtime.New(realtime.Config{Logger: log}, rooms, st)
+	node := realtime.New(realtime.Config{Logger: log, WriteDelay: delay}, rooms, st)
 	if *withDemo {
 		loaded, err := demo.Load(ctx, svc)
 		if err != nil {

@@ -142,6 +142,8 @@ func TestOrganizerCommands(t *testing.T) {
 		{"redis URL", []string{"organizer", "add", "--name", "x", "--redis", "http://secret@example.org"}, "want redis://"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 		{"bad trusted proxy", []string{"serve", "--data", data, "--trusted-proxies", "10.0.0.0/8,lb.example.org"}, "--trusted-proxies"},
+		{"write delay not a duration", []string{"serve", "--data", data, "--write-delay", "20"}, "--write-delay"},
+		{"write delay over a second", []string{"serve", "--data", data, "--write-delay", "2s"}, "--write-delay"},
 		{"revoke unknown", []string{"organizer", "revoke", "org_nope", "--data", data}, "not found"},
 	}
 	for _, tc := range tests {
