@@ -27,6 +27,10 @@ const (
 	attendanceBatch = 512
 )
 
+// attendanceGather is how long a batch waits for more marks after its
+// first: visits are read in reports, minutes later, never at once.
+const attendanceGather = 250 * time.Millisecond
+
 // attendanceRetries is how often a failed batch is tried again, a second
 // apart, before it is given up (and logged).
 const attendanceRetries = 3
@@ -122,8 +126,8 @@ func (r *room) attendLeave(c *Client) {
 // records reports whether the room records attendance: a webinar's.
 func (r *room) records() bool { return r.event.Kind == agenda.KindWebinar }
 
-// run is the recorder goroutine: it takes the marks queued, up to
-// attendanceBatch, writes them as one batch, and beats every
+// run is the recorder goroutine: it takes the marks that come within
+// attendanceGather, up to attendanceBatch, writes them as one batch, and beats every
 // attendance.BeatEvery for the events with visits open here. It returns
 // once in is closed and drained.
 func (rec *recorder) run() {
@@ -139,20 +143,7 @@ func (rec *recorder) run() {
 			}
 			p := pending{open: open}
 			p.apply(rec, mk)
-			closed := false
-		more:
-			for range attendanceBatch - 1 {
-				select {
-				case mk, ok := <-rec.in:
-					if !ok {
-						closed = true
-						break more
-					}
-					p.apply(rec, mk)
-				default:
-					break more
-				}
-			}
+			closed := rec.gather(&p)
 			rec.write(p.batch())
 			if closed {
 				return
@@ -169,6 +160,27 @@ func (rec *recorder) run() {
 			}
 		}
 	}
+}
+
+// gather adds to p the marks that come within attendanceGather of its
+// first, up to attendanceBatch: a crowd arriving is a few writes to the
+// store, not one a connection (each is an fsync, on the disk the rooms'
+// logs use too). It reports whether in was closed.
+func (rec *recorder) gather(p *pending) (closed bool) {
+	wait := time.NewTimer(attendanceGather)
+	defer wait.Stop()
+	for range attendanceBatch - 1 {
+		select {
+		case mk, ok := <-rec.in:
+			if !ok {
+				return true
+			}
+			p.apply(rec, mk)
+		case <-wait.C:
+			return false
+		}
+	}
+	return false
 }
 
 // pending is a batch being made: the visits it touches, in order, and
