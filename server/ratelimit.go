@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -41,11 +42,18 @@ func (s *Server) limiter(name string, r ratelimit.Rule) ratelimit.Limiter {
 // must not make an outage of its own.
 func (s *Server) limit(name string, r ratelimit.Rule, over error) echo.MiddlewareFunc {
 	l := s.limiter(name, r)
+	var warned, unlogged atomic.Int64 // when it was last logged (Unix ns); failures since
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			ok, err := l.Allow(c.Request().Context(), c.RealIP())
 			if err != nil {
-				s.log.Warn("rate limit unavailable", "limit", name, "err", err)
+				// Once a minute at most: an outage of the store must not
+				// write a log line per request.
+				n, now := unlogged.Add(1), time.Now().UnixNano()
+				if last := warned.Load(); now-last >= int64(time.Minute) && warned.CompareAndSwap(last, now) {
+					unlogged.Add(-n)
+					s.log.Warn("rate limit unavailable", "limit", name, "failures", n, "err", err)
+				}
 			} else if !ok {
 				c.Response().Header().Set("Retry-After", retryAfter(r))
 				return over

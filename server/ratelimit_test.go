@@ -1,12 +1,15 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,4 +79,57 @@ func TestRateLimitsSpanInstances(t *testing.T) {
 			t.Fatalf("Redis key %q = %q names the client address or the limit", k, v)
 		}
 	}
+}
+
+// TestRateLimitOutageLogsOnce: while the store that counts the limits is
+// unreachable, requests go on (a limit makes no outage of its own), and
+// the failure is logged once, not once per request.
+func TestRateLimitOutageLogsOnce(t *testing.T) {
+	rs := redistest.Start(t, redistest.Config{})
+	ctx := context.Background()
+	st, err := store.OpenRedis(ctx, rs.URL(), store.RedisConfig{Prefix: "limits-outage:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var logs syncBuffer
+	srv := server.New(server.Config{BaseURL: "https://majlis.example.org",
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}, st, agenda.New(agenda.Config{}, st))
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	if err := rs.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		res, err := http.Get(ts.URL + "/api/v1/events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode == http.StatusTooManyRequests {
+			t.Fatalf("a request refused while the limits cannot be counted: %d", res.StatusCode)
+		}
+	}
+	if n := strings.Count(logs.String(), "rate limit unavailable"); n != 1 {
+		t.Errorf("%d warnings for 20 requests while Redis is down, want 1:\n%s", n, logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer that handlers on several goroutines may
+// write (a test's log).
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (w *syncBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *syncBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
