@@ -431,7 +431,11 @@ func (b *Memory) applyLocked(r *memRoom, env *realtime.Envelope, ch *realtime.Ch
 	r.seq++
 	r.log = append(r.log, *env)
 	if over := len(r.log) - b.cfg.LogSize; over > 0 {
-		r.log = slices.Delete(r.log, 0, over)
+		// Resliced, not moved: append copies the last LogSize into a new
+		// array when this one is full (a copy per LogSize messages, where
+		// slices.Delete moved the whole log at every publish).
+		clear(r.log[:over])
+		r.log = r.log[over:]
 	}
 	if ch != nil {
 		if ch.State != nil {
