@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -9,12 +8,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/internal/redistest"
+	"github.com/majlis/majlis/internal/syncbuf"
 	"github.com/majlis/majlis/server"
 	"github.com/majlis/majlis/store"
 	"github.com/redis/go-redis/v9"
@@ -92,7 +91,7 @@ func TestRateLimitOutageLogsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	srv := server.New(server.Config{BaseURL: "https://majlis.example.org",
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))}, st, agenda.New(agenda.Config{}, st))
 	ts := httptest.NewServer(srv.Handler())
@@ -113,23 +112,4 @@ func TestRateLimitOutageLogsOnce(t *testing.T) {
 	if n := strings.Count(logs.String(), "rate limit unavailable"); n != 1 {
 		t.Errorf("%d warnings for 20 requests while Redis is down, want 1:\n%s", n, logs.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer that handlers on several goroutines may
-// write (a test's log).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *syncBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *syncBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
 }

@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/internal/syncbuf"
 	"github.com/majlis/majlis/server"
 	"github.com/majlis/majlis/store"
 )
@@ -47,24 +47,6 @@ func newServer(t *testing.T) (string, string, string) {
 	return ts.URL, debug.URL, token
 }
 
-// logBuffer collects a run's progress lines for failure messages.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func short(cfg config) config {
 	cfg.warmup, cfg.duration, cfg.drain, cfg.settle = 500*time.Millisecond, 2*time.Second, time.Second, 100*time.Millisecond
 	cfg.concurrency, cfg.spread, cfg.perAddr = 10, true, 10
@@ -90,7 +72,7 @@ func TestChatRun(t *testing.T) {
 			url, debug, token := newServer(t)
 			cfg := short(config{urls: []string{url}, debugURLs: []string{debug}, mode: "chat", clients: 50, rooms: tt.rooms, publishers: 2, rate: 2,
 				token: token, join: tt.join, pids: []int{os.Getpid()}})
-			var log logBuffer
+			var log syncbuf.Buffer
 			r := newRun(cfg, &log)
 			rep, err := r.execute(context.Background())
 			if err != nil {

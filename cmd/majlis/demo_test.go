@@ -1,42 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
+	"github.com/majlis/majlis/internal/syncbuf"
 	"io"
 	"net/http"
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// lockedBuffer is a bytes.Buffer a process writes while the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // demoServe runs `majlis serve --demo` and returns what it printed once
 // it printed the participant's link.
 func demoServe(t *testing.T, data, addr string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(binary, "serve", "--demo", "--data", data, "--listen", addr)
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
