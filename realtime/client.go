@@ -74,10 +74,11 @@ type Client struct {
 	discard atomic.Bool
 	// readerDone is closed once nothing reads the connection any more
 	// (serve closes it); the writer waits for it after a close frame.
-	readerDone chan struct{}
 	// writerDone is closed once the connection is closed for writing.
-	writerDone chan struct{}
-	finishOnce sync.Once
+	// Both are made when the connection ends (doneChan, under mu): an idle
+	// connection holds neither.
+	readerDone, writerDone chan struct{}
+	finishOnce             sync.Once
 
 	// urgent marks a client whose turn at its write worker is not to wait
 	// for the write delay (writeShard.hurry).
@@ -119,14 +120,23 @@ func shared(data []byte, binary bool) *outMsg {
 func newClient(n *Node, conn *websocket.Conn, r *room, m Member) *Client {
 	c := &Client{
 		node: n, conn: conn, batch: batching(conn), room: r, member: m,
-		readerDone: make(chan struct{}),
-		writerDone: make(chan struct{}),
 	}
 	if len(n.shards) > 0 {
 		c.shard = n.shards[int(n.nextShard.Add(1))%len(n.shards)]
 		c.shard.add(c)
 	}
 	return c
+}
+
+// doneChan returns *ch, made first if need be: c.readerDone or
+// c.writerDone.
+func (c *Client) doneChan(ch *chan struct{}) chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if *ch == nil {
+		*ch = make(chan struct{})
+	}
+	return *ch
 }
 
 // askPing asks the writer for a ping. Its write worker calls it every
@@ -227,7 +237,7 @@ func (c *Client) finish() {
 			c.shard.remove(c)
 		}
 		c.conn.Close()
-		close(c.writerDone)
+		close(c.doneChan(&c.writerDone))
 	})
 }
 
@@ -406,7 +416,7 @@ func (c *Client) sendClose() {
 		t := time.NewTimer(closeGrace)
 		defer t.Stop()
 		select {
-		case <-c.readerDone:
+		case <-c.doneChan(&c.readerDone):
 		case <-t.C:
 		}
 	}

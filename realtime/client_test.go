@@ -151,8 +151,8 @@ func TestClientWrites(t *testing.T) {
 
 	idle()
 	c.closeSend(websocket.CloseNormalClosure, "")
-	close(c.readerDone)
-	<-c.writerDone
+	close(c.doneChan(&c.readerDone))
+	<-c.doneChan(&c.writerDone)
 	if _, _, err := peer.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
 		t.Errorf("after closeSend: %v, want close 1000", err)
 	}

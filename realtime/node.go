@@ -284,16 +284,16 @@ func (n *Node) serve(c *Client, since *Position) error {
 		if errors.Is(err, ErrNotStarted) {
 			code, text = CloseNotStarted, "the webinar has not started; you will enter when it does"
 		}
-		close(c.readerDone) // nothing reads: no handshake to wait for
+		close(c.doneChan(&c.readerDone)) // nothing reads: no handshake to wait for
 		c.closeSend(code, text)
-		<-c.writerDone
+		<-c.doneChan(&c.writerDone)
 		n.release(r)
 		return err
 	}
 	c.readPump()
-	close(c.readerDone)
+	close(c.doneChan(&c.readerDone))
 	r.post(leaveReq{c: c})
-	<-c.writerDone
+	<-c.doneChan(&c.writerDone)
 	return nil
 }
 
