@@ -389,7 +389,7 @@ func (s *Server) createInstitutionForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	x, err := newInstitution(c.Request().Context(), reg, ps.in)
+	x, err := s.newInstitution(c, reg, ps.in)
 	if fields, ok := institutionFields(err); ok {
 		shown := institution.Institution{Name: agenda.Text{}}
 		f := s.institutionForm(p, v, shown, &ps)
@@ -421,7 +421,7 @@ func (s *Server) saveInstitutionForm(c echo.Context) error {
 	if c.FormValue("version") != strconv.FormatInt(x.Version, 10) {
 		return s.staleInstitution(c, p, v, x, ps)
 	}
-	_, err = changeInstitution(c.Request().Context(), reg, x.Clone(), ps.in)
+	_, err = s.changeInstitution(c, reg, x.Clone(), ps.in)
 	if errors.Is(err, institution.ErrConflict) {
 		fresh, gerr := reg.Get(c.Request().Context(), x.ID)
 		if gerr != nil {
@@ -600,7 +600,7 @@ func (s *Server) importForm(c echo.Context) error {
 	ctx := c.Request().Context()
 	iv := &importView{CSV: string(data)}
 	if d := c.FormValue("digest"); d != "" {
-		pl, err := reg.Apply(ctx, bytes.NewReader(data), d)
+		pl, err := s.applyImport(c, reg, bytes.NewReader(data), d)
 		if err == nil {
 			return c.Redirect(http.StatusSeeOther, "/organizer/institutions?done=imported&n="+strconv.Itoa(pl.Applied))
 		}
