@@ -99,6 +99,9 @@ type delegateRow struct {
 	Index, Number int
 	Ref           string
 	Alternate     bool
+	// Who says whom Ref names: a display name with the role, or that it
+	// names nobody the reader may see (namedDelegates).
+	Who string
 }
 
 type staleField struct{ Field, Now, Yours string }
@@ -268,6 +271,9 @@ func (s *Server) newInstitutionPage(c echo.Context) error {
 }
 
 func (s *Server) renderInstitution(c echo.Context, status int, p *page, v *registryView, f *institutionForm, x institution.Institution) error {
+	if err := s.nameDelegates(c, p, f); err != nil {
+		return err
+	}
 	v.Form = f
 	if f.New {
 		p.Title = p.T("institutions.new")
@@ -276,6 +282,77 @@ func (s *Server) renderInstitution(c echo.Context, status int, p *page, v *regis
 	}
 	p.Registry = v
 	return s.render(c, status, "organizer-institution", p)
+}
+
+// nameDelegates says whom each delegate row's reference names: the
+// display name of the invitation (invite:ID) or the organizer
+// (organizer:ID) with the row's role, delegate or alternate. A reference
+// to nobody — removed, mistyped, or an invitation to an event the reader
+// may not see (never named) — says so in words.
+func (s *Server) nameDelegates(c echo.Context, p *page, f *institutionForm) error {
+	ctx, pr := c.Request().Context(), principal(c)
+	invites := map[string]*access.Invite{} // by ID: nil until found
+	for _, d := range f.Delegates {
+		if id, ok := strings.CutPrefix(d.Ref, "invite:"); ok && id != "" {
+			invites[id] = nil
+		}
+	}
+	if len(invites) > 0 {
+		// Invitations are kept per event: look through the events the
+		// reader may see until every one is found.
+		events, err := s.store.ListEvents(ctx, agenda.Filter{})
+		if err != nil {
+			return err
+		}
+		left := len(invites)
+		for _, e := range events {
+			if left == 0 {
+				break
+			}
+			if !pr.CanSee(e) {
+				continue
+			}
+			invs, err := s.store.ListInvites(ctx, e.ID)
+			if err != nil {
+				return err
+			}
+			for _, inv := range invs {
+				if found, want := invites[inv.ID]; want && found == nil {
+					invites[inv.ID] = &inv
+					left--
+				}
+			}
+		}
+	}
+	for i := range f.Delegates {
+		d := &f.Delegates[i]
+		if d.Ref == "" {
+			continue
+		}
+		role := p.T("institutions.role_delegate")
+		if d.Alternate {
+			role = p.T("institutions.role_alternate")
+		}
+		kind, id, _ := strings.Cut(d.Ref, ":")
+		switch kind {
+		case "invite":
+			if inv := invites[id]; inv != nil && inv.State() == access.InviteRemoved {
+				d.Who = p.Tf("institutions.delegate_revoked", "name", inv.Name, "role", role)
+			} else if inv != nil {
+				d.Who = p.Tf("institutions.delegate_who", "name", inv.Name, "role", role)
+			}
+		case "organizer":
+			if o, err := s.store.GetOrganizer(ctx, id); err == nil {
+				d.Who = p.Tf("institutions.delegate_who", "name", o.Name, "role", role)
+			} else if !errors.Is(err, access.ErrNotFound) {
+				return err
+			}
+		}
+		if d.Who == "" {
+			d.Who = p.Tf("institutions.delegate_unknown", "role", role)
+		}
+	}
+	return nil
 }
 
 // institutionForm shows x; posted, when set, is what the organizer typed
