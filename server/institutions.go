@@ -32,9 +32,16 @@ func (s *Server) assembly(st Store, cfg Config) {
 	if !ok1 || !ok2 {
 		return
 	}
-	s.institutions = institution.New(institution.Config{Languages: s.langs, UserAssignedCountries: cfg.UserAssignedCountries}, is)
+	s.institutions = institution.New(institution.Config{Languages: s.langs, UserAssignedCountries: cfg.UserAssignedCountries,
+		ReservedIDs: registryPageWords}, is)
 	s.ballots = ballot.New(ballot.Config{Languages: s.langs, Registry: is, Events: st}, bs)
 }
+
+// registryPageWords are the organizer app's own pages beside the
+// institutions' under /organizer/institutions/ (routes.go): a new
+// institution may not take one as its ID, or its page could not be
+// reached (nor GET /api/v1/institutions/import).
+var registryPageWords = []string{"new", "import"}
 
 // registry returns the institution service, or 404 without one.
 func (s *Server) registry() (*institution.Service, error) {
@@ -386,7 +393,7 @@ func withInstitutions(doc obj) obj {
 		"note": obj{"type": "string", "maxLength": institution.MaxNoteRunes}}}
 	schemas := doc["components"].(obj)["schemas"].(obj)
 	schemas["Institution"] = obj{"type": "object", "properties": obj{
-		"id":   obj{"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$", "description": "chosen on create; never changes"},
+		"id":   obj{"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$", "description": "chosen on create (not new or import: the organizer app's own pages); never changes"},
 		"name": text, "country": obj{"type": "string", "description": "ISO 3166-1 alpha-2"},
 		"region":        enum([]agenda.Region{agenda.RegionAfrica, agenda.RegionAmericas, agenda.RegionAsiaPacific, agenda.RegionEurope}),
 		"status":        with(enum(institution.Statuses), "readOnly", true),

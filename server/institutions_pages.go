@@ -577,6 +577,8 @@ func withInstitutionProblems(p *page, f *institutionForm, fields map[string]stri
 		switch {
 		case id == "id" && fields[field] == "taken":
 			msg = p.T("institutions.error.taken")
+		case id == "id" && slices.Contains(registryPageWords, f.ID):
+			msg = p.Tf("institutions.error.reserved", "words", strings.Join(registryPageWords, p.T("list.separator")))
 		case id == "id":
 			msg = p.T("institutions.error.id")
 		case strings.HasPrefix(id, "name"):
@@ -710,7 +712,7 @@ func (s *Server) importForm(c echo.Context) error {
 			r.Changes = append(r.Changes, fieldLabel(p, ch.Field)+": "+old+" → "+ch.New)
 		}
 		for _, col := range sortedFields(rp.Errors) {
-			r.Errors = append(r.Errors, columnProblem(p, col))
+			r.Errors = append(r.Errors, columnProblem(p, col, rp.ID))
 		}
 		iv.Rows = append(iv.Rows, r)
 	}
@@ -738,10 +740,12 @@ func importActionLabel(p *page, a institution.Action) string {
 
 // columnProblem says in the page language what is wrong with a column of
 // an import's row.
-func columnProblem(p *page, col string) string {
+func columnProblem(p *page, col, id string) string {
 	name := col
 	var msg string
 	switch {
+	case col == institution.ColID && slices.Contains(registryPageWords, id):
+		msg = p.Tf("institutions.error.reserved", "words", strings.Join(registryPageWords, p.T("list.separator")))
 	case col == institution.ColID:
 		msg = p.T("institutions.error.id")
 	case strings.HasPrefix(col, institution.ColNamePrefix):

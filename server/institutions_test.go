@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"strings"
 	"testing"
@@ -277,5 +278,52 @@ func TestInstitutionWritesAreAudited(t *testing.T) {
 	if len(rows) != 6 || rows[4][3] != "institution.accredited" || rows[4][12] != "northvale-chr" || rows[4][14] != "A B" || rows[4][8] != "history delegates" ||
 		rows[2][3] != "institutions.imported" || rows[2][15] != "southmere-ombuds" {
 		t.Fatalf("CSV rows: %v", rows)
+	}
+}
+
+// TestInstitutionIDsThatArePageNames: "new" and "import" name the
+// organizer app's own registry pages, so an institution with such an ID
+// could never be opened there: the API, the form and the CSV import
+// refuse them as IDs of new institutions, naming the field.
+func TestInstitutionIDsThatArePageNames(t *testing.T) {
+	f := serveFixture(t, server.Config{BaseURL: "https://majlis.example.org", UserAssignedCountries: true}, nil)
+	for _, id := range []string{"new", "import"} {
+		t.Run(id, func(t *testing.T) {
+			body := strings.Replace(northvale, `"northvale-chr"`, `"`+id+`"`, 1)
+			r := f.do(req{method: "POST", path: "/api/v1/institutions", body: body, token: f.alice})
+			var e struct {
+				Error struct {
+					Code   string
+					Fields map[string]string
+				}
+			}
+			mustUnmarshal(t, r.body, &e)
+			if r.status != 422 || e.Error.Code != "invalid" || !strings.Contains(e.Error.Fields["id"], "organizer app") {
+				t.Fatalf("create %q: %d %s", id, r.status, r.body)
+			}
+			file := "id,name_en,country,region,status,accredited_on\n" + id + ",Somewhere (fictional),XA,africa,A,2019-02-01\n"
+			r = f.csv(f.alice, "/api/v1/institutions/import", file, nil)
+			var pl struct {
+				Invalid int
+				Rows    []struct{ Errors map[string]string }
+			}
+			mustUnmarshal(t, r.body, &pl)
+			if r.status != 200 || pl.Invalid != 1 || !strings.Contains(pl.Rows[0].Errors["id"], "organizer app") {
+				t.Fatalf("import %q: %d %s", id, r.status, r.body)
+			}
+			form := institutionForm()
+			form.Set("id", id)
+			res, page := f.post(f.appUser(f.aliceID), "/organizer/institutions", "en", form)
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(page), "new, import name the app's own pages: choose another identifier.") {
+				t.Fatalf("form %q: %d %s", id, res.StatusCode, page)
+			}
+			res, page = f.multipartImport(f.appUser(f.aliceID), file)
+			if res.StatusCode != 200 || !strings.Contains(html.UnescapeString(page), "id: new, import name the app's own pages") {
+				t.Fatalf("import page %q: %d %s", id, res.StatusCode, page)
+			}
+			if got := f.registrySnapshot(); got != "" {
+				t.Fatalf("stored: %s", got)
+			}
+		})
 	}
 }
