@@ -59,14 +59,19 @@ func (s *Server) auditEvent(c echo.Context, old, cur agenda.Event) {
 	s.audit(c, ent)
 }
 
+// fieldNames collects the names of the fields a change changed.
+type fieldNames []string
+
+func (f *fieldNames) add(name string, differ bool) {
+	if differ {
+		*f = append(*f, name)
+	}
+}
+
 // eventFields names the API fields that differ between a and b.
 func eventFields(a, b agenda.Event) []string {
-	var out []string
-	add := func(name string, differ bool) {
-		if differ {
-			out = append(out, name)
-		}
-	}
+	var out fieldNames
+	add := out.add
 	add("kind", a.Kind != b.Kind)
 	add("parent", a.Parent != b.Parent)
 	add("title", !maps.Equal(a.Title, b.Title))

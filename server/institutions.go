@@ -275,16 +275,14 @@ func (s *Server) auditInstitution(c echo.Context, old, cur institution.Instituti
 	case old.ID == "":
 		ent.Action = audit.InstitutionCreated
 	default:
-		add := func(name string, differ bool) {
-			if differ {
-				ent.Fields = append(ent.Fields, name)
-			}
-		}
+		var fields fieldNames
+		add := fields.add
 		add("name", !maps.Equal(old.Name, cur.Name))
 		add("country", old.Country != cur.Country)
 		add("region", old.Region != cur.Region)
 		add("history", !slices.Equal(old.History, cur.History))
 		add("delegates", !slices.Equal(old.Delegates, cur.Delegates))
+		ent.Fields = fields
 		if old.Status != cur.Status {
 			ent.Action = audit.InstitutionAccredited
 			ent.Accreditation = []string{statusName(old.Status), statusName(cur.Status)}

@@ -430,17 +430,15 @@ func assemblyRun(ctx context.Context, cfg assemblyConfig, log io.Writer) (*assem
 		})
 	}
 	casting.Wait()
-	deadline := time.After(cfg.timeout)
+	wait, cancel := context.WithTimeout(ctx, cfg.timeout)
+	defer cancel()
 	rep := &assemblyReport{Instances: cfg.urls, Event: event, Institutions: len(delegates), Secret: cfg.secret,
 		Window: cfg.window.Seconds(), Refused: map[string]int{}, Cast: map[string]int{}}
 	var acks []time.Duration
 	var last time.Time
 	for _, v := range delegates {
-		select {
-		case <-v.answered:
-		case <-deadline:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := await(ctx, wait, v.answered); err != nil {
+			return nil, err
 		}
 		v.mu.Lock()
 		switch {
@@ -468,14 +466,12 @@ func assemblyRun(ctx context.Context, cfg assemblyConfig, log io.Writer) (*assem
 	if _, err := host.command(ctx, realtime.CmdBallotClose, map[string]string{"ballot": draft.ID}, realtime.MsgBallot, inState(ballot.StateClosed)); err != nil {
 		return nil, err
 	}
-	deadline = time.After(cfg.timeout)
+	wait, cancel = context.WithTimeout(ctx, cfg.timeout)
+	defer cancel()
 	var verdicts []time.Duration
 	for _, v := range all {
-		select {
-		case <-v.closed:
-		case <-deadline:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		if err := await(ctx, wait, v.closed); err != nil {
+			return nil, err
 		}
 		v.mu.Lock()
 		if v.verdict.IsZero() {
@@ -498,6 +494,16 @@ func assemblyRun(ctx context.Context, cfg assemblyConfig, log io.Writer) (*assem
 	rep.TallyMatches = t.Papers == rep.Acknowledged && t.Yes == rep.Cast["yes"] && t.No == rep.Cast["no"] && t.Abstain == rep.Cast["abstain"] &&
 		rep.Acknowledged == len(delegates)
 	return rep, nil
+}
+
+// await waits until ch is closed or wait ends (--timeout: the caller
+// counts what did not come); only the end of ctx, the run's, is an error.
+func await(ctx, wait context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+	case <-wait.Done():
+	}
+	return ctx.Err()
 }
 
 // inState matches a ballot message in state s.
