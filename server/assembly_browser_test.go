@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -90,6 +91,17 @@ func TestAssemblyInBrowser(t *testing.T) {
 		t.Errorf("the verdict's arithmetic: %q", got)
 	}
 	checkAxe(t, host, "the host's page")
+
+	// The host allows two proxies per holder and keeps them on return.
+	value(t, host, "two proxies", chromedp.Evaluate[bool](`document.querySelector("#assembly-proxy-rules [name=cap]").value = "2"; document.querySelector("#assembly-proxy-rules [name=keep]").checked = true; true`))
+	host.run(t, "save the proxy rules", chromedp.Click(css(`#assembly-proxy-rules button`)))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if roll, err := f.st.GetRoll(ctx, sessionEvent); err == nil && roll.ProxyCap == 2 && roll.KeepProxies {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the proxy rules were not saved: %+v %v", roll, err)
+		}
+	}
 
 	// The receipt is in the published papers.
 	r := f.do(req{method: "GET", path: "/api/v1/events/" + sessionEvent + "/results"})
