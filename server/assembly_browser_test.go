@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -159,6 +161,25 @@ func TestAssemblyInBrowser(t *testing.T) {
 	r = f.do(req{method: "GET", path: "/api/v1/events/" + sessionEvent + "/results"})
 	if !strings.Contains(string(r.body), `"votes":[{"institution":"inst-a1","choice":{"candidates":["cand-1","cand-3"]}}]`) {
 		t.Errorf("the election's record: %s", r.body)
+	}
+
+	// The results page, the assembly's record, in Arabic at 360 px; printed,
+	// it leaves out the download links and unfolds the papers and votes.
+	amal.run(t, "open the results in Arabic", chromedp.Navigate(base+"/events/"+sessionEvent+"/results?lang=ar"), chromedp.WaitVisible(css(`section.result`)))
+	checkAxe(t, amal, "the results page, in Arabic")
+	if w := value(t, amal, "width", chromedp.Evaluate[int](`document.scrollingElement.scrollWidth`)); w > 360 {
+		t.Errorf("the results page is %d px wide on a 360 px screen", w)
+	}
+	folded := `[document.querySelector("ul.papers li"), document.querySelector("details:last-of-type li")].every(e => e && e.checkVisibility())`
+	if value(t, amal, "folded on screen", chromedp.Evaluate[bool](folded)) {
+		t.Error("the papers are unfolded on screen")
+	}
+	amal.run(t, "print", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+		return err
+	}))
+	if !value(t, amal, "printed", chromedp.Evaluate[bool](folded+` && getComputedStyle(document.querySelector(".no-print")).display === "none"`)) {
+		t.Error("printed, the results page folds its papers and votes away, or shows its download links")
 	}
 	for _, p := range b.problems {
 		t.Errorf("browser console: %s", p)
