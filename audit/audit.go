@@ -29,11 +29,18 @@ const (
 	SourceCreated  Action = "source.created"
 	SourceChanged  Action = "source.changed"
 	SourceDeleted  Action = "source.deleted"
+	// The registry of member institutions (issue 15).
+	InstitutionCreated    Action = "institution.created"
+	InstitutionChanged    Action = "institution.changed"
+	InstitutionAccredited Action = "institution.accredited" // its accreditation status changed (with or without other fields)
+	InstitutionDeleted    Action = "institution.deleted"
+	InstitutionsImported  Action = "institutions.imported" // a CSV import was applied
 )
 
 // Actions lists every action, in a stable order.
 var Actions = []Action{EventCreated, EventChanged, EventPublished, EventCancelled, EventDeleted, AgendaChanged,
-	AgendaReleased, InviteCreated, InviteRevoked, SourceCreated, SourceChanged, SourceDeleted}
+	AgendaReleased, InviteCreated, InviteRevoked, SourceCreated, SourceChanged, SourceDeleted,
+	InstitutionCreated, InstitutionChanged, InstitutionAccredited, InstitutionDeleted, InstitutionsImported}
 
 // Valid reports whether a is a known action.
 func (a Action) Valid() bool { return slices.Contains(Actions, a) }
@@ -51,8 +58,20 @@ type Entry struct {
 	Event *EventRef `json:"event,omitempty"`
 	// Source is the calendar source concerned, if any.
 	Source *SourceRef `json:"source,omitempty"`
-	// Fields are the fields a change changed (event.changed, source.changed).
+	// Institution is the member institution concerned, if any
+	// (institution.*).
+	Institution *InstitutionRef `json:"institution,omitempty"`
+	// Fields are the fields a change changed (event.changed,
+	// source.changed, institution.changed and .accredited): names only,
+	// never the values (an institution's delegates are people).
 	Fields []string `json:"fields,omitempty"`
+	// Accreditation is the status before and after an accreditation
+	// change (institution.accredited), e.g. ["B", "A"]; "none" for none.
+	Accreditation []string `json:"accreditation,omitempty"`
+	// Added and Changed are the institutions a CSV import wrote, by ID
+	// (institutions.imported).
+	Added   []string `json:"added,omitempty"`
+	Changed []string `json:"changed,omitempty"`
 	// Release is the number of the release made (agenda.released).
 	Release int `json:"release,omitempty"`
 	// Role and Person are whom an invitation was for (invite.*): the
@@ -88,6 +107,13 @@ func (r EventRef) Event() agenda.Event {
 type SourceRef struct {
 	ID     string        `json:"id"`
 	Name   string        `json:"name"`
+	Region agenda.Region `json:"region"`
+}
+
+// InstitutionRef is a member institution as an entry remembers it.
+type InstitutionRef struct {
+	ID     string        `json:"id"`
+	Name   agenda.Text   `json:"name"`
 	Region agenda.Region `json:"region"`
 }
 

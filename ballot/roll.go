@@ -218,6 +218,29 @@ func (r *Roll) GrantProxy(from, to string) error {
 	return nil
 }
 
+// SetProxyRules sets how many proxies one institution may hold (cap; 0
+// is DefaultProxyCap) and whether a proxy is kept when its giver is
+// present again (keep) or ends then. A cap under what a holder already
+// holds is refused (ErrProxyOverCap: end a proxy first); no longer
+// keeping ends the proxies of the givers present, as marking them present
+// would.
+func (r *Roll) SetProxyRules(cap int, keep bool) error {
+	if cap < 0 || cap > MaxProxyCap {
+		return &ValidationError{Fields: map[string]string{"cap": fmt.Sprintf("must be between 0 (default %d) and %d", DefaultProxyCap, MaxProxyCap)}}
+	}
+	next := Roll{Proxies: r.Proxies, ProxyCap: cap}
+	for _, p := range r.Proxies {
+		if n := next.held(p.To); n > next.Cap() {
+			return fmt.Errorf("%w: %s holds %d, over %d", ErrProxyOverCap, p.To, n, next.Cap())
+		}
+	}
+	r.ProxyCap, r.KeepProxies = cap, keep
+	if !keep {
+		r.Proxies = slices.DeleteFunc(r.Proxies, func(p Proxy) bool { return r.IsPresent(p.From) })
+	}
+	return nil
+}
+
 // RevokeProxy ends from's proxy, if any.
 func (r *Roll) RevokeProxy(from string) {
 	r.Proxies = slices.DeleteFunc(r.Proxies, func(p Proxy) bool { return p.From == from })

@@ -104,6 +104,53 @@ func TestProxyEndsWhenGiverIsPresent(t *testing.T) {
 	}
 }
 
+// TestSetProxyRules: the cap and the keeping are set within bounds; a
+// cap under what a holder holds is refused with nothing changed; ending
+// the keeping ends the proxies of givers present.
+func TestSetProxyRules(t *testing.T) {
+	tests := []struct {
+		name      string
+		cap       int
+		keep      bool
+		want      error
+		wantProxy []ballot.Proxy
+	}{
+		{"a cap of two", 2, true, nil, []ballot.Proxy{{"a001", "a003"}, {"a002", "a003"}}},
+		{"the default", 0, true, ballot.ErrProxyOverCap, nil},
+		{"a cap of one under two held", 1, true, ballot.ErrProxyOverCap, nil},
+		{"no longer kept: the present giver's ends", 2, false, nil, []ballot.Proxy{{"a002", "a003"}}},
+		{"over the bound", ballot.MaxProxyCap + 1, true, ballot.ErrInvalid, nil},
+		{"negative", -1, true, ballot.ErrInvalid, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := ballot.NewRoll("ga-2021", registry(4, 0))
+			r.ProxyCap, r.KeepProxies = 2, true
+			for _, p := range []ballot.Proxy{{"a001", "a003"}, {"a002", "a003"}} {
+				if err := r.GrantProxy(p.From, p.To); err != nil {
+					t.Fatal(err)
+				}
+			}
+			present(&r, "a001")
+			before := slices.Clone(r.Proxies)
+			err := r.SetProxyRules(tt.cap, tt.keep)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+			if err != nil {
+				if r.ProxyCap != 2 || !r.KeepProxies || !slices.Equal(r.Proxies, before) {
+					t.Fatalf("a refused change changed the roll: %+v", r)
+				}
+				return
+			}
+			if r.Cap() != max(tt.cap, 1) || r.KeepProxies != tt.keep || !slices.Equal(r.Proxies, tt.wantProxy) {
+				t.Fatalf("roll %+v", r)
+			}
+		})
+	}
+}
+
 func TestAuthorize(t *testing.T) {
 	r := ballot.NewRoll("ga-2021", registry(4, 1))
 	present(&r, "a001", "a002", "b001")

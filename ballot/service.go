@@ -265,6 +265,12 @@ func (s *Service) GrantProxy(ctx context.Context, event, from, to string) (Roll,
 	return s.editRoll(ctx, event, func(r *Roll) error { return r.GrantProxy(from, to) })
 }
 
+// SetProxyRules sets the assembly's cap on proxies per holder (0: the
+// default) and whether a proxy outlives its giver's return (Roll.SetProxyRules).
+func (s *Service) SetProxyRules(ctx context.Context, event string, cap int, keep bool) (Roll, error) {
+	return s.editRoll(ctx, event, func(r *Roll) error { return r.SetProxyRules(cap, keep) })
+}
+
 // RevokeProxy ends from's proxy.
 func (s *Service) RevokeProxy(ctx context.Context, event, from string) (Roll, error) {
 	return s.editRoll(ctx, event, func(r *Roll) error { r.RevokeProxy(from); return nil })

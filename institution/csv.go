@@ -390,7 +390,11 @@ func (s *Service) planRow(row Row, stored map[string]Institution) RowPlan {
 		}
 	}
 	normalize(&next)
-	for f, msg := range s.validate(next) {
+	p := s.validate(next)
+	if !exists {
+		s.checkNewID(p, next.ID)
+	}
+	for f, msg := range p {
 		rp.addError(column(f), "%s", msg)
 	}
 	if len(rp.Errors) > 0 {

@@ -18,6 +18,12 @@ type Config struct {
 	// codes (see UserAssigned) as countries: for demonstrations and
 	// training installs with fictional institutions. Default false.
 	UserAssignedCountries bool
+	// ReservedIDs are IDs a new institution may not take: the words of
+	// the organizer app's own registry pages (new, import), which a page
+	// of an institution with that ID could never be reached beside (the
+	// server sets them). Institutions stored before keep theirs. Default
+	// none.
+	ReservedIDs []string
 }
 
 // Service applies the rules of institutions on top of a Store.
@@ -76,7 +82,9 @@ func (s *Service) Validate(in Institution) error {
 // exists). Status and AccreditedOn are derived from History.
 func (s *Service) Create(ctx context.Context, in Institution) (Institution, error) {
 	normalize(&in)
-	if err := s.validate(in).err(); err != nil {
+	p := s.validate(in)
+	s.checkNewID(p, in.ID)
+	if err := p.err(); err != nil {
 		return Institution{}, err
 	}
 	return s.store.PutInstitution(ctx, in, 0)

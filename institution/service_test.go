@@ -205,3 +205,36 @@ func TestUserAssignedCountries(t *testing.T) {
 		t.Fatalf("a user-assigned code refused when allowed: %v", err)
 	}
 }
+
+// TestReservedIDs: a new institution may not take a reserved ID, by
+// Create or by a CSV import; one stored before keeps it, can change and be
+// re-imported.
+func TestReservedIDs(t *testing.T) {
+	st := newMemStore()
+	old := valid()
+	old.ID = "new"
+	if _, err := institution.New(institution.Config{}, st).Create(ctx, old); err != nil { // stored before the rule
+		t.Fatal(err)
+	}
+	svc := institution.New(institution.Config{ReservedIDs: []string{"new", "import"}}, st)
+	fresh := valid()
+	fresh.ID = "import"
+	if _, err := svc.Create(ctx, fresh); !strings.Contains(fieldsOf(t, err)["id"], "organizer app") {
+		t.Fatalf("create: %v", err)
+	}
+	stored, err := svc.Get(ctx, "new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored.Country = "TZ"
+	if _, err := svc.Update(ctx, stored, stored.Version); err != nil {
+		t.Fatalf("a stored one changes: %v", err)
+	}
+	pl, err := svc.Preview(ctx, strings.NewReader("id,name_en,country,region\nimport,Import (fictional),KE,africa\nnew,New (fictional),KE,africa\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.Rows[0].Errors["id"] == "" || len(pl.Rows[1].Errors) != 0 || pl.Rows[1].Action != institution.ActionChange {
+		t.Fatalf("import rows %+v", pl.Rows)
+	}
+}

@@ -78,6 +78,13 @@ func checkShort(p problems, field, s string, max int) {
 	}
 }
 
+// checkNewID refuses a reserved ID for a new institution (Config.ReservedIDs).
+func (s *Service) checkNewID(p problems, id string) {
+	if slices.Contains(s.cfg.ReservedIDs, id) {
+		p.add("id", "%q is a word of the organizer app's own pages (%s): choose another", id, strings.Join(s.cfg.ReservedIDs, ", "))
+	}
+}
+
 // validate checks in on its own.
 func (s *Service) validate(in Institution) problems {
 	p, langs := problems{}, s.cfg.Languages

@@ -29,6 +29,7 @@ const (
 	CmdRollMark      MsgType = "roll.mark"      // mark an institution present or absent
 	CmdProxyGrant    MsgType = "proxy.grant"    // a host records that one institution gives its vote to another
 	CmdProxyRevoke   MsgType = "proxy.revoke"   // a host ends a proxy
+	CmdProxyRules    MsgType = "proxy.rules"    // a host sets the cap on proxies per holder and whether they outlive their giver's return
 	CmdBallotPrepare MsgType = "ballot.prepare" // a host drafts a ballot on a vote item
 	CmdBallotOpen    MsgType = "ballot.open"    // a host opens a draft (if the quorum is met)
 	CmdBallotCast    MsgType = "ballot.cast"    // a delegate casts its institution's ballot
@@ -74,6 +75,9 @@ type rollView struct {
 	// Calling is set while a host's roll call is open.
 	Calling  bool `json:"calling"`
 	ProxyCap int  `json:"proxy_cap"`
+	// KeepProxies: a proxy is kept when its giver is present again (by
+	// default it ends then).
+	KeepProxies bool `json:"keep_proxies"`
 	// Quorum applies the default rule (a majority of the A-status
 	// members present); a ballot's own rule is in the ballot.
 	Quorum ballot.QuorumCount `json:"quorum"`
@@ -81,7 +85,7 @@ type rollView struct {
 
 func viewRoll(r ballot.Roll) rollView {
 	v := rollView{Members: make([]rollMember, len(r.Members)), Present: r.Present, Proxies: r.Proxies,
-		Calling: r.Calling, ProxyCap: r.Cap(), Quorum: r.Count(ballot.Quorum{})}
+		Calling: r.Calling, ProxyCap: r.Cap(), KeepProxies: r.KeepProxies, Quorum: r.Count(ballot.Quorum{})}
 	for i, m := range r.Members {
 		v.Members[i] = rollMember{Institution: m.Institution, Status: m.Status}
 	}
@@ -319,6 +323,19 @@ func (r *room) proxyGrant(c *Client, _ Envelope, d proxyCmd) *Error {
 func (r *room) proxyRevoke(c *Client, _ Envelope, d proxyCmd) *Error {
 	return r.rollEdit(c, func(ctx context.Context, s *ballot.Service) (ballot.Roll, error) {
 		return s.RevokeProxy(ctx, r.id, d.From)
+	})
+}
+
+type proxyRulesCmd struct {
+	Cap  int  `json:"cap"`
+	Keep bool `json:"keep"`
+}
+
+// proxyRules: a host sets how many proxies one institution may hold and
+// whether a proxy is kept when its giver is present again.
+func (r *room) proxyRules(c *Client, _ Envelope, d proxyRulesCmd) *Error {
+	return r.rollEdit(c, func(ctx context.Context, s *ballot.Service) (ballot.Roll, error) {
+		return s.SetProxyRules(ctx, r.id, d.Cap, d.Keep)
 	})
 }
 

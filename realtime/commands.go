@@ -106,6 +106,7 @@ var commandTable = []command{
 	{Type: CmdRollMark, Roles: rollUsers, run: handler((*room).rollMark)},
 	{Type: CmdProxyGrant, Roles: hosts, run: handler((*room).proxyGrant)},
 	{Type: CmdProxyRevoke, Roles: hosts, run: handler((*room).proxyRevoke)},
+	{Type: CmdProxyRules, Roles: hosts, run: handler((*room).proxyRules)},
 	{Type: CmdBallotPrepare, Roles: hosts, run: handler((*room).ballotPrepare)},
 	{Type: CmdBallotOpen, Roles: hosts, run: handler((*room).ballotOpen)},
 	{Type: CmdBallotCast, Roles: delegates, Ephemeral: true, run: handler((*room).ballotCast)},

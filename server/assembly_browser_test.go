@@ -5,7 +5,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -120,24 +123,22 @@ func TestAssemblyInBrowser(t *testing.T) {
 	if got := value(t, amal, "candidate in Arabic", chromedp.Text(css(`form.cast label.option`))); !strings.Contains(got, "مرشح الشمال") {
 		t.Errorf("the first candidate in Arabic: %q", got)
 	}
-	amal.run(t, "choose two with the keyboard",
-		chromedp.Focus(css(`form.cast input[value="cand-1"]`)),
-		chromedp.KeyEvent(" "),
-		chromedp.Focus(css(`form.cast input[value="cand-2"]`)),
-		chromedp.KeyEvent(" "),
-		chromedp.Focus(css(`form.cast button[type="submit"]`)),
-		chromedp.KeyEvent(kb.Enter),
-	)
+	// press focuses an element of amal's panel by its selector, then
+	// presses key: the panel is redrawn by room messages (keeping focus
+	// and ticks), so a node found earlier may be gone.
+	press := func(sel, key string) {
+		t.Helper()
+		value(t, amal, "focus "+sel, chromedp.Evaluate[bool](`document.querySelector('`+sel+`').focus(); true`))
+		amal.run(t, "press on "+sel, chromedp.KeyEvent(key))
+	}
+	press(`form.cast input[value="cand-1"]`, " ")
+	press(`form.cast input[value="cand-2"]`, " ")
+	press(`form.cast button[type="submit"]`, kb.Enter)
 	vote := `(document.querySelector('.votes li[data-institution="inst-a1"]') || {textContent: ""}).textContent`
 	waitFor(t, host, "the vote is published as cast", vote+`.includes("Candidate North") && `+vote+`.includes("Candidate Sud")`)
-	amal.run(t, "change the vote",
-		chromedp.Focus(css(`form.cast input[value="cand-2"]`)),
-		chromedp.KeyEvent(" "),
-		chromedp.Focus(css(`form.cast input[value="cand-3"]`)),
-		chromedp.KeyEvent(" "),
-		chromedp.Focus(css(`form.cast button[type="submit"]`)),
-		chromedp.KeyEvent(kb.Enter),
-	)
+	press(`form.cast input[value="cand-2"]`, " ")
+	press(`form.cast input[value="cand-3"]`, " ")
+	press(`form.cast button[type="submit"]`, kb.Enter)
 	waitFor(t, host, "the changed vote is published", vote+`.includes("Candidata Este") && !`+vote+`.includes("Candidate Sud")`)
 	if n := value(t, host, "votes", chromedp.Evaluate[int](election+`.querySelectorAll(".votes li").length`)); n != 1 {
 		t.Errorf("%d votes listed for one institution", n)
@@ -147,6 +148,40 @@ func TestAssemblyInBrowser(t *testing.T) {
 	r = f.do(req{method: "GET", path: "/api/v1/events/" + sessionEvent + "/results"})
 	if !strings.Contains(string(r.body), `"votes":[{"institution":"inst-a1","choice":{"candidates":["cand-1","cand-3"]}}]`) {
 		t.Errorf("the election's record: %s", r.body)
+	}
+
+	// The host allows two proxies per holder and keeps them on return (at
+	// the end: the roll it publishes redraws the delegates' panels).
+	if w := value(t, host, "width", chromedp.Evaluate[int](`document.querySelector("#assembly-proxy-rules").scrollWidth - document.querySelector("#assembly-proxy-rules").clientWidth`)); w > 0 {
+		t.Errorf("the proxy rules overflow their form by %d px", w)
+	}
+	value(t, host, "two proxies", chromedp.Evaluate[bool](`document.querySelector("#assembly-proxy-rules [name=cap]").value = "2"; document.querySelector("#assembly-proxy-rules [name=keep]").checked = true; true`))
+	host.run(t, "save the proxy rules", chromedp.Click(css(`#assembly-proxy-rules button`)))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if roll, err := f.st.GetRoll(ctx, sessionEvent); err == nil && roll.ProxyCap == 2 && roll.KeepProxies {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the proxy rules were not saved: %+v %v", roll, err)
+		}
+	}
+
+	// The results page, the assembly's record, in Arabic at 360 px; printed,
+	// it leaves out the download links and unfolds the papers and votes.
+	amal.run(t, "open the results in Arabic", chromedp.Navigate(base+"/events/"+sessionEvent+"/results?lang=ar"), chromedp.WaitVisible(css(`section.result`)))
+	checkAxe(t, amal, "the results page, in Arabic")
+	if w := value(t, amal, "width", chromedp.Evaluate[int](`document.scrollingElement.scrollWidth`)); w > 360 {
+		t.Errorf("the results page is %d px wide on a 360 px screen", w)
+	}
+	folded := `[document.querySelector("ul.papers li"), document.querySelector("details:last-of-type li")].every(e => e && e.checkVisibility())`
+	if value(t, amal, "folded on screen", chromedp.Evaluate[bool](folded)) {
+		t.Error("the papers are unfolded on screen")
+	}
+	amal.run(t, "print", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+		return err
+	}))
+	if !value(t, amal, "printed", chromedp.Evaluate[bool](folded+` && getComputedStyle(document.querySelector(".no-print")).display === "none"`)) {
+		t.Error("printed, the results page folds its papers and votes away, or shows its download links")
 	}
 	for _, p := range b.problems {
 		t.Errorf("browser console: %s", p)

@@ -365,3 +365,41 @@ func TestNamedBallotPublishesEachVote(t *testing.T) {
 		t.Fatalf("results: %s", r.body)
 	}
 }
+
+// TestProxyRulesInTheRoom: the host sets the cap on proxies per holder
+// and whether a proxy outlives its giver's return; the roll shows both; a
+// cap under what is held is refused with nothing changed.
+func TestProxyRulesInTheRoom(t *testing.T) {
+	f := newAssemblyRoom(t)
+	f.institution("inst-a4", institution.StatusA)
+	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
+	d1 := f.delegate("Delegate of A1", "inst-a1")
+	try := commands(t)
+	var roll struct {
+		Proxies     []ballot.Proxy `json:"proxies"`
+		ProxyCap    int            `json:"proxy_cap"`
+		KeepProxies bool           `json:"keep_proxies"`
+	}
+	rollOf := func(env realtime.Envelope) {
+		t.Helper()
+		roll.Proxies = nil
+		mustUnmarshal(t, env.Data, &roll)
+	}
+	rollOf(try(host, realtime.CmdProxyRules, map[string]any{"cap": 2, "keep": true}, realtime.MsgRoll, ""))
+	if roll.ProxyCap != 2 || !roll.KeepProxies {
+		t.Fatalf("rules %+v", roll)
+	}
+	try(host, realtime.CmdProxyGrant, map[string]string{"from": "inst-a2", "to": "inst-a1"}, realtime.MsgRoll, "")
+	try(host, realtime.CmdProxyGrant, map[string]string{"from": "inst-a3", "to": "inst-a1"}, realtime.MsgRoll, "")
+	try(host, realtime.CmdProxyRules, map[string]any{"cap": 1, "keep": true}, realtime.MsgRoll, "proxy_over_cap")
+	try(host, realtime.CmdProxyRules, map[string]any{"cap": 11}, realtime.MsgRoll, "bad_message")
+	try(d1, realtime.CmdProxyRules, map[string]any{"cap": 3}, realtime.MsgRoll, "forbidden")
+	rollOf(try(host, realtime.CmdRollMark, map[string]any{"institution": "inst-a2", "present": true}, realtime.MsgRoll, ""))
+	if len(roll.Proxies) != 2 || roll.ProxyCap != 2 {
+		t.Fatalf("kept proxies after a refused change and a return: %+v", roll)
+	}
+	rollOf(try(host, realtime.CmdProxyRules, map[string]any{"cap": 2, "keep": false}, realtime.MsgRoll, ""))
+	if len(roll.Proxies) != 1 || roll.Proxies[0].From != "inst-a3" || roll.KeepProxies {
+		t.Fatalf("no longer kept: %+v", roll)
+	}
+}

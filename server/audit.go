@@ -20,6 +20,7 @@ import (
 	"github.com/majlis/majlis/agenda"
 	"github.com/majlis/majlis/audit"
 	"github.com/majlis/majlis/calendar"
+	"github.com/majlis/majlis/institution"
 	"github.com/majlis/majlis/realtime"
 )
 
@@ -58,14 +59,19 @@ func (s *Server) auditEvent(c echo.Context, old, cur agenda.Event) {
 	s.audit(c, ent)
 }
 
+// fieldNames collects the names of the fields a change changed.
+type fieldNames []string
+
+func (f *fieldNames) add(name string, differ bool) {
+	if differ {
+		*f = append(*f, name)
+	}
+}
+
 // eventFields names the API fields that differ between a and b.
 func eventFields(a, b agenda.Event) []string {
-	var out []string
-	add := func(name string, differ bool) {
-		if differ {
-			out = append(out, name)
-		}
-	}
+	var out fieldNames
+	add := out.add
 	add("kind", a.Kind != b.Kind)
 	add("parent", a.Parent != b.Parent)
 	add("title", !maps.Equal(a.Title, b.Title))
@@ -146,6 +152,12 @@ func (r *auditReader) may(ctx context.Context, e audit.Entry) (bool, error) {
 	if e.Source != nil && !r.p.Organizer.Manages(e.Source.Region) {
 		return false, nil
 	}
+	if e.Institution != nil && !r.p.Organizer.Manages(e.Institution.Region) {
+		return false, nil
+	}
+	if e.Action == audit.InstitutionsImported && !r.p.Organizer.Manages(agenda.RegionGlobal) {
+		return false, nil // an import may touch every region: head office's
+	}
 	return true, nil
 }
 
@@ -200,6 +212,11 @@ func auditRows(p *page, entries []audit.Entry) []auditRow {
 			row.WhatURL = "/organizer/events/" + url.PathEscape(e.Event.ID) + "/history"
 		case e.Source != nil:
 			row.What = localText{Text: e.Source.Name}
+		case e.Institution != nil:
+			row.What = p.text(e.Institution.Name)
+			if e.Action != audit.InstitutionDeleted {
+				row.WhatURL = "/organizer/institutions/" + url.PathEscape(e.Institution.ID)
+			}
 		}
 		var details []string
 		if len(e.Fields) > 0 {
@@ -207,6 +224,16 @@ func auditRows(p *page, entries []audit.Entry) []auditRow {
 		}
 		if e.Release > 0 {
 			details = append(details, p.Tf("audit.release", "n", e.Release))
+		}
+		if len(e.Accreditation) == 2 {
+			details = append(details, p.Tf("audit.accreditation", "from", accreditationLabel(p, institution.Status(e.Accreditation[0])),
+				"to", accreditationLabel(p, institution.Status(e.Accreditation[1]))))
+		}
+		if len(e.Added) > 0 {
+			details = append(details, p.Tf("audit.imported_added", "ids", strings.Join(e.Added, p.T("list.separator"))))
+		}
+		if len(e.Changed) > 0 {
+			details = append(details, p.Tf("audit.imported_changed", "ids", strings.Join(e.Changed, p.T("list.separator"))))
 		}
 		if e.Role != "" {
 			details = append(details, p.Tf("audit.invite", "role", roleLabel(p, e.Role), "name", e.Person))
@@ -334,10 +361,14 @@ func (s *Server) auditCSV(c echo.Context) error {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	_ = w.Write([]string{"time", "organizer_id", "organizer", "action", "event", "event_title", "source", "source_name",
-		"fields", "release", "role", "person"}) // a bytes.Buffer does not fail
+		"fields", "release", "role", "person", "institution", "institution_name", "accreditation", "added", "changed"}) // a bytes.Buffer does not fail
 	for _, e := range entries {
 		row := []string{e.At.UTC().Format(time.RFC3339), e.Actor, csvSafe(e.ActorName), string(e.Action), "", "", "", "",
-			strings.Join(e.Fields, " "), "", e.Role, csvSafe(e.Person)}
+			strings.Join(e.Fields, " "), "", e.Role, csvSafe(e.Person), "", "", strings.Join(e.Accreditation, " "),
+			strings.Join(e.Added, " "), strings.Join(e.Changed, " ")}
+		if e.Institution != nil {
+			row[12], row[13] = e.Institution.ID, csvSafe(e.Institution.Name.Get(p.lang))
+		}
 		if e.Event != nil {
 			row[4], row[5] = e.Event.ID, csvSafe(e.Event.Title.Get(p.lang))
 		}
@@ -470,6 +501,16 @@ func actionLabel(p *page, a audit.Action) string {
 		return p.T("audit.action.source_changed")
 	case audit.SourceDeleted:
 		return p.T("audit.action.source_deleted")
+	case audit.InstitutionCreated:
+		return p.T("audit.action.institution_created")
+	case audit.InstitutionChanged:
+		return p.T("audit.action.institution_changed")
+	case audit.InstitutionAccredited:
+		return p.T("audit.action.institution_accredited")
+	case audit.InstitutionDeleted:
+		return p.T("audit.action.institution_deleted")
+	case audit.InstitutionsImported:
+		return p.T("audit.action.institutions_imported")
 	}
 	return string(a)
 }

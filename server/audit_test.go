@@ -182,7 +182,7 @@ func TestAuditLog(t *testing.T) {
 			return pyCSV(t, []byte(body))
 		}
 		rows := csvOf("alice", "")
-		if len(rows) != 12 || strings.Join(rows[0], ",") != "time,organizer_id,organizer,action,event,event_title,source,source_name,fields,release,role,person" {
+		if len(rows) != 12 || strings.Join(rows[0], ",") != "time,organizer_id,organizer,action,event,event_title,source,source_name,fields,release,role,person,institution,institution_name,accreditation,added,changed" {
 			t.Fatalf("head office CSV: %d rows, header %v", len(rows), rows[0])
 		}
 		if r := rows[7]; r[3] != "agenda.released" || r[4] != pub || r[9] != "2" || r[2] != "Alice" {

@@ -1,16 +1,19 @@
 package server
 
 import (
-	"context"
 	"errors"
+	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/majlis/majlis/access"
 	"github.com/majlis/majlis/agenda"
+	"github.com/majlis/majlis/audit"
 	"github.com/majlis/majlis/ballot"
 	"github.com/majlis/majlis/institution"
 )
@@ -29,9 +32,16 @@ func (s *Server) assembly(st Store, cfg Config) {
 	if !ok1 || !ok2 {
 		return
 	}
-	s.institutions = institution.New(institution.Config{Languages: s.langs, UserAssignedCountries: cfg.UserAssignedCountries}, is)
+	s.institutions = institution.New(institution.Config{Languages: s.langs, UserAssignedCountries: cfg.UserAssignedCountries,
+		ReservedIDs: registryPageWords}, is)
 	s.ballots = ballot.New(ballot.Config{Languages: s.langs, Registry: is, Events: st}, bs)
 }
+
+// registryPageWords are the organizer app's own pages beside the
+// institutions' under /organizer/institutions/ (routes.go): a new
+// institution may not take one as its ID, or its page could not be
+// reached (nor GET /api/v1/institutions/import).
+var registryPageWords = []string{"new", "import"}
 
 // registry returns the institution service, or 404 without one.
 func (s *Server) registry() (*institution.Service, error) {
@@ -183,7 +193,7 @@ func (s *Server) createInstitution(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	out, err := newInstitution(c.Request().Context(), reg, in)
+	out, err := s.newInstitution(c, reg, in)
 	if err != nil {
 		return err
 	}
@@ -194,30 +204,99 @@ func (s *Server) createInstitution(c echo.Context) error {
 // errInstitutionExists refuses a new institution whose id is taken.
 var errInstitutionExists = &apiError{Status: http.StatusConflict, Code: "exists", Message: "an institution has this id", Fields: map[string]string{"id": "taken"}}
 
-// newInstitution adds an institution from in: the one path of the API and
-// the organizer app's form.
-func newInstitution(ctx context.Context, reg *institution.Service, in institutionInput) (institution.Institution, error) {
+// newInstitution adds an institution from in and records it in the audit
+// log: the one path of the API and the organizer app's form.
+func (s *Server) newInstitution(c echo.Context, reg *institution.Service, in institutionInput) (institution.Institution, error) {
 	var x institution.Institution
 	if in.ID != nil {
 		x.ID = *in.ID
 	}
 	in.apply(&x)
-	out, err := reg.Create(ctx, x)
+	out, err := reg.Create(c.Request().Context(), x)
 	if errors.Is(err, institution.ErrConflict) {
 		return out, errInstitutionExists
+	}
+	if err == nil {
+		s.auditInstitution(c, institution.Institution{}, out, false)
 	}
 	return out, err
 }
 
 // changeInstitution applies in to x, read at its stored version (the
-// If-Match of the API, the form's version): the one path of the API and
-// the organizer app's form.
-func changeInstitution(ctx context.Context, reg *institution.Service, x institution.Institution, in institutionInput) (institution.Institution, error) {
+// If-Match of the API, the form's version), and records the change in
+// the audit log: the one path of the API and the organizer app's form.
+func (s *Server) changeInstitution(c echo.Context, reg *institution.Service, x institution.Institution, in institutionInput) (institution.Institution, error) {
 	if in.ID != nil && *in.ID != x.ID {
 		return x, badRequest("invalid", "id", "the id of an institution cannot change")
 	}
+	old := x.Clone()
 	in.apply(&x)
-	return reg.Update(ctx, x, x.Version)
+	out, err := reg.Update(c.Request().Context(), x, x.Version)
+	if err == nil {
+		s.auditInstitution(c, old, out, false)
+	}
+	return out, err
+}
+
+// applyImport applies a previewed registry CSV (digest from the preview)
+// and records what it wrote in the audit log, also when a write failed
+// part of the way: the one path of the API and the organizer app.
+func (s *Server) applyImport(c echo.Context, reg *institution.Service, body io.Reader, digest string) (institution.Plan, error) {
+	pl, err := reg.Apply(c.Request().Context(), body, digest)
+	if pl.Applied == 0 {
+		return pl, err
+	}
+	ent := audit.Entry{Action: audit.InstitutionsImported}
+	written := 0
+	for _, rp := range pl.Rows {
+		if written == pl.Applied || rp.Action != institution.ActionAdd && rp.Action != institution.ActionChange {
+			continue
+		}
+		written++
+		if rp.Action == institution.ActionAdd {
+			ent.Added = append(ent.Added, rp.ID)
+		} else {
+			ent.Changed = append(ent.Changed, rp.ID)
+		}
+	}
+	s.audit(c, ent)
+	return pl, err
+}
+
+// auditInstitution records what a write did to an institution (old: the
+// zero Institution for a creation; deleted: it was removed): the names of
+// the fields changed and an accreditation's statuses, never who its
+// delegates are.
+func (s *Server) auditInstitution(c echo.Context, old, cur institution.Institution, deleted bool) {
+	ent := audit.Entry{Action: audit.InstitutionChanged, Institution: &audit.InstitutionRef{ID: cur.ID, Name: cur.Name.Clone(), Region: cur.Region}}
+	switch {
+	case deleted:
+		ent.Action = audit.InstitutionDeleted
+	case old.ID == "":
+		ent.Action = audit.InstitutionCreated
+	default:
+		var fields fieldNames
+		add := fields.add
+		add("name", !maps.Equal(old.Name, cur.Name))
+		add("country", old.Country != cur.Country)
+		add("region", old.Region != cur.Region)
+		add("history", !slices.Equal(old.History, cur.History))
+		add("delegates", !slices.Equal(old.Delegates, cur.Delegates))
+		ent.Fields = fields
+		if old.Status != cur.Status {
+			ent.Action = audit.InstitutionAccredited
+			ent.Accreditation = []string{statusName(old.Status), statusName(cur.Status)}
+		}
+	}
+	s.audit(c, ent)
+}
+
+// statusName is an accreditation status as the audit log says it.
+func statusName(st institution.Status) string {
+	if st == "" {
+		return string(institution.StatusNone)
+	}
+	return string(st)
 }
 
 // changeableInstitution is the institution a write names, once the caller
@@ -249,7 +328,7 @@ func (s *Server) patchInstitution(c echo.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	out, err := changeInstitution(c.Request().Context(), s.institutions, x, in)
+	out, err := s.changeInstitution(c, s.institutions, x, in)
 	if err != nil {
 		return err
 	}
@@ -264,6 +343,7 @@ func (s *Server) deleteInstitution(c echo.Context) error {
 	if err := s.institutions.Delete(c.Request().Context(), x.ID, x.Version); err != nil {
 		return err
 	}
+	s.auditInstitution(c, x, x, true)
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -284,7 +364,7 @@ func (s *Server) importInstitutions(c echo.Context) error {
 	} else if len(d) > 128 || strings.ContainsFunc(d, isControl) {
 		return badRequest("invalid", "digest", "the digest of a preview")
 	} else {
-		pl, err = reg.Apply(ctx, body, d)
+		pl, err = s.applyImport(c, reg, body, d)
 	}
 	if errors.Is(err, institution.ErrConflict) {
 		return &apiError{Status: http.StatusConflict, Code: "changed", Message: "the registry or the file changed since the preview: preview again",
@@ -311,7 +391,7 @@ func withInstitutions(doc obj) obj {
 		"note": obj{"type": "string", "maxLength": institution.MaxNoteRunes}}}
 	schemas := doc["components"].(obj)["schemas"].(obj)
 	schemas["Institution"] = obj{"type": "object", "properties": obj{
-		"id":   obj{"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$", "description": "chosen on create; never changes"},
+		"id":   obj{"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$", "description": "chosen on create (not new or import: the organizer app's own pages); never changes"},
 		"name": text, "country": obj{"type": "string", "description": "ISO 3166-1 alpha-2"},
 		"region":        enum([]agenda.Region{agenda.RegionAfrica, agenda.RegionAmericas, agenda.RegionAsiaPacific, agenda.RegionEurope}),
 		"status":        with(enum(institution.Statuses), "readOnly", true),

@@ -59,9 +59,17 @@ func fits(t *testing.T, b *browser, what, lang string) {
 
 // TestInstitutionPagesInBrowser: the registry's list, form and import
 // with its preview fit a 360 px phone and pass axe-core in four languages
-// (Arabic right to left).
+// (Arabic right to left), its delegates named in words.
 func TestInstitutionPagesInBrowser(t *testing.T) {
-	base, _, b := registryBrowser(t)
+	base, st, b := registryBrowser(t)
+	in, err := st.GetInstitution(context.Background(), "northvale-chr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Delegates = []institution.Delegate{{Ref: "organizer:org_ho"}, {Ref: "invite:inv-gone", Alternate: true}}
+	if _, err := st.PutInstitution(context.Background(), in, in.Version); err != nil {
+		t.Fatal(err)
+	}
 	csv := "id,name_en,country,region,status,accredited_on\\nnorthvale-chr,Northvale (fictional),KE,africa,B,2024-05-01\\nbad row,x,ZZZ,mars,Q,\\n"
 	for _, lang := range []string{"ar", "en", "fr", "es"} {
 		q := "?lang=" + lang + "&tz=Europe/Zurich"
@@ -72,6 +80,12 @@ func TestInstitutionPagesInBrowser(t *testing.T) {
 		} {
 			b.run(t, "open "+pg.path+" in "+lang, chromedp.Navigate(base+pg.path+q), chromedp.WaitVisible(css(pg.ready)))
 			fits(t, b, pg.path+" in "+lang, lang)
+			if pg.ready != "#history" {
+				continue
+			}
+			if who := value(t, b, "the first delegate in "+lang, chromedp.Text(css(`#delegate-0-who`))); !strings.Contains(who, "Head office") {
+				t.Errorf("the first delegate in %s: %q", lang, who)
+			}
 		}
 		value(t, b, "paste a file in "+lang, chromedp.Evaluate[bool](`document.getElementById("import-csv").value = "`+csv+`"; true`))
 		b.run(t, "preview an import in "+lang, chromedp.Click(css(`#preview-import`)), chromedp.WaitVisible(css(`#plan`)))

@@ -99,6 +99,9 @@ type delegateRow struct {
 	Index, Number int
 	Ref           string
 	Alternate     bool
+	// Who says whom Ref names: a display name with the role, or that it
+	// names nobody the reader may see (namedDelegates).
+	Who string
 }
 
 type staleField struct{ Field, Now, Yours string }
@@ -268,6 +271,9 @@ func (s *Server) newInstitutionPage(c echo.Context) error {
 }
 
 func (s *Server) renderInstitution(c echo.Context, status int, p *page, v *registryView, f *institutionForm, x institution.Institution) error {
+	if err := s.nameDelegates(c, p, f); err != nil {
+		return err
+	}
 	v.Form = f
 	if f.New {
 		p.Title = p.T("institutions.new")
@@ -276,6 +282,77 @@ func (s *Server) renderInstitution(c echo.Context, status int, p *page, v *regis
 	}
 	p.Registry = v
 	return s.render(c, status, "organizer-institution", p)
+}
+
+// nameDelegates says whom each delegate row's reference names: the
+// display name of the invitation (invite:ID) or the organizer
+// (organizer:ID) with the row's role, delegate or alternate. A reference
+// to nobody — removed, mistyped, or an invitation to an event the reader
+// may not see (never named) — says so in words.
+func (s *Server) nameDelegates(c echo.Context, p *page, f *institutionForm) error {
+	ctx, pr := c.Request().Context(), principal(c)
+	invites := map[string]*access.Invite{} // by ID: nil until found
+	for _, d := range f.Delegates {
+		if id, ok := strings.CutPrefix(d.Ref, "invite:"); ok && id != "" {
+			invites[id] = nil
+		}
+	}
+	if len(invites) > 0 {
+		// Invitations are kept per event: look through the events the
+		// reader may see until every one is found.
+		events, err := s.store.ListEvents(ctx, agenda.Filter{})
+		if err != nil {
+			return err
+		}
+		left := len(invites)
+		for _, e := range events {
+			if left == 0 {
+				break
+			}
+			if !pr.CanSee(e) {
+				continue
+			}
+			invs, err := s.store.ListInvites(ctx, e.ID)
+			if err != nil {
+				return err
+			}
+			for _, inv := range invs {
+				if found, want := invites[inv.ID]; want && found == nil {
+					invites[inv.ID] = &inv
+					left--
+				}
+			}
+		}
+	}
+	for i := range f.Delegates {
+		d := &f.Delegates[i]
+		if d.Ref == "" {
+			continue
+		}
+		role := p.T("institutions.role_delegate")
+		if d.Alternate {
+			role = p.T("institutions.role_alternate")
+		}
+		kind, id, _ := strings.Cut(d.Ref, ":")
+		switch kind {
+		case "invite":
+			if inv := invites[id]; inv != nil && inv.State() == access.InviteRemoved {
+				d.Who = p.Tf("institutions.delegate_revoked", "name", inv.Name, "role", role)
+			} else if inv != nil {
+				d.Who = p.Tf("institutions.delegate_who", "name", inv.Name, "role", role)
+			}
+		case "organizer":
+			if o, err := s.store.GetOrganizer(ctx, id); err == nil {
+				d.Who = p.Tf("institutions.delegate_who", "name", o.Name, "role", role)
+			} else if !errors.Is(err, access.ErrNotFound) {
+				return err
+			}
+		}
+		if d.Who == "" {
+			d.Who = p.Tf("institutions.delegate_unknown", "role", role)
+		}
+	}
+	return nil
 }
 
 // institutionForm shows x; posted, when set, is what the organizer typed
@@ -389,7 +466,7 @@ func (s *Server) createInstitutionForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	x, err := newInstitution(c.Request().Context(), reg, ps.in)
+	x, err := s.newInstitution(c, reg, ps.in)
 	if fields, ok := institutionFields(err); ok {
 		shown := institution.Institution{Name: agenda.Text{}}
 		f := s.institutionForm(p, v, shown, &ps)
@@ -421,7 +498,7 @@ func (s *Server) saveInstitutionForm(c echo.Context) error {
 	if c.FormValue("version") != strconv.FormatInt(x.Version, 10) {
 		return s.staleInstitution(c, p, v, x, ps)
 	}
-	_, err = changeInstitution(c.Request().Context(), reg, x.Clone(), ps.in)
+	_, err = s.changeInstitution(c, reg, x.Clone(), ps.in)
 	if errors.Is(err, institution.ErrConflict) {
 		fresh, gerr := reg.Get(c.Request().Context(), x.ID)
 		if gerr != nil {
@@ -500,6 +577,8 @@ func withInstitutionProblems(p *page, f *institutionForm, fields map[string]stri
 		switch {
 		case id == "id" && fields[field] == "taken":
 			msg = p.T("institutions.error.taken")
+		case id == "id" && slices.Contains(registryPageWords, f.ID):
+			msg = p.Tf("institutions.error.reserved", "words", strings.Join(registryPageWords, p.T("list.separator")))
 		case id == "id":
 			msg = p.T("institutions.error.id")
 		case strings.HasPrefix(id, "name"):
@@ -600,7 +679,7 @@ func (s *Server) importForm(c echo.Context) error {
 	ctx := c.Request().Context()
 	iv := &importView{CSV: string(data)}
 	if d := c.FormValue("digest"); d != "" {
-		pl, err := reg.Apply(ctx, bytes.NewReader(data), d)
+		pl, err := s.applyImport(c, reg, bytes.NewReader(data), d)
 		if err == nil {
 			return c.Redirect(http.StatusSeeOther, "/organizer/institutions?done=imported&n="+strconv.Itoa(pl.Applied))
 		}
@@ -633,7 +712,7 @@ func (s *Server) importForm(c echo.Context) error {
 			r.Changes = append(r.Changes, fieldLabel(p, ch.Field)+": "+old+" → "+ch.New)
 		}
 		for _, col := range sortedFields(rp.Errors) {
-			r.Errors = append(r.Errors, columnProblem(p, col))
+			r.Errors = append(r.Errors, columnProblem(p, col, rp.ID))
 		}
 		iv.Rows = append(iv.Rows, r)
 	}
@@ -661,10 +740,12 @@ func importActionLabel(p *page, a institution.Action) string {
 
 // columnProblem says in the page language what is wrong with a column of
 // an import's row.
-func columnProblem(p *page, col string) string {
+func columnProblem(p *page, col, id string) string {
 	name := col
 	var msg string
 	switch {
+	case col == institution.ColID && slices.Contains(registryPageWords, id):
+		msg = p.Tf("institutions.error.reserved", "words", strings.Join(registryPageWords, p.T("list.separator")))
 	case col == institution.ColID:
 		msg = p.T("institutions.error.id")
 	case strings.HasPrefix(col, institution.ColNamePrefix):

@@ -267,3 +267,71 @@ func TestInstitutionPages(t *testing.T) {
 		t.Fatalf("applied: %+v", x)
 	}
 }
+
+// TestRegistryNamesDelegates: an institution's page says whom each
+// delegate reference names — the invitation's or the organizer's display
+// name with the role, delegate or alternate; a withdrawn invitation as
+// such — and, in words, that a reference names nobody: removed, mistyped,
+// or an invitation to a confidential event the reader may not see (whose
+// invitee is never named).
+func TestRegistryNamesDelegates(t *testing.T) {
+	f := serveFixture(t, server.Config{BaseURL: "https://majlis.example.org", UserAssignedCountries: true}, nil)
+	if r := f.do(req{method: "POST", path: "/api/v1/institutions", body: northvale, token: f.alice}); r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	event := strings.NewReplacer("2021-", "2031-", `"id":"hrd-consultation",`, "").Replace(consultation)
+	pub := f.create(event, f.alice)["id"].(string)
+	secret := f.create(strings.Replace(event, `"public"`, `"confidential"`, 1), f.alice)["id"].(string)
+	invite := func(ev, name string) string {
+		t.Helper()
+		r := f.do(req{method: "POST", path: "/api/v1/events/" + ev + "/invites", token: f.alice,
+			body: `{"role":"delegate","name":"` + name + `","institution":"northvale-chr"}`})
+		if r.status != 201 {
+			t.Fatalf("invite: %d %s", r.status, r.body)
+		}
+		var out struct{ ID string }
+		mustUnmarshal(t, r.body, &out)
+		return out.ID
+	}
+	amina, jorge, hidden := invite(pub, "Amina Diallo"), invite(pub, "Jorge Ruiz"), invite(secret, "Hidden Person")
+	if r := f.do(req{method: "DELETE", path: "/api/v1/events/" + pub + "/invites/" + jorge, token: f.alice}); r.status != 204 {
+		t.Fatalf("revoke: %d %s", r.status, r.body)
+	}
+	body := `{"delegates":[{"ref":"invite:` + amina + `"},{"ref":"invite:` + jorge + `","alternate":true},{"ref":"invite:` + hidden + `"},` +
+		`{"ref":"organizer:` + f.bobID + `","alternate":true},{"ref":"invite:inv_gone"}]}`
+	if r := f.do(req{method: "PATCH", path: "/api/v1/institutions/northvale-chr", token: f.alice, body: body, header: map[string]string{"If-Match": "*"}}); r.status != 200 {
+		t.Fatalf("delegates: %d %s", r.status, r.body)
+	}
+	unknown := "delegate: no invitation or organizer you may see has this reference (removed, or mistyped)"
+	tests := []struct {
+		who        string
+		has, hasNo []string
+		unknowns   int
+	}{
+		{f.aliceID, []string{"Amina Diallo, delegate", "Jorge Ruiz, alternate (invitation withdrawn)", "Hidden Person, delegate", "Bob, alternate",
+			`aria-describedby="delegates-help delegate-0-who"`, `id="delegate-0-who"`}, nil, 1},
+		{f.bobID, []string{"Amina Diallo, delegate", "Bob, alternate"}, []string{"Hidden Person"}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.who, func(t *testing.T) {
+			res, page := f.page(f.appUser(tt.who), "/organizer/institutions/northvale-chr", "en")
+			if res.StatusCode != 200 {
+				t.Fatalf("page: %d", res.StatusCode)
+			}
+			page = html.UnescapeString(page)
+			for _, s := range tt.has {
+				if !strings.Contains(page, s) {
+					t.Errorf("lacks %q", s)
+				}
+			}
+			for _, s := range tt.hasNo {
+				if strings.Contains(page, s) {
+					t.Errorf("shows %q", s)
+				}
+			}
+			if n := strings.Count(page, unknown); n != tt.unknowns {
+				t.Errorf("%d references to nobody, want %d", n, tt.unknowns)
+			}
+		})
+	}
+}

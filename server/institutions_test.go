@@ -1,7 +1,11 @@
 package server_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"html"
 	"net/http"
 	"strings"
 	"testing"
@@ -168,5 +172,158 @@ func TestInstitutionsImport(t *testing.T) {
 	}
 	if r := f.do(req{method: "GET", path: "/api/v1/institutions/southmere-ombuds", token: f.alice}); r.status != 200 || !strings.Contains(string(r.body), `"country":"XB"`) {
 		t.Fatalf("applied: %d %s", r.status, r.body)
+	}
+}
+
+// TestInstitutionWritesAreAudited: creating, changing, accrediting,
+// importing and removing institutions are each recorded once in the audit
+// log — who, when, which institution, the names of the fields changed,
+// the accreditation's statuses — never a delegate's reference; head
+// office reads them on the audit page and in its CSV, a regional
+// secretariat its region's institutions only, and an import's entry is
+// head office's.
+func TestInstitutionWritesAreAudited(t *testing.T) {
+	f := serveFixture(t, server.Config{BaseURL: "https://majlis.example.org", UserAssignedCountries: true}, nil)
+	f.namedOrganizer("org_nanhri", "NANHRI secretariat", agenda.RegionAfrica)
+	f.namedOrganizer("org_ennhri", "ENNHRI secretariat", agenda.RegionEurope)
+	must := func(r resp, status int) {
+		t.Helper()
+		if r.status != status {
+			t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+		}
+	}
+	must(f.do(req{method: "POST", path: "/api/v1/institutions", body: northvale, token: f.alice}), 201)
+	must(f.do(req{method: "PATCH", path: "/api/v1/institutions/northvale-chr", token: f.alice, header: map[string]string{"If-Match": "*"},
+		body: `{"accredit":{"status":"B","date":"2024-03-01","note":"review"},"delegates":[{"ref":"invite:inv-secret-person"}]}`}), 200)
+	must(f.do(req{method: "PATCH", path: "/api/v1/institutions/northvale-chr", token: f.bob, header: map[string]string{"If-Match": "*"},
+		body: `{"name":{"fr":"Commission de Northvale (fictive)"}}`}), 200)
+	file := "id,name_en,country,region,status,accredited_on\nsouthmere-ombuds,Southmere Ombudsman (fictional),XB,europe,A,2019-02-01\n"
+	var pl struct{ Digest string }
+	r := f.csv(f.alice, "/api/v1/institutions/import", file, nil)
+	mustUnmarshal(t, r.body, &pl)
+	must(f.csv(f.alice, "/api/v1/institutions/import?digest="+pl.Digest, file, nil), 200)
+	must(f.do(req{method: "DELETE", path: "/api/v1/institutions/southmere-ombuds", token: f.alice, header: map[string]string{"If-Match": "*"}}), 204)
+
+	entries, err := f.st.ListAudit(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		id := ""
+		if e.Institution != nil {
+			id = e.Institution.ID
+		}
+		got = append(got, fmt.Sprintf("%s %s %s [%s] %v +%v ~%v", e.ActorName, e.Action, id, strings.Join(e.Fields, ","), e.Accreditation, e.Added, e.Changed))
+	}
+	want := []string{
+		"Alice institution.deleted southmere-ombuds [] [] +[] ~[]",
+		"Alice institutions.imported  [] [] +[southmere-ombuds] ~[]",
+		"Bob institution.changed northvale-chr [name] [] +[] ~[]",
+		"Alice institution.accredited northvale-chr [history,delegates] [A B] +[] ~[]",
+		"Alice institution.created northvale-chr [] [] +[] ~[]",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("recorded, newest first:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, e := range entries {
+		if e.At.IsZero() || e.Actor == "" {
+			t.Fatalf("an entry without its time or author: %+v", e)
+		}
+	}
+	raw, _ := json.Marshal(entries)
+	if bytes.Contains(raw, []byte("inv-secret-person")) {
+		t.Fatalf("the log names a delegate: %s", raw)
+	}
+
+	page := func(who string) string {
+		t.Helper()
+		res, body := f.browse(browserReq{method: "GET", path: "/organizer/audit", cookie: f.signIn(who), header: map[string]string{"Accept-Language": "en"}})
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: audit page %d", who, res.StatusCode)
+		}
+		return body
+	}
+	tests := []struct {
+		who        string
+		has, hasNo []string
+	}{
+		{f.aliceID, []string{"Entries shown: 5 of 5.", "added an institution", "changed an institution&#39;s accreditation", "accreditation: A status (votes) → B status",
+			"fields: history, delegates", "imported the registry of institutions", "added: southmere-ombuds", "removed an institution",
+			`href="/organizer/institutions/northvale-chr"`, "Northvale Commission for Human Rights (fictional)"}, []string{"inv-secret-person"}},
+		{"org_nanhri", []string{"Entries shown: 3 of 3.", "Northvale Commission"}, []string{"Southmere", "southmere-ombuds", "imported the registry"}},
+		{"org_ennhri", []string{"Entries shown: 1 of 1.", "removed an institution"}, []string{"Northvale", "imported the registry"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.who, func(t *testing.T) {
+			body := page(tt.who)
+			for _, s := range tt.has {
+				if !strings.Contains(body, s) {
+					t.Errorf("lacks %q", s)
+				}
+			}
+			for _, s := range tt.hasNo {
+				if strings.Contains(body, s) {
+					t.Errorf("shows %q", s)
+				}
+			}
+		})
+	}
+
+	res, body := f.browse(browserReq{method: "GET", path: "/organizer/audit.csv", cookie: f.signIn(f.aliceID)})
+	if res.StatusCode != 200 {
+		t.Fatalf("CSV: %d", res.StatusCode)
+	}
+	rows := pyCSV(t, []byte(body))
+	if len(rows) != 6 || rows[4][3] != "institution.accredited" || rows[4][12] != "northvale-chr" || rows[4][14] != "A B" || rows[4][8] != "history delegates" ||
+		rows[2][3] != "institutions.imported" || rows[2][15] != "southmere-ombuds" {
+		t.Fatalf("CSV rows: %v", rows)
+	}
+}
+
+// TestInstitutionIDsThatArePageNames: "new" and "import" name the
+// organizer app's own registry pages, so an institution with such an ID
+// could never be opened there: the API, the form and the CSV import
+// refuse them as IDs of new institutions, naming the field.
+func TestInstitutionIDsThatArePageNames(t *testing.T) {
+	f := serveFixture(t, server.Config{BaseURL: "https://majlis.example.org", UserAssignedCountries: true}, nil)
+	for _, id := range []string{"new", "import"} {
+		t.Run(id, func(t *testing.T) {
+			body := strings.Replace(northvale, `"northvale-chr"`, `"`+id+`"`, 1)
+			r := f.do(req{method: "POST", path: "/api/v1/institutions", body: body, token: f.alice})
+			var e struct {
+				Error struct {
+					Code   string
+					Fields map[string]string
+				}
+			}
+			mustUnmarshal(t, r.body, &e)
+			if r.status != 422 || e.Error.Code != "invalid" || !strings.Contains(e.Error.Fields["id"], "organizer app") {
+				t.Fatalf("create %q: %d %s", id, r.status, r.body)
+			}
+			file := "id,name_en,country,region,status,accredited_on\n" + id + ",Somewhere (fictional),XA,africa,A,2019-02-01\n"
+			r = f.csv(f.alice, "/api/v1/institutions/import", file, nil)
+			var pl struct {
+				Invalid int
+				Rows    []struct{ Errors map[string]string }
+			}
+			mustUnmarshal(t, r.body, &pl)
+			if r.status != 200 || pl.Invalid != 1 || !strings.Contains(pl.Rows[0].Errors["id"], "organizer app") {
+				t.Fatalf("import %q: %d %s", id, r.status, r.body)
+			}
+			form := institutionForm()
+			form.Set("id", id)
+			res, page := f.post(f.appUser(f.aliceID), "/organizer/institutions", "en", form)
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(page), "new, import name the app's own pages: choose another identifier.") {
+				t.Fatalf("form %q: %d %s", id, res.StatusCode, page)
+			}
+			res, page = f.multipartImport(f.appUser(f.aliceID), file)
+			if res.StatusCode != 200 || !strings.Contains(html.UnescapeString(page), "id: new, import name the app's own pages") {
+				t.Fatalf("import page %q: %d %s", id, res.StatusCode, page)
+			}
+			if got := f.registrySnapshot(); got != "" {
+				t.Fatalf("stored: %s", got)
+			}
+		})
 	}
 }

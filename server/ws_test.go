@@ -450,6 +450,7 @@ func TestRoomAuthorization(t *testing.T) {
 		realtime.CmdRollMark:      {ho, de},
 		realtime.CmdProxyGrant:    {ho},
 		realtime.CmdProxyRevoke:   {ho},
+		realtime.CmdProxyRules:    {ho},
 		realtime.CmdBallotPrepare: {ho},
 		realtime.CmdBallotOpen:    {ho},
 		realtime.CmdBallotCast:    {de},

@@ -314,6 +314,11 @@
       fillSelect($("assembly-mark").elements.institution, all);
       fillSelect($("assembly-proxy").elements.from, a);
       fillSelect($("assembly-proxy").elements.to, a);
+      const rules = $("assembly-proxy-rules");
+      if (!rules.contains(document.activeElement)) { // never undo what the host is typing
+        rules.elements.cap.value = String(r.proxy_cap);
+        rules.elements.keep.checked = !!r.keep_proxies;
+      }
       const ul = $("assembly-proxies");
       ul.textContent = "";
       r.proxies.forEach(function (p) {
@@ -474,6 +479,10 @@
   $("assembly-proxy").addEventListener("submit", function (ev) {
     ev.preventDefault();
     command("proxy.grant", { from: ev.target.elements.from.value, to: ev.target.elements.to.value });
+  });
+  $("assembly-proxy-rules").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    command("proxy.rules", { cap: Number(ev.target.elements.cap.value), keep: ev.target.elements.keep.checked });
   });
   // The host's form prepares a motion or an election, its texts in every
   // language the page offers (an empty one is left out).
