@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/majlis/majlis/internal/syncbuf"
 )
 
 // TestAssemblyRun: against a real server, a small assembly's delegates
@@ -15,7 +17,7 @@ import (
 func TestAssemblyRun(t *testing.T) {
 	t.Parallel()
 	base, _, token := newServer(t)
-	var log logBuffer
+	var log syncbuf.Buffer
 	cfg := assemblyConfig{urls: []string{base}, token: token, institutions: 9, window: 200 * time.Millisecond,
 		secret: true, spread: true, perAddr: 10, timeout: 30 * time.Second}
 	rep, err := assemblyRun(context.Background(), cfg, &log)
