@@ -62,7 +62,7 @@ type Config struct {
 	// so that the messages after it share its write call: in a room of
 	// thousands, a write per message per client is most of the server's
 	// CPU. Audio frames, and messages to smaller rooms or to a few, are
-	// written at once and end the wait. Default 20ms; negative: none.
+	// written at once and end the wait. Default 40ms; negative: none.
 	WriteDelay time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
@@ -142,7 +142,7 @@ func New(cfg Config, backend Backend, info Info) *Node {
 		cfg.HeartbeatTTL = 10 * time.Second
 	}
 	if cfg.WriteDelay == 0 {
-		cfg.WriteDelay = 20 * time.Millisecond
+		cfg.WriteDelay = 40 * time.Millisecond
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
