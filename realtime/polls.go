@@ -371,8 +371,12 @@ func (r *room) announceTally(id string) {
 	}
 }
 
-// qaTick announces the tallies that waited for resultsEvery.
+// qaTick announces the tallies that waited for resultsEvery, and the
+// vote counts not published yet.
 func (r *room) qaTick() {
+	if len(r.qa.unsent) > 0 && r.qa.votesDue == nil {
+		r.publishVotes()
+	}
 	for id := range r.qa.dirty {
 		if r.node.cfg.Now().Sub(r.qa.announced[id]) >= resultsEvery {
 			r.announceTally(id)
@@ -460,6 +464,7 @@ func (r *room) qaWelcome(c *Client) []byte {
 	v := qaView{Anonymous: qa.Anonymous, Moderated: qa.Moderated, Questions: []Question{}, Polls: []RoomPoll{},
 		Tallies: map[string]poll.Tally{}, You: qaYou{Asked: []string{}, Voted: []string{}, Answered: []string{}}}
 	me := r.askerKey(c.member)
+	voters := map[string]string{}
 	for _, q := range qa.Questions {
 		mine := q.Asker != "" && q.Asker == me
 		if mine {
@@ -469,15 +474,18 @@ func (r *room) qaWelcome(c *Client) []byte {
 			continue
 		}
 		if q.public() {
-			if _, ok := slices.BinarySearch(q.Voters, r.voterKey(q.ID, c.member)); ok {
-				v.You.Voted = append(v.You.Voted, q.ID)
-			}
+			voters[q.ID] = r.voterKey(q.ID, c.member)
 		}
 		v.Questions = append(v.Questions, q.view())
 	}
 	ctx, cancel := r.callContext()
 	defer cancel()
 	store, _ := r.pollStore()
+	if store != nil && len(voters) > 0 {
+		if voted, err := store.PollsAnswered(ctx, r.id, voters); err == nil {
+			v.You.Voted = voted
+		}
+	}
 	for _, p := range qa.Polls {
 		if p.State == PollDraft && !stage {
 			continue
@@ -533,10 +541,18 @@ func (n *Node) QA(ctx context.Context, roomID string) (Report, error) {
 		return Report{}, fmt.Errorf("realtime: questions and polls: %w", err)
 	}
 	qa := snap.State.QA.Clone()
+	store, _ := n.info.(poll.Store)
 	for _, q := range qa.Questions {
+		if store != nil {
+			// The stored count: the state's may be a publication behind.
+			t, err := store.PollTally(ctx, roomID, q.ID, 1)
+			if err != nil {
+				return Report{}, fmt.Errorf("realtime: questions and polls: %w", err)
+			}
+			q.Votes = max(q.Votes, t.Answers)
+		}
 		rep.Questions = append(rep.Questions, q.view())
 	}
-	store, _ := n.info.(poll.Store)
 	for _, p := range qa.Polls {
 		if p.State == PollOpen && store != nil {
 			t, err := store.PollTally(ctx, roomID, p.ID, len(p.Options))

@@ -184,11 +184,15 @@ func TestWebinarQuestionsInTheRoom(t *testing.T) {
 	paola.question()
 	panelist.question()
 
-	// One vote per person, across reconnects.
-	omar.send(realtime.CmdQuestionVote, "", map[string]string{"id": q1.ID})
+	// One vote per person, across reconnects: the voter's ack at once,
+	// and the count in a seq'd question.votes that names nobody.
+	omar.send(realtime.CmdQuestionVote, "v1", map[string]string{"id": q1.ID})
+	if env := omar.upTo(realtime.MsgQuestionVoted); env.ID != "v1" || env.Seq != 0 || string(env.Data) != `{"id":"`+q1.ID+`","votes":1}` {
+		t.Fatalf("Omar's ack: %+v %s", env, env.Data)
+	}
 	for _, m := range []*member{host, paola, omar} {
-		if q, env := m.question(); q.Votes != 1 || env.From != "" {
-			t.Fatalf("%s sees the vote as %+v from %q", m.name, q, env.From)
+		if env := m.upTo(realtime.MsgQuestionVotes); string(env.Data) != `{"votes":{"`+q1.ID+`":1}}` || env.From != "" || env.Seq == 0 {
+			t.Fatalf("%s sees the vote as %s from %q", m.name, env.Data, env.From)
 		}
 	}
 	if code := omar.refused(realtime.CmdQuestionVote, map[string]string{"id": q1.ID}); code != realtime.ErrInvalidState {
@@ -303,8 +307,7 @@ func TestWebinarQuestionsResume(t *testing.T) {
 	paola.conn.Close()
 
 	omar.send(realtime.CmdQuestionVote, "", map[string]string{"id": q1.ID})
-	for q, _ := host.question(); q.Votes != 1; q, _ = host.question() {
-	}
+	host.votesOf(q1.ID, 1)
 	host.send(realtime.CmdQASettings, "", map[string]bool{"moderated": true})
 	omar.upTo(realtime.MsgQA) // moderated now: Omar's next question is held
 	omar.send(realtime.CmdQuestionAsk, "", map[string]any{"text": "Held while Paola was away"})
@@ -332,11 +335,13 @@ func TestWebinarQuestionsResume(t *testing.T) {
 				t.Fatalf("the replay shows a held question to an attendee: %s", env.Data)
 			}
 			seen = append(seen, fmt.Sprintf("%s %s %d", q.Text, q.Status, q.Votes))
+		case realtime.MsgQuestionVotes:
+			seen = append(seen, "votes "+string(env.Data))
 		case realtime.MsgQA:
 			seen = append(seen, "settings")
 		}
 	}
-	want := []string{"First open 1", "settings", "First answered 1"}
+	want := []string{"votes {\"votes\":{\"" + q1.ID + "\":1}}", "settings", "First answered 1"}
 	if !slices.Equal(seen, want) {
 		t.Fatalf("replayed %q, want %q", seen, want)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -168,6 +169,25 @@ func (b *Bolt) PollAnswered(ctx context.Context, room, id, key string) (bool, er
 		return nil
 	})
 	return ok, err
+}
+
+// PollsAnswered implements poll.Store.
+func (b *Bolt) PollsAnswered(ctx context.Context, room string, keys map[string]string) ([]string, error) {
+	out := []string{}
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketPollKeys)
+		if bk == nil {
+			return nil
+		}
+		for id, key := range keys {
+			if bk.Get([]byte(pollKey(room, id)+"\x00"+key)) != nil {
+				out = append(out, id)
+			}
+		}
+		return nil
+	})
+	slices.Sort(out)
+	return out, err
 }
 
 // checkAnswer is what both stores refuse before writing anything.
