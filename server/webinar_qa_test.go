@@ -593,10 +593,16 @@ func TestPreparedPollsAndReport(t *testing.T) {
 	}
 
 	ck := f.signIn(f.aliceID)
-	for _, tc := range []struct{ lang, heading string }{{"en", "Questions and polls"}, {"fr", "Questions et sondages"}, {"es", "Preguntas y encuestas"}, {"ar", "الأسئلة واستطلاعات الرأي"}} {
+	for _, tc := range []struct{ lang, heading, editor string }{{"en", "Questions and polls", "Prepared polls"}, {"fr", "Questions et sondages", "Sondages préparés"},
+		{"es", "Preguntas y encuestas", "Encuestas preparadas"}, {"ar", "الأسئلة واستطلاعات الرأي", "استطلاعات معدّة مسبقًا"}} {
 		res, body := f.browse(browserReq{method: "GET", path: "/organizer/events/" + roomEvent + "/questions?lang=" + tc.lang, cookie: ck})
 		if res.StatusCode != 200 || !strings.Contains(body, tc.heading) || !strings.Contains(body, "Paola") || !strings.Contains(body, `aria-current="page"`) {
 			t.Fatalf("%s: %d %s", tc.lang, res.StatusCode, body)
+		}
+		// The prepared polls' editor: the stored polls at their version.
+		if !strings.Contains(body, tc.editor) || !strings.Contains(body, `id="polls-editor"`) || !strings.Contains(body, `data-version="1"`) ||
+			!strings.Contains(body, `"id":"network"`) || !strings.Contains(body, "organizer-polls") {
+			t.Fatalf("%s: the polls editor: %s", tc.lang, body)
 		}
 	}
 }
