@@ -77,3 +77,33 @@ func TestRegistrantJoinsAndAsksInBrowser(t *testing.T) {
 		t.Errorf("browser console: %s", p)
 	}
 }
+
+// TestWebinarVisitorVotesOnceInBrowser: a visitor of a public webinar who
+// joins by name (no invitation, no registration) votes a question up,
+// reloads the page and joins again: Chromium kept the room's cookie, so
+// the page shows the vote as theirs and the count stays at one.
+func TestWebinarVisitorVotesOnceInBrowser(t *testing.T) {
+	f, base := sessionServer(t)
+	b := newBrowser(t, "Europe/Brussels")
+	visitor, host := b.tab(t), b.tab(t)
+	host.run(t, "the host opens the session", chromedp.Navigate(base+"/events/"+sessionEvent+"/session?tz=UTC&lang=en&token="+url.QueryEscape(f.joinToken(`{"role":"host","name":"Hana"}`))),
+		chromedp.WaitVisible(css("#qa-settings")))
+	enter := func() {
+		visitor.run(t, "the visitor joins by name", chromedp.Navigate(base+"/events/"+sessionEvent+"/session?tz=UTC&lang=es"),
+			chromedp.WaitVisible(css(`#join-form input[name="name"]`)),
+			chromedp.SetValue(css(`#join-form input[name="name"]`), "Valeria"),
+			chromedp.Click(css(`#join-form button`)),
+			chromedp.WaitVisible(css(`#qa-ask`)))
+	}
+	enter()
+	visitor.run(t, "asks", chromedp.SetValue(css(`#qa-text`), "¿Habrá grabación?"), chromedp.Click(css(`#qa-send`)))
+	waitFor(t, visitor, "the question", `document.querySelector("#qa-list li button[aria-pressed]") !== null`)
+	visitor.run(t, "votes it up", chromedp.Click(css(`#qa-list li button[aria-pressed]`)))
+	waitFor(t, host, "the host sees one vote", `document.getElementById("qa-list").textContent.includes("votes: 1")`)
+
+	enter()
+	waitFor(t, visitor, "the vote is still theirs after the reload", `document.querySelector("#qa-list li button[aria-pressed]") !== null && document.querySelector("#qa-list li button[aria-pressed]").getAttribute("aria-pressed") === "true"`)
+	if httpOnly := value(t, visitor, "cookie", chromedp.Evaluate[bool](`!document.cookie.includes("majlis_visitor")`)); !httpOnly {
+		t.Error("a script reads the visitor's cookie")
+	}
+}
