@@ -304,15 +304,45 @@ func (r *room) pollAnswer(c *Client, env Envelope, d pollAnswerCmd) *Error {
 	if e != nil {
 		return e
 	}
-	ctx, cancel := r.callContext()
-	t, err := s.AnswerPoll(ctx, r.id, p.ID, qaKey("poll", r.id, p.ID, c.member.Subject), d.Choices, len(p.Options))
-	cancel()
-	if err != nil {
-		return pollError(err)
-	}
-	r.send(c, Envelope{Type: MsgPollAnswered, Room: r.id, ID: env.ID, Data: mustJSON(pollRef{ID: p.ID})})
-	r.noteTally(p.ID, t)
+	key := qaKey("poll", r.id, p.ID, c.member.Subject)
+	r.offload(func(ctx context.Context) func(r *room) {
+		t, err := s.AnswerPoll(ctx, r.id, p.ID, key, d.Choices, len(p.Options))
+		return func(r *room) {
+			here := r.clients[c.member.ID] == c
+			switch {
+			case err == nil:
+				if here {
+					r.send(c, Envelope{Type: MsgPollAnswered, Room: r.id, ID: env.ID, Data: mustJSON(pollRef{ID: p.ID})})
+				}
+				r.noteTally(p.ID, t)
+			case here:
+				r.reply(c, pollError(err), env.ID)
+			}
+		}
+	})
 	return nil
+}
+
+// offloadReq hands the result of an offloaded call back to the room
+// goroutine.
+type offloadReq struct{ done func(r *room) }
+
+func (q offloadReq) handle(r *room) { q.done(r) }
+
+// offload runs call off the room goroutine — a store write that waits for
+// a disk or for Redis, so that a burst of votes or answers is written
+// concurrently (bbolt's Batch shares their commits) while the room goes on
+// — and then, on the room goroutine, what call returns. The node's calls
+// group owns the goroutine; call gets a context bounded by backendTimeout.
+func (r *room) offload(call func(ctx context.Context) func(r *room)) {
+	r.node.calls.Add(1)
+	go func() {
+		defer r.node.calls.Done()
+		ctx, cancel := r.callContext()
+		done := call(ctx)
+		cancel()
+		r.post(offloadReq{done: done})
+	}()
 }
 
 // noteTally keeps t if it is newer than the tally known here, and

@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -319,17 +320,24 @@ func (r *room) questionVote(c *Client, env Envelope, d questionRef) *Error {
 	if e != nil {
 		return e
 	}
-	ctx, cancel := r.callContext()
-	t, err := s.AnswerPoll(ctx, r.id, q.ID, r.voterKey(q.ID, c.member), []int{0}, 1)
-	cancel()
-	if errors.Is(err, poll.ErrAnswered) {
-		return errorf(ErrInvalidState, "you have voted this question up already")
-	}
-	if err != nil {
-		return pollError(err)
-	}
-	r.send(c, Envelope{Type: MsgQuestionVoted, Room: r.id, ID: env.ID, Data: mustJSON(votedData{ID: q.ID, Votes: t.Answers})})
-	r.noteVotes(q.ID, t.Answers)
+	key := r.voterKey(q.ID, c.member)
+	r.offload(func(ctx context.Context) func(r *room) {
+		t, err := s.AnswerPoll(ctx, r.id, q.ID, key, []int{0}, 1)
+		return func(r *room) {
+			switch {
+			case err == nil:
+				if r.clients[c.member.ID] == c { // still here: the ack first
+					r.send(c, Envelope{Type: MsgQuestionVoted, Room: r.id, ID: env.ID, Data: mustJSON(votedData{ID: q.ID, Votes: t.Answers})})
+				}
+				r.noteVotes(q.ID, t.Answers)
+			case r.clients[c.member.ID] != c:
+			case errors.Is(err, poll.ErrAnswered):
+				r.reply(c, errorf(ErrInvalidState, "you have voted this question up already"), env.ID)
+			default:
+				r.reply(c, pollError(err), env.ID)
+			}
+		}
+	})
 	return nil
 }
 

@@ -108,6 +108,23 @@ func (c *qaClient) read() {
 					c.votes[q.ID], c.seen[q.ID] = q.Votes, now
 				}
 			}
+		case realtime.MsgWelcome: // a join the question overtook: the welcome has it
+			var w struct {
+				QA struct {
+					Questions []struct {
+						ID    string `json:"id"`
+						Votes int    `json:"votes"`
+					} `json:"questions"`
+				} `json:"qa"`
+			}
+			if json.Unmarshal(env.Data, &w) == nil {
+				for _, q := range w.QA.Questions {
+					c.questions[q.ID] = true
+					if q.Votes > c.votes[q.ID] {
+						c.votes[q.ID], c.seen[q.ID] = q.Votes, now
+					}
+				}
+			}
 		case realtime.MsgQuestionVotes:
 			var d struct {
 				Votes map[string]int `json:"votes"`

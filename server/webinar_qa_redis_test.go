@@ -93,23 +93,22 @@ func (m *member) votesOf(id string, want int) int {
 	}
 }
 
-// refusedOrNot sends cmd and reports the error code it got ("" for none),
-// reading up to a sentinel command's answer.
+// refusedOrNot sends a vote or a poll answer and reports the error code
+// it got ("" for none), reading up to its answer: the error, or the ack
+// (question.voted, poll.answered) that carries its id.
 func (m *member) refusedOrNot(cmd realtime.MsgType, id string, data any) realtime.ErrorCode {
 	m.t.Helper()
 	m.send(cmd, id, data)
-	m.send(realtime.CmdHandLower, "end-"+id, map[string]string{"id": "m-sentinel"})
-	var code realtime.ErrorCode
 	for {
 		env := m.next()
-		if env.Type != realtime.MsgError {
+		if env.ID != id {
 			continue
 		}
-		if env.ID == id {
-			code = errorCode(m.t, env)
-		}
-		if env.ID == "end-"+id {
-			return code
+		switch env.Type {
+		case realtime.MsgError:
+			return errorCode(m.t, env)
+		case realtime.MsgQuestionVoted, realtime.MsgPollAnswered:
+			return ""
 		}
 	}
 }

@@ -83,8 +83,16 @@ func (b *Bolt) AnswerPoll(ctx context.Context, room, id, key string, choices []i
 	if err := checkAnswer(room, id, key, choices, options); err != nil {
 		return poll.Tally{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return poll.Tally{}, fmt.Errorf("store: %w", err)
+	}
+	// Batch, not update: a burst of answers (or of question votes) from
+	// many connections shares commits, one fsync for many. The function
+	// may run again (with the batch's others, or alone when it fails): it
+	// sets t afresh each time. Answers touch no cached event, so they need
+	// not hold wmu.
 	var t poll.Tally
-	err := b.update(ctx, func(tx *bolt.Tx, _ *writes) error {
+	err := b.db.Batch(func(tx *bolt.Tx) error {
 		keys, err := tx.CreateBucketIfNotExists(bucketPollKeys)
 		if err != nil {
 			return fmt.Errorf("store: poll bucket: %w", err)
