@@ -346,12 +346,13 @@ func (r *room) offload(call func(ctx context.Context) func(r *room)) {
 }
 
 // noteTally keeps t if it is newer than the tally known here, and
-// announces it, at most every resultsEvery (qaTick sends what waits).
+// announces it, at most every resultsEvery (qaDue sends what waits).
 func (r *room) noteTally(id string, t poll.Tally) {
 	if !r.keepTally(id, t) {
 		return
 	}
-	if r.node.cfg.Now().Sub(r.qa.announced[id]) >= resultsEvery {
+	wait := resultsEvery - r.node.cfg.Now().Sub(r.qa.announced[id])
+	if wait <= 0 {
 		r.announceTally(id)
 		return
 	}
@@ -359,6 +360,7 @@ func (r *room) noteTally(id string, t poll.Tally) {
 		r.qa.dirty = map[string]bool{}
 	}
 	r.qa.dirty[id] = true
+	r.qaWake(wait)
 }
 
 // keepTally records t for poll id when it counts more answers than the
@@ -402,9 +404,10 @@ func (r *room) announceTally(id string) {
 }
 
 // qaTick announces the tallies that waited for resultsEvery, and the
-// vote counts not published yet.
+// vote counts not published yet (those of a question shown again, or
+// after a failed publication).
 func (r *room) qaTick() {
-	if len(r.qa.unsent) > 0 && r.qa.votesDue == nil {
+	if len(r.qa.unsent) > 0 && r.node.cfg.Now().Sub(r.qa.votesSent) >= votesEvery {
 		r.publishVotes()
 	}
 	for id := range r.qa.dirty {

@@ -173,12 +173,15 @@ type qaLocal struct {
 	// votes is the count each question's last vote recorded here
 	// reached; unsent lists the questions whose count the room's state
 	// may not have yet; votesSent is when question.votes was last
-	// published from here, and votesDue fires when the next may be
-	// (nil: no publication waits).
-	votes     map[string]int
-	unsent    map[string]bool
-	votesSent time.Time
-	votesDue  <-chan time.Time
+	// published from here; votesWaiting: a vote came since.
+	votes        map[string]int
+	unsent       map[string]bool
+	votesSent    time.Time
+	votesWaiting bool
+	// due fires at dueAt, when a vote count or a tally that waited may go
+	// (qaDue); nil when nothing waits.
+	due   <-chan time.Time
+	dueAt time.Time
 }
 
 // qaKey is a one-way, per-room key of a subject for kind and scope.
@@ -350,16 +353,43 @@ func (r *room) noteVotes(id string, n int) {
 	if n <= r.qa.votes[id] {
 		return
 	}
-	r.qa.votes[id], r.qa.unsent[id] = n, true
-	if r.qa.votesDue != nil {
-		return // a publication waits already
-	}
-	wait := votesEvery - r.node.cfg.Now().Sub(r.qa.votesSent)
-	if wait <= 0 {
-		r.publishVotes()
+	r.qa.votes[id], r.qa.unsent[id], r.qa.votesWaiting = n, true, true
+	if wait := votesEvery - r.node.cfg.Now().Sub(r.qa.votesSent); wait > 0 {
+		r.qaWake(wait)
 		return
 	}
-	r.qa.votesDue = time.After(wait)
+	r.publishVotes()
+}
+
+// qaWake makes due fire after wait, or sooner if it fires sooner already.
+func (r *room) qaWake(wait time.Duration) {
+	at := time.Now().Add(wait)
+	if r.qa.due != nil && !at.Before(r.qa.dueAt) {
+		return
+	}
+	r.qa.due, r.qa.dueAt = time.After(wait), at
+}
+
+// qaDue publishes the vote counts and announces the tallies that waited
+// and may go now, and waits again for those that may not yet. Run by the
+// room goroutine when due fires.
+func (r *room) qaDue() {
+	r.qa.due = nil
+	now := r.node.cfg.Now()
+	if r.qa.votesWaiting {
+		if wait := votesEvery - now.Sub(r.qa.votesSent); wait > 0 {
+			r.qaWake(wait)
+		} else {
+			r.publishVotes()
+		}
+	}
+	for id := range r.qa.dirty {
+		if wait := resultsEvery - now.Sub(r.qa.announced[id]); wait > 0 {
+			r.qaWake(wait)
+		} else {
+			r.announceTally(id)
+		}
+	}
 }
 
 // errNoVotes ends a question.votes with nothing to publish.
@@ -368,9 +398,9 @@ var errNoVotes = errorf(ErrInvalidState, "no new votes")
 // publishVotes publishes, in one question.votes, the counts recorded here
 // that are above the state's, for the questions everyone sees; those of
 // a question held or dismissed meanwhile wait until it is shown again
-// (qaTick retries). Run by the room goroutine when votesDue fires.
+// (qaTick retries).
 func (r *room) publishVotes() {
-	r.qa.votesDue = nil
+	r.qa.votesWaiting = false
 	if len(r.qa.unsent) == 0 {
 		return
 	}

@@ -258,8 +258,8 @@ func (r *room) run() {
 			if r.resync.Swap(false) {
 				r.catchUp()
 			}
-		case <-r.qa.votesDue:
-			r.publishVotes()
+		case <-r.qa.due:
+			r.qaDue()
 		case <-tick.C:
 			if r.resync.Swap(false) {
 				r.catchUp()
