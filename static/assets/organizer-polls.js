@@ -7,33 +7,15 @@
 // API's field errors are shown on the fields in the page's language. Text
 // is inserted as text, never as HTML.
 
+import { editor, el } from "./organizer-editor.js";
+
 const root = document.getElementById("polls-editor");
 const S = JSON.parse(document.getElementById("prep-strings").textContent);
 let polls = JSON.parse(document.getElementById("prep-data").textContent) || [];
 const $ = (id) => document.getElementById(id);
 const langs = Object.keys(S.langs);
 const list = $("prep-polls");
-
-function t(key, args) {
-  let s = S[key] || key;
-  for (const [k, v] of Object.entries(args || {})) s = s.split("{" + k + "}").join(String(v));
-  return s;
-}
-
-function announce(msg) {
-  $("prep-status").textContent = msg;
-}
-
-function el(tag, props, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props || {})) {
-    if (k === "text") e.textContent = v;
-    else if (k.startsWith("data-") || k.startsWith("aria-") || k === "for") e.setAttribute(k, v);
-    else e[k] = v;
-  }
-  e.append(...children.filter(Boolean));
-  return e;
-}
+const { t, announce, outcome, clearErrors, showErrors } = editor(root, S, $("prep-status"));
 
 // freshID returns a poll ID not taken.
 function freshID() {
@@ -126,43 +108,14 @@ $("prep-add").addEventListener("click", () => {
   announce(t("added", { n: polls.length }));
 });
 
-function clearErrors() {
-  for (const e of root.querySelectorAll(".field-error")) { e.hidden = true; e.textContent = ""; }
-  for (const e of root.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
-}
-
-// showErrors marks the fields the API named ("polls[0].question.fr",
-// "polls[1].options"…) and focuses the first.
-function showErrors(fields) {
-  let first = null;
-  for (const name of Object.keys(fields).sort()) {
-    const inputs = [...root.querySelectorAll("input[data-field]")]
-      .filter((e) => e.dataset.field === name || e.dataset.field.startsWith(name + "."));
-    if (inputs.length) {
-      for (const input of inputs) {
-        input.setAttribute("aria-invalid", "true");
-        const err = $(input.getAttribute("aria-describedby"));
-        if (err) { err.textContent = t("field"); err.hidden = false; }
-      }
-      first = first || inputs[0];
-      continue;
-    }
-    const m = /^polls\[(\d+)\]/.exec(name);
-    const err = m && $("prep-" + m[1] + "-err");
-    if (err) {
-      err.textContent = t("field_at", { n: Number(m[1]) + 1 });
-      err.hidden = false;
-      first = first || $("prep-" + m[1]).querySelector("input");
-    }
-  }
-  if (first) first.focus();
-}
-
-// save's outcome is also root.dataset.saved: saving, saved, conflict,
-// invalid or failed.
-function outcome(state, msg) {
-  root.dataset.saved = state;
-  announce(msg);
+// errorOf shows an error the API gave for a poll as a whole
+// ("polls[1].options": how many) on the poll.
+function errorOf(name) {
+  const m = /^polls\[(\d+)\]/.exec(name);
+  const err = m && $("prep-" + m[1] + "-err");
+  if (!err) return null;
+  err.textContent = t("field_at", { n: Number(m[1]) + 1 });
+  return [err, $("prep-" + m[1]).querySelector("input")];
 }
 
 $("prep-save").addEventListener("click", async () => {
@@ -182,7 +135,7 @@ $("prep-save").addEventListener("click", async () => {
   } else if (res.status === 412) {
     outcome("conflict", t("conflict"));
   } else if (res.status === 422 && data.error && data.error.fields) {
-    showErrors(data.error.fields);
+    showErrors(data.error.fields, errorOf);
     outcome("invalid", t("invalid"));
   } else {
     outcome("failed", t("failed", { why: res.status }));

@@ -6,33 +6,15 @@
 // path, one validation), whose field errors are shown on the fields. Text
 // is inserted as text, never as HTML.
 
+import { editor, el } from "./organizer-editor.js";
+
 const root = document.getElementById("questions-editor");
 const S = JSON.parse(document.getElementById("questions-strings").textContent);
 let questions = JSON.parse(document.getElementById("questions-data").textContent) || [];
 const $ = (id) => document.getElementById(id);
 const langs = Object.keys(S.langs);
 const list = $("questions");
-
-function t(key, args) {
-  let s = S[key] || key;
-  for (const [k, v] of Object.entries(args || {})) s = s.split("{" + k + "}").join(String(v));
-  return s;
-}
-
-function announce(msg) {
-  $("questions-status").textContent = msg;
-}
-
-function el(tag, props, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props || {})) {
-    if (k === "text") e.textContent = v;
-    else if (k.startsWith("data-") || k.startsWith("aria-") || k === "for") e.setAttribute(k, v);
-    else e[k] = v;
-  }
-  e.append(...children.filter(Boolean));
-  return e;
-}
+const { t, announce, outcome, clearErrors, showErrors } = editor(root, S, $("questions-status"));
 
 // freshID returns an ID of prefix not taken in ids.
 function freshID(prefix, ids) {
@@ -154,45 +136,14 @@ $("add-question").addEventListener("click", () => {
   announce(t("added", { n: questions.length }));
 });
 
-function clearErrors() {
-  for (const e of root.querySelectorAll(".field-error")) { e.hidden = true; e.textContent = ""; }
-  for (const e of root.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
-}
-
-// showErrors marks the fields the API named ("questions[2].label.fr",
-// "questions[0].options"…) and focuses the first.
-function showErrors(fields) {
-  let first = null;
-  for (const name of Object.keys(fields).sort()) {
-    // The inputs of that field, or of its languages ("….label" names the
-    // four label inputs "….label.ar" …).
-    const inputs = [...root.querySelectorAll("input[data-field], textarea[data-field], select[data-field]")]
-      .filter((e) => e.dataset.field === name || e.dataset.field.startsWith(name + "."));
-    if (inputs.length) {
-      for (const input of inputs) {
-        input.setAttribute("aria-invalid", "true");
-        const err = $(input.getAttribute("aria-describedby"));
-        if (err) { err.textContent = t("field"); err.hidden = false; }
-      }
-      first = first || inputs[0];
-      continue;
-    }
-    const m = /^questions\[(\d+)\]/.exec(name);
-    const err = m && $("q-" + m[1] + "-err");
-    if (err) {
-      err.textContent = t("field_at", { n: Number(m[1]) + 1 });
-      err.hidden = false;
-      first = first || $("q-" + m[1]).querySelector("input, textarea, select");
-    }
-  }
-  if (first) first.focus();
-}
-
-// save's outcome is also root.dataset.saved: saving, saved, conflict,
-// invalid or failed.
-function outcome(state, msg) {
-  root.dataset.saved = state;
-  announce(msg);
+// errorOf shows an error the API gave for a question as a whole
+// ("questions[0].options": how many) on the question.
+function errorOf(name) {
+  const m = /^questions\[(\d+)\]/.exec(name);
+  const err = m && $("q-" + m[1] + "-err");
+  if (!err) return null;
+  err.textContent = t("field_at", { n: Number(m[1]) + 1 });
+  return [err, $("q-" + m[1]).querySelector("input, textarea, select")];
 }
 
 $("save-questions").addEventListener("click", async () => {
@@ -222,7 +173,7 @@ $("save-questions").addEventListener("click", async () => {
   } else if (res.status === 412) {
     outcome("conflict", t("conflict"));
   } else if (res.status === 422 && data.error && data.error.fields) {
-    showErrors(data.error.fields);
+    showErrors(data.error.fields, errorOf);
     outcome("invalid", t("invalid"));
   } else {
     outcome("failed", t("failed", { why: res.status }));
