@@ -34,9 +34,10 @@ export function editor(root, S, status) {
   };
   // showErrors marks the inputs of the fields the API named ("x[2].label"
   // names the inputs "x[2].label.ar" …), with t("field"), and focuses the
-  // first; a field without inputs of its own is shown on its item:
-  // item(name) returns [its error line, what to focus] or null.
-  const showErrors = (fields, item) => {
+  // first; a field without inputs of its own ("x[2].options": how many)
+  // is shown with t("field_at") on its item, the element whose id is
+  // itemID and the item's index (its error line: that id and "-err").
+  const showErrors = (fields, list, itemID) => {
     let first = null;
     for (const name of Object.keys(fields).sort()) {
       const inputs = [...root.querySelectorAll("input[data-field], textarea[data-field], select[data-field]")]
@@ -50,13 +51,31 @@ export function editor(root, S, status) {
         first = first || inputs[0];
         continue;
       }
-      const at = item(name);
-      if (at) {
-        at[0].hidden = false;
-        first = first || at[1];
+      const m = name.startsWith(list + "[") && /^\[(\d+)\]/.exec(name.slice(list.length));
+      const err = m && document.getElementById(itemID + m[1] + "-err");
+      if (err) {
+        err.textContent = t("field_at", { n: Number(m[1]) + 1 });
+        err.hidden = false;
+        first = first || document.getElementById(itemID + m[1]).querySelector("input, textarea, select");
       }
     }
     if (first) first.focus();
   };
-  return { t, announce, outcome, clearErrors, showErrors };
+  // answered shows what a PUT answered (res, its body data): saved runs
+  // on a 200; a 412 is a conflict; a 422's fields are shown (showErrors
+  // with list and itemID).
+  const answered = (res, data, saved, list, itemID) => {
+    if (res.status === 200) {
+      saved();
+      outcome("saved", t("saved"));
+    } else if (res.status === 412) {
+      outcome("conflict", t("conflict"));
+    } else if (res.status === 422 && data.error && data.error.fields) {
+      showErrors(data.error.fields, list, itemID);
+      outcome("invalid", t("invalid"));
+    } else {
+      outcome("failed", t("failed", { why: res.status }));
+    }
+  };
+  return { t, announce, outcome, clearErrors, answered };
 }

@@ -15,7 +15,7 @@ let polls = JSON.parse(document.getElementById("prep-data").textContent) || [];
 const $ = (id) => document.getElementById(id);
 const langs = Object.keys(S.langs);
 const list = $("prep-polls");
-const { t, announce, outcome, clearErrors, showErrors } = editor(root, S, $("prep-status"));
+const { t, announce, outcome, clearErrors, answered } = editor(root, S, $("prep-status"));
 
 // freshID returns a poll ID not taken.
 function freshID() {
@@ -108,16 +108,6 @@ $("prep-add").addEventListener("click", () => {
   announce(t("added", { n: polls.length }));
 });
 
-// errorOf shows an error the API gave for a poll as a whole
-// ("polls[1].options": how many) on the poll.
-function errorOf(name) {
-  const m = /^polls\[(\d+)\]/.exec(name);
-  const err = m && $("prep-" + m[1] + "-err");
-  if (!err) return null;
-  err.textContent = t("field_at", { n: Number(m[1]) + 1 });
-  return [err, $("prep-" + m[1]).querySelector("input")];
-}
-
 $("prep-save").addEventListener("click", async () => {
   clearErrors();
   outcome("saving", "");
@@ -127,19 +117,11 @@ $("prep-save").addEventListener("click", async () => {
     headers: { "X-CSRF-Token": root.dataset.csrf, Accept: "application/json", "Content-Type": "application/json",
       "If-Match": '"pl' + root.dataset.version + '"' } });
   const data = await res.json().catch(() => ({}));
-  if (res.status === 200) {
+  answered(res, data, () => {
     root.dataset.version = (res.headers.get("ETag") || "").replace(/[^0-9]/g, "");
     polls = data.polls || [];
     render(null);
-    outcome("saved", t("saved"));
-  } else if (res.status === 412) {
-    outcome("conflict", t("conflict"));
-  } else if (res.status === 422 && data.error && data.error.fields) {
-    showErrors(data.error.fields, errorOf);
-    outcome("invalid", t("invalid"));
-  } else {
-    outcome("failed", t("failed", { why: res.status }));
-  }
+  }, "polls", "prep-");
 });
 
 root.hidden = false;

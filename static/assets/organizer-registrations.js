@@ -14,7 +14,7 @@ let questions = JSON.parse(document.getElementById("questions-data").textContent
 const $ = (id) => document.getElementById(id);
 const langs = Object.keys(S.langs);
 const list = $("questions");
-const { t, announce, outcome, clearErrors, showErrors } = editor(root, S, $("questions-status"));
+const { t, announce, outcome, clearErrors, answered } = editor(root, S, $("questions-status"));
 
 // freshID returns an ID of prefix not taken in ids.
 function freshID(prefix, ids) {
@@ -136,16 +136,6 @@ $("add-question").addEventListener("click", () => {
   announce(t("added", { n: questions.length }));
 });
 
-// errorOf shows an error the API gave for a question as a whole
-// ("questions[0].options": how many) on the question.
-function errorOf(name) {
-  const m = /^questions\[(\d+)\]/.exec(name);
-  const err = m && $("q-" + m[1] + "-err");
-  if (!err) return null;
-  err.textContent = t("field_at", { n: Number(m[1]) + 1 });
-  return [err, $("q-" + m[1]).querySelector("input, textarea, select")];
-}
-
 $("save-questions").addEventListener("click", async () => {
   clearErrors();
   outcome("saving", "");
@@ -163,21 +153,13 @@ $("save-questions").addEventListener("click", async () => {
   const res = await fetch(base, { method: "PUT", credentials: "same-origin", body: JSON.stringify(form),
     headers: { ...headers, "Content-Type": "application/json", "If-Match": match } });
   const data = await res.json().catch(() => ({}));
-  if (res.status === 200) {
+  answered(res, data, () => {
     root.dataset.version = String(data.version);
     const v = document.querySelector('#reg-settings input[name="version"]');
     if (v) v.value = String(data.version);
     questions = data.questions || [];
     render(null);
-    outcome("saved", t("saved"));
-  } else if (res.status === 412) {
-    outcome("conflict", t("conflict"));
-  } else if (res.status === 422 && data.error && data.error.fields) {
-    showErrors(data.error.fields, errorOf);
-    outcome("invalid", t("invalid"));
-  } else {
-    outcome("failed", t("failed", { why: res.status }));
-  }
+  }, "questions", "q-");
 });
 
 root.hidden = false;
