@@ -27,19 +27,6 @@ func TestPreparedPollsEditorInBrowser(t *testing.T) {
 	base, st, _, _ := builderServer(t, b)
 	ctx := context.Background()
 	const ev = "ev-by-keys"
-	press := func(sel string) []chromedp.Action[chromedp.Void] {
-		return []chromedp.Action[chromedp.Void]{chromedp.Focus(css(sel)), chromedp.KeyEvent("\r")}
-	}
-	steps := func(groups ...[]chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
-		var out []chromedp.Action[chromedp.Void]
-		for _, g := range groups {
-			out = append(out, g...)
-		}
-		return out
-	}
-	typeIn := func(sel, text string) []chromedp.Action[chromedp.Void] {
-		return []chromedp.Action[chromedp.Void]{chromedp.SendKeys(css(sel), text)}
-	}
 	saved := func(want string) []chromedp.Action[chromedp.Void] {
 		return steps(press("#prep-save"), []chromedp.Action[chromedp.Void]{until(`["saved", "conflict", "invalid", "failed"].includes(document.getElementById("polls-editor").dataset.saved)`),
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -125,4 +112,23 @@ func TestPreparedPollsEditorInBrowser(t *testing.T) {
 		}
 		checkAxe(t, b, "polls editor, "+lang)
 	}
+}
+
+// press focuses sel and presses Enter: a button used by keyboard.
+func press(sel string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{chromedp.Focus(css(sel)), chromedp.KeyEvent("\r")}
+}
+
+// steps joins groups of steps into one list.
+func steps(groups ...[]chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
+	var out []chromedp.Action[chromedp.Void]
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
+
+// typeIn types text into sel.
+func typeIn(sel, text string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{chromedp.SendKeys(css(sel), text)}
 }

@@ -217,20 +217,7 @@ func TestWebinarVoteCountsConvergeAcrossInstances(t *testing.T) {
 	a, b := webinarOnTwoInstances(t)
 	onA, onB := qaClients(t, a.ts, each, 0), qaClients(t, b.ts, each, each)
 	all := append(slices.Clone(onA), onB...)
-	onA[0].send(realtime.CmdQuestionAsk, map[string]string{"text": "Who funds the plan?"})
-	var id string
-	waitAll(t, onA[:1], "the question", func(c *qaClient) bool {
-		for q := range c.questions {
-			id = q
-		}
-		return id != ""
-	})
-	waitAll(t, all, "the question everywhere", func(c *qaClient) bool { return c.questions[id] })
-	var wg sync.WaitGroup
-	for _, c := range all {
-		wg.Go(func() { c.send(realtime.CmdQuestionVote, map[string]string{"id": id}) })
-	}
-	wg.Wait()
+	id := voteBurst(t, all)
 	waitAll(t, all, "the votes", func(c *qaClient) bool { return c.votes[id] == 2*each })
 	for _, f := range []*roomFixture{a, b} {
 		_, first := f.join("late host", "token="+url.QueryEscape(f.alice))

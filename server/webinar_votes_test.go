@@ -17,21 +17,7 @@ func TestWebinarVoteBurst(t *testing.T) {
 	const n = 1000
 	ts, _ := qaBenchServer(t, 0)
 	cs := qaClients(t, ts, n, 0)
-	asker := cs[0]
-	asker.send(realtime.CmdQuestionAsk, map[string]string{"text": "Will the plan be funded?"})
-	var id string
-	waitAll(t, cs[:1], "the question", func(c *qaClient) bool {
-		for q := range c.questions {
-			id = q
-		}
-		return id != ""
-	})
-	waitAll(t, cs, "the question everywhere", func(c *qaClient) bool { return c.questions[id] })
-	var wg sync.WaitGroup
-	for _, c := range cs {
-		wg.Go(func() { c.send(realtime.CmdQuestionVote, map[string]string{"id": id}) })
-	}
-	wg.Wait()
+	id := voteBurst(t, cs)
 	waitAll(t, cs, "the votes", func(c *qaClient) bool { return c.votes[id] == n })
 	// A second vote by the same person is refused, the count unchanged.
 	cs[1].send(realtime.CmdQuestionVote, map[string]string{"id": id})
@@ -55,4 +41,25 @@ func TestWebinarVoteBurst(t *testing.T) {
 	if !strings.Contains(cs[1].refusals[0], `"code":"`+string(realtime.ErrInvalidState)+`"`) {
 		t.Fatalf("the second vote: %s", cs[1].refusals[0])
 	}
+}
+
+// voteBurst has cs[0] ask a question, waits until every client has it,
+// then has every client vote it up at once, and returns its ID.
+func voteBurst(t *testing.T, cs []*qaClient) string {
+	t.Helper()
+	cs[0].send(realtime.CmdQuestionAsk, map[string]string{"text": "Will the plan be funded?"})
+	var id string
+	waitAll(t, cs[:1], "the question", func(c *qaClient) bool {
+		for q := range c.questions {
+			id = q
+		}
+		return id != ""
+	})
+	waitAll(t, cs, "the question everywhere", func(c *qaClient) bool { return c.questions[id] })
+	var wg sync.WaitGroup
+	for _, c := range cs {
+		wg.Go(func() { c.send(realtime.CmdQuestionVote, map[string]string{"id": id}) })
+	}
+	wg.Wait()
+	return id
 }
