@@ -136,9 +136,8 @@ func (q Question) view() Question {
 func (q Question) public() bool { return q.Status == QuestionOpen || q.Status == QuestionAnswered }
 
 // questionData is the data of a question message: the question as pages
-// see it, and Key, the one-way key the message adds (a vote's voter, a
-// named question's asker), which every instance needs to apply it and
-// which names nobody.
+// see it, and Key, the one-way key of a named question's asker, which
+// every instance needs to apply it and which names nobody.
 type questionData struct {
 	Question
 	Key string `json:"key,omitempty"`
