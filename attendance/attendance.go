@@ -29,7 +29,8 @@ type Visit struct {
 	ID string `json:"id"`
 	// Person is who stands behind it: "registrant:" and a registration
 	// ID, "invite:" and an invitation ID, "organizer:" and an organizer
-	// ID, or "anonymous:" and a random name (see KindOf).
+	// ID, or "anonymous:" or "visitor:" (a public webinar's visitor, one
+	// per browser) and a random name (see KindOf).
 	Person string `json:"person"`
 	// Name is the display name the room showed (a pseudonym stays one).
 	Name string `json:"name"`

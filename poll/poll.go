@@ -234,4 +234,8 @@ type Store interface {
 	PollTally(ctx context.Context, room, poll string, options int) (Tally, error)
 	// PollAnswered reports whether key has answered the poll.
 	PollAnswered(ctx context.Context, room, poll, key string) (bool, error)
+	// PollsAnswered returns, of the polls in keys (poll ID → the key to
+	// look for in that poll), those whose key has answered: one read for
+	// many polls (a page's welcome, with the questions it voted up).
+	PollsAnswered(ctx context.Context, room string, keys map[string]string) ([]string, error)
 }

@@ -21,7 +21,10 @@
 // An idle connection has no writer, and no timer: its worker asks it for
 // a ping when one is due. The room never blocks on a
 // connection: a connection whose queue is full is closed with
-// CloseSlowConsumer.
+// CloseSlowConsumer. Nor does it wait for a webinar's vote or poll answer
+// to be written: it hands the store write to a goroutine (room.offload,
+// owned by the node's calls group, which Shutdown waits for) that posts
+// the result back to the room.
 //
 // A Backend carries messages between the instances that serve a room and
 // keeps what outlives a connection: the room's seq counter, its capped log,

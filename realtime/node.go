@@ -92,6 +92,7 @@ type Node struct {
 	conns    sync.WaitGroup // one per connection accepted and not yet ended
 	roomsRun sync.WaitGroup // one per room goroutine
 	beating  sync.WaitGroup // the heartbeat goroutine
+	calls    sync.WaitGroup // one per store write a room runs off its goroutine (room.offload)
 
 	// beatingSince is when this instance's heartbeats began to succeed
 	// without a failure since (Unix nanoseconds of cfg.Now), 0 while they
@@ -360,6 +361,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	go func() {
 		n.conns.Wait()
 		n.roomsRun.Wait()
+		n.calls.Wait()
 		n.attend.close() // no room is left to record anything
 		n.beating.Wait()
 		n.mu.Lock()

@@ -304,24 +304,55 @@ func (r *room) pollAnswer(c *Client, env Envelope, d pollAnswerCmd) *Error {
 	if e != nil {
 		return e
 	}
-	ctx, cancel := r.callContext()
-	t, err := s.AnswerPoll(ctx, r.id, p.ID, qaKey("poll", r.id, p.ID, c.member.Subject), d.Choices, len(p.Options))
-	cancel()
-	if err != nil {
-		return pollError(err)
-	}
-	r.send(c, Envelope{Type: MsgPollAnswered, Room: r.id, ID: env.ID, Data: mustJSON(pollRef{ID: p.ID})})
-	r.noteTally(p.ID, t)
+	key := qaKey("poll", r.id, p.ID, c.member.Subject)
+	r.offload(func(ctx context.Context) func(r *room) {
+		t, err := s.AnswerPoll(ctx, r.id, p.ID, key, d.Choices, len(p.Options))
+		return func(r *room) {
+			here := r.clients[c.member.ID] == c
+			switch {
+			case err == nil:
+				if here {
+					r.send(c, Envelope{Type: MsgPollAnswered, Room: r.id, ID: env.ID, Data: mustJSON(pollRef{ID: p.ID})})
+				}
+				r.noteTally(p.ID, t)
+			case here:
+				r.reply(c, pollError(err), env.ID)
+			}
+		}
+	})
 	return nil
 }
 
+// offloadReq hands the result of an offloaded call back to the room
+// goroutine.
+type offloadReq struct{ done func(r *room) }
+
+func (q offloadReq) handle(r *room) { q.done(r) }
+
+// offload runs call off the room goroutine — a store write that waits for
+// a disk or for Redis, so that a burst of votes or answers is written
+// concurrently (bbolt's Batch shares their commits) while the room goes on
+// — and then, on the room goroutine, what call returns. The node's calls
+// group owns the goroutine; call gets a context bounded by backendTimeout.
+func (r *room) offload(call func(ctx context.Context) func(r *room)) {
+	r.node.calls.Add(1)
+	go func() {
+		defer r.node.calls.Done()
+		ctx, cancel := r.callContext()
+		done := call(ctx)
+		cancel()
+		r.post(offloadReq{done: done})
+	}()
+}
+
 // noteTally keeps t if it is newer than the tally known here, and
-// announces it, at most every resultsEvery (qaTick sends what waits).
+// announces it, at most every resultsEvery (qaDue sends what waits).
 func (r *room) noteTally(id string, t poll.Tally) {
 	if !r.keepTally(id, t) {
 		return
 	}
-	if r.node.cfg.Now().Sub(r.qa.announced[id]) >= resultsEvery {
+	wait := resultsEvery - r.node.cfg.Now().Sub(r.qa.announced[id])
+	if wait <= 0 {
 		r.announceTally(id)
 		return
 	}
@@ -329,6 +360,7 @@ func (r *room) noteTally(id string, t poll.Tally) {
 		r.qa.dirty = map[string]bool{}
 	}
 	r.qa.dirty[id] = true
+	r.qaWake(wait)
 }
 
 // keepTally records t for poll id when it counts more answers than the
@@ -371,8 +403,13 @@ func (r *room) announceTally(id string) {
 	}
 }
 
-// qaTick announces the tallies that waited for resultsEvery.
+// qaTick announces the tallies that waited for resultsEvery, and the
+// vote counts not published yet (those of a question shown again, or
+// after a failed publication).
 func (r *room) qaTick() {
+	if len(r.qa.unsent) > 0 && r.node.cfg.Now().Sub(r.qa.votesSent) >= votesEvery {
+		r.publishVotes()
+	}
 	for id := range r.qa.dirty {
 		if r.node.cfg.Now().Sub(r.qa.announced[id]) >= resultsEvery {
 			r.announceTally(id)
@@ -460,6 +497,7 @@ func (r *room) qaWelcome(c *Client) []byte {
 	v := qaView{Anonymous: qa.Anonymous, Moderated: qa.Moderated, Questions: []Question{}, Polls: []RoomPoll{},
 		Tallies: map[string]poll.Tally{}, You: qaYou{Asked: []string{}, Voted: []string{}, Answered: []string{}}}
 	me := r.askerKey(c.member)
+	voters := map[string]string{}
 	for _, q := range qa.Questions {
 		mine := q.Asker != "" && q.Asker == me
 		if mine {
@@ -469,15 +507,18 @@ func (r *room) qaWelcome(c *Client) []byte {
 			continue
 		}
 		if q.public() {
-			if _, ok := slices.BinarySearch(q.Voters, r.voterKey(q.ID, c.member)); ok {
-				v.You.Voted = append(v.You.Voted, q.ID)
-			}
+			voters[q.ID] = r.voterKey(q.ID, c.member)
 		}
 		v.Questions = append(v.Questions, q.view())
 	}
 	ctx, cancel := r.callContext()
 	defer cancel()
 	store, _ := r.pollStore()
+	if store != nil && len(voters) > 0 {
+		if voted, err := store.PollsAnswered(ctx, r.id, voters); err == nil {
+			v.You.Voted = voted
+		}
+	}
 	for _, p := range qa.Polls {
 		if p.State == PollDraft && !stage {
 			continue
@@ -533,10 +574,18 @@ func (n *Node) QA(ctx context.Context, roomID string) (Report, error) {
 		return Report{}, fmt.Errorf("realtime: questions and polls: %w", err)
 	}
 	qa := snap.State.QA.Clone()
+	store, _ := n.info.(poll.Store)
 	for _, q := range qa.Questions {
+		if store != nil {
+			// The stored count: the state's may be a publication behind.
+			t, err := store.PollTally(ctx, roomID, q.ID, 1)
+			if err != nil {
+				return Report{}, fmt.Errorf("realtime: questions and polls: %w", err)
+			}
+			q.Votes = max(q.Votes, t.Answers)
+		}
 		rep.Questions = append(rep.Questions, q.view())
 	}
-	store, _ := n.info.(poll.Store)
 	for _, p := range qa.Polls {
 		if p.State == PollOpen && store != nil {
 			t, err := store.PollTally(ctx, roomID, p.ID, len(p.Options))

@@ -1,9 +1,11 @@
 package realtime
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"slices"
 	"time"
 
@@ -26,11 +28,16 @@ import (
 // messages or the server's logs names its asker; its asker sees it while
 // it is held on the connection that asked only.
 //
-// Votes: each question keeps the one-way keys of those who voted it up
-// (voterKey: per question, so keys do not link one person's votes), in
-// order, and a vote's message carries the new key and no author, so that
-// every instance refuses a second vote by the same person, across
-// reconnects.
+// Votes: a vote is recorded in the poll store (poll.Store.AnswerPoll, as
+// a one-option poll named by the question's ID): the voter's one-way key
+// (voterKey: per question, so keys do not link one person's votes) joins
+// the question's set, atomically and once, on every instance; the voter
+// gets question.voted at once. The room does not send a message per vote
+// (a burst of 1,000 votes in a room of 1,000 would be a million
+// deliveries): each instance publishes the counts its votes reached in
+// one question.votes, at most every votesEvery, carrying absolute counts
+// that only grow (the stored counts never fall), so that whichever
+// instance publishes last, every page ends at the stored count.
 
 // Questions' commands and messages.
 const (
@@ -40,9 +47,15 @@ const (
 	CmdQuestionAnswer   MsgType = "question.answer"   // a host or panelist answers in writing, or marks it answered live
 	CmdQuestionModerate MsgType = "question.moderate" // a host or panelist shows, holds or dismisses a question
 
-	MsgQA       MsgType = "qa"       // the questions' settings changed
-	MsgQuestion MsgType = "question" // a question was asked or changed
+	MsgQA            MsgType = "qa"             // the questions' settings changed
+	MsgQuestion      MsgType = "question"       // a question was asked or changed
+	MsgQuestionVotes MsgType = "question.votes" // the vote counts of questions that changed (coalesced)
+	MsgQuestionVoted MsgType = "question.voted" // your vote was recorded (to you only)
 )
+
+// votesEvery is how often one instance publishes the vote counts its
+// votes changed, at most.
+const votesEvery = 150 * time.Millisecond
 
 // Limits on questions.
 const (
@@ -82,9 +95,6 @@ type QA struct {
 // Clone returns a deep copy of q.
 func (q QA) Clone() QA {
 	q.Questions = slices.Clone(q.Questions)
-	for i := range q.Questions {
-		q.Questions[i].Voters = slices.Clone(q.Questions[i].Voters)
-	}
 	q.Polls = slices.Clone(q.Polls)
 	for i := range q.Polls {
 		q.Polls[i] = q.Polls[i].clone()
@@ -109,17 +119,16 @@ type Question struct {
 	Answer string `json:"answer,omitempty"`
 	Live   bool   `json:"live,omitempty"`
 	// AnsweredBy is the display name of who answered.
-	AnsweredBy string    `json:"answered_by,omitempty"`
-	Votes      int       `json:"votes"`
-	Asked      time.Time `json:"asked"`
-	// Voters are the one-way keys of those who voted it up (voterKey),
-	// sorted. Never sent to pages.
-	Voters []string `json:"voters,omitempty"`
+	AnsweredBy string `json:"answered_by,omitempty"`
+	// Votes is how many voted it up, as last published (question.votes):
+	// the poll store holds the votes themselves.
+	Votes int       `json:"votes"`
+	Asked time.Time `json:"asked"`
 }
 
-// view is the question as pages get it: without the keys.
+// view is the question as pages get it: without the asker's key.
 func (q Question) view() Question {
-	q.Asker, q.Voters = "", nil
+	q.Asker = ""
 	return q
 }
 
@@ -127,9 +136,8 @@ func (q Question) view() Question {
 func (q Question) public() bool { return q.Status == QuestionOpen || q.Status == QuestionAnswered }
 
 // questionData is the data of a question message: the question as pages
-// see it, and Key, the one-way key the message adds (a vote's voter, a
-// named question's asker), which every instance needs to apply it and
-// which names nobody.
+// see it, and Key, the one-way key of a named question's asker, which
+// every instance needs to apply it and which names nobody.
 type questionData struct {
 	Question
 	Key string `json:"key,omitempty"`
@@ -141,14 +149,38 @@ type qaSettingsData struct {
 	Moderated *bool `json:"moderated"`
 }
 
+// votesData is the data of question.votes: question ID → votes.
+type votesData struct {
+	Votes map[string]int `json:"votes"`
+}
+
+// votedData is the data of question.voted.
+type votedData struct {
+	ID    string `json:"id"`
+	Votes int    `json:"votes"`
+}
+
 // qaLocal is what one instance keeps about a room's questions and polls
 // besides the state: when each person last asked (for the rate limit),
-// and the polls' live tallies (polls.go).
+// the vote counts its votes reached, and the polls' live tallies
+// (polls.go).
 type qaLocal struct {
 	asked     map[string][]time.Time // by askerKey
 	tallies   map[string]poll.Tally  // by poll ID
 	announced map[string]time.Time   // when each poll's tally was last announced from here
 	dirty     map[string]bool        // polls whose tally changed since
+	// votes is the count each question's last vote recorded here
+	// reached; unsent lists the questions whose count the room's state
+	// may not have yet; votesSent is when question.votes was last
+	// published from here; votesWaiting: a vote came since.
+	votes        map[string]int
+	unsent       map[string]bool
+	votesSent    time.Time
+	votesWaiting bool
+	// due fires at dueAt, when a vote count or a tally that waited may go
+	// (qaDue); nil when nothing waits.
+	due   <-chan time.Time
+	dueAt time.Time
 }
 
 // qaKey is a one-way, per-room key of a subject for kind and scope.
@@ -271,26 +303,139 @@ type questionRef struct {
 	ID string `json:"id"`
 }
 
-// questionVote votes a question up, once per person.
-func (r *room) questionVote(c *Client, _ Envelope, d questionRef) *Error {
-	return r.qaChange(func(qa *QA) (Envelope, *Error) {
-		i, e := findQuestion(qa, d.ID, c.member)
-		if e != nil {
-			return Envelope{}, e
+// questionVote votes a question up, once per person: the poll store
+// records the vote, the voter gets question.voted, and the count waits
+// for the next question.votes (noteVotes).
+func (r *room) questionVote(c *Client, env Envelope, d questionRef) *Error {
+	if r.event.Kind != agenda.KindWebinar {
+		return errorf(ErrInvalidState, "this session is not a webinar")
+	}
+	i, e := findQuestion(&r.state.QA, d.ID, c.member)
+	if e != nil {
+		return e
+	}
+	q := r.state.QA.Questions[i]
+	if !q.public() {
+		return errorf(ErrInvalidState, "only questions shown to everyone take votes")
+	}
+	s, e := r.pollStore()
+	if e != nil {
+		return e
+	}
+	key := r.voterKey(q.ID, c.member)
+	r.offload(func(ctx context.Context) func(r *room) {
+		t, err := s.AnswerPoll(ctx, r.id, q.ID, key, []int{0}, 1)
+		return func(r *room) {
+			switch {
+			case err == nil:
+				if r.clients[c.member.ID] == c { // still here: the ack first
+					r.send(c, Envelope{Type: MsgQuestionVoted, Room: r.id, ID: env.ID, Data: mustJSON(votedData{ID: q.ID, Votes: t.Answers})})
+				}
+				r.noteVotes(q.ID, t.Answers)
+			case r.clients[c.member.ID] != c:
+			case errors.Is(err, poll.ErrAnswered):
+				r.reply(c, errorf(ErrInvalidState, "you have voted this question up already"), env.ID)
+			default:
+				r.reply(c, pollError(err), env.ID)
+			}
 		}
-		q := &qa.Questions[i]
-		if !q.public() {
-			return Envelope{}, errorf(ErrInvalidState, "only questions shown to everyone take votes")
-		}
-		key := r.voterKey(q.ID, c.member)
-		at, voted := slices.BinarySearch(q.Voters, key)
-		if voted {
-			return Envelope{}, errorf(ErrInvalidState, "you have voted this question up already")
-		}
-		q.Voters = slices.Insert(q.Voters, at, key)
-		q.Votes = len(q.Voters)
-		return questionMsg(*q, "", key), nil
 	})
+	return nil
+}
+
+// noteVotes keeps the count a vote recorded here reached, and publishes
+// it now, or when votesEvery has passed since the last publication.
+func (r *room) noteVotes(id string, n int) {
+	if r.qa.votes == nil {
+		r.qa.votes, r.qa.unsent = map[string]int{}, map[string]bool{}
+	}
+	if n <= r.qa.votes[id] {
+		return
+	}
+	r.qa.votes[id], r.qa.unsent[id], r.qa.votesWaiting = n, true, true
+	if wait := votesEvery - r.node.cfg.Now().Sub(r.qa.votesSent); wait > 0 {
+		r.qaWake(wait)
+		return
+	}
+	r.publishVotes()
+}
+
+// qaWake makes due fire after wait, or sooner if it fires sooner already.
+func (r *room) qaWake(wait time.Duration) {
+	at := time.Now().Add(wait)
+	if r.qa.due != nil && !at.Before(r.qa.dueAt) {
+		return
+	}
+	r.qa.due, r.qa.dueAt = time.After(wait), at
+}
+
+// qaDue publishes the vote counts and announces the tallies that waited
+// and may go now, and waits again for those that may not yet. Run by the
+// room goroutine when due fires.
+func (r *room) qaDue() {
+	r.qa.due = nil
+	now := r.node.cfg.Now()
+	if r.qa.votesWaiting {
+		if wait := votesEvery - now.Sub(r.qa.votesSent); wait > 0 {
+			r.qaWake(wait)
+		} else {
+			r.publishVotes()
+		}
+	}
+	for id := range r.qa.dirty {
+		if wait := resultsEvery - now.Sub(r.qa.announced[id]); wait > 0 {
+			r.qaWake(wait)
+		} else {
+			r.announceTally(id)
+		}
+	}
+}
+
+// errNoVotes ends a question.votes with nothing to publish.
+var errNoVotes = errorf(ErrInvalidState, "no new votes")
+
+// publishVotes publishes, in one question.votes, the counts recorded here
+// that are above the state's, for the questions everyone sees; those of
+// a question held or dismissed meanwhile wait until it is shown again
+// (qaTick retries).
+func (r *room) publishVotes() {
+	r.qa.votesWaiting = false
+	if len(r.qa.unsent) == 0 {
+		return
+	}
+	r.qa.votesSent = r.node.cfg.Now()
+	var sent []string
+	e := r.qaChange(func(qa *QA) (Envelope, *Error) {
+		d := votesData{Votes: map[string]int{}}
+		sent = sent[:0]
+		for i := range qa.Questions {
+			q := &qa.Questions[i]
+			n, ok := r.qa.votes[q.ID]
+			if !ok || !r.qa.unsent[q.ID] {
+				continue
+			}
+			if n <= q.Votes {
+				sent = append(sent, q.ID) // another instance published as much
+				continue
+			}
+			if !q.public() {
+				continue
+			}
+			q.Votes, d.Votes[q.ID] = n, n
+			sent = append(sent, q.ID)
+		}
+		if len(d.Votes) == 0 {
+			return Envelope{}, errNoVotes
+		}
+		return Envelope{Type: MsgQuestionVotes, Data: mustJSON(d)}, nil
+	})
+	if e != nil && e != errNoVotes {
+		r.node.log.Warn("room: publish vote counts", "room", r.id, "err", e.Message)
+		return // unsent: qaTick tries again
+	}
+	for _, id := range sent {
+		delete(r.qa.unsent, id)
+	}
 }
 
 type answerCmd struct {
@@ -375,12 +520,18 @@ func (r *room) applyQA(env Envelope) {
 			return
 		}
 		q := &qa.Questions[i]
-		voters, asker := q.Voters, q.Asker
+		asker := q.Asker
 		*q = d.Question
-		q.Voters, q.Asker = voters, asker
-		if env.From == "" && d.Key != "" {
-			if at, ok := slices.BinarySearch(q.Voters, d.Key); !ok {
-				q.Voters = slices.Insert(q.Voters, at, d.Key)
+		q.Asker = asker
+	case MsgQuestionVotes:
+		var d votesData
+		if json.Unmarshal(env.Data, &d) != nil {
+			return
+		}
+		for i := range qa.Questions {
+			if n, ok := d.Votes[qa.Questions[i].ID]; ok {
+				// Counts only grow: a late, lower count changes nothing.
+				qa.Questions[i].Votes = max(qa.Questions[i].Votes, n)
 			}
 		}
 	case MsgPoll, MsgPollResults:

@@ -258,6 +258,8 @@ func (r *room) run() {
 			if r.resync.Swap(false) {
 				r.catchUp()
 			}
+		case <-r.qa.due:
+			r.qaDue()
 		case <-tick.C:
 			if r.resync.Swap(false) {
 				r.catchUp()
@@ -1141,7 +1143,7 @@ func (r *room) apply(env Envelope) {
 		if json.Unmarshal(env.Data, &w) == nil {
 			r.state.Webinar = w
 		}
-	case MsgQA, MsgQuestion, MsgPoll:
+	case MsgQA, MsgQuestion, MsgQuestionVotes, MsgPoll:
 		r.applyQA(env)
 	}
 }

@@ -83,21 +83,8 @@ func TestRegisterInBrowser(t *testing.T) {
 func TestRegistrationQuestionsInBrowser(t *testing.T) {
 	b := newBrowser(t, "Europe/Brussels")
 	base, st, _, _ := builderServer(t, b)
-	press := func(sel string) []chromedp.Action[chromedp.Void] {
-		return []chromedp.Action[chromedp.Void]{chromedp.Focus(css(sel)), chromedp.KeyEvent("\r")}
-	}
 	add := func(kind string) []chromedp.Action[chromedp.Void] {
 		return append([]chromedp.Action[chromedp.Void]{chromedp.SetValue(css("#new-kind"), kind)}, press("#add-question")...)
-	}
-	steps := func(groups ...[]chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
-		var out []chromedp.Action[chromedp.Void]
-		for _, g := range groups {
-			out = append(out, g...)
-		}
-		return out
-	}
-	typeIn := func(sel, text string) []chromedp.Action[chromedp.Void] {
-		return []chromedp.Action[chromedp.Void]{chromedp.SendKeys(css(sel), text)}
 	}
 	b.run(t, "open the tab", chromedp.Navigate(base+"/organizer/events/ev-by-keys/registrations?lang=fr"), chromedp.WaitVisible(css("#questions-editor")))
 	b.run(t, "three questions", steps(

@@ -244,6 +244,12 @@ type qaView struct {
 	Polls     []qaPollRow
 	// QuestionsCSV and PollsCSV are the exports, in the page's language.
 	QuestionsCSV, PollsCSV string
+	// Prepared are the polls prepared for the webinar, as the API keeps
+	// them, for the editor (organizer-polls.js), at PreparedVersion.
+	Prepared        []poll.Poll
+	PreparedVersion int64
+	// Languages are the languages of the polls' texts, named in their own.
+	Languages []option
 }
 
 // qaPollRow is one poll of the questions tab, texts in the page language.
@@ -279,7 +285,17 @@ func (s *Server) questionsPage(c echo.Context) error {
 		return err
 	}
 	base := "/api/v1/events/" + url.PathEscape(e.ID) + "/qa/"
-	v := &qaView{orgEvent: oe, QuestionsCSV: base + "questions.csv", PollsCSV: base + "polls.csv?lang=" + p.lang}
+	v := &qaView{orgEvent: oe, QuestionsCSV: base + "questions.csv", PollsCSV: base + "polls.csv?lang=" + p.lang, Prepared: []poll.Poll{}}
+	if ps, err := s.pollStore(); err == nil {
+		set, err := ps.PreparedPolls(c.Request().Context(), e.ID)
+		if err != nil {
+			return pollAPIError(err)
+		}
+		v.Prepared, v.PreparedVersion = set.Polls, set.Version
+	}
+	for _, l := range s.langs {
+		v.Languages = append(v.Languages, option{Value: l, Label: s.pages.cats.in(l).T("language.native"), Selected: l == p.lang})
+	}
 	for _, q := range sortedQuestions(rep.Questions) {
 		v.Questions = append(v.Questions, qaQuestionRow{Question: q, Status: map[realtime.QuestionStatus]string{
 			realtime.QuestionHeld: p.T("qa.status.held"), realtime.QuestionOpen: p.T("qa.status.open"),

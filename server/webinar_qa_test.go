@@ -184,11 +184,15 @@ func TestWebinarQuestionsInTheRoom(t *testing.T) {
 	paola.question()
 	panelist.question()
 
-	// One vote per person, across reconnects.
-	omar.send(realtime.CmdQuestionVote, "", map[string]string{"id": q1.ID})
+	// One vote per person, across reconnects: the voter's ack at once,
+	// and the count in a seq'd question.votes that names nobody.
+	omar.send(realtime.CmdQuestionVote, "v1", map[string]string{"id": q1.ID})
+	if env := omar.upTo(realtime.MsgQuestionVoted); env.ID != "v1" || env.Seq != 0 || string(env.Data) != `{"id":"`+q1.ID+`","votes":1}` {
+		t.Fatalf("Omar's ack: %+v %s", env, env.Data)
+	}
 	for _, m := range []*member{host, paola, omar} {
-		if q, env := m.question(); q.Votes != 1 || env.From != "" {
-			t.Fatalf("%s sees the vote as %+v from %q", m.name, q, env.From)
+		if env := m.upTo(realtime.MsgQuestionVotes); string(env.Data) != `{"votes":{"`+q1.ID+`":1}}` || env.From != "" || env.Seq == 0 {
+			t.Fatalf("%s sees the vote as %s from %q", m.name, env.Data, env.From)
 		}
 	}
 	if code := omar.refused(realtime.CmdQuestionVote, map[string]string{"id": q1.ID}); code != realtime.ErrInvalidState {
@@ -303,8 +307,7 @@ func TestWebinarQuestionsResume(t *testing.T) {
 	paola.conn.Close()
 
 	omar.send(realtime.CmdQuestionVote, "", map[string]string{"id": q1.ID})
-	for q, _ := host.question(); q.Votes != 1; q, _ = host.question() {
-	}
+	host.votesOf(q1.ID, 1)
 	host.send(realtime.CmdQASettings, "", map[string]bool{"moderated": true})
 	omar.upTo(realtime.MsgQA) // moderated now: Omar's next question is held
 	omar.send(realtime.CmdQuestionAsk, "", map[string]any{"text": "Held while Paola was away"})
@@ -332,11 +335,13 @@ func TestWebinarQuestionsResume(t *testing.T) {
 				t.Fatalf("the replay shows a held question to an attendee: %s", env.Data)
 			}
 			seen = append(seen, fmt.Sprintf("%s %s %d", q.Text, q.Status, q.Votes))
+		case realtime.MsgQuestionVotes:
+			seen = append(seen, "votes "+string(env.Data))
 		case realtime.MsgQA:
 			seen = append(seen, "settings")
 		}
 	}
-	want := []string{"First open 1", "settings", "First answered 1"}
+	want := []string{"votes {\"votes\":{\"" + q1.ID + "\":1}}", "settings", "First answered 1"}
 	if !slices.Equal(seen, want) {
 		t.Fatalf("replayed %q, want %q", seen, want)
 	}
@@ -588,10 +593,16 @@ func TestPreparedPollsAndReport(t *testing.T) {
 	}
 
 	ck := f.signIn(f.aliceID)
-	for _, tc := range []struct{ lang, heading string }{{"en", "Questions and polls"}, {"fr", "Questions et sondages"}, {"es", "Preguntas y encuestas"}, {"ar", "الأسئلة واستطلاعات الرأي"}} {
+	for _, tc := range []struct{ lang, heading, editor string }{{"en", "Questions and polls", "Prepared polls"}, {"fr", "Questions et sondages", "Sondages préparés"},
+		{"es", "Preguntas y encuestas", "Encuestas preparadas"}, {"ar", "الأسئلة واستطلاعات الرأي", "استطلاعات معدّة مسبقًا"}} {
 		res, body := f.browse(browserReq{method: "GET", path: "/organizer/events/" + roomEvent + "/questions?lang=" + tc.lang, cookie: ck})
 		if res.StatusCode != 200 || !strings.Contains(body, tc.heading) || !strings.Contains(body, "Paola") || !strings.Contains(body, `aria-current="page"`) {
 			t.Fatalf("%s: %d %s", tc.lang, res.StatusCode, body)
+		}
+		// The prepared polls' editor: the stored polls at their version.
+		if !strings.Contains(body, tc.editor) || !strings.Contains(body, `id="polls-editor"`) || !strings.Contains(body, `data-version="1"`) ||
+			!strings.Contains(body, `"id":"network"`) || !strings.Contains(body, "organizer-polls") {
+			t.Fatalf("%s: the polls editor: %s", tc.lang, body)
 		}
 	}
 }

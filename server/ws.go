@@ -103,7 +103,11 @@ func (s *Server) joinRoom(c echo.Context) error {
 	if len(c.QueryParam("epoch")) > realtime.MaxEpoch {
 		return badRequest("too_long", "epoch", fmt.Sprintf("must be the epoch of the welcome (at most %d characters)", realtime.MaxEpoch))
 	}
-	conn, err := realtime.Upgrade(&upgrader, c.Response(), req, nil)
+	var header http.Header
+	if strings.HasPrefix(m.Subject, "anonymous:") && e.Kind == agenda.KindWebinar {
+		m.Subject, header = s.visitorSubject(req, e) // one person across reconnects (webinar_visitor.go)
+	}
+	conn, err := realtime.Upgrade(&upgrader, c.Response(), req, header)
 	if err != nil {
 		return nil // the upgrader has answered
 	}

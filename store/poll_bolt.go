@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -82,8 +83,16 @@ func (b *Bolt) AnswerPoll(ctx context.Context, room, id, key string, choices []i
 	if err := checkAnswer(room, id, key, choices, options); err != nil {
 		return poll.Tally{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return poll.Tally{}, fmt.Errorf("store: %w", err)
+	}
+	// Batch, not update: a burst of answers (or of question votes) from
+	// many connections shares commits, one fsync for many. The function
+	// may run again (with the batch's others, or alone when it fails): it
+	// sets t afresh each time. Answers touch no cached event, so they need
+	// not hold wmu.
 	var t poll.Tally
-	err := b.update(ctx, func(tx *bolt.Tx, _ *writes) error {
+	err := b.db.Batch(func(tx *bolt.Tx) error {
 		keys, err := tx.CreateBucketIfNotExists(bucketPollKeys)
 		if err != nil {
 			return fmt.Errorf("store: poll bucket: %w", err)
@@ -168,6 +177,25 @@ func (b *Bolt) PollAnswered(ctx context.Context, room, id, key string) (bool, er
 		return nil
 	})
 	return ok, err
+}
+
+// PollsAnswered implements poll.Store.
+func (b *Bolt) PollsAnswered(ctx context.Context, room string, keys map[string]string) ([]string, error) {
+	out := []string{}
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketPollKeys)
+		if bk == nil {
+			return nil
+		}
+		for id, key := range keys {
+			if bk.Get([]byte(pollKey(room, id)+"\x00"+key)) != nil {
+				out = append(out, id)
+			}
+		}
+		return nil
+	})
+	slices.Sort(out)
+	return out, err
 }
 
 // checkAnswer is what both stores refuse before writing anything.

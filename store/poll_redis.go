@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
@@ -175,6 +177,35 @@ func (r *Redis) PollAnswered(ctx context.Context, room, id, key string) (bool, e
 		return false, r.failPoll("read a poll's keys", err)
 	}
 	return true, nil
+}
+
+// PollsAnswered implements poll.Store: one pipeline of ZSCORE.
+func (r *Redis) PollsAnswered(ctx context.Context, room string, keys map[string]string) ([]string, error) {
+	out := []string{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	end, err := r.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
+	ids := slices.Sorted(maps.Keys(keys))
+	pipe := r.client.Pipeline()
+	cmds := make([]*redis.FloatCmd, len(ids))
+	for i, id := range ids {
+		set, _ := r.pollKeys(room, id)
+		cmds[i] = pipe.ZScore(ctx, set, keys[id])
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, r.failPoll("read polls' keys", err)
+	}
+	for i, c := range cmds {
+		if c.Err() == nil {
+			out = append(out, ids[i])
+		}
+	}
+	return out, nil
 }
 
 // failPoll is fail for polls: an unreachable Redis also wraps

@@ -6,33 +6,15 @@
 // path, one validation), whose field errors are shown on the fields. Text
 // is inserted as text, never as HTML.
 
+import { editor, el } from "./organizer-editor.js";
+
 const root = document.getElementById("questions-editor");
 const S = JSON.parse(document.getElementById("questions-strings").textContent);
 let questions = JSON.parse(document.getElementById("questions-data").textContent) || [];
 const $ = (id) => document.getElementById(id);
 const langs = Object.keys(S.langs);
 const list = $("questions");
-
-function t(key, args) {
-  let s = S[key] || key;
-  for (const [k, v] of Object.entries(args || {})) s = s.split("{" + k + "}").join(String(v));
-  return s;
-}
-
-function announce(msg) {
-  $("questions-status").textContent = msg;
-}
-
-function el(tag, props, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props || {})) {
-    if (k === "text") e.textContent = v;
-    else if (k.startsWith("data-") || k.startsWith("aria-") || k === "for") e.setAttribute(k, v);
-    else e[k] = v;
-  }
-  e.append(...children.filter(Boolean));
-  return e;
-}
+const { t, announce, outcome, clearErrors, answered } = editor(root, S, $("questions-status"));
 
 // freshID returns an ID of prefix not taken in ids.
 function freshID(prefix, ids) {
@@ -154,47 +136,6 @@ $("add-question").addEventListener("click", () => {
   announce(t("added", { n: questions.length }));
 });
 
-function clearErrors() {
-  for (const e of root.querySelectorAll(".field-error")) { e.hidden = true; e.textContent = ""; }
-  for (const e of root.querySelectorAll("[aria-invalid]")) e.removeAttribute("aria-invalid");
-}
-
-// showErrors marks the fields the API named ("questions[2].label.fr",
-// "questions[0].options"…) and focuses the first.
-function showErrors(fields) {
-  let first = null;
-  for (const name of Object.keys(fields).sort()) {
-    // The inputs of that field, or of its languages ("….label" names the
-    // four label inputs "….label.ar" …).
-    const inputs = [...root.querySelectorAll("input[data-field], textarea[data-field], select[data-field]")]
-      .filter((e) => e.dataset.field === name || e.dataset.field.startsWith(name + "."));
-    if (inputs.length) {
-      for (const input of inputs) {
-        input.setAttribute("aria-invalid", "true");
-        const err = $(input.getAttribute("aria-describedby"));
-        if (err) { err.textContent = t("field"); err.hidden = false; }
-      }
-      first = first || inputs[0];
-      continue;
-    }
-    const m = /^questions\[(\d+)\]/.exec(name);
-    const err = m && $("q-" + m[1] + "-err");
-    if (err) {
-      err.textContent = t("field_at", { n: Number(m[1]) + 1 });
-      err.hidden = false;
-      first = first || $("q-" + m[1]).querySelector("input, textarea, select");
-    }
-  }
-  if (first) first.focus();
-}
-
-// save's outcome is also root.dataset.saved: saving, saved, conflict,
-// invalid or failed.
-function outcome(state, msg) {
-  root.dataset.saved = state;
-  announce(msg);
-}
-
 $("save-questions").addEventListener("click", async () => {
   clearErrors();
   outcome("saving", "");
@@ -212,21 +153,13 @@ $("save-questions").addEventListener("click", async () => {
   const res = await fetch(base, { method: "PUT", credentials: "same-origin", body: JSON.stringify(form),
     headers: { ...headers, "Content-Type": "application/json", "If-Match": match } });
   const data = await res.json().catch(() => ({}));
-  if (res.status === 200) {
+  answered(res, data, () => {
     root.dataset.version = String(data.version);
     const v = document.querySelector('#reg-settings input[name="version"]');
     if (v) v.value = String(data.version);
     questions = data.questions || [];
     render(null);
-    outcome("saved", t("saved"));
-  } else if (res.status === 412) {
-    outcome("conflict", t("conflict"));
-  } else if (res.status === 422 && data.error && data.error.fields) {
-    showErrors(data.error.fields);
-    outcome("invalid", t("invalid"));
-  } else {
-    outcome("failed", t("failed", { why: res.status }));
-  }
+  }, "questions", "q-");
 });
 
 root.hidden = false;

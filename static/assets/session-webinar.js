@@ -302,6 +302,23 @@
     if (isNew) { s.announce(s.t("js.qa.new_question")); }
     else if (d.status === "answered") { s.announce(s.t("js.qa.answered")); }
   });
+  // Vote counts come coalesced (question.votes: the counts that changed,
+  // absolute, only growing); your own vote is acknowledged at once.
+  s.on("question.votes", function (d) {
+    if (!qa) { return; }
+    Object.entries(d.votes || {}).forEach(function (kv) {
+      const q = qa.questions.find(function (x) { return x.id === kv[0]; });
+      if (q && kv[1] > q.votes) { q.votes = kv[1]; }
+    });
+    renderQuestions();
+  });
+  s.on("question.voted", function (d) {
+    if (!qa) { return; }
+    voted.add(d.id);
+    const q = qa.questions.find(function (x) { return x.id === d.id; });
+    if (q && d.votes > q.votes) { q.votes = d.votes; }
+    renderQuestions();
+  });
   s.on("poll", function (d) {
     if (!qa) { return; }
     const isNew = !qa.polls.some(function (p) { return p.id === d.id; });

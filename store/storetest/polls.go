@@ -79,6 +79,16 @@ func testPolls(t *testing.T, o Opener) {
 				t.Fatalf("answered(%s) = %v", key, got)
 			}
 		}
+		many, err := s.PollsAnswered(ctx, "room", map[string]string{"p1": "k-b", "p-none": "k-a", "p-race": "k-b"})
+		wantErr(t, "answered among many", err, nil)
+		if !slices.Equal(many, []string{"p1"}) {
+			t.Fatalf("answered among many: %q", many)
+		}
+		empty, err := s.PollsAnswered(ctx, "room", nil)
+		wantErr(t, "answered among none", err, nil)
+		if empty == nil || len(empty) != 0 {
+			t.Fatalf("answered among none: %q", empty)
+		}
 		final, err := s.ClosePoll(ctx, "room", "p1", 3)
 		wantErr(t, "close", err, nil)
 		if final.Answers != 2 || !slices.Equal(final.Counts, []int{1, 1, 1}) {
