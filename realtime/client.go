@@ -310,8 +310,8 @@ func (c *Client) writeReady() {
 
 	buf, bp := joinFrames(partial, batch, ping)
 	defer putFrames(buf, bp)
+	c.node.counters.writes.Add(1) // before: the peer may read it before tryWrite returns
 	n, err := c.batch.tryWrite(buf)
-	c.node.counters.writes.Add(1)
 	clear(batch)
 	c.mu.Lock()
 	if c.spare == nil && cap(batch) <= keptQueue {

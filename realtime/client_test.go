@@ -36,6 +36,17 @@ func batchPair(t *testing.T) (*Client, *countingConn, *websocket.Conn) {
 // wait for delay.
 func delayedPair(t *testing.T, delay time.Duration) (*Client, *countingConn, *websocket.Conn) {
 	t.Helper()
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	n := &Node{cfg: Config{QueueSize: 256, CommandRate: 10, CommandBurst: 30, ChatRate: 1, ChatBurst: 5},
+		shards: []*writeShard{newWriteShard(stop, delay)}}
+	return pairOn(t, n)
+}
+
+// pairOn returns a client of node n over a server connection made by
+// Upgrade (see batchPair).
+func pairOn(t *testing.T, n *Node) (*Client, *countingConn, *websocket.Conn) {
+	t.Helper()
 	conns := make(chan *websocket.Conn, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, err := Upgrade(&websocket.Upgrader{}, w, r, nil)
@@ -59,11 +70,7 @@ func delayedPair(t *testing.T, delay time.Duration) (*Client, *countingConn, *we
 	}
 	cc := &countingConn{Conn: b.Conn}
 	b.Conn = cc
-	stop := make(chan struct{})
-	t.Cleanup(func() { close(stop) })
-	n := &Node{cfg: Config{QueueSize: 256, CommandRate: 10, CommandBurst: 30, ChatRate: 1, ChatBurst: 5},
-		shards: []*writeShard{newWriteShard(stop, delay)}}
-	return newClient(n, conn, nil, Member{ID: "m-1"}), cc, peer
+	return newClient(n, conn, nil, Member{ID: "m-" + strconv.Itoa(len(n.shards[0].clients)+1)}), cc, peer
 }
 
 // TestClientWrites: a message for a client with nothing queued goes to
@@ -258,6 +265,31 @@ func TestWriteDelay(t *testing.T) {
 		if got := c.node.counters.writes.Load(); got != 2 {
 			t.Errorf("%d write calls, want 2", got)
 		}
+	})
+
+	t.Run("relaxed behind urgent", func(t *testing.T) {
+		// A client queued relaxed behind an urgent one, in the same
+		// worker's list: the wake-up for the urgent one must start the
+		// delay for the other (its push was not the list's first, so it
+		// signalled nothing itself); it starved before.
+		a, _, peerA := delayedPair(t, 20*time.Millisecond)
+		b, _, peerB := pairOn(t, a.node)
+		s := a.shard
+		for _, q := range []struct {
+			c   *Client
+			msg *outMsg
+		}{{a, shared([]byte("urgent"), false)}, {b, relaxed("relaxed")}} {
+			q.c.mu.Lock()
+			q.c.queue, q.c.writing = append(q.c.queue, q.msg), true
+			q.c.mu.Unlock()
+		}
+		s.mu.Lock()
+		s.ready = append(s.ready, a, b)
+		s.mu.Unlock()
+		s.hurry(a)
+		readAll(t, peerA, "urgent")
+		_ = peerB.SetReadDeadline(time.Now().Add(10 * time.Second))
+		readAll(t, peerB, "relaxed")
 	})
 
 	t.Run("the delay's end sends them", func(t *testing.T) {

@@ -130,7 +130,13 @@ func (s *writeShard) run() {
 	for {
 		select {
 		case <-s.wake:
-			s.turn(true)
+			if s.turn(true) && !armed {
+				// Relaxed clients wait behind the urgent ones, and none
+				// of their pushes was the list's first (which signals
+				// soon): the delay starts now.
+				delay.Reset(s.delay)
+				armed = true
+			}
 		case <-s.soon:
 			if !armed {
 				delay.Reset(s.delay)
@@ -148,9 +154,10 @@ func (s *writeShard) run() {
 }
 
 // turn writes what the ready clients have queued: only the urgent ones
-// (the others wait for the delay) or all. A client pushed meanwhile
-// signalled the worker again, so it gets the next turn.
-func (s *writeShard) turn(urgentOnly bool) {
+// (the others wait for the delay) or all; it reports whether clients
+// were left waiting. A client pushed meanwhile signalled the worker again,
+// so it gets the next turn.
+func (s *writeShard) turn(urgentOnly bool) (left bool) {
 	s.mu.Lock()
 	batch := s.ready
 	s.ready, s.spare = s.spare[:0], nil
@@ -173,4 +180,5 @@ func (s *writeShard) turn(urgentOnly bool) {
 		s.spare = batch[:0]
 	}
 	s.mu.Unlock()
+	return len(waiting) > 0
 }
