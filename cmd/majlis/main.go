@@ -143,7 +143,7 @@ func serve(args []string, stderr io.Writer) error {
 	debugListen := fs.String("debug-listen", envOr("MAJLIS_DEBUG_LISTEN", ""), "address of a second listener for /metrics (Prometheus), /debug/metrics and /debug/pprof, e.g. 127.0.0.1:6060: keep it on loopback or a private network, it asks no token (env MAJLIS_DEBUG_LISTEN); default off, and the public listener has no /debug")
 	smtpURL := fs.String("smtp", envOr("MAJLIS_SMTP", ""), "relay for registrants' mails: smtp://[user:password@]host[:port]?from=ADDRESS (STARTTLS), smtps://… (TLS), tls=none for a relay on this host (env MAJLIS_SMTP); default: no mail, registrants read everything on their page")
 	proxies := fs.String("trusted-proxies", envOr("MAJLIS_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of the load balancers in front, whose X-Forwarded-For is believed for rate limits (env MAJLIS_TRUSTED_PROXIES); default none")
-	writeDelay := fs.String("write-delay", envOr("MAJLIS_WRITE_DELAY", "40ms"), "how long a message for everyone in a room of 300 or more may wait so that the next ones share its write call, which saves a third of the server's CPU in large rooms; audio and small rooms are never delayed; 0: none (env MAJLIS_WRITE_DELAY)")
+	writeDelay := fs.String("write-delay", envOr("MAJLIS_WRITE_DELAY", "40ms"), "how long a message for everyone in a room of 300 or more may wait so that the next ones share its write call, which saves about a fifth of the server's CPU in large rooms; audio and small rooms are never delayed; 0: none (env MAJLIS_WRITE_DELAY)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
