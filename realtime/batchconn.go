@@ -196,10 +196,10 @@ func batching(conn *websocket.Conn) *batchConn {
 // message costs one write call, and the messages a slow client has
 // queued go out together. Give the result to Node.Accept.
 //
-// With u.ReadBufferSize 0, gorilla reads through a readBuffer-sized
-// buffer that Upgrade makes (net/http's 4 KiB one is freed once the
-// handler returns), and the reader of an idle connection waits on a
-// shallow stack (batchConn.waitReadable).
+// With u.ReadBufferSize 0, the connection is read through a
+// readBuffer-sized buffer that Upgrade makes (net/http's 4 KiB one is
+// freed once the handler returns), by nextFrame, and the poller watches it
+// while it has nothing to read (Client.watched).
 //
 // Without u.WriteBufferPool, gorilla borrows its write buffer from a pool
 // of Upgrade's: it writes nothing but a close frame on these connections,

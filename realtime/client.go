@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,16 +32,16 @@ const (
 
 // Client is one websocket connection in a room.
 //
-// Writing: when nothing is queued for the client and no writer runs, the
-// room goroutine hands a message's frame (built once per fan-out) to the
-// socket itself, without waiting (batchConn.tryWrite): one write call,
-// no goroutine — a fan-out is then the room goroutine writing to each
-// socket in turn. What the socket does not take at once (a slow client)
-// is queued, and a writer goroutine runs until the queue is empty,
-// sending everything queued in one write call with a deadline; it ends
-// then, so an idle connection has no writer (only its reader; its write
-// worker asks for its pings). One writer at a time: the room writes only under mu, with
-// no writer running and nothing queued.
+// Writing: the room queues a message (its frame built once per fan-out)
+// and hands the client to its write worker (writers.go), which gives the
+// socket everything queued in one write call, without waiting
+// (batchConn.tryWrite). What the socket does not take at once (a slow
+// client) goes to a writer goroutine of the client's own, which runs until
+// the queue is empty, with a deadline, and ends: an idle connection has no
+// writer (its worker asks for its pings). One writer at a time:
+// Client.writing, under mu.
+//
+// Reading: see watched (the poller) and readPump.
 type Client struct {
 	node   *Node
 	conn   *websocket.Conn
@@ -87,7 +88,28 @@ type Client struct {
 	// audioRefused is when the client was last told a frame was refused
 	// (room goroutine only).
 	audioRefused time.Time
+
+	// Reading (see watched): reading is readNone while a goroutine of the
+	// connection's own reads it (readPump), then readIdle while the
+	// poller watches it, readBusy while a burst reads, readEnded;
+	// lastRead is the clock when a frame last came (a watched connection
+	// silent for pongWait is ended by its write worker: it has no read
+	// deadline while nothing reads it); poll is the poller, pollSlot and
+	// pollGen the connection's place in it; rs is the reader's.
+	reading           atomic.Int32
+	lastRead          atomic.Int64
+	poll              *poller
+	pollSlot, pollGen int32
+	rs                readState
 }
+
+// The states of Client.reading.
+const (
+	readNone int32 = iota
+	readIdle
+	readBusy
+	readEnded
+)
 
 // outMsg is one queued message: a JSON text frame or an audio frame. A
 // message fanned out to many clients is one outMsg, shared and never
@@ -237,6 +259,7 @@ func (c *Client) finish() {
 			c.shard.remove(c)
 		}
 		c.conn.Close()
+		c.stopReading() // a watched connection has no reader to see the close
 		close(c.doneChan(&c.writerDone))
 	})
 }
@@ -422,19 +445,89 @@ func (c *Client) sendClose() {
 	}
 }
 
-// readPump is the connection's only reader: it decodes commands and hands
-// them to the room, in order, until the connection fails or closes (a
-// frame over the read limit ends it too: gorilla then answers with close
-// 1009, message too big). readSetup must have run.
+// watched hands the connection to the poller, which starts a reader
+// (burst) whenever the client has sent something: an idle connection then
+// has no goroutine. false when it cannot be watched (not a TCP connection
+// made by Upgrade, or no epoll): the caller reads it (readPump). Node.serve
+// calls it once the client joined.
+func (c *Client) watched() bool {
+	p := thePoller()
+	if p == nil || c.batch == nil || c.batch.raw == nil || c.batch.br == nil {
+		return false
+	}
+	early := c.batch.br.Buffered() > 0 // bytes that came with the handshake: nobody else reads yet
+	c.poll = p
+	c.lastRead.Store(int64(clock()))
+	c.reading.Store(readIdle)
+	if !p.watch(c) {
+		// Closed already (finish then ends the reading, unless this
+		// comes first), or epoll refused it: a goroutine reads.
+		return !c.reading.CompareAndSwap(readIdle, readNone)
+	}
+	if early {
+		c.readable()
+	}
+	return true
+}
+
+// readable is the poller's word that the client sent something (or the
+// connection ended): a burst reads it, unless one does already.
+func (c *Client) readable() {
+	if c.reading.CompareAndSwap(readIdle, readBusy) {
+		go c.burst()
+	}
+}
+
+// burst reads frames while there are some to read without waiting, then
+// hands the connection back to the poller and ends; a read that fails ends
+// the connection.
+func (c *Client) burst() {
+	for c.readFrame(&c.rs) {
+		if c.batch.pending() {
+			continue
+		}
+		c.reading.Store(readIdle)
+		if c.poll.rearm(c) {
+			return
+		}
+		// Closed meanwhile: whoever moves the state on ends the reading.
+		if c.reading.CompareAndSwap(readIdle, readEnded) {
+			c.readEnd()
+		}
+		return
+	}
+	c.reading.Store(readEnded)
+	c.readEnd()
+}
+
+// stopReading ends the reading of a watched connection that nothing reads
+// (it was closed, or its client fell silent).
+func (c *Client) stopReading() {
+	if c.reading.CompareAndSwap(readIdle, readEnded) {
+		go c.readEnd()
+	}
+}
+
+// readEnd follows the end of a connection's reading: the room lets the
+// client go, and once the writer is done, the connection is over.
+func (c *Client) readEnd() {
+	close(c.doneChan(&c.readerDone))
+	c.room.post(leaveReq{c: c})
+	<-c.doneChan(&c.writerDone)
+	if c.reading.Load() == readEnded {
+		c.poll.forget(c)
+	}
+	c.node.conns.Done()
+}
+
+// readPump reads a connection that the poller does not watch, until it
+// fails or closes, on the goroutine of Node.serve.
 //
 // On a batchConn, it waits for something to read on a shallow stack
 // (waitReadable) and reads what came on a goroutine that it starts for
 // that and waits for (readBurst), which ends once nothing more is there:
 // one goroutine reads at a time, and the reader of an idle connection
-// keeps its first 2 KiB of stack. A read grows a stack to 4 KiB (gorilla,
-// the JSON decoder, the read deadline's timer), and the runtime never
-// shrinks it back while the goroutine waits; reading on the goroutine that
-// waits made every connection 4 KiB after its first pong.
+// keeps its first 2 KiB of stack.
 func (c *Client) readPump() {
 	var rs readState
 	if c.batch == nil || c.batch.raw == nil || c.batch.br == nil {
@@ -470,21 +563,35 @@ func (c *Client) readBurst(rs *readState) bool {
 }
 
 // readSetup sets the read limit, deadline and control-frame handlers;
-// Node.Accept calls it, before the reader starts.
+// Node.Accept calls it, before the reader starts. A connection made by
+// Upgrade is read by nextFrame (readFrame), which answers pings itself.
 func (c *Client) readSetup() {
-	c.conn.SetReadLimit(max(MaxFrame, MaxAudio+18))
 	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	if c.batch != nil && c.batch.br != nil {
+		return
+	}
+	c.conn.SetReadLimit(readLimit)
 	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(pongWait)) })
 	if c.batch != nil {
 		// Only the room and the writer write (see Client): a pong is
 		// queued like a message, and a peer's close is answered by the
 		// close frame the room sends when the client leaves.
 		c.conn.SetPingHandler(func(data string) error {
-			c.enqueue(&outMsg{frame: controlFrame(websocket.PongMessage, []byte(data))})
+			c.queuePong([]byte(data))
 			return nil
 		})
 		c.conn.SetCloseHandler(func(int, string) error { return nil })
 	}
+}
+
+// readLimit is the largest message a client may send: a command or an
+// audio frame.
+const readLimit = max(MaxFrame, MaxAudio+18)
+
+// queuePong answers a ping: the pong is queued like a message, so that
+// one goroutine at a time writes to the socket.
+func (c *Client) queuePong(payload []byte) {
+	c.enqueue(&outMsg{frame: controlFrame(websocket.PongMessage, payload)})
 }
 
 // readState is the reader's: its strikes and its rate limiters, made
@@ -498,11 +605,32 @@ type readState struct {
 // readFrame reads one frame and hands it to the room; false ends the
 // connection.
 func (c *Client) readFrame(rs *readState) bool {
-	typ, frame, err := c.conn.ReadMessage()
-	if err != nil {
-		return false
+	var (
+		typ   int
+		frame []byte
+	)
+	if c.batch != nil && c.batch.br != nil {
+		f, err := nextFrame(c.batch.br, readLimit, c.queuePong)
+		if err != nil {
+			var fe *frameError
+			if errors.As(err, &fe) {
+				c.room.post(dropReq{c: c, code: fe.code, text: fe.text})
+			}
+			return false
+		}
+		c.lastRead.Store(int64(clock()))
+		_ = c.batch.Conn.SetReadDeadline(time.Now().Add(pongWait))
+		if f.op != websocket.TextMessage && f.op != websocket.BinaryMessage {
+			return true // a ping or pong, answered
+		}
+		typ, frame = f.op, f.data
+	} else {
+		var err error
+		if typ, frame, err = c.conn.ReadMessage(); err != nil {
+			return false
+		}
+		_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	}
-	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	if typ == websocket.BinaryMessage {
 		// Audio: over the limit, frames are dropped, not answered.
 		if rs.frames == nil {

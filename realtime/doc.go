@@ -7,12 +7,13 @@
 // # Shape
 //
 // A Node runs this instance's rooms. A room is one goroutine that owns its
-// state, its roster and its local connections; each connection has one
-// reader goroutine, started by Node.Accept (the HTTP handler that upgraded
-// the connection returns at once), which waits for the socket on a
-// shallow stack and reads each burst of frames on a goroutine it starts
-// and waits for (one reads at a time; an idle reader keeps a 2 KiB
-// stack), and a bounded send queue that the room fills. Node.Stats counts
+// state, its roster and its local connections. A connection that has
+// nothing to read has no goroutine: once its member joined (Node.Accept
+// returns at once, so the HTTP handler that upgraded it ends), the
+// process's poller (poll_linux.go: one epoll set for every connection)
+// watches it, and starts a goroutine when the client sent something, which
+// reads what came (frames are read by nextFrame: wsread.go) and ends. Each
+// connection has a bounded send queue that the room fills. Node.Stats counts
 // what the node does (deliveries, drops, closes, backend latency and
 // errors: stats.go), for /metrics. Writing is done by one writer at a time: one of the node's few
 // write workers (writers.go), which sends everything a client has queued

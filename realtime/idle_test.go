@@ -2,6 +2,7 @@ package realtime_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net"
 	"runtime"
@@ -9,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/majlis/majlis/broker"
+	"github.com/majlis/majlis/realtime"
 )
 
 // BenchmarkIdleConnection measures what an idle room connection holds on
@@ -68,9 +72,97 @@ func BenchmarkIdleConnection(b *testing.B) {
 		dial(i)
 	}
 	after, g1 := settle(), runtime.NumGoroutine()
-	if g1-g0 != n {
-		b.Fatalf("%d more goroutines for %d more connections, want one each (a reader)", g1-g0, n)
+	if g1 != g0 {
+		b.Fatalf("%d more goroutines for %d more idle connections, want none (the poller watches them)", g1-g0, n)
 	}
 	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/n, "heap-B/conn")
 	b.ReportMetric(float64(int64(after.StackInuse)-int64(before.StackInuse))/n, "stack-B/conn")
+}
+
+// TestIdleConnectionsHoldNoGoroutine: a connection that has nothing to
+// read has no goroutine on the server, before and after the pings and
+// pongs that every client exchanges (gorilla's reader, once it had handled
+// a pong, waited inside ReadMessage for the next message: every pinged
+// connection of a silent audience kept a goroutine, and its stack, for as
+// long as it stayed silent); and it still works.
+func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
+	url, _ := serveNode(t, broker.NewMemory(broker.MemoryConfig{}))
+	host, _, _ := dial(t, url, "name=host&role=host")
+	settled := func(want int) int {
+		var g int
+		for range 100 { // transient goroutines (handshakes, bursts) end
+			if g = runtime.NumGoroutine(); g <= want {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return g
+	}
+	time.Sleep(200 * time.Millisecond)
+	g0 := runtime.NumGoroutine()
+	const n = 20
+	var cs []*client
+	for i := range n {
+		c, _, _ := dial(t, url, fmt.Sprintf("name=idle%d", i))
+		cs = append(cs, c)
+	}
+	if g := settled(g0); g != g0 {
+		t.Fatalf("%d goroutines for %d idle connections, want none", g-g0, n)
+	}
+	for _, c := range cs {
+		pongs := make(chan string, 1)
+		c.conn.SetPongHandler(func(p string) error { pongs <- p; return nil })
+		if err := c.conn.WriteControl(websocket.PingMessage, []byte("are you there"), time.Now().Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.conn.WriteControl(websocket.PongMessage, nil, time.Now().Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		c.send("no.such.command", "q1", nil) // its error comes after the pong
+		if e := c.until(realtime.MsgError); e.ID != "q1" {
+			t.Fatalf("error for another command: %s %s", e.ID, e.Data)
+		}
+		select {
+		case p := <-pongs:
+			if p != "are you there" {
+				t.Fatalf("pong %q", p)
+			}
+		default:
+			t.Fatal("no pong before the error")
+		}
+	}
+	if g := settled(g0); g != g0 {
+		t.Fatalf("%d goroutines for %d idle connections after a ping and a pong each, want none", g-g0, n)
+	}
+	host.send(realtime.CmdChat, "c1", map[string]string{"text": "still here"})
+	if m := cs[n-1].until(realtime.MsgChat); !strings.Contains(string(m.Data), "still here") {
+		t.Fatalf("chat: %s", m.Data)
+	}
+}
+
+// TestSilentConnectionIsClosed: a connection whose client sent nothing,
+// not even a pong, for longer than the 60 s the server waits is closed
+// (no read deadline ends it while nothing reads it), and its member leaves.
+func TestSilentConnectionIsClosed(t *testing.T) {
+	url, node := serveNode(t, broker.NewMemory(broker.MemoryConfig{}))
+	c, _, _ := dial(t, url, "name=silent")
+	node.SilenceForTest()
+	_ = c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, _, err := c.conn.ReadMessage()
+		if err == nil {
+			continue
+		}
+		if !websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+			t.Fatalf("want the server's close, got %v", err)
+		}
+		break
+	}
+	_, first, _ := dial(t, url, "name=other")
+	var room struct {
+		Members int `json:"members"`
+	}
+	if err := json.Unmarshal(first.Data, &room); err != nil || room.Members != 1 {
+		t.Fatalf("the room after the silent member was closed: %s (want 1 member)", first.Data)
+	}
 }

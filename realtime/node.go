@@ -203,11 +203,10 @@ func (n *Node) mayReap() bool {
 }
 
 // Accept takes over conn, one member's connection to a room: it joins
-// the member and serves the connection until it ends, on goroutines of
-// its own (a reader and a writer, which Shutdown waits for), and returns
-// at once, so that the caller — an HTTP handler, deep in middleware,
-// holding its request — can end: an idle connection then costs two
-// shallow goroutines and the websocket's own buffers. since, when not
+// the member and serves the connection until it ends (Shutdown waits for
+// it), and returns at once, so that the caller — an HTTP handler, deep in
+// middleware, holding its request — can end: an idle connection then
+// costs no goroutine, only its state and the websocket's buffer. since, when not
 // nil, asks to resume after that position (a seq and the epoch of the
 // welcome that gave it); the member's ID and Instance are
 // set here. Joining errors after Accept returns are logged;
@@ -218,9 +217,9 @@ func (n *Node) Accept(conn *websocket.Conn, roomID string, m Member, since *Posi
 		goingAway(conn)
 		return err
 	}
-	// The client is made here, on the caller's goroutine: the reader's
-	// stays within its first 2 KiB while the connection is idle (see
-	// batchConn.waitReadable).
+	// The client is made here, on the caller's goroutine; serve's
+	// goroutine ends once the client joined (the poller watches the
+	// connection from then on: Client.watched).
 	if tc, ok := tcp(conn); ok {
 		_ = tc.SetWriteBuffer(n.cfg.SocketBuffer)
 	}
@@ -269,14 +268,15 @@ func goingAway(conn *websocket.Conn) {
 	conn.Close()
 }
 
-// serve runs a client whose connection acquire counted in its room,
-// until it ends: it is the connection's reader.
+// serve joins a client whose connection acquire counted in its room;
+// then the poller watches the connection (Client.watched), or serve reads
+// it itself until it ends. Client.readEnd ends it either way.
 func (n *Node) serve(c *Client, since *Position) error {
-	defer n.conns.Done()
 	r := c.room
 	joined := make(chan error, 1)
 	r.post(joinReq{c: c, since: since, done: joined})
 	if err := <-joined; err != nil {
+		defer n.conns.Done()
 		// The room did not take the client: it still owns its queue.
 		code, text := CloseRoomUnavailable, "the room is unavailable; try again"
 		if errors.Is(err, errBanned) {
@@ -291,10 +291,11 @@ func (n *Node) serve(c *Client, since *Position) error {
 		n.release(r)
 		return err
 	}
+	if c.watched() {
+		return nil
+	}
 	c.readPump()
-	close(c.doneChan(&c.readerDone))
-	r.post(leaveReq{c: c})
-	<-c.doneChan(&c.writerDone)
+	c.readEnd()
 	return nil
 }
 

@@ -37,6 +37,13 @@ func (i info) GetAgenda(context.Context, string) (agenda.Agenda, error) {
 // ?name=&role=[&since=&epoch=] to room "ev".
 func serve(t testing.TB, backend realtime.Backend) string {
 	t.Helper()
+	url, _ := serveNode(t, backend)
+	return url
+}
+
+// serveNode is serve, and the node.
+func serveNode(t testing.TB, backend realtime.Backend) (string, *realtime.Node) {
+	t.Helper()
 	node := realtime.New(realtime.Config{ChatRate: 100, ChatBurst: 100}, backend, info{start: time.Now().Add(-time.Minute)})
 	up := websocket.Upgrader{}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -61,7 +68,7 @@ func serve(t testing.TB, backend realtime.Backend) string {
 		_ = node.Shutdown(ctx)
 		ts.Close()
 	})
-	return "ws" + strings.TrimPrefix(ts.URL, "http")
+	return "ws" + strings.TrimPrefix(ts.URL, "http"), node
 }
 
 type client struct {

@@ -68,19 +68,27 @@ func (s *writeShard) remove(c *Client) {
 }
 
 // pingDue asks a ping of every client whose ping is due at now (clock),
-// and schedules its next a pingPeriod later.
+// and schedules its next a pingPeriod later; it ends the watched
+// connections that sent nothing for pongWait (no read deadline fires for
+// a connection that nothing reads: Client.watched).
 func (s *writeShard) pingDue(now time.Duration) {
-	var due []*Client
+	var due, silent []*Client
 	s.mu.Lock()
 	for _, c := range s.clients {
 		if now >= c.pingAt {
 			c.pingAt = now + pingPeriod
 			due = append(due, c)
 		}
+		if c.reading.Load() == readIdle && now-time.Duration(c.lastRead.Load()) > pongWait {
+			silent = append(silent, c)
+		}
 	}
 	s.mu.Unlock()
 	for _, c := range due {
 		c.askPing() // outside mu: askPing takes c.mu, which push holds while it takes mu
+	}
+	for _, c := range silent {
+		c.stopReading()
 	}
 }
 
