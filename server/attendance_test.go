@@ -190,6 +190,7 @@ func TestAttendanceReport(t *testing.T) {
 	}
 	late := func() time.Time { return e.End.Add(31 * 24 * time.Hour) }
 	jobs := server.New(server.Config{BaseURL: "https://majlis.example.org", Now: late, Rooms: redisNode(t, rs, "att:", "c", a.st)}, a.st, a.svc)
+	t.Cleanup(func() { shutdown(jobs) }) // its node beats until then (into a closed Redis client, once the broker's cleanup ran)
 	if err := jobs.RegistrationJobs(context.Background()); err != nil {
 		t.Fatal(err)
 	}

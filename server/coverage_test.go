@@ -167,6 +167,7 @@ func TestCoverageReport(t *testing.T) {
 	other := server.New(server.Config{BaseURL: "https://majlis.example.org", Rooms: realtime.New(realtime.Config{Now: clock.Now}, mem, f.st)}, f.st, f.svc)
 	ts := httptest.NewServer(other.Handler())
 	defer ts.Close()
+	defer shutdown(other)
 	fromRoom := f.do(req{method: "GET", path: path, token: f.alice})
 	g := *f.fixture
 	g.ts = ts

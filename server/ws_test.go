@@ -32,6 +32,14 @@ type roomFixture struct {
 	items []agenda.Item
 }
 
+// shutdown ends srv's rooms (its node's heartbeat among them), for a
+// server a test made beside its fixture.
+func shutdown(srv *server.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+}
+
 func newRoomFixture(t *testing.T, rooms func(st *store.Bolt) *realtime.Node) *roomFixture {
 	return newRoomFixtureWith(t, server.Config{}, rooms)
 }
