@@ -238,4 +238,13 @@ type Store interface {
 	// look for in that poll), those whose key has answered: one read for
 	// many polls (a page's welcome, with the questions it voted up).
 	PollsAnswered(ctx context.Context, room string, keys map[string]string) ([]string, error)
+	// AnswerRooms lists the rooms whose polls (or questions) hold keys of
+	// those who answered, in no particular order.
+	AnswerRooms(ctx context.Context) ([]string, error)
+	// ForgetAnswerKeys deletes every key of those who answered the room's
+	// polls or voted its questions, and returns how many it deleted; the
+	// counts, closed marks and prepared polls stay (the retention job, once
+	// the event's retention has passed: nothing is left to say who took
+	// part).
+	ForgetAnswerKeys(ctx context.Context, room string) (int, error)
 }

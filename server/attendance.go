@@ -98,27 +98,65 @@ func (s *Server) purgeAttendance(ctx context.Context, now time.Time) error {
 		return err
 	}
 	for _, id := range events {
-		e, err := s.store.GetEvent(ctx, id)
-		switch {
-		case errors.Is(err, agenda.ErrNotFound):
-		case err != nil:
-			return err
-		default:
-			days := registration.DefaultRetentionDays
-			if s.reg != nil {
-				if f, err := s.reg.svc.Form(ctx, id); err == nil {
-					days = f.RetentionDays
-				}
+		if over, err := s.retentionOver(ctx, id, now); err != nil || !over {
+			if err != nil {
+				return err
 			}
-			if now.Before(e.End.AddDate(0, 0, days)) {
-				continue
-			}
+			continue
 		}
 		if _, err := st.PurgeVisits(ctx, id); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// purgeAnswerKeys deletes the keys of those who answered a webinar's
+// polls or voted its questions once the event's retention has passed
+// (the counts stay): a one-way key still tells, to whoever holds a list of
+// the people invited or registered, who took part.
+func (s *Server) purgeAnswerKeys(ctx context.Context, now time.Time) error {
+	ps, err := s.pollStore()
+	if err != nil {
+		return nil
+	}
+	rooms, err := ps.AnswerRooms(ctx)
+	if err != nil {
+		return err
+	}
+	for _, room := range rooms {
+		if over, err := s.retentionOver(ctx, room, now); err != nil || !over {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := ps.ForgetAnswerKeys(ctx, room); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retentionOver reports whether what an event's webinar kept about people
+// is due for deletion at now: its registration form's retention_days (or
+// the default) after its end; an event that no longer exists keeps
+// nothing.
+func (s *Server) retentionOver(ctx context.Context, id string, now time.Time) (bool, error) {
+	e, err := s.store.GetEvent(ctx, id)
+	switch {
+	case errors.Is(err, agenda.ErrNotFound):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	days := registration.DefaultRetentionDays
+	if s.reg != nil {
+		if f, err := s.reg.svc.Form(ctx, id); err == nil {
+			days = f.RetentionDays
+		}
+	}
+	return !now.Before(e.End.AddDate(0, 0, days)), nil
 }
 
 // attendanceJSON is one person's attendance in the API.

@@ -57,6 +57,9 @@ func (s *Server) RegistrationJobs(ctx context.Context) error {
 	if err := s.purgeAttendance(ctx, now); err != nil {
 		return err
 	}
+	if err := s.purgeAnswerKeys(ctx, now); err != nil {
+		return err
+	}
 	if s.reg.mailer == nil {
 		return nil
 	}

@@ -84,13 +84,45 @@ func TestRegistrationRemindersOnce(t *testing.T) {
 	if !strings.Contains(subject, "Espacio cívico") || msgs[0].Header.Get("Content-Language") != "es" || link == "" {
 		t.Fatalf("reminder %q (%s) link %q", subject, msgs[0].Header.Get("Content-Language"), link)
 	}
-	// Retention: a day after the end plus one, nothing is left.
+	// Who answered a poll or voted a question is kept (one-way keys, apart
+	// from the counts) until the retention passes; so is a room's whose
+	// event is gone, until the next run.
+	if _, err := st.AnswerPoll(ctx, ev.ID, "q-1", "voter-key", []int{0}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AnswerPoll(ctx, "webinar-deleted", "p-1", "answer-key", []int{1}, 2); err != nil {
+		t.Fatal(err)
+	}
+	answered := func(room, id, key string) bool {
+		t.Helper()
+		ok, err := st.PollAnswered(ctx, room, id, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if err := srvs[0].RegistrationJobs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !answered(ev.ID, "q-1", "voter-key") {
+		t.Fatal("a vote's key was deleted before the retention passed")
+	}
+	if answered("webinar-deleted", "p-1", "answer-key") {
+		t.Fatal("the answer key of an event that no longer exists was kept")
+	}
+	// Retention: a day after the end plus one, nothing is left but counts.
 	now.Store(start.Add(49 * time.Hour).UnixNano())
 	if err := srvs[1].RegistrationJobs(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if list, _ := st.ListRegistrations(ctx, ev.ID); len(list) != 0 {
 		t.Fatalf("%d registrations after retention", len(list))
+	}
+	if answered(ev.ID, "q-1", "voter-key") {
+		t.Fatal("a vote's key outlived the retention")
+	}
+	if tally, err := st.PollTally(ctx, ev.ID, "q-1", 1); err != nil || tally.Answers != 1 {
+		t.Fatalf("the question's count after the retention: %+v %v", tally, err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -229,4 +230,55 @@ func decodeTally(raw []byte, options int) poll.Tally {
 	}
 	t.Answers = int(binary.BigEndian.Uint32(raw[4*options:]))
 	return t
+}
+
+// AnswerRooms implements poll.Store: the rooms of poll_keys, skipping
+// from one room's keys to the next.
+func (b *Bolt) AnswerRooms(ctx context.Context) ([]string, error) {
+	out := []string{}
+	err := b.view(ctx, func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketPollKeys)
+		if bk == nil {
+			return nil
+		}
+		c := bk.Cursor()
+		for k, _ := c.First(); k != nil; {
+			room, _, ok := strings.Cut(string(k), "\x00")
+			if !ok {
+				k, _ = c.Next()
+				continue
+			}
+			out = append(out, room)
+			k, _ = c.Seek([]byte(room + "\x01")) // past every key of room
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ForgetAnswerKeys implements poll.Store.
+func (b *Bolt) ForgetAnswerKeys(ctx context.Context, room string) (int, error) {
+	if room == "" || strings.ContainsRune(room, 0) {
+		return 0, fmt.Errorf("store: forget answer keys of %q: %w", room, poll.ErrInvalid)
+	}
+	n := 0
+	err := b.update(ctx, func(tx *bolt.Tx, _ *writes) error {
+		bk := tx.Bucket(bucketPollKeys)
+		if bk == nil {
+			return nil
+		}
+		prefix := []byte(room + "\x00")
+		c := bk.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+			if err := c.Delete(); err != nil {
+				return fmt.Errorf("store: forget answer keys: %w", err)
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		n = 0
+	}
+	return n, err
 }

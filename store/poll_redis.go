@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 
@@ -215,4 +216,78 @@ func (r *Redis) failPoll(what string, err error) error {
 		return fmt.Errorf("%w (%w)", r.fail(what, err), poll.ErrUnavailable)
 	}
 	return r.fail(what, err)
+}
+
+// AnswerRooms implements poll.Store: the rooms of the poll:keys sets, by
+// SCAN (the retention job's walk; answers keep no index of their own).
+func (r *Redis) AnswerRooms(ctx context.Context) ([]string, error) {
+	end, err := r.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
+	base := r.k.prefix + "poll:keys:"
+	seen := map[string]bool{}
+	out := []string{}
+	it := r.client.Scan(ctx, 0, globQuote(base)+"*", 1000).Iterator()
+	for it.Next(ctx) {
+		room, _, ok := strings.Cut(strings.TrimPrefix(it.Val(), base), "\x00")
+		if ok && !seen[room] {
+			seen[room] = true
+			out = append(out, room)
+		}
+	}
+	if err := it.Err(); err != nil {
+		return nil, r.failPoll("list the rooms with answers", err)
+	}
+	return out, nil
+}
+
+// ForgetAnswerKeys implements poll.Store: the room's poll:keys sets go;
+// its counts stay.
+func (r *Redis) ForgetAnswerKeys(ctx context.Context, room string) (int, error) {
+	if room == "" || strings.ContainsRune(room, 0) {
+		return 0, fmt.Errorf("store: forget answer keys of %q: %w", room, poll.ErrInvalid)
+	}
+	end, err := r.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer end()
+	var sets []string
+	it := r.client.Scan(ctx, 0, globQuote(r.k.prefix+"poll:keys:"+room+"\x00")+"*", 1000).Iterator()
+	for it.Next(ctx) {
+		sets = append(sets, it.Val())
+	}
+	if err := it.Err(); err != nil {
+		return 0, r.failPoll("find a room's answer keys", err)
+	}
+	n := 0
+	for chunk := range slices.Chunk(sets, 100) {
+		pipe := r.client.TxPipeline()
+		cards := make([]*redis.IntCmd, len(chunk))
+		for i, set := range chunk {
+			cards[i] = pipe.ZCard(ctx, set)
+		}
+		pipe.Del(ctx, chunk...)
+		if _, err := pipe.Exec(ctx); err != nil {
+			return n, r.failPoll("forget a room's answer keys", err)
+		}
+		for _, c := range cards {
+			n += int(c.Val())
+		}
+	}
+	return n, nil
+}
+
+// globQuote makes s match itself in a Redis glob pattern (SCAN MATCH).
+func globQuote(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if c == '*' || c == '?' || c == '[' || c == ']' || c == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }

@@ -135,4 +135,58 @@ func testPolls(t *testing.T, o Opener) {
 			t.Fatalf("%d accepted, tally %+v: want 10", ok, tally)
 		}
 	})
+	t.Run("answer keys forgotten", func(t *testing.T) {
+		// Rooms whose names are prefixes or patterns of each other.
+		for _, a := range []struct{ room, poll, key string }{
+			{"ev-1", "p1", "k1"}, {"ev-1", "p1", "k2"}, {"ev-1", "q-7", "k1"},
+			{"ev-10", "p1", "k1"}, {"ev-?", "p1", "k1"},
+		} {
+			_, err := s.AnswerPoll(ctx, a.room, a.poll, a.key, []int{0}, 2)
+			wantErr(t, "answer "+a.room, err, nil)
+		}
+		rooms, err := s.AnswerRooms(ctx)
+		wantErr(t, "rooms", err, nil)
+		for _, want := range []string{"ev-1", "ev-10", "ev-?"} {
+			if !slices.Contains(rooms, want) {
+				t.Fatalf("rooms with answers %q, want %q among them", rooms, want)
+			}
+		}
+		n, err := s.ForgetAnswerKeys(ctx, "ev-?")
+		wantErr(t, "forget ev-?", err, nil)
+		if n != 1 {
+			t.Fatalf("forgot %d keys of ev-?, want 1 (a room's name is not a pattern)", n)
+		}
+		n, err = s.ForgetAnswerKeys(ctx, "ev-1")
+		wantErr(t, "forget ev-1", err, nil)
+		if n != 3 {
+			t.Fatalf("forgot %d keys of ev-1, want 3", n)
+		}
+		for _, a := range []struct {
+			room, poll, key string
+			answered        bool
+		}{{"ev-1", "p1", "k1", false}, {"ev-1", "p1", "k2", false}, {"ev-1", "q-7", "k1", false}, {"ev-10", "p1", "k1", true}} {
+			got, err := s.PollAnswered(ctx, a.room, a.poll, a.key)
+			wantErr(t, "answered", err, nil)
+			if got != a.answered {
+				t.Fatalf("%s %s %s answered: %v, want %v", a.room, a.poll, a.key, got, a.answered)
+			}
+		}
+		tally, err := s.PollTally(ctx, "ev-1", "p1", 2)
+		wantErr(t, "tally", err, nil)
+		if tally.Answers != 2 || tally.Counts[0] != 2 {
+			t.Fatalf("the counts went with the keys: %+v", tally)
+		}
+		rooms, err = s.AnswerRooms(ctx)
+		wantErr(t, "rooms after", err, nil)
+		if slices.Contains(rooms, "ev-1") || slices.Contains(rooms, "ev-?") || !slices.Contains(rooms, "ev-10") {
+			t.Fatalf("rooms with answers after forgetting: %q", rooms)
+		}
+		n, err = s.ForgetAnswerKeys(ctx, "ev-1")
+		wantErr(t, "forget again", err, nil)
+		if n != 0 {
+			t.Fatalf("forgot %d keys the second time", n)
+		}
+		_, err = s.ForgetAnswerKeys(ctx, "")
+		wantErr(t, "forget no room", err, poll.ErrInvalid)
+	})
 }
