@@ -2,11 +2,14 @@ package realtime_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -164,5 +167,102 @@ func TestSilentConnectionIsClosed(t *testing.T) {
 	}
 	if err := json.Unmarshal(first.Data, &room); err != nil || room.Members != 1 {
 		t.Fatalf("the room after the silent member was closed: %s (want 1 member)", first.Data)
+	}
+}
+
+// TestConnectionsEndEveryWay: many connections at once, each ending its
+// own way — the client's close frame, a dropped TCP connection, a
+// malformed frame (closed 1002), a message over the limit (1009), still
+// open when the node shuts down, or deaf to the shutdown's close frame
+// (the server closes it after the grace, with nothing reading it) —
+// having sent a command, a ping and a pong. The node's Shutdown returns (every connection's end
+// was seen, whether a reader ran or the poller watched it) and no
+// goroutine is left of them.
+func TestConnectionsEndEveryWay(t *testing.T) {
+	url, node := serveNode(t, broker.NewMemory(broker.MemoryConfig{}))
+	host, _, _ := dial(t, url, "name=host&role=host")
+	time.Sleep(200 * time.Millisecond)
+	g0 := runtime.NumGoroutine()
+	const n, ways = 60, 6
+	codes := make(chan int, n)
+	deaf := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			conn, _, err := websocket.DefaultDialer.Dial(url+fmt.Sprintf("/?name=c%d", i), nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			deadline := time.Now().Add(10 * time.Second)
+			_ = conn.SetReadDeadline(deadline)
+			if _, _, err := conn.ReadMessage(); err != nil { // the welcome
+				t.Error(err)
+				return
+			}
+			_ = conn.WriteControl(websocket.PingMessage, []byte("p"), deadline)
+			_ = conn.WriteControl(websocket.PongMessage, nil, deadline)
+			_ = conn.WriteJSON(map[string]any{"type": "no.such.command", "id": "x"})
+			closeCode := func() int {
+				for {
+					if _, _, err := conn.ReadMessage(); err != nil {
+						var ce *websocket.CloseError
+						if errors.As(err, &ce) {
+							return ce.Code
+						}
+						return -1
+					}
+				}
+			}
+			switch i % ways {
+			case 0: // a close frame
+				_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), deadline)
+				codes <- closeCode()
+			case 1: // gone without a word
+				conn.NetConn().Close()
+			case 2: // an unmasked frame (a server's frame, from a client)
+				_, _ = conn.NetConn().Write([]byte{0x81, 0x02, 'h', 'i'})
+				codes <- closeCode()
+			case 3: // over the limit
+				_ = conn.WriteMessage(websocket.TextMessage, make([]byte, realtime.MaxFrame+1))
+				codes <- closeCode()
+			case 4: // still here at the shutdown: read until it comes
+				codes <- closeCode()
+			case 5: // deaf: reads nothing more, answers no close
+				<-deaf
+			}
+		})
+	}
+	// The shutdown waits for the clients that end on their own.
+	time.Sleep(500 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := node.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v (a connection's end was not seen)", err)
+	}
+	close(deaf)
+	wg.Wait()
+	close(codes)
+	got := map[int]int{}
+	for c := range codes {
+		got[c]++
+	}
+	want := map[int]int{websocket.CloseNormalClosure: n / ways, websocket.CloseProtocolError: n / ways,
+		websocket.CloseMessageTooBig: n / ways, websocket.CloseGoingAway: n / ways}
+	for code, k := range want {
+		if got[code] != k {
+			t.Errorf("%d connections closed with %d, want %d (all: %v)", got[code], code, k, got)
+		}
+	}
+	_ = host
+	for range 100 {
+		if runtime.NumGoroutine() <= g0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if g := runtime.NumGoroutine(); g > g0 {
+		t.Errorf("%d goroutines left after the shutdown, more than the %d before the connections", g, g0)
 	}
 }
