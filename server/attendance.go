@@ -98,10 +98,11 @@ func (s *Server) purgeAttendance(ctx context.Context, now time.Time) error {
 		return err
 	}
 	for _, id := range events {
-		if over, err := s.retentionOver(ctx, id, now); err != nil || !over {
-			if err != nil {
-				return err
-			}
+		over, err := s.retentionOver(ctx, id, now)
+		if err != nil {
+			return err
+		}
+		if !over {
 			continue
 		}
 		if _, err := st.PurgeVisits(ctx, id); err != nil {
@@ -125,10 +126,11 @@ func (s *Server) purgeAnswerKeys(ctx context.Context, now time.Time) error {
 		return err
 	}
 	for _, room := range rooms {
-		if over, err := s.retentionOver(ctx, room, now); err != nil || !over {
-			if err != nil {
-				return err
-			}
+		over, err := s.retentionOver(ctx, room, now)
+		if err != nil {
+			return err
+		}
+		if !over {
 			continue
 		}
 		if _, err := ps.ForgetAnswerKeys(ctx, room); err != nil {
