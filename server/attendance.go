@@ -97,19 +97,10 @@ func (s *Server) purgeAttendance(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	for _, id := range events {
-		over, err := s.retentionOver(ctx, id, now)
-		if err != nil {
-			return err
-		}
-		if !over {
-			continue
-		}
-		if _, err := st.PurgeVisits(ctx, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.purgeRetained(ctx, now, events, func(id string) error {
+		_, err := st.PurgeVisits(ctx, id)
+		return err
+	})
 }
 
 // purgeAnswerKeys deletes the keys of those who answered a webinar's
@@ -125,15 +116,24 @@ func (s *Server) purgeAnswerKeys(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	for _, room := range rooms {
-		over, err := s.retentionOver(ctx, room, now)
+	return s.purgeRetained(ctx, now, rooms, func(room string) error {
+		_, err := ps.ForgetAnswerKeys(ctx, room)
+		return err
+	})
+}
+
+// purgeRetained runs purge for each of events (IDs) whose retention has
+// passed at now (retentionOver).
+func (s *Server) purgeRetained(ctx context.Context, now time.Time, events []string, purge func(id string) error) error {
+	for _, id := range events {
+		over, err := s.retentionOver(ctx, id, now)
 		if err != nil {
 			return err
 		}
 		if !over {
 			continue
 		}
-		if _, err := ps.ForgetAnswerKeys(ctx, room); err != nil {
+		if err := purge(id); err != nil {
 			return err
 		}
 	}
