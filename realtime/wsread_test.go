@@ -119,3 +119,29 @@ func TestNextFrame(t *testing.T) {
 		})
 	}
 }
+
+// FuzzNextFrame: whatever a client sends, nextFrame neither panics nor
+// returns a message over the limit; and any message a client frames —
+// split into fragments anywhere, with a ping between — reads back whole.
+func FuzzNextFrame(f *testing.F) {
+	f.Add([]byte("hello"), uint8(2), []byte{0x81, 0x85, 1, 2, 3, 4, 'h', 'e', 'l', 'l', 'o'})
+	f.Add([]byte{}, uint8(0), clientFrame(true, websocket.PingMessage, []byte("p")))
+	f.Add([]byte(strings.Repeat("x", 300)), uint8(200), []byte{0x82, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, payload []byte, cut uint8, raw []byte) {
+		const limit = 1000
+		if f, err := nextFrame(bufio.NewReaderSize(bytes.NewReader(raw), 16), limit, func([]byte) {}); err == nil && len(f.data) > limit {
+			t.Fatalf("a message of %d bytes passed the limit of %d", len(f.data), limit)
+		}
+		if len(payload) > limit {
+			payload = payload[:limit]
+		}
+		at := min(int(cut), len(payload))
+		in := bytes.Join([][]byte{clientFrame(false, websocket.BinaryMessage, payload[:at]),
+			clientFrame(true, websocket.PingMessage, []byte("between")), clientFrame(true, 0, payload[at:])}, nil)
+		var pongs int
+		got, err := nextFrame(bufio.NewReaderSize(bytes.NewReader(in), 16), limit, func([]byte) { pongs++ })
+		if err != nil || got.op != websocket.BinaryMessage || !bytes.Equal(got.data, payload) || pongs != 1 {
+			t.Fatalf("a message in two fragments read back as op %d, %d bytes, %d pongs, %v", got.op, len(got.data), pongs, err)
+		}
+	})
+}
