@@ -23,7 +23,9 @@ import (
 // screen reader. Then the host prepares a named election in its form
 // (candidates in several languages, two seats); the delegate chooses two
 // candidates, then changes one before the close, and the host sees each
-// vote as it is cast. Both pages pass axe-core.
+// vote as it is cast, and the votes published meanwhile never rebuild the
+// form the delegate is using. Both pages pass axe-core; the host's, with
+// the proxy rules, also in Arabic on a phone.
 func TestAssemblyInBrowser(t *testing.T) {
 	f, base := sessionServer(t)
 	ctx := context.Background()
@@ -136,10 +138,18 @@ func TestAssemblyInBrowser(t *testing.T) {
 	press(`form.cast button[type="submit"]`, kb.Enter)
 	vote := `(document.querySelector('.votes li[data-institution="inst-a1"]') || {textContent: ""}).textContent`
 	waitFor(t, host, "the vote is published as cast", vote+`.includes("Candidate North") && `+vote+`.includes("Candidate Sud")`)
+	// The delegate's form says the vote is recorded (it is redrawn once for
+	// that); the votes published after it leave the form as it is, ticks
+	// and focus included.
+	waitFor(t, amal, "the delegate's form says the vote is recorded", `!!document.querySelector("form.cast p.note")`)
+	value(t, amal, "mark the form", chromedp.Evaluate[bool](`document.querySelector("form.cast").testMark = 1; true`))
 	press(`form.cast input[value="cand-2"]`, " ")
 	press(`form.cast input[value="cand-3"]`, " ")
 	press(`form.cast button[type="submit"]`, kb.Enter)
 	waitFor(t, host, "the changed vote is published", vote+`.includes("Candidata Este") && !`+vote+`.includes("Candidate Sud")`)
+	if !value(t, amal, "the same form", chromedp.Evaluate[bool](`document.querySelector("form.cast").testMark === 1`)) {
+		t.Error("the delegate's form was rebuilt by the votes published while it stood unchanged")
+	}
 	if n := value(t, host, "votes", chromedp.Evaluate[int](election+`.querySelectorAll(".votes li").length`)); n != 1 {
 		t.Errorf("%d votes listed for one institution", n)
 	}
@@ -163,6 +173,18 @@ func TestAssemblyInBrowser(t *testing.T) {
 		} else if time.Now().After(deadline) {
 			t.Fatalf("the proxy rules were not saved: %+v %v", roll, err)
 		}
+	}
+
+	// The host's panel, the proxy rules among its forms, in Arabic on a
+	// 360 px phone: it fits, passes axe-core and shows the rules saved.
+	hana := b.tab(t)
+	phone(t, hana)
+	hana.run(t, "the host's page in Arabic", chromedp.Navigate(session+"&lang=ar&token="+url.QueryEscape(hostToken)),
+		chromedp.WaitVisible(css(`#assembly-host`)))
+	waitFor(t, hana, "the saved rules reach the host's form", `document.querySelector("#assembly-proxy-rules [name=cap]").value === "2" && document.querySelector("#assembly-proxy-rules [name=keep]").checked`)
+	checkAxe(t, hana, "the host's page, in Arabic")
+	if w := value(t, hana, "width", chromedp.Evaluate[int](`document.scrollingElement.scrollWidth`)); w > 360 {
+		t.Errorf("the host's page is %d px wide on a 360 px screen", w)
 	}
 
 	// The results page, the assembly's record, in Arabic at 360 px; printed,

@@ -164,7 +164,9 @@
   }
 
   function castForm(b, inst) {
-    const f = el("form", { class: "cast", "data-ballot": b.id, "data-institution": inst });
+    // Everything the form is drawn from, or its submit reads (the seats),
+    // is in its markup: renderBallots keeps a form whose markup is the same.
+    const f = el("form", { class: "cast", "data-ballot": b.id, "data-institution": inst, "data-seats": String(b.seats || 0) });
     const fs = el("fieldset", {});
     const lg = el("legend", {});
     lg.appendChild(document.createTextNode(t("js.assembly.vote_for") + " "));
@@ -335,25 +337,81 @@
     }
   }
 
-  // renderBallots redraws the ballots, keeping what a voter has ticked
-  // and where the keyboard focus was: a turnout or roll change must not
-  // undo a half-made choice.
+  // renderBallots redraws the ballots. A cast form that would be drawn
+  // the same is left in place, never taken out of the page: every vote of
+  // a named ballot redraws every delegate's panel, and a form rebuilt under
+  // a delegate's finger would swallow the press or click begun on the old
+  // one. A form that changes (the vote recorded, a candidate added) is
+  // rebuilt keeping what the voter ticked and where the keyboard focus was.
   function renderBallots() {
     const box = $("assembly-ballots");
     const ticked = {};
+    const kept = {};
     let focus = null;
+    const keyOf = function (f) { return f.dataset.ballot + "|" + f.dataset.institution; };
     box.querySelectorAll("form.cast").forEach(function (f) {
-      const key = f.dataset.ballot + "|" + f.dataset.institution;
+      const key = keyOf(f);
+      kept[key] = f;
       ticked[key] = Array.from(f.querySelectorAll("input:checked")).map(function (i) { return i.name + "=" + i.value; });
       if (f.contains(document.activeElement)) {
         const a = document.activeElement;
         focus = { key: key, sel: a.tagName === "BUTTON" ? "button" : 'input[name="' + a.name + '"][value="' + a.value + '"]' };
       }
     });
-    box.textContent = "";
-    view.ballots.forEach(function (b) { box.appendChild(ballotNode(b)); });
+    // place puts the nodes of fresh, in order, into into: after the one
+    // before (at the start for the first); a kept node stays where it is.
+    const place = function (into, fresh, keep) {
+      let at = null;
+      fresh.forEach(function (n) {
+        const old = keep(n);
+        if (old) {
+          at = old;
+          return;
+        }
+        if (at) {
+          at.after(n);
+        } else {
+          into.prepend(n);
+        }
+        at = n;
+      });
+    };
+    const articles = {};
+    Array.from(box.children).forEach(function (a) { articles[a.id] = a; });
+    const fresh = view.ballots.map(ballotNode);
+    const stays = {};
+    fresh.forEach(function (a) {
+      const old = articles[a.id];
+      if (!old) {
+        return;
+      }
+      // The old article takes the new one's content around its kept forms.
+      const forms = {};
+      a.querySelectorAll("form.cast").forEach(function (f) {
+        const k = kept[keyOf(f)];
+        if (k && k.parentNode === old && k.outerHTML === f.outerHTML) {
+          forms[keyOf(f)] = k;
+        }
+      });
+      Array.from(old.children).forEach(function (c) {
+        if (!(c.matches("form.cast") && forms[keyOf(c)] === c)) {
+          c.remove();
+        }
+      });
+      place(old, Array.from(a.children), function (n) { return n.matches("form.cast") ? forms[keyOf(n)] : null; });
+      stays[a.id] = old;
+    });
+    Array.from(box.children).forEach(function (a) {
+      if (!stays[a.id]) {
+        a.remove();
+      }
+    });
+    place(box, fresh, function (a) { return stays[a.id]; });
     box.querySelectorAll("form.cast").forEach(function (f) {
-      const key = f.dataset.ballot + "|" + f.dataset.institution;
+      const key = keyOf(f);
+      if (f === kept[key]) {
+        return; // left in place: its ticks and focus are its own
+      }
       (ticked[key] || []).forEach(function (nv) {
         const i = nv.indexOf("=");
         const inp = f.querySelector('input[name="' + nv.slice(0, i) + '"][value="' + nv.slice(i + 1) + '"]');
