@@ -60,11 +60,12 @@ func newBrowser(t *testing.T, zone string, extra ...chromedp.ExecAllocatorOption
 	opts = append(opts, extra...)
 	// The timeout bounds the whole browser: a hung page fails the test
 	// instead of hanging the suite (whose own limit is 40 minutes). The
-	// session test, with -race and axe-core on its pages, takes about two
-	// minutes on two quiet cores, over five when other suites share them,
-	// and once took over ten in a full run (the server package's tests
-	// take 15–17 minutes in all on two cores).
-	parent, cancelTimeout := context.WithTimeout(context.Background(), 15*time.Minute)
+	// longest, the session test, takes under a minute with -race on two
+	// quiet cores. It once took ten and more: the session page wrote its
+	// frame counts on <body> for every audio frame, and the DOM events of
+	// those writes (over 600 a second from six tabs) left the DevTools
+	// connection ever further behind.
+	parent, cancelTimeout := context.WithTimeout(context.Background(), 10*time.Minute)
 	actx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelCtx(); cancelAlloc(); cancelTimeout() })

@@ -7,8 +7,9 @@
 // Audio: binary frames carry one Opus packet each. Interpreters encode the
 // microphone with WebCodecs (AudioEncoder, 48 kHz mono, 20 ms packets);
 // listeners decode them with AudioDecoder and schedule them on an
-// AudioContext. For diagnostics the page keeps counts on <body>:
-// data-frames-sent, data-frames-received, data-frames-decoded.
+// AudioContext. For diagnostics the page keeps counts on <body>, updated
+// four times a second at most: data-frames-sent, data-frames-received,
+// data-frames-by-channel, data-frames-decoded.
 "use strict";
 
 (function () {
@@ -358,7 +359,35 @@
   const decoders = new Map(); // channel tag → {decoder, ts, next}
   let received = 0;
   let decoded = 0;
+  let sent = 0;
   const byChannel = {};
+
+  // showCounts puts the diagnostics counts on <body> four times a second at
+  // most, and only those that changed: written for every frame (50 a second
+  // a channel, each way), they cost the page a style pass each and flooded
+  // whatever observes it (the browser tests' DevTools connection fell
+  // minutes behind).
+  let countsDue = false;
+  function showCounts() {
+    if (countsDue) {
+      return;
+    }
+    countsDue = true;
+    setTimeout(function () {
+      countsDue = false;
+      const counts = {
+        framesReceived: String(received),
+        framesByChannel: JSON.stringify(byChannel),
+        framesDecoded: String(decoded),
+        framesSent: String(sent),
+      };
+      Object.keys(counts).forEach(function (k) {
+        if (body.dataset[k] !== counts[k]) {
+          body.dataset[k] = counts[k];
+        }
+      });
+    }, 250);
+  }
 
   function audioContext() {
     if (!actx) {
@@ -391,9 +420,8 @@
     const tag = new TextDecoder().decode(bytes.subarray(2, 2 + n));
     const payload = bytes.subarray(2 + n);
     received++;
-    body.dataset.framesReceived = String(received);
     byChannel[tag] = (byChannel[tag] || 0) + 1;
-    body.dataset.framesByChannel = JSON.stringify(byChannel);
+    showCounts();
     let d = decoders.get(tag);
     if (!d) {
       d = newDecoder(tag);
@@ -418,7 +446,7 @@
     d.decoder = new AudioDecoder({
       output: function (data) {
         decoded++;
-        body.dataset.framesDecoded = String(decoded);
+        showCounts();
         play(data, tag, d);
       },
       error: function () {
@@ -480,7 +508,6 @@
   let floorMic = false;
   let micMuted = false;
   let coughing = false;
-  let sent = 0;
 
   function myBooth() {
     if (!interp || !me || !me.booth) {
@@ -605,7 +632,7 @@
     frame.set(payload, 2 + tag.length);
     ws.send(frame);
     sent++;
-    body.dataset.framesSent = String(sent);
+    showCounts();
   }
 
   // ---- the interpreter's console ------------------------------------------
