@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -296,14 +297,23 @@ func serve(args []string, stderr io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 2)
-	go func() { errc <- hs.ListenAndServe() }()
-	where := []any{"listen", *listen, "base_url", *baseURL, "version", version}
+	// The listeners are bound before "majlis listening" is logged: the line
+	// tells that connections are accepted (scripts and tests wait for it),
+	// and an address in use fails the start instead of following it.
+	l, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	// The debug endpoints (profiles, figures) get a listener of their own,
 	// only when asked: on the public one any client reaching the host
 	// would read them.
 	var ds *http.Server
+	var dl net.Listener
 	if *debugListen != "" {
+		if dl, err = net.Listen("tcp", *debugListen); err != nil {
+			_ = l.Close()
+			return fmt.Errorf("serve: debug listener: %w", err)
+		}
 		ds = &http.Server{
 			Addr:              *debugListen,
 			Handler:           srv.DebugHandler(),
@@ -311,7 +321,12 @@ func serve(args []string, stderr io.Writer) error {
 			WriteTimeout:      60 * time.Second, // CPU profiles last up to 50 s
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}
-		go func() { errc <- ds.ListenAndServe() }()
+	}
+	errc := make(chan error, 2)
+	go func() { errc <- hs.Serve(l) }()
+	where := []any{"listen", *listen, "base_url", *baseURL, "version", version}
+	if ds != nil {
+		go func() { errc <- ds.Serve(dl) }()
 		where = append(where, "debug_listen", *debugListen)
 	}
 	if c.redis != "" {

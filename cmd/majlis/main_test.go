@@ -103,6 +103,26 @@ func stop(t *testing.T, cmd *exec.Cmd) {
 	}
 }
 
+// TestServeRefusesAnAddressInUse: an address already taken fails the
+// start with the reason, and nothing says the server listens (it said so
+// before binding, and a client that trusted the line was refused).
+func TestServeRefusesAnAddressInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, args := range [][]string{
+		{"--listen", taken.Addr().String()},
+		{"--listen", freePort(t), "--debug-listen", taken.Addr().String()},
+	} {
+		_, errOut, err := majlis(t, nil, append([]string{"serve", "--data", t.TempDir()}, args...)...)
+		if err == nil || !strings.Contains(errOut, "address already in use") || strings.Contains(errOut, "majlis listening") {
+			t.Errorf("serve %v: %v\n%s", args, err, errOut)
+		}
+	}
+}
+
 func TestOrganizerCommands(t *testing.T) {
 	data := t.TempDir()
 	out, errOut, err := majlis(t, nil, "organizer", "add", "--name", "ENNHRI secretariat", "--region", "europe", "--data", data)
