@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -64,6 +65,13 @@ type room struct {
 	idle         time.Time // when the last local client left
 	closing      bool
 	reaped       time.Time // when members of dead instances were last looked for
+	// orphans: a member of this instance may be in the roster with no
+	// connection here, or a member who left may still be in a booth —
+	// a leave that could not be published (the backend failed, or it
+	// lost five races with other instances in a mass departure), a join
+	// published whose welcome failed, or what an earlier life of the room
+	// on this instance left (load). The tick announces those leaves.
+	orphans bool
 	// arriving is the local client whose join is being delivered (joined):
 	// apply takes its member from it rather than decoding the join.
 	arriving *Client
@@ -264,6 +272,9 @@ func (r *room) run() {
 			if r.resync.Swap(false) {
 				r.catchUp()
 			}
+			if r.loaded && r.orphans {
+				r.announceOrphans()
+			}
 			if now := r.node.cfg.Now(); r.loaded && now.Sub(r.reaped) >= r.node.cfg.HeartbeatTTL/2 {
 				r.reaped = now
 				r.reap()
@@ -335,6 +346,7 @@ func (r *room) load() error {
 	catchUpCoverage(ctx, r.node.backend, r.id, &snap, r.languages())
 	r.reset(snap)
 	r.loaded = true
+	r.orphans = true // from an earlier life of the room on this instance
 	return nil
 }
 
@@ -502,6 +514,7 @@ func (r *room) joined(c *Client, since *Position, join Envelope) error {
 			return nil
 		}
 		if !errors.Is(err, ErrGap) {
+			r.orphans = true // its join is published: the tick announces its leave
 			return err
 		}
 	}
@@ -787,21 +800,66 @@ func (r *room) drop(c *Client, code int, text string) {
 	if reason == "" {
 		reason = "left"
 	}
-	m := c.member
+	r.announceLeave(c.member, reason, false)
+}
+
+// announceLeave publishes that m left the room (reason as leaveData's),
+// then takes them out of their booth. With ifListed, only while the
+// roster still lists m as held by the same instance (another instance may
+// have announced it, or m joined again elsewhere). What could not be
+// published leaves r.orphans set, for the tick to announce.
+func (r *room) announceLeave(m Member, reason string, ifListed bool) {
 	err := r.publishState(func(st *State) (Envelope, *Error) {
+		if cur, ok := r.members[m.ID]; ifListed && (!ok || cur.Instance != m.Instance) {
+			return Envelope{}, errGone
+		}
 		removeFromFloor(st, m.ID)
 		return Envelope{Type: MsgLeave, From: m.ID, To: r.presenceAudience(m),
 			Data: mustJSON(leaveData{ID: m.ID, Reason: reason})}, nil
 	}, &Change{Leave: m.ID})
-	if err != nil {
+	if err != nil && err != errGone {
+		r.orphans = true
 		r.node.log.Warn("room: publish leave", "room", r.id, "member", m.ID, "err", err)
 	}
-	if b, ok := r.state.Interp.Booths[m.Booth]; ok && b.Has(m.ID) {
-		if e := r.publishInterp(m.ID, func(st *State) error {
-			st.Interp.Booths[m.Booth].Leave(m.ID)
+	r.leaveBooth(m.ID, m.Booth)
+}
+
+// errGone: the member whose leave was to be announced is no longer there.
+var errGone = errorf(ErrInvalidState, "already gone")
+
+// leaveBooth takes id out of the booth of language, when they are in it.
+func (r *room) leaveBooth(id, language string) {
+	if b, ok := r.state.Interp.Booths[language]; !ok || !b.Has(id) {
+		return
+	}
+	if e := r.publishInterp(id, func(st *State) error {
+		if b, ok := st.Interp.Booths[language]; ok && b.Has(id) {
+			b.Leave(id)
 			return nil
-		}); e != nil {
-			r.node.log.Warn("room: publish booth leave", "room", r.id, "member", m.ID, "err", e)
+		}
+		return errGone
+	}); e != nil && e != errGone {
+		r.orphans = true
+		r.node.log.Warn("room: publish booth leave", "room", r.id, "member", id, "err", e)
+	}
+}
+
+// announceOrphans announces the leave of every member this instance holds
+// in the roster without a connection here, and takes out of the booths
+// whoever the roster no longer lists.
+func (r *room) announceOrphans() {
+	r.orphans = false
+	for _, id := range slices.Clone(r.order) {
+		m, ok := r.members[id]
+		if _, here := r.clients[id]; ok && !here && m.Instance == r.node.cfg.Instance {
+			r.announceLeave(m, "left", true)
+		}
+	}
+	for _, lang := range slices.Sorted(maps.Keys(r.state.Interp.Booths)) {
+		for _, in := range slices.Clone(r.state.Interp.Booths[lang].Interpreters) {
+			if _, listed := r.members[in.ID]; !listed {
+				r.leaveBooth(in.ID, lang)
+			}
 		}
 	}
 }
@@ -828,20 +886,8 @@ func (r *room) reap() {
 		return
 	}
 	for _, id := range slices.Clone(r.order) {
-		m, ok := r.members[id]
-		if !ok || !slices.Contains(dead, m.Instance) {
-			continue
-		}
-		err := r.publishState(func(st *State) (Envelope, *Error) {
-			if _, still := r.members[id]; !still {
-				return Envelope{}, errorf(ErrInvalidState, "already gone") // another instance reaped it
-			}
-			removeFromFloor(st, id)
-			return Envelope{Type: MsgLeave, From: id, To: r.presenceAudience(m),
-				Data: mustJSON(leaveData{ID: id, Reason: "timeout"})}, nil
-		}, &Change{Leave: id})
-		if err != nil && err.Code != ErrInvalidState {
-			r.node.log.Warn("room: reap", "room", r.id, "member", id, "err", err)
+		if m, ok := r.members[id]; ok && slices.Contains(dead, m.Instance) {
+			r.announceLeave(m, "timeout", true) // unless another instance reaped it first
 		}
 	}
 }

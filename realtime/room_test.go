@@ -44,7 +44,14 @@ func serve(t testing.TB, backend realtime.Backend) string {
 // serveNode is serve, and the node.
 func serveNode(t testing.TB, backend realtime.Backend) (string, *realtime.Node) {
 	t.Helper()
-	node := realtime.New(realtime.Config{ChatRate: 100, ChatBurst: 100}, backend, info{start: time.Now().Add(-time.Minute)})
+	return serveConfig(t, realtime.Config{ChatRate: 100, ChatBurst: 100}, backend)
+}
+
+// serveConfig is serveNode with a node configured by cfg; the handler also
+// takes &booth= and &languages= (comma-separated).
+func serveConfig(t testing.TB, cfg realtime.Config, backend realtime.Backend) (string, *realtime.Node) {
+	t.Helper()
+	node := realtime.New(cfg, backend, info{start: time.Now().Add(-time.Minute)})
 	up := websocket.Upgrader{}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		q := req.URL.Query()
@@ -57,7 +64,10 @@ func serveNode(t testing.TB, backend realtime.Backend) (string, *realtime.Node) 
 		if err != nil {
 			return
 		}
-		m := realtime.Member{Name: q.Get("name"), Role: realtime.Role(q.Get("role")), Subject: "s-" + q.Get("name")}
+		m := realtime.Member{Name: q.Get("name"), Role: realtime.Role(q.Get("role")), Subject: "s-" + q.Get("name"), Booth: q.Get("booth")}
+		if l := q.Get("languages"); l != "" {
+			m.Languages = strings.Split(l, ",")
+		}
 		if err := node.Accept(conn, "ev", m, since); err != nil {
 			t.Errorf("accept: %v", err)
 		}

@@ -236,3 +236,40 @@ func TestWebinarVoteCountsConvergeAcrossInstances(t *testing.T) {
 		}
 	}
 }
+
+// TestMassDepartureAcrossInstances: 150 attendees on each of two
+// instances on one real Redis leave at once (the end of a session, a
+// network that drops); the roster then holds nobody who left. The leaves
+// race between the instances (each is published on condition that the
+// room did not move); one that lost five races was dropped with a warning
+// ("the room is too busy"), and its attendee stayed in the roster and the
+// counts for the room's life.
+func TestMassDepartureAcrossInstances(t *testing.T) {
+	const each = 150
+	a, b := webinarOnTwoInstances(t)
+	all := append(qaClients(t, a.ts, each, 0), qaClients(t, b.ts, each, each)...)
+	// count joins a host and returns how many members its welcome counts;
+	// the host leaves again.
+	count := func() int {
+		m, first := a.join("counting host", "token="+url.QueryEscape(a.alice))
+		defer m.conn.Close()
+		var w struct{ Members int }
+		mustUnmarshal(t, first.Data, &w)
+		return w.Members
+	}
+	eventually := func(what string, want int) {
+		t.Helper()
+		n := 0
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			if n = count(); n == want {
+				return
+			}
+		}
+		t.Fatalf("%s: the roster counts %d members, want %d (the counting host included)", what, n, want)
+	}
+	eventually("everyone joined", 2*each+1)
+	for _, c := range all {
+		c.conn.Close()
+	}
+	eventually("everyone left", 1)
+}
