@@ -285,6 +285,22 @@ type pollAnswerCmd struct {
 
 // pollAnswer records an answer in the poll store, once per person; the
 // room's log gets nothing.
+// AnswersKept is how long after its event's end a room takes question
+// votes and poll answers. What makes each person count once — the one-way
+// keys in the poll store — is deleted with the registrations' retention, a
+// day after the end at the earliest (retention_days ≥ 1): a vote taken
+// after that would count a second time.
+const AnswersKept = 24 * time.Hour
+
+// answersClosed refuses a vote or an answer once AnswersKept has passed
+// since the event's end.
+func (r *room) answersClosed() *Error {
+	if end := r.event.End; !end.IsZero() && !r.node.cfg.Now().Before(end.Add(AnswersKept)) {
+		return errorf(ErrInvalidState, "the event has ended: its questions and polls take no more votes")
+	}
+	return nil
+}
+
 func (r *room) pollAnswer(c *Client, env Envelope, d pollAnswerCmd) *Error {
 	i, e := findPoll(&r.state.QA, d.ID, c.member)
 	if e != nil {
@@ -299,6 +315,9 @@ func (r *room) pollAnswer(c *Client, env Envelope, d pollAnswerCmd) *Error {
 	}
 	if err := p.Check(d.Choices); err != nil {
 		return pollError(err)
+	}
+	if e := r.answersClosed(); e != nil {
+		return e
 	}
 	s, e := r.pollStore()
 	if e != nil {

@@ -318,6 +318,9 @@ func (r *room) questionVote(c *Client, env Envelope, d questionRef) *Error {
 	if !q.public() {
 		return errorf(ErrInvalidState, "only questions shown to everyone take votes")
 	}
+	if e := r.answersClosed(); e != nil {
+		return e
+	}
 	s, e := r.pollStore()
 	if e != nil {
 		return e

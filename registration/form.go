@@ -210,6 +210,9 @@ func (f Form) Validate(langs []string) error {
 	if f.Capacity < 0 || f.Capacity > MaxCapacity {
 		p.add("capacity", "must be between 0 (no limit) and %d", MaxCapacity)
 	}
+	// At least a day: a webinar's room takes votes until a day after the
+	// end (realtime.AnswersKept), and the retention deletes the keys that
+	// make each vote count once.
 	if f.RetentionDays < 1 || f.RetentionDays > MaxRetentionDays {
 		p.add("retention_days", "must be between 1 and %d", MaxRetentionDays)
 	}

@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/majlis/majlis/broker"
 	"github.com/majlis/majlis/realtime"
@@ -604,5 +606,44 @@ func TestPreparedPollsAndReport(t *testing.T) {
 			!strings.Contains(body, `"id":"network"`) || !strings.Contains(body, "organizer-polls") {
 			t.Fatalf("%s: the polls editor: %s", tc.lang, body)
 		}
+	}
+}
+
+// TestVotesCloseADayAfterTheEnd: a day after its event's end a room takes
+// no more question votes or poll answers. The retention deletes what makes
+// each person count once (a day after the end at the earliest), so a vote
+// taken later — in a room joined again months after — would count twice.
+func TestVotesCloseADayAfterTheEnd(t *testing.T) {
+	var skew atomic.Int64 // the room's clock, ahead of the wall clock
+	f := newRoomFixture(t, func(st *store.Bolt) *realtime.Node {
+		return realtime.New(realtime.Config{CommandRate: 1000, CommandBurst: 1000,
+			Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }},
+			broker.NewMemory(broker.MemoryConfig{}), st)
+	})
+	host, _ := f.join("alice", "token="+url.QueryEscape(f.alice))
+	paola, _ := f.attendee("Paola")
+	omar, _ := f.attendee("Omar")
+	paola.send(realtime.CmdQuestionAsk, "", map[string]any{"text": "Will the plan be funded?"})
+	q, _ := host.question()
+	host.send(realtime.CmdPollCreate, "", map[string]any{"poll": map[string]any{"question": "Which network?", "options": []string{"Africa", "Europe"}}})
+	p, _ := host.poll()
+	host.send(realtime.CmdPollOpen, "", map[string]string{"id": p.ID})
+	host.upTo(realtime.MsgPoll)
+
+	// The fixture's event ends 50 minutes from now.
+	end := time.Now().Add(50 * time.Minute)
+	skew.Store(int64(time.Until(end) + realtime.AnswersKept - time.Minute))
+	if code := paola.refusedOrNot(realtime.CmdQuestionVote, "v1", map[string]string{"id": q.ID}); code != "" {
+		t.Fatalf("a vote a minute before the votes close: %s", code)
+	}
+	if code := paola.refusedOrNot(realtime.CmdPollAnswer, "a1", map[string]any{"id": p.ID, "choices": []int{0}}); code != "" {
+		t.Fatalf("an answer a minute before the votes close: %s", code)
+	}
+	skew.Store(int64(time.Until(end) + realtime.AnswersKept + time.Minute))
+	if code := omar.refusedOrNot(realtime.CmdQuestionVote, "v2", map[string]string{"id": q.ID}); code != realtime.ErrInvalidState {
+		t.Fatalf("a vote a day after the end: %q", code)
+	}
+	if code := omar.refusedOrNot(realtime.CmdPollAnswer, "a2", map[string]any{"id": p.ID, "choices": []int{1}}); code != realtime.ErrInvalidState {
+		t.Fatalf("an answer a day after the end: %q", code)
 	}
 }
