@@ -412,12 +412,13 @@
     $("audio-note").textContent = "";
   });
 
+  const tagDecoder = new TextDecoder();
   function onFrame(bytes) {
     if (bytes.length < 3 || bytes[0] !== 1) {
       return;
     }
     const n = bytes[1];
-    const tag = new TextDecoder().decode(bytes.subarray(2, 2 + n));
+    const tag = tagDecoder.decode(bytes.subarray(2, 2 + n));
     const payload = bytes.subarray(2 + n);
     received++;
     byChannel[tag] = (byChannel[tag] || 0) + 1;
