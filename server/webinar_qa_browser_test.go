@@ -40,6 +40,18 @@ func TestWebinarQAInBrowser(t *testing.T) {
 	omar.run(t, "Omar votes it up", chromedp.Click(css(`#qa-list li button[aria-pressed]`)))
 	waitFor(t, omar, "Omar's vote is marked", `document.querySelector("#qa-list li button[aria-pressed]").getAttribute("aria-pressed") === "true"`)
 	waitFor(t, host, "the host sees one vote", `document.getElementById("qa-list").textContent.includes("votes: 1")`)
+	// The host starts an answer while Paola votes too: the count changes
+	// around the host's field and buttons, which stay as they are (every
+	// vote rebuilt them: a press begun on a button was lost, and the text
+	// being typed emptied).
+	host.run(t, "the host starts an answer",
+		chromedp.SetValue(css(`#qa-list li input[type=text]`), "Par le plan"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#qa-list li p.buttons button:last-child").testMark = 1`))
+	paola.run(t, "Paola votes it up too", chromedp.Click(css(`#qa-list li button[aria-pressed]`)))
+	waitFor(t, host, "the host sees two votes", `document.getElementById("qa-list").textContent.includes("votes: 2")`)
+	if !value(t, host, "the host's field", chromedp.Evaluate[bool](`document.querySelector("#qa-list li input[type=text]").value === "Par le plan" && document.querySelector("#qa-list li p.buttons button:last-child").testMark === 1`)) {
+		t.Errorf("a vote emptied the answer the host was typing, or replaced the host's buttons")
+	}
 	host.run(t, "the host answers in writing",
 		chromedp.SetValue(css(`#qa-list li input[type=text]`), "Par le plan d'action mondial."),
 		chromedp.Click(css(`#qa-list li input[type=text] + button`)))
@@ -52,9 +64,13 @@ func TestWebinarQAInBrowser(t *testing.T) {
 	waitFor(t, host, "the draft", `document.querySelector("#poll-list section.poll p.buttons button") !== null`)
 	host.run(t, "the host opens it", chromedp.Click(css(`#poll-list section.poll p.buttons button`)))
 	waitFor(t, paola, "Paola sees the poll", `document.querySelector("#poll-list form.poll-answer input[type=radio]") !== null`)
+	host.run(t, "mark the host's poll buttons", chromedp.Evaluate[chromedp.Void](`document.querySelector("#poll-list section.poll p.buttons button").testMark = 1`))
 	paola.run(t, "Paola answers", chromedp.Click(css(`#poll-list form.poll-answer input[type=radio]`)), chromedp.Click(css(`#poll-list form.poll-answer button[type=submit]`)))
 	waitFor(t, paola, "Paola's answer is recorded", `document.querySelector("#poll-list form.poll-answer") === null && document.getElementById("poll-list").textContent.includes("Votre réponse a été enregistrée.")`)
 	waitFor(t, host, "the host sees the results", `document.querySelector("#poll-list meter") !== null && document.querySelector("#poll-list meter").value === 100`)
+	if !value(t, host, "the host's poll buttons", chromedp.Evaluate[bool](`document.querySelector("#poll-list section.poll p.buttons button").testMark === 1`)) {
+		t.Errorf("the live results replaced the host's poll buttons")
+	}
 	if v := value(t, paola, "Paola's results", chromedp.Evaluate[bool](`document.querySelector("#poll-list meter") === null`)); !v {
 		t.Errorf("an attendee sees results before the host shares them")
 	}

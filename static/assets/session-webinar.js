@@ -117,9 +117,53 @@
   function renderQuestions() { keepFocus(drawQuestions); }
   function renderPolls() { keepFocus(drawPolls); }
 
+  // redraw makes box's children nodes, a fresh drawing of them, keeping
+  // what is already there and drawn the same. A vote count changes many
+  // times a second in a busy webinar: rebuilt every time, the list
+  // replaced the button under a finger (a press begun on the old one was
+  // lost) and emptied the answer a host was typing. Children are matched
+  // in order by tag, id and class; containers are patched; a control (it
+  // has listeners) stays only if drawn exactly the same, else it is
+  // replaced.
+  function redraw(box, nodes) {
+    nodes.forEach(function (n, i) {
+      let match = null;
+      for (let j = i; j < box.childNodes.length && !match; j++) {
+        if (sameKind(box.childNodes[j], n)) { match = box.childNodes[j]; }
+      }
+      const node = match ? patch(match, n) : n;
+      if (box.childNodes[i] !== node) { box.insertBefore(node, box.childNodes[i] || null); }
+    });
+    while (box.childNodes.length > nodes.length) { box.lastChild.remove(); }
+  }
+  function sameKind(a, b) {
+    if (a.nodeType !== Node.ELEMENT_NODE || b.nodeType !== Node.ELEMENT_NODE) { return a.nodeType === b.nodeType; }
+    return a.nodeName === b.nodeName && a.id === b.id && a.className === b.className;
+  }
+  const controls = ["A", "BUTTON", "FORM", "INPUT", "SELECT", "TEXTAREA"];
+  // patch makes o (of n's kind) look like n and returns the node that
+  // stands for n: o, or n put in its place.
+  function patch(o, n) {
+    if (o.nodeType === Node.TEXT_NODE) {
+      if (o.nodeValue !== n.nodeValue) { o.nodeValue = n.nodeValue; }
+      return o;
+    }
+    if (o.nodeType === Node.ELEMENT_NODE && o.outerHTML === n.outerHTML) {
+      return o;
+    }
+    if (o.nodeType !== Node.ELEMENT_NODE || controls.includes(o.nodeName)) {
+      o.replaceWith(n);
+      return n;
+    }
+    Array.from(o.attributes).forEach(function (a) { if (!n.hasAttribute(a.name)) { o.removeAttribute(a.name); } });
+    Array.from(n.attributes).forEach(function (a) { if (o.getAttribute(a.name) !== a.value) { o.setAttribute(a.name, a.value); } });
+    redraw(o, Array.from(n.childNodes));
+    return o;
+  }
+
   function drawQuestions() {
     const list = $("qa-list");
-    list.textContent = "";
+    const items = [];
     const order = $("qa-sort").value;
     const qs = qa.questions.filter(function (q) {
       return stage() || q.status === "open" || q.status === "answered" || mine.has(q.id);
@@ -158,10 +202,10 @@
         if (q.status !== "dismissed") {
           const id = "qa-answer-" + q.id;
           acts.appendChild(el("label", { for: id, class: "visually-hidden", text: s.t("js.qa.answer_label") }));
-          const input = el("input", { type: "text", id: id, maxlength: "2000" });
-          acts.appendChild(input);
+          acts.appendChild(el("input", { type: "text", id: id, maxlength: "2000" }));
           acts.appendChild(button(s.t("js.qa.answer"), function () {
-            if (input.value.trim()) { s.send("question.answer", { id: q.id, text: input.value }); }
+            const input = $(id); // the field on the page now (redraw keeps it)
+            if (input && input.value.trim()) { s.send("question.answer", { id: q.id, text: input.value }); }
           }, label("js.qa.answer")));
           acts.appendChild(button(s.t("js.qa.answer_live"), function () { s.send("question.answer", { id: q.id, live: true }); }, label("js.qa.answer_live")));
         }
@@ -170,13 +214,14 @@
         if (q.status !== "dismissed") { acts.appendChild(button(s.t("js.qa.dismiss"), function () { s.send("question.moderate", { id: q.id, status: "dismissed" }); }, label("js.qa.dismiss"))); }
       }
       if (acts.childNodes.length) { li.appendChild(acts); }
-      list.appendChild(li);
+      items.push(li);
     });
+    redraw(list, items);
   }
 
   function drawPolls() {
     const box = $("poll-list");
-    box.textContent = "";
+    const sections = [];
     const ps = qa.polls.filter(function (p) { return stage() || p.state !== "draft"; });
     $("polls-none").hidden = ps.length > 0;
     ps.forEach(function (p) {
@@ -230,8 +275,9 @@
         }
         sec.appendChild(acts);
       }
-      box.appendChild(sec);
+      sections.push(sec);
     });
+    redraw(box, sections);
   }
 
   function render() {
