@@ -186,6 +186,10 @@ func TestConnectionsEndEveryWay(t *testing.T) {
 	const n, ways = 60, 6
 	codes := make(chan int, n)
 	deaf := make(chan struct{})
+	// welcomed and ended count the connections that joined and those that
+	// ended on their own: the shutdown comes after both (a fixed wait let
+	// it overtake a busy machine's reads: CI once saw 22 closed by it).
+	welcomed, ended := make(chan struct{}, n), make(chan struct{}, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
@@ -201,6 +205,7 @@ func TestConnectionsEndEveryWay(t *testing.T) {
 				t.Error(err)
 				return
 			}
+			welcomed <- struct{}{}
 			_ = conn.WriteControl(websocket.PingMessage, []byte("p"), deadline)
 			_ = conn.WriteControl(websocket.PongMessage, nil, deadline)
 			_ = conn.WriteJSON(map[string]any{"type": "no.such.command", "id": "x"})
@@ -219,14 +224,17 @@ func TestConnectionsEndEveryWay(t *testing.T) {
 			case 0: // a close frame
 				_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), deadline)
 				codes <- closeCode()
+				ended <- struct{}{}
 			case 1: // gone without a word
 				conn.NetConn().Close()
 			case 2: // an unmasked frame (a server's frame, from a client)
 				_, _ = conn.NetConn().Write([]byte{0x81, 0x02, 'h', 'i'})
 				codes <- closeCode()
+				ended <- struct{}{}
 			case 3: // over the limit
 				_ = conn.WriteMessage(websocket.TextMessage, make([]byte, realtime.MaxFrame+1))
 				codes <- closeCode()
+				ended <- struct{}{}
 			case 4: // still here at the shutdown: read until it comes
 				codes <- closeCode()
 			case 5: // deaf: reads nothing more, answers no close
@@ -234,8 +242,22 @@ func TestConnectionsEndEveryWay(t *testing.T) {
 			}
 		})
 	}
-	// The shutdown waits for the clients that end on their own.
-	time.Sleep(500 * time.Millisecond)
+	// The shutdown comes once every connection joined and those that end
+	// on their own did.
+	timeout := time.After(20 * time.Second)
+	for _, w := range []struct {
+		what string
+		ch   chan struct{}
+		k    int
+	}{{"joined", welcomed, n}, {"ended on their own", ended, 3 * n / ways}} {
+		for range w.k {
+			select {
+			case <-w.ch:
+			case <-timeout:
+				t.Fatalf("not every connection %s after 20 s", w.what)
+			}
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := node.Shutdown(ctx); err != nil {

@@ -101,9 +101,11 @@ func (p *poller) watch(c *Client) bool {
 	}
 	p.slots[i].c = c
 	p.slots[i].gen++
-	gen := p.slots[i].gen
+	// Under the lock: forget, on the goroutine that ends a connection
+	// closed meanwhile, reads them (the race detector saw it read them
+	// while they were written here).
+	c.pollSlot, c.pollGen = i, p.slots[i].gen
 	p.mu.Unlock()
-	c.pollSlot, c.pollGen = i, gen
 	if p.ctl(c, syscall.EPOLL_CTL_ADD) {
 		return true
 	}
