@@ -288,9 +288,16 @@ func TestSessionInBrowser(t *testing.T) {
 	if got := value(t, host, "warnings", chromedp.Text(css(`#host-warnings`))); !strings.Contains(got, "Arabic: no interpreter is live") {
 		t.Errorf("host warnings: %q", got)
 	}
+	host.run(t, "mark the host's menu of the French booth", chromedp.Evaluate[chromedp.Void](`document.querySelector('#host-booths tr[data-channel="fr"] select').testMark = 1`))
 	bruno.run(t, "cough", chromedp.Evaluate[chromedp.Void](`document.getElementById("cough").dispatchEvent(new PointerEvent("pointerdown"))`))
 	waitFor(t, bruno, "Bruno muted", `document.getElementById("booth-state").classList.contains("live") && document.getElementById("cough").getAttribute("aria-pressed") === "true"`)
 	waitFor(t, host, "the host sees the cough", `document.querySelector('#host-booths tr[data-channel="fr"]').textContent.includes("(microphone muted)")`)
+	// The host's menu of who is live stays in place while the booth's row
+	// changes around it (it was rebuilt: an open menu closed, the focus
+	// dropped, on every change and every listener count).
+	if !value(t, host, "the host's menu", chromedp.Evaluate[bool](`document.querySelector('#host-booths tr[data-channel="fr"] select').testMark === 1`)) {
+		t.Errorf("the cough replaced the host's menu of the French booth")
+	}
 	bruno.run(t, "cough ends", chromedp.Evaluate[chromedp.Void](`document.getElementById("cough").dispatchEvent(new PointerEvent("pointerup"))`))
 	waitFor(t, host, "the host sees the cough end", `!document.querySelector('#host-booths tr[data-channel="fr"]').textContent.includes("(microphone muted)")`)
 

@@ -265,6 +265,7 @@
     });
     const rows = shown.map(function (m) {
       const tr = el("tr");
+      tr.id = "live-person-" + m.id;
       tr.dataset.id = m.id;
       const who = el("bdi", m.name);
       const nameCell = el("td");
@@ -293,11 +294,13 @@
               S.send("remove", { id: m.id });
             }
           }, t("js.live.remove") + ": " + m.name));
+        // ids: the focus comes back to a button a redraw replaced
+        ["mute", "grant", "stage", "remove"].forEach(function (k, i) { actions.children[i].id = tr.id + "-" + k; });
       }
       tr.append(actions);
       return tr;
     });
-    $("live-people").replaceChildren.apply($("live-people"), rows);
+    S.redraw($("live-people"), rows);
     $("live-people-count").textContent = t("js.live.people_count", { n: shown.length, total: all.length });
   }
   ["live-search", "live-role", "live-channel"].forEach(function (id) {

@@ -117,50 +117,6 @@
   function renderQuestions() { keepFocus(drawQuestions); }
   function renderPolls() { keepFocus(drawPolls); }
 
-  // redraw makes box's children nodes, a fresh drawing of them, keeping
-  // what is already there and drawn the same. A vote count changes many
-  // times a second in a busy webinar: rebuilt every time, the list
-  // replaced the button under a finger (a press begun on the old one was
-  // lost) and emptied the answer a host was typing. Children are matched
-  // in order by tag, id and class; containers are patched; a control (it
-  // has listeners) stays only if drawn exactly the same, else it is
-  // replaced.
-  function redraw(box, nodes) {
-    nodes.forEach(function (n, i) {
-      let match = null;
-      for (let j = i; j < box.childNodes.length && !match; j++) {
-        if (sameKind(box.childNodes[j], n)) { match = box.childNodes[j]; }
-      }
-      const node = match ? patch(match, n) : n;
-      if (box.childNodes[i] !== node) { box.insertBefore(node, box.childNodes[i] || null); }
-    });
-    while (box.childNodes.length > nodes.length) { box.lastChild.remove(); }
-  }
-  function sameKind(a, b) {
-    if (a.nodeType !== Node.ELEMENT_NODE || b.nodeType !== Node.ELEMENT_NODE) { return a.nodeType === b.nodeType; }
-    return a.nodeName === b.nodeName && a.id === b.id && a.className === b.className;
-  }
-  const controls = ["A", "BUTTON", "FORM", "INPUT", "SELECT", "TEXTAREA"];
-  // patch makes o (of n's kind) look like n and returns the node that
-  // stands for n: o, or n put in its place.
-  function patch(o, n) {
-    if (o.nodeType === Node.TEXT_NODE) {
-      if (o.nodeValue !== n.nodeValue) { o.nodeValue = n.nodeValue; }
-      return o;
-    }
-    if (o.nodeType === Node.ELEMENT_NODE && o.outerHTML === n.outerHTML) {
-      return o;
-    }
-    if (o.nodeType !== Node.ELEMENT_NODE || controls.includes(o.nodeName)) {
-      o.replaceWith(n);
-      return n;
-    }
-    Array.from(o.attributes).forEach(function (a) { if (!n.hasAttribute(a.name)) { o.removeAttribute(a.name); } });
-    Array.from(n.attributes).forEach(function (a) { if (o.getAttribute(a.name) !== a.value) { o.setAttribute(a.name, a.value); } });
-    redraw(o, Array.from(n.childNodes));
-    return o;
-  }
-
   function drawQuestions() {
     const list = $("qa-list");
     const items = [];
@@ -216,7 +172,7 @@
       if (acts.childNodes.length) { li.appendChild(acts); }
       items.push(li);
     });
-    redraw(list, items);
+    s.redraw(list, items);
   }
 
   function drawPolls() {
@@ -277,7 +233,7 @@
       }
       sections.push(sec);
     });
-    redraw(box, sections);
+    s.redraw(box, sections);
   }
 
   function render() {

@@ -780,6 +780,7 @@
     $("floor-language").value = interp.floor_language || "";
     const rows = interp.channels.map(function (ch) {
       const tr = document.createElement("tr");
+      tr.id = "host-booth-" + ch;
       tr.dataset.channel = ch;
       const b = interp.booths.find(function (x) { return x.language === ch; });
       const r = route(ch);
@@ -800,6 +801,7 @@
       if (b && b.interpreters.length) {
         const td = tr.children[1];
         const select = document.createElement("select");
+        select.id = "host-booth-" + ch + "-live";
         select.setAttribute("aria-label", t("lang." + ch));
         [{ id: "", label: t("off_air") }].concat(b.interpreters.map(function (i) {
           return { id: i.id, label: memberName(i.id) };
@@ -807,7 +809,7 @@
           const opt = document.createElement("option");
           opt.value = o.id;
           opt.textContent = o.label;
-          opt.selected = o.id === (b.live || "");
+          opt.defaultSelected = o.id === (b.live || ""); // in the markup: redraw compares it
           select.append(opt);
         });
         select.addEventListener("change", function () {
@@ -823,7 +825,7 @@
       }
       return tr;
     });
-    $("host-booths").replaceChildren.apply($("host-booths"), rows);
+    redraw($("host-booths"), rows);
     $("host-warnings").replaceChildren.apply($("host-warnings"), (interp.warnings || []).map(function (w) {
       const li = document.createElement("li");
       li.textContent = t("warn_" + w.warning, { lang: t("lang." + w.channel) });
@@ -871,8 +873,7 @@
     if ($("host").hidden) {
       return;
     }
-    const speaker = $("host-speaker");
-    speaker.replaceChildren();
+    const speaker = [];
     if (floor.speaker) {
       const who = document.createElement("bdi");
       who.textContent = memberName(floor.speaker);
@@ -880,11 +881,13 @@
       take.type = "button";
       take.textContent = t("release");
       take.addEventListener("click", function () { send("floor.release"); });
-      speaker.append(t("speaking") + " ", who, " ", take);
+      speaker.push(document.createTextNode(t("speaking") + " "), who, document.createTextNode(" "), take);
     }
+    redraw($("host-speaker"), speaker);
     const queue = $("host-queue");
     const hands = (floor.queue || []).map(function (id) {
       const li = document.createElement("li");
+      li.id = "queue-" + id;
       const who = document.createElement("bdi");
       who.textContent = memberName(id);
       const grant = document.createElement("button");
@@ -902,7 +905,7 @@
       li.textContent = t("no_hands");
       hands.push(li);
     }
-    queue.replaceChildren.apply(queue, hands);
+    redraw(queue, hands);
   }
 
   // agendaButtons lets hosts start an item and end the running one.
@@ -1071,6 +1074,84 @@
 
   // ---- start ----------------------------------------------------------------
 
+  // ---- redrawing in place ---------------------------------------------------
+
+  // redraw makes box's children nodes, a fresh drawing of them, keeping
+  // what is already there and drawn the same. What a page shows changes
+  // many times a second in a busy room (vote counts, arrivals, listener
+  // counts): rebuilt every time, a list replaced the button under a finger
+  // (a press begun on the old one was lost), emptied the text being typed,
+  // closed an open menu and dropped the keyboard focus. Children are
+  // matched in order by tag, id and class; containers are patched; a
+  // control (it has listeners) stays only if drawn exactly the same, else
+  // it is replaced (a kept menu takes the drawing's choice). The focus
+  // goes back to a replaced control that has an id.
+  function redraw(box, nodes) {
+    const active = document.activeElement;
+    const focused = active && active !== box && box.contains(active) ? active.id : "";
+    redrawChildren(box, nodes);
+    const back = focused && document.getElementById(focused);
+    if (back && back !== document.activeElement) {
+      back.focus();
+    }
+  }
+  function redrawChildren(box, nodes) {
+    nodes.forEach(function (n, i) {
+      let match = null;
+      for (let j = i; j < box.childNodes.length && !match; j++) {
+        if (sameKind(box.childNodes[j], n)) {
+          match = box.childNodes[j];
+        }
+      }
+      const node = match ? patch(match, n) : n;
+      if (box.childNodes[i] !== node) {
+        box.insertBefore(node, box.childNodes[i] || null);
+      }
+    });
+    while (box.childNodes.length > nodes.length) {
+      box.lastChild.remove();
+    }
+  }
+  function sameKind(a, b) {
+    if (a.nodeType !== Node.ELEMENT_NODE || b.nodeType !== Node.ELEMENT_NODE) {
+      return a.nodeType === b.nodeType;
+    }
+    return a.nodeName === b.nodeName && a.id === b.id && a.className === b.className;
+  }
+  const controls = ["A", "BUTTON", "FORM", "INPUT", "SELECT", "TEXTAREA"];
+  // patch makes o (of n's kind) look like n and returns the node that
+  // stands for n: o, or n put in its place.
+  function patch(o, n) {
+    if (o.nodeType === Node.TEXT_NODE) {
+      if (o.nodeValue !== n.nodeValue) {
+        o.nodeValue = n.nodeValue;
+      }
+      return o;
+    }
+    if (o.nodeType === Node.ELEMENT_NODE && o.outerHTML === n.outerHTML) {
+      if (o.nodeName === "SELECT" && o.value !== n.value) {
+        o.value = n.value;
+      }
+      return o;
+    }
+    if (o.nodeType !== Node.ELEMENT_NODE || controls.includes(o.nodeName)) {
+      o.replaceWith(n);
+      return n;
+    }
+    Array.from(o.attributes).forEach(function (a) {
+      if (!n.hasAttribute(a.name)) {
+        o.removeAttribute(a.name);
+      }
+    });
+    Array.from(n.attributes).forEach(function (a) {
+      if (o.getAttribute(a.name) !== a.value) {
+        o.setAttribute(a.name, a.value);
+      }
+    });
+    redrawChildren(o, Array.from(n.childNodes));
+    return o;
+  }
+
   window.majlisSession = {
     on: on,
     send: send,
@@ -1081,6 +1162,7 @@
     members: function () { return Array.from(members.values()); },
     announce: announce,
     output: function (fn) { outputs.push(fn); },
+    redraw: redraw,
   };
 
   // The language switcher keeps the join token, which the server never
