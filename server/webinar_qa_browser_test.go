@@ -56,6 +56,7 @@ func TestWebinarQAInBrowser(t *testing.T) {
 		chromedp.SetValue(css(`#qa-list li input[type=text]`), "Par le plan d'action mondial."),
 		chromedp.Click(css(`#qa-list li input[type=text] + button`)))
 	waitFor(t, paola, "Paola reads the answer", `document.getElementById("qa-list").textContent.includes("Par le plan d'action mondial.")`)
+	waitFor(t, host, "the host's field is empty once the answer is sent", `document.querySelector("#qa-list li input[type=text]").value === ""`)
 
 	host.run(t, "the host writes a poll",
 		chromedp.SetValue(css(`#poll-question`), "Which network are you from?"),

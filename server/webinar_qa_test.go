@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"slices"
@@ -630,8 +631,11 @@ func TestVotesCloseADayAfterTheEnd(t *testing.T) {
 	host.send(realtime.CmdPollOpen, "", map[string]string{"id": p.ID})
 	host.upTo(realtime.MsgPoll)
 
-	// The fixture's event ends 50 minutes from now.
-	end := time.Now().Add(50 * time.Minute)
+	e, err := f.st.GetEvent(context.Background(), roomEvent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := e.End
 	skew.Store(int64(time.Until(end) + realtime.AnswersKept - time.Minute))
 	if code := paola.refusedOrNot(realtime.CmdQuestionVote, "v1", map[string]string{"id": q.ID}); code != "" {
 		t.Fatalf("a vote a minute before the votes close: %s", code)

@@ -161,7 +161,10 @@
           acts.appendChild(el("input", { type: "text", id: id, maxlength: "2000" }));
           acts.appendChild(button(s.t("js.qa.answer"), function () {
             const input = $(id); // the field on the page now (redraw keeps it)
-            if (input && input.value.trim()) { s.send("question.answer", { id: q.id, text: input.value }); }
+            if (input && input.value.trim()) {
+              s.send("question.answer", { id: q.id, text: input.value });
+              input.value = ""; // sent: the field is kept for the next answer
+            }
           }, label("js.qa.answer")));
           acts.appendChild(button(s.t("js.qa.answer_live"), function () { s.send("question.answer", { id: q.id, live: true }); }, label("js.qa.answer_live")));
         }

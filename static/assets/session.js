@@ -1072,8 +1072,6 @@
     }
   }
 
-  // ---- start ----------------------------------------------------------------
-
   // ---- redrawing in place ---------------------------------------------------
 
   // redraw makes box's children nodes, a fresh drawing of them, keeping
@@ -1151,6 +1149,8 @@
     redrawChildren(o, Array.from(n.childNodes));
     return o;
   }
+
+  // ---- start ----------------------------------------------------------------
 
   window.majlisSession = {
     on: on,
