@@ -65,11 +65,15 @@ func TestWebinarQAInBrowser(t *testing.T) {
 	waitFor(t, host, "the draft", `document.querySelector("#poll-list section.poll p.buttons button") !== null`)
 	host.run(t, "the host opens it", chromedp.Click(css(`#poll-list section.poll p.buttons button`)))
 	waitFor(t, paola, "Paola sees the poll", `document.querySelector("#poll-list form.poll-answer input[type=radio]") !== null`)
-	host.run(t, "mark the host's poll buttons", chromedp.Evaluate[chromedp.Void](`document.querySelector("#poll-list section.poll p.buttons button").testMark = 1`))
+	// The host's page has the poll open (its button says close) before
+	// the mark: the open button is replaced by design.
+	closeButton := `document.querySelector('#poll-list section.poll p.buttons button[id$="-close"]')`
+	waitFor(t, host, "the host's poll is open", closeButton+` !== null`)
+	host.run(t, "mark the host's poll buttons", chromedp.Evaluate[chromedp.Void](closeButton+`.testMark = 1`))
 	paola.run(t, "Paola answers", chromedp.Click(css(`#poll-list form.poll-answer input[type=radio]`)), chromedp.Click(css(`#poll-list form.poll-answer button[type=submit]`)))
 	waitFor(t, paola, "Paola's answer is recorded", `document.querySelector("#poll-list form.poll-answer") === null && document.getElementById("poll-list").textContent.includes("Votre réponse a été enregistrée.")`)
 	waitFor(t, host, "the host sees the results", `document.querySelector("#poll-list meter") !== null && document.querySelector("#poll-list meter").value === 100`)
-	if !value(t, host, "the host's poll buttons", chromedp.Evaluate[bool](`document.querySelector("#poll-list section.poll p.buttons button").testMark === 1`)) {
+	if !value(t, host, "the host's poll buttons", chromedp.Evaluate[bool](closeButton+`.testMark === 1`)) {
 		t.Errorf("the live results replaced the host's poll buttons")
 	}
 	if v := value(t, paola, "Paola's results", chromedp.Evaluate[bool](`document.querySelector("#poll-list meter") === null`)); !v {
