@@ -337,12 +337,13 @@
     }
   }
 
-  // renderBallots redraws the ballots. A cast form that would be drawn
-  // the same is left in place, never taken out of the page: every vote of
-  // a named ballot redraws every delegate's panel, and a form rebuilt under
-  // a delegate's finger would swallow the press or click begun on the old
-  // one. A form that changes (the vote recorded, a candidate added) is
-  // rebuilt keeping what the voter ticked and where the keyboard focus was.
+  // renderBallots redraws the ballots in place (majlisSession.redraw): a
+  // cast form drawn the same is left in place, never taken out of the page
+  // — every vote of a named ballot redraws every delegate's panel, and a
+  // form rebuilt under a delegate's finger would swallow the press or click
+  // begun on the old one. A form that changes (the vote recorded, a
+  // candidate added) is replaced, keeping what the voter ticked and where
+  // the keyboard focus was.
   function renderBallots() {
     const box = $("assembly-ballots");
     const ticked = {};
@@ -358,55 +359,7 @@
         focus = { key: key, sel: a.tagName === "BUTTON" ? "button" : 'input[name="' + a.name + '"][value="' + a.value + '"]' };
       }
     });
-    // place puts the nodes of fresh, in order, into into: after the one
-    // before (at the start for the first); a kept node stays where it is.
-    const place = function (into, fresh, keep) {
-      let at = null;
-      fresh.forEach(function (n) {
-        const old = keep(n);
-        if (old) {
-          at = old;
-          return;
-        }
-        if (at) {
-          at.after(n);
-        } else {
-          into.prepend(n);
-        }
-        at = n;
-      });
-    };
-    const articles = {};
-    Array.from(box.children).forEach(function (a) { articles[a.id] = a; });
-    const fresh = view.ballots.map(ballotNode);
-    const stays = {};
-    fresh.forEach(function (a) {
-      const old = articles[a.id];
-      if (!old) {
-        return;
-      }
-      // The old article takes the new one's content around its kept forms.
-      const forms = {};
-      a.querySelectorAll("form.cast").forEach(function (f) {
-        const k = kept[keyOf(f)];
-        if (k && k.parentNode === old && k.outerHTML === f.outerHTML) {
-          forms[keyOf(f)] = k;
-        }
-      });
-      Array.from(old.children).forEach(function (c) {
-        if (!(c.matches("form.cast") && forms[keyOf(c)] === c)) {
-          c.remove();
-        }
-      });
-      place(old, Array.from(a.children), function (n) { return n.matches("form.cast") ? forms[keyOf(n)] : null; });
-      stays[a.id] = old;
-    });
-    Array.from(box.children).forEach(function (a) {
-      if (!stays[a.id]) {
-        a.remove();
-      }
-    });
-    place(box, fresh, function (a) { return stays[a.id]; });
+    S.redraw(box, view.ballots.map(ballotNode));
     box.querySelectorAll("form.cast").forEach(function (f) {
       const key = keyOf(f);
       if (f === kept[key]) {
