@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +21,7 @@ import (
 // recorder, into the store); here an organizer reads them per person,
 // with the event's approved registrants who never came, as a page, JSON
 // and CSV, and deletes one person's. They go with the registrations'
-// retention (purgeAttendance).
+// retention (purgeRetained).
 
 // registrantPerson is the attendance person of a registration.
 func registrantPerson(id string) string { return "registrant:" + id }
@@ -84,48 +86,38 @@ func (s *Server) forgetAttendance(ctx context.Context, event, person string) err
 	return err
 }
 
-// purgeAttendance deletes the attendance of every event whose retention
-// has passed: the registration form's retention_days after the event's
-// end (registration.DefaultRetentionDays without a form), and at once for
-// an event that no longer exists. It is idempotent.
-func (s *Server) purgeAttendance(ctx context.Context, now time.Time) error {
-	st, err := s.attendanceStore()
-	if err != nil {
-		return nil
+// purgeRetained deletes what events' webinars kept about people — the
+// attendance visits, the one-way keys of who answered a poll or voted a
+// question (the counts stay) — for every event whose retention has passed
+// (retentionOver). Each event's retention is read once, whatever it kept.
+// It is idempotent.
+func (s *Server) purgeRetained(ctx context.Context, now time.Time) error {
+	purges := map[string][]func(id string) error{}
+	if st, err := s.attendanceStore(); err == nil {
+		events, err := st.VisitEvents(ctx)
+		if err != nil {
+			return err
+		}
+		for _, id := range events {
+			purges[id] = append(purges[id], func(id string) error {
+				_, err := st.PurgeVisits(ctx, id)
+				return err
+			})
+		}
 	}
-	events, err := st.VisitEvents(ctx)
-	if err != nil {
-		return err
+	if ps, err := s.pollStore(); err == nil {
+		rooms, err := ps.AnswerRooms(ctx)
+		if err != nil {
+			return err
+		}
+		for _, id := range rooms {
+			purges[id] = append(purges[id], func(id string) error {
+				_, err := ps.ForgetAnswerKeys(ctx, id)
+				return err
+			})
+		}
 	}
-	return s.purgeRetained(ctx, now, events, func(id string) error {
-		_, err := st.PurgeVisits(ctx, id)
-		return err
-	})
-}
-
-// purgeAnswerKeys deletes the keys of those who answered a webinar's
-// polls or voted its questions once the event's retention has passed
-// (the counts stay): a one-way key still tells, to whoever holds a list of
-// the people invited or registered, who took part.
-func (s *Server) purgeAnswerKeys(ctx context.Context, now time.Time) error {
-	ps, err := s.pollStore()
-	if err != nil {
-		return nil
-	}
-	rooms, err := ps.AnswerRooms(ctx)
-	if err != nil {
-		return err
-	}
-	return s.purgeRetained(ctx, now, rooms, func(room string) error {
-		_, err := ps.ForgetAnswerKeys(ctx, room)
-		return err
-	})
-}
-
-// purgeRetained runs purge for each of events (IDs) whose retention has
-// passed at now (retentionOver).
-func (s *Server) purgeRetained(ctx context.Context, now time.Time, events []string, purge func(id string) error) error {
-	for _, id := range events {
+	for _, id := range slices.Sorted(maps.Keys(purges)) {
 		over, err := s.retentionOver(ctx, id, now)
 		if err != nil {
 			return err
@@ -133,8 +125,10 @@ func (s *Server) purgeRetained(ctx context.Context, now time.Time, events []stri
 		if !over {
 			continue
 		}
-		if err := purge(id); err != nil {
-			return err
+		for _, purge := range purges[id] {
+			if err := purge(id); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

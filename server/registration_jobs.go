@@ -54,10 +54,7 @@ func (s *Server) RegistrationJobs(ctx context.Context) error {
 	if _, err := s.reg.svc.Purge(ctx, now); err != nil {
 		return err
 	}
-	if err := s.purgeAttendance(ctx, now); err != nil {
-		return err
-	}
-	if err := s.purgeAnswerKeys(ctx, now); err != nil {
+	if err := s.purgeRetained(ctx, now); err != nil {
 		return err
 	}
 	if s.reg.mailer == nil {
