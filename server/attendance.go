@@ -92,29 +92,22 @@ func (s *Server) forgetAttendance(ctx context.Context, event, person string) err
 // (retentionOver). Each event's retention is read once, whatever it kept.
 // It is idempotent.
 func (s *Server) purgeRetained(ctx context.Context, now time.Time) error {
-	purges := map[string][]func(id string) error{}
-	if st, err := s.attendanceStore(); err == nil {
-		events, err := st.VisitEvents(ctx)
-		if err != nil {
-			return err
+	purges := map[string][]func(ctx context.Context, id string) (int, error){}
+	collect := func(list func(context.Context) ([]string, error), purge func(context.Context, string) (int, error)) error {
+		ids, err := list(ctx)
+		for _, id := range ids {
+			purges[id] = append(purges[id], purge)
 		}
-		for _, id := range events {
-			purges[id] = append(purges[id], func(id string) error {
-				_, err := st.PurgeVisits(ctx, id)
-				return err
-			})
+		return err
+	}
+	if st, err := s.attendanceStore(); err == nil {
+		if err := collect(st.VisitEvents, st.PurgeVisits); err != nil {
+			return err
 		}
 	}
 	if ps, err := s.pollStore(); err == nil {
-		rooms, err := ps.AnswerRooms(ctx)
-		if err != nil {
+		if err := collect(ps.AnswerRooms, ps.ForgetAnswerKeys); err != nil {
 			return err
-		}
-		for _, id := range rooms {
-			purges[id] = append(purges[id], func(id string) error {
-				_, err := ps.ForgetAnswerKeys(ctx, id)
-				return err
-			})
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(purges)) {
@@ -126,7 +119,7 @@ func (s *Server) purgeRetained(ctx context.Context, now time.Time) error {
 			continue
 		}
 		for _, purge := range purges[id] {
-			if err := purge(id); err != nil {
+			if _, err := purge(ctx, id); err != nil {
 				return err
 			}
 		}
